@@ -1,0 +1,170 @@
+"""Model inputs built from a Panel without look-ahead.
+
+Row t of every array uses only data up to the close of date t. Scaling statistics come
+from the training dates only (`FeatureScaler.fit`) and are then frozen, so the same
+scaler applied to a panel whose returns after t were changed gives identical rows <= t.
+
+Stock channels (T, N, C_s): ret (return / training std of all returns), vol21 (trailing
+21-day volatility), rev21 (trailing 21-day return), mom252 (return from t-251 to t-21),
+logvol (log volume, when the Panel has "volume") and any other numeric per-stock feature.
+Market channels (T, C_m): the benchmark's and the pre-defined factors' returns, each only
+when it covers at least half of the training dates (a series that starts after training,
+like the factor ETFs of sp500-20 in 2014, would feed the network inputs it never saw).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.data.panel import Panel
+from core.errors import DataError
+
+VOL_WINDOW, REV_WINDOW, MOM_LONG, MOM_SKIP = 21, 21, 252, 21
+
+
+def stock_channels(panel: Panel) -> dict[str, pd.DataFrame]:
+    """Raw (unscaled) per-stock channels, each a T x N frame; row t uses data <= t only."""
+    r = panel.returns
+    logr = np.log1p(r)
+    out = {
+        "ret": r,
+        "vol21": r.rolling(VOL_WINDOW, min_periods=10).std(),
+        "rev21": logr.rolling(REV_WINDOW, min_periods=10).sum(),
+        "mom252": logr.rolling(MOM_LONG - MOM_SKIP, min_periods=60).sum().shift(MOM_SKIP),
+    }
+    for name, frame in panel.features.items():
+        out["logvol" if name == "volume" else name] = np.log1p(frame.clip(lower=0)) if name == "volume" else frame
+    return out
+
+
+def market_channels(panel: Panel, train_dates: pd.DatetimeIndex) -> dict[str, pd.Series]:
+    """Benchmark and factor return series that cover at least half of the training dates."""
+    series: dict[str, pd.Series] = {}
+    if panel.benchmark is not None:
+        series[f"bench:{panel.benchmark.name or 'benchmark'}"] = panel.benchmark
+    if panel.factors is not None:
+        for col in panel.factors.columns:
+            series[f"factor:{col}"] = panel.factors[col]
+    return {k: s for k, s in series.items() if s.reindex(train_dates).notna().mean() >= 0.5}
+
+
+@dataclass
+class FeatureScaler:
+    """Per-channel mean and std from the training dates; frozen after `fit`."""
+
+    return_scale: float
+    stock_names: list[str]
+    stock_mean: np.ndarray
+    stock_std: np.ndarray
+    market_names: list[str]
+    market_mean: np.ndarray
+    market_std: np.ndarray
+    sectors: list[str]
+
+    @classmethod
+    def fit(cls, panel: Panel, train_dates: pd.DatetimeIndex) -> "FeatureScaler":
+        if len(train_dates) < 2:
+            raise DataError("need at least 2 training dates to fit the feature scaling")
+        chans = stock_channels(panel)
+        mk = market_channels(panel, train_dates)
+        train = panel.returns.reindex(train_dates)
+        scale = float(np.nanstd(train.to_numpy()))
+        if not np.isfinite(scale) or scale <= 0:
+            raise DataError("training returns have no variation; check the data and the split")
+
+        def stats(frame) -> tuple[float, float]:
+            v = np.asarray(frame.reindex(train_dates), dtype=np.float64)
+            m, s = np.nanmean(v), np.nanstd(v)
+            return (0.0 if not np.isfinite(m) else m), (1.0 if not np.isfinite(s) or s <= 0 else s)
+
+        s_stats = [stats(c) for c in chans.values()]
+        m_stats = [stats(s) for s in mk.values()]
+        # returns themselves are only divided by the scale (no centring), as in the paper
+        s_stats[0] = (0.0, scale)
+        return cls(
+            return_scale=scale, stock_names=list(chans), stock_mean=np.array([a for a, _ in s_stats]),
+            stock_std=np.array([b for _, b in s_stats]), market_names=list(mk),
+            market_mean=np.array([a for a, _ in m_stats]), market_std=np.array([b for _, b in m_stats]),
+            sectors=sorted(panel.sectors.unique()),
+        )
+
+    def to_json(self) -> dict:
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "FeatureScaler":
+        arrays = {"stock_mean", "stock_std", "market_mean", "market_std"}
+        return cls(**{k: (np.asarray(v, dtype=np.float64) if k in arrays else v) for k, v in d.items()})
+
+
+@dataclass
+class Features:
+    """Scaled model inputs. stock: (T, N, C_s) float32 with NaN -> 0; present: (T, N) bool
+    (return observed at t); market: (T, C_m) float32; sector: (N,) int64 index into
+    scaler.sectors (len(sectors) = unknown sector); returns: (T, N) float32 scaled returns
+    with NaN where absent (the targets)."""
+
+    dates: pd.DatetimeIndex
+    tickers: list[str]
+    stock: np.ndarray
+    present: np.ndarray
+    market: np.ndarray
+    sector: np.ndarray
+    returns: np.ndarray
+    scaler: FeatureScaler
+
+    @property
+    def n_channels(self) -> int:
+        return self.stock.shape[2] + self.market.shape[1]
+
+    def window(self, t: int, lookback: int) -> np.ndarray:
+        """Inputs for a forecast at the close of date index t: (N, lookback, C_s + C_m), rows
+        t-lookback+1..t (zero-padded before the first date)."""
+        lo = t - lookback + 1
+        pad = max(0, -lo)
+        s = self.stock[max(lo, 0): t + 1].transpose(1, 0, 2)
+        m = np.broadcast_to(self.market[max(lo, 0): t + 1][None], (s.shape[0],) + self.market[max(lo, 0): t + 1].shape)
+        x = np.concatenate([s, m], axis=2)
+        if pad:
+            x = np.concatenate([np.zeros((x.shape[0], pad, x.shape[2]), dtype=x.dtype), x], axis=1)
+        return x
+
+    def history(self, t: int, lookback: int) -> np.ndarray:
+        """(N,) number of observed returns in the lookback window ending at t."""
+        lo = max(0, t - lookback + 1)
+        return self.present[lo: t + 1].sum(axis=0)
+
+
+def build_features(panel: Panel, scaler: FeatureScaler) -> Features:
+    """Apply a fitted scaler to a panel (same channel set; a missing channel is an error)."""
+    chans = stock_channels(panel)
+    if list(chans) != scaler.stock_names:
+        raise DataError(
+            f"this data has per-stock channels {list(chans)} but the model was trained with "
+            f"{scaler.stock_names}; provide the same characteristics columns or retrain"
+        )
+    stock = np.stack([np.asarray(c, dtype=np.float64) for c in chans.values()], axis=2)
+    stock = (stock - scaler.stock_mean) / scaler.stock_std
+    stock = np.nan_to_num(stock, nan=0.0).astype(np.float32)
+    mk = {}
+    if panel.benchmark is not None:
+        mk[f"bench:{panel.benchmark.name or 'benchmark'}"] = panel.benchmark
+    if panel.factors is not None:
+        mk |= {f"factor:{c}": panel.factors[c] for c in panel.factors.columns}
+    missing = [m for m in scaler.market_names if m not in mk]
+    if missing:
+        raise DataError(f"this data lacks the market series {missing} the model was trained with; add them or retrain")
+    if scaler.market_names:
+        market = np.stack([np.asarray(mk[m], dtype=np.float64) for m in scaler.market_names], axis=1)
+        market = np.nan_to_num((market - scaler.market_mean) / scaler.market_std, nan=0.0).astype(np.float32)
+    else:
+        market = np.zeros((len(panel.dates), 0), dtype=np.float32)
+    lookup = {s: i for i, s in enumerate(scaler.sectors)}
+    sector = np.array([lookup.get(s, len(scaler.sectors)) for s in panel.sectors], dtype=np.int64)
+    r = panel.returns.to_numpy(dtype=np.float64)
+    return Features(
+        dates=panel.dates, tickers=panel.tickers, stock=stock, present=np.isfinite(r), market=market,
+        sector=sector, returns=(r / scaler.return_scale).astype(np.float32), scaler=scaler,
+    )

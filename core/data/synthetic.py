@@ -1,0 +1,131 @@
+"""A synthetic market with known ground truth, for tests, benchmarks and demos.
+
+r_{i,t+1} = beta_{i,t}' z_{t+1} + sigma_i eps_{i,t+1}
+  z_{t+1,f} = s_f * t(nu_z)         Student-t factor shocks
+  eps ~ t(nu_e)                      Student-t idiosyncratic noise
+  beta_{i,t} = b_sector(i) + b_i + x_{i,t} G   exposures drift with observable characteristics
+  x_{i,t}: K AR(1) characteristics, published in the Panel as features "char1".."charK"
+Stocks enter and leave: a share of them is listed only part of the time (NaN outside).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from core.data.panel import Panel, Split
+from core.models.base import FactorForecast
+
+SECTOR_NAMES = ("Alpha Tech", "Beta Energy", "Gamma Health", "Delta Finance", "Epsilon Retail",
+                "Zeta Industrials", "Eta Utilities", "Theta Materials")
+
+
+@dataclass
+class SyntheticTruth:
+    """Ground truth. exposures: (T, N, F) beta at the close of each date (for the next date's
+    return); factor_returns: (T, F), row t = z realised on date t (row 0 is NaN);
+    factor_scale, factor_dof: (F,); idio_scale: (N,); idio_dof: float; listed: (T, N) bool."""
+
+    exposures: np.ndarray
+    factor_returns: np.ndarray
+    factor_scale: np.ndarray
+    factor_dof: float
+    idio_scale: np.ndarray
+    idio_dof: float
+    listed: np.ndarray
+    characteristic_loadings: np.ndarray
+
+    def factor_cov(self) -> np.ndarray:
+        """(F, F) covariance of z: diag(s^2 nu / (nu - 2))."""
+        return np.diag(self.factor_scale**2 * self.factor_dof / (self.factor_dof - 2))
+
+    def forecast(self, panel: Panel, t: int) -> FactorForecast:
+        """The true Student-t forecast for date t+1 made at the close of date t (listed stocks)."""
+        ok = self.listed[t + 1] if t + 1 < len(self.listed) else self.listed[t]
+        idx = np.flatnonzero(ok)
+        n = len(idx)
+        return FactorForecast(
+            date=panel.dates[t], tickers=[panel.tickers[i] for i in idx], mean=np.zeros(n),
+            exposures=self.exposures[t, idx].astype(np.float64), factor_cov=self.factor_cov(),
+            idio_var=(self.idio_scale[idx] ** 2) * self.idio_dof / (self.idio_dof - 2), family="student_t",
+            factor_dof=np.full(self.factor_scale.shape, self.factor_dof), idio_dof=np.full(n, self.idio_dof),
+            model="truth",
+        )
+
+
+def make_market(
+    n_stocks: int = 100,
+    n_dates: int = 2000,
+    n_factors: int = 4,
+    n_characteristics: int = 2,
+    n_sectors: int = 5,
+    factor_dof: float = 5.0,
+    idio_dof: float = 5.0,
+    ragged_share: float = 0.3,
+    start: str = "2005-01-03",
+    seed: int = 0,
+) -> tuple[Panel, SyntheticTruth]:
+    """Build a synthetic Panel (daily business dates) and its ground truth."""
+    rng = np.random.default_rng(seed)
+    n, t, f, k = n_stocks, n_dates, n_factors, n_characteristics
+    dates = pd.bdate_range(start, periods=t, name="date")
+    tickers = [f"S{i:04d}" for i in range(n)]
+    sector = rng.integers(0, n_sectors, n)
+    centroids = rng.normal(0.0, 0.6, (n_sectors, f)).astype(np.float32)
+    centroids[:, 0] = 1.0 + 0.2 * rng.standard_normal(n_sectors)  # factor 1 acts as "the market"
+    base = centroids[sector] + rng.normal(0.0, 0.25, (n, f)).astype(np.float32)
+    loadings = rng.normal(0.0, 0.35, (k, f)).astype(np.float32)
+
+    phi = 0.995
+    chars = np.empty((t, n, k), dtype=np.float32)
+    chars[0] = rng.standard_normal((n, k))
+    shocks = rng.standard_normal((t, n, k)).astype(np.float32) * np.float32(np.sqrt(1 - phi**2))
+    for s in range(1, t):
+        chars[s] = phi * chars[s - 1] + shocks[s]
+    exposures = base[None] + np.einsum("tnk,kf->tnf", chars, loadings)
+
+    factor_scale = (0.006 * np.r_[1.5, np.ones(f - 1)] * np.sqrt((factor_dof - 2) / factor_dof)).astype(np.float32)
+    z = rng.standard_t(factor_dof, (t, f)).astype(np.float32) * factor_scale
+    z[0] = np.nan
+    idio_scale = rng.uniform(0.008, 0.016, n).astype(np.float32)
+    eps = rng.standard_t(idio_dof, (t, n)).astype(np.float32) * idio_scale
+    returns = np.full((t, n), np.nan, dtype=np.float64)
+    returns[1:] = np.einsum("tnf,tf->tn", exposures[:-1], z[1:]) + eps[1:]
+
+    listed = np.ones((t, n), dtype=bool)
+    ragged = rng.random(n) < ragged_share
+    for i in np.flatnonzero(ragged):
+        first = rng.integers(0, t // 2)
+        last = rng.integers(first + t // 4, t + t // 3)
+        listed[:first, i] = False
+        listed[last:, i] = False
+    returns[~listed] = np.nan
+
+    frame = pd.DataFrame(returns, index=dates, columns=pd.Index(tickers, name="ticker"))
+    features = {
+        f"char{j + 1}": pd.DataFrame(np.where(listed, chars[:, :, j], np.nan), index=dates, columns=frame.columns)
+        for j in range(k)
+    }
+    names = [SECTOR_NAMES[s % len(SECTOR_NAMES)] for s in sector]
+    meta = pd.DataFrame({"name": [f"Synthetic {tk}" for tk in tickers], "sector": names,
+                         "industry": [f"{nm} industry" for nm in names]}, index=frame.columns)
+    bench = frame.mean(axis=1, skipna=True).rename("EW")
+    bench.iloc[0] = np.nan
+    split = Split(train_end=dates[int(t * 0.6) - 1], valid_end=dates[int(t * 0.8) - 1])
+    panel = Panel(returns=frame, meta=meta, features=features, benchmark=bench, name="synthetic", split=split,
+                  synthetic=True, source=f"core.data.synthetic.make_market(seed={seed}) -- SYNTHETIC, not real data")
+    truth = SyntheticTruth(exposures=exposures, factor_returns=z, factor_scale=factor_scale, factor_dof=factor_dof,
+                           idio_scale=idio_scale, idio_dof=idio_dof, listed=listed, characteristic_loadings=loadings)
+    return panel, truth
+
+
+@lru_cache(maxsize=1)
+def default_synthetic() -> tuple[Panel, SyntheticTruth]:
+    """The embedded `synthetic` dataset: 60 stocks, 2500 days, 4 factors, seed 7."""
+    return make_market(n_stocks=60, n_dates=2500, n_factors=4, seed=7)
+
+
+def default_synthetic_panel() -> Panel:
+    return default_synthetic()[0]

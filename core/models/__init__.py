@@ -1,0 +1,1 @@
+"""Factor and covariance models behind one contract (see core.models.base)."""
