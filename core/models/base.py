@@ -31,7 +31,8 @@ class FactorForecast:
     """Distribution of r_{t+1} given information at the close of `date`.
 
     tickers: N names; mean: (N,); exposures: (N, F); factor_cov: (F, F); idio_var: (N,);
-    factor_dof: (F,) and idio_dof: (N,) for family "student_t" (None for "normal").
+    factor_dof: (F,) and idio_dof: (N,) for family "student_t" (None for "normal"); a dof of
+    np.inf marks a Normal component (e.g. PPCA with Normal factors and Student-t noise).
     """
 
     date: pd.Timestamp
@@ -131,10 +132,15 @@ class FactorForecast:
 
 
 def _std_t(rng: np.random.Generator, dof: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Student-t draws with dof (shape[1],) scaled to unit variance (dof > 2)."""
-    dof = np.asarray(dof, dtype=np.float64)
-    x = rng.standard_t(np.broadcast_to(dof, shape))
-    return x * np.sqrt((dof - 2.0) / dof)
+    """Student-t draws with dof (shape[1],) scaled to unit variance (dof > 2; inf = Normal)."""
+    dof = np.broadcast_to(np.asarray(dof, dtype=np.float64), shape)
+    finite = np.isfinite(dof)
+    x = rng.standard_normal(shape)
+    if finite.any():
+        d = np.where(finite, dof, 10.0)
+        t = rng.standard_t(d) * np.sqrt((d - 2.0) / d)
+        x = np.where(finite, t, x)
+    return x
 
 
 def _safe_cholesky(a: np.ndarray) -> np.ndarray:
