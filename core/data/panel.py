@@ -109,6 +109,16 @@ class Panel:
             factors=None if self.factors is None else self.factors.loc[rows],
         )
 
+    def fingerprint(self) -> str:
+        """sha256 (hex, 16 chars) of the returns, dates and tickers: identifies the data a model saw."""
+        import hashlib
+
+        h = hashlib.sha256()
+        h.update(",".join(self.tickers).encode())
+        h.update(self.dates.strftime("%Y-%m-%d").str.cat(sep=",").encode())
+        h.update(np.nan_to_num(self.returns.to_numpy(dtype=np.float64), nan=-999.0).round(12).tobytes())
+        return h.hexdigest()[:16]
+
     def with_returns(self, returns: pd.DataFrame) -> "Panel":
         """The same panel with other returns (same shape): used by look-ahead tests."""
         return replace(self, returns=returns)
