@@ -1,0 +1,275 @@
+"""The paper-style evaluation table for any set of models (spec: evaluation.md).
+
+Per model and split, forecasts are made at the close of t for every t whose next date t+1 lies in
+the split (the first test forecast is made on the last validation date). A stock counts on a day
+when it has a forecast at t and a return at t+1 (missing stocks are masked, never filled).
+
+Metrics (lower is better unless stated):
+  nll_joint, nll_ind   mean over days of -(1/N_t) log p, on returns divided by the training std of
+                       all stock returns (FeatureScaler.return_scale): forecast and returns are
+                       rescaled, which shifts each per-stock log-density by log(scale).
+                       Normal: exact (Woodbury). Student-t: IWAE k=100 (joint), 10,000 prior samples (ind).
+  cov_mse, box_m       whitening scores on the stocks present on every day of the split.
+  calib_uni, calib_port  calibration error; Port = equal-weight portfolio of the day's stocks
+                       (closed form for Normal; 10,000 Monte Carlo scenarios for Student-t).
+  var95_rate, var99_rate, kupiec_p95, kupiec_p99, christoffersen_p99 (conditional coverage)
+                       for the same equal-weight portfolio's one-day VaR (same scenarios for Student-t).
+  sharpe_mv_*          annualised Sharpe of the four daily mean-variance strategies (higher is better),
+                       weights at t from the forecast for t+1 over the stocks forecast at t, no costs.
+  r2_total, r2_pred    from the model's own `r2_scores(panel, dates)` where it defines one.
+A metric that does not apply is null and its reason is recorded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from core.errors import CheckpointError, ModelError
+from core.models.base import FactorForecast, ForecastSeries
+from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
+from core.portfolio.constraints import MV_VARIANTS
+from core.portfolio.metrics import PERIODS, performance_metrics
+from core.risk import backtest as vb
+from core.risk.calibration import calibration_error, marginal_pit, uni_calibration
+from core.risk.covariance import whitened, whitening_scores
+from core.risk.factor import restrict
+from core.risk.likelihood import nll_ind, nll_joint
+from core.risk.scenarios import portfolio_scenarios
+from core.risk.var import empirical_var, normal_var
+
+METRICS = ["nll_joint", "nll_ind", "cov_mse", "box_m", "calib_uni", "calib_port", "var95_rate", "var99_rate",
+           "kupiec_p95", "kupiec_p99", "christoffersen_p99", "sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1",
+           "sharpe_mv_ls_l1", "r2_total", "r2_pred"]
+JOINT_ONLY = ["nll_joint", "cov_mse", "box_m", "calib_port", "var95_rate", "var99_rate", "kupiec_p95", "kupiec_p99",
+              "christoffersen_p99", "sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1", "sharpe_mv_ls_l1"]
+LEARNED = ("neuralfactors", "ca0", "ca1", "ca2", "ca3")
+#: lambda of Eq. 13 for raw daily returns, chosen on the sp500-20 validation split (docs/results.md).
+RISK_AVERSION = 10.0
+PORTFOLIO_SAMPLES = 10_000
+MARGINAL_SAMPLES = 10_000
+IWAE_K = 100
+
+
+@dataclass
+class Settings:
+    """Sample sizes of the Monte Carlo estimates (Student-t forecasts only) and the MV risk aversion."""
+
+    risk_aversion: float = RISK_AVERSION
+    portfolio_samples: int = PORTFOLIO_SAMPLES
+    marginal_samples: int = MARGINAL_SAMPLES
+    iwae_k: int = IWAE_K
+    calibration_samples: int = 500
+    seed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
+    """Dates t whose next date t+1 lies in the split."""
+    pos = panel.dates.get_indexer(panel.split_dates(split))
+    pos = pos[pos >= 1] - 1
+    if pos.size == 0:
+        raise ModelError(f"split {split!r} of {panel.name!r} has no dates to evaluate; check the split")
+    return panel.dates[pos]
+
+
+def mv_sharpes(panel, series: ForecastSeries, dates: pd.DatetimeIndex, risk_aversion: float,
+               reasons: dict | None = None) -> dict[str, float | None]:
+    """Annualised Sharpe of the four mean-variance variants traded daily on the forecasts at `dates`.
+    Without a budget, a model whose forecast mean is always zero holds nothing: None and a reason."""
+    periods = PERIODS.get(panel.frequency, 252)
+    zero_mean = not np.any(np.nan_to_num(series.mean[series.dates.get_indexer(dates)]))
+    out: dict[str, float | None] = {}
+    for variant, cons in MV_VARIANTS.items():
+        key = f"sharpe_{variant}"
+        if zero_mean and cons.budget is None:
+            out[key] = None
+            if reasons is not None:
+                reasons[key] = "the model forecasts a zero mean, so this variant holds no position"
+            continue
+        weights = strategy_weights(series, dates, MeanVariance(cons, risk_aversion))
+        res = run_backtest(weights, panel.returns)
+        out[key] = performance_metrics(res.returns, res.turnover, periods)["sharpe"]
+    return out
+
+
+def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, settings: Settings | None = None,
+                    model=None) -> tuple[dict[str, float | None], dict[str, str]]:
+    """(metrics, reasons) of one model's forecasts on a split."""
+    s = settings or Settings()
+    dates = forecast_dates(panel, split)
+    values: dict[str, float | None] = {}
+    reasons: dict[str, str] = {}
+    rets = panel.returns
+    nxt = rets.to_numpy(dtype=float)[panel.dates.get_indexer(dates) + 1]
+    col = {t: i for i, t in enumerate(panel.tickers)}
+    fcs, rows = [], []
+    for d, r_next in zip(dates, nxt):
+        fc = series.at(d)
+        fc = restrict(fc, [t for t in fc.tickers if t in col and np.isfinite(r_next[col[t]])])
+        if fc.n_stocks:
+            fcs.append(fc)
+            rows.append(np.array([r_next[col[t]] for t in fc.tickers]))
+    if not fcs:
+        raise ModelError(f"{series.model}: no stock has both a forecast and a return in split {split!r}")
+    joint = series.joint
+    student = series.family == "student_t"
+    seed = s.seed
+    nll_j, nll_i, port_pit, port_r, var95, var99 = [], [], [], [], [], []
+    pits = np.full((len(fcs), len(panel.tickers)), np.nan)
+    for k, (fc, r) in enumerate(zip(fcs, rows)):
+        nll_i.append(nll_ind(fc, r, scale, n_samples=s.marginal_samples, seed=seed + k))
+        pits[k, [col[t] for t in fc.tickers]] = marginal_pit(fc, r, s.calibration_samples, seed + k)
+        if not joint:
+            continue
+        nll_j.append(nll_joint(fc, r, scale, k=s.iwae_k, seed=seed + k))
+        w = np.full(fc.n_stocks, 1.0 / fc.n_stocks)
+        port_r.append(float(r.mean()))
+        if student:
+            draws = portfolio_scenarios(fc, w, s.portfolio_samples, seed + k)
+            port_pit.append(float(np.mean(draws <= port_r[-1])))
+            var95.append(empirical_var(draws, 0.95)[0])
+            var99.append(empirical_var(draws, 0.99)[0])
+        else:
+            mu, sd = fc.portfolio_mean(w), float(np.sqrt(fc.portfolio_var(w)))
+            port_pit.append(float(stats.norm.cdf((port_r[-1] - mu) / sd)))
+            var95.append(normal_var(mu, sd, 0.95)[0])
+            var99.append(normal_var(mu, sd, 0.99)[0])
+    values["nll_ind"] = float(np.mean(nll_i))
+    values["calib_uni"] = uni_calibration(pits)
+    if joint:
+        values["nll_joint"] = float(np.mean(nll_j))
+        values["calib_port"] = calibration_error(np.array(port_pit))
+        b95 = vb.var_backtest(np.array(port_r), np.array(var95), 0.95)
+        b99 = vb.var_backtest(np.array(port_r), np.array(var99), 0.99)
+        values |= {"var95_rate": b95.rate, "var99_rate": b99.rate, "kupiec_p95": b95.kupiec_p,
+                   "kupiec_p99": b99.kupiec_p, "christoffersen_p99": b99.christoffersen_cc_p}
+        values |= _whitening(fcs, rows, values, reasons)
+        values |= mv_sharpes(panel, series, dates, s.risk_aversion, reasons)
+    else:
+        for m in JOINT_ONLY:
+            values[m] = None
+            reasons[m] = "univariate model (joint=False): no joint distribution across stocks"
+    values |= _r2(model, panel, dates, reasons)
+    return {m: values.get(m) for m in METRICS}, reasons
+
+
+def _whitening(fcs: list[FactorForecast], rows: list[np.ndarray], values: dict, reasons: dict) -> dict:
+    common = set(fcs[0].tickers).intersection(*[set(fc.tickers) for fc in fcs[1:]])
+    common = [t for t in fcs[0].tickers if t in common]
+    if len(common) < 2 or len(fcs) <= len(common):
+        why = f"only {len(common)} stocks present on all {len(fcs)} days; the whitening test needs 2 <= p < days"
+        reasons["cov_mse"] = reasons["box_m"] = why
+        return {"cov_mse": None, "box_m": None}
+    u = np.empty((len(fcs), len(common)))
+    for k, (fc, r) in enumerate(zip(fcs, rows)):
+        pos = {t: i for i, t in enumerate(fc.tickers)}
+        u[k] = whitened(restrict(fc, common), r[[pos[t] for t in common]])
+    mse, box = whitening_scores(u)
+    return {"cov_mse": mse, "box_m": box}
+
+
+def _r2(model, panel, dates, reasons: dict) -> dict:
+    if model is None or not hasattr(model, "r2_scores"):
+        reasons["r2_total"] = reasons["r2_pred"] = "model defines no r2_scores (not a characteristic factor model)"
+        return {"r2_total": None, "r2_pred": None}
+    scores = model.r2_scores(panel, dates)
+    return {"r2_total": float(scores["r2_total"]), "r2_pred": float(scores["r2_pred"])}
+
+
+def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: pd.DatetimeIndex,
+                log=sys.stderr) -> tuple[ForecastSeries, object | None]:
+    """Forecasts of `name` at `dates`: shipped outputs if present; else a saved model's forecasts; else
+    (classical models only) fitted on the training dates now, with a line on `log`. Never retrains a learned model."""
+    from core import pretrained
+    from core.models.base import create_model, load_model
+
+    mdir = pretrained.model_dir(dataset, name, root)
+    model = None
+    if (mdir / "config.json").exists():
+        model = load_model(mdir)
+    if pretrained.has_forecasts(dataset, name, root):
+        series = pretrained.load_forecasts(dataset, name, root)
+        missing = dates.difference(series.dates)
+        if len(missing):
+            raise CheckpointError(f"{mdir}: shipped forecasts lack {len(missing)} dates (from {missing[0].date()}); "
+                                  f"rebuild them with `neuralfactors pretrained build --dataset {dataset}`")
+        return series, model
+    if model is not None:
+        print(f"{name}: forecasting with the saved model in {mdir} (no shipped forecasts)", file=log)
+        return model.forecast_series(panel, dates), model
+    if name in LEARNED:
+        raise ModelError(f"no trained {name} for {dataset} under {mdir}; train it first: neuralfactors train "
+                         f"--model {name} --dataset {dataset} --out {mdir}")
+    print(f"{name}: no pretrained outputs under {mdir}; fitting it now on the training dates", file=log)
+    model = create_model(name).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
+    return model.forecast_series(panel, dates), model
+
+
+def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | Path | None = None,
+                    dataset: str | None = None, settings: Settings | None = None, log=sys.stderr) -> pd.DataFrame:
+    """The evaluation table: one row per model, columns METRICS (NaN = null). The reasons for nulls
+    are in `table.attrs["reasons"]` ({model: {metric: reason}}), the NLL scale in `table.attrs["nll_scale"]`."""
+    from core.data.features import FeatureScaler
+
+    settings = settings or Settings()
+    scale = FeatureScaler.fit(panel, panel.split_dates("train")).return_scale
+    dates = forecast_dates(panel, split)
+    rows, reasons = {}, {}
+    for name in names:
+        series, model = load_or_fit(panel, name, dataset or panel.name, pretrained_root, dates, log)
+        rows[name], reasons[name] = evaluate_series(panel, series, split, scale, settings, model)
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=METRICS).astype(float)
+    table.index.name = "model"
+    table.attrs.update(reasons=reasons, nll_scale=scale, split=split,
+                       dates=[str(dates[0].date()), str(dates[-1].date())], risk_aversion=settings.risk_aversion)
+    return table
+
+
+def to_markdown(table: pd.DataFrame, digits: int = 4) -> str:
+    """A Markdown table (nulls shown as "n/a") followed by the reasons for the nulls."""
+    head = "| model | " + " | ".join(table.columns) + " |"
+    sep = "|---" * (len(table.columns) + 1) + "|"
+    lines = [head, sep]
+    for name, row in table.iterrows():
+        cells = ["n/a" if pd.isna(v) else f"{v:.{digits}g}" for v in row]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for name, why in table.attrs.get("reasons", {}).items():
+        for reason in sorted(set(why.values())):
+            metrics = [m for m, r in why.items() if r == reason]
+            lines.append(f"\n- {name}: {', '.join(metrics)} n/a: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(table: pd.DataFrame) -> dict:
+    models = {name: {m: (None if pd.isna(v) else float(v)) for m, v in row.items()} for name, row in table.iterrows()}
+    return {"models": models, "reasons": table.attrs.get("reasons", {}),
+            **{k: table.attrs[k] for k in ("split", "dates", "nll_scale", "risk_aversion") if k in table.attrs}}
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    from core.data import load_panel
+    from core.io import atomic_write_bytes
+
+    panel = load_panel(dataset=args.dataset, path=args.data)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    if not names:
+        raise ModelError("--models is empty; give comma-separated names from `neuralfactors models`")
+    table = evaluate_models(panel, names, args.split, args.pretrained, args.dataset or panel.name)
+    if args.out:
+        out = Path(args.out)
+        atomic_write_bytes(out / f"evaluate_{args.split}.csv", table.to_csv().encode())
+        atomic_write_bytes(out / f"evaluate_{args.split}.md", to_markdown(table).encode())
+    if args.json:
+        print(json.dumps(to_json(table), indent=2))
+    else:
+        print(f"{panel.name}, split {args.split} ({table.attrs['dates'][0]}..{table.attrs['dates'][1]}); NLLs on returns "
+              f"/ {table.attrs['nll_scale']:.4g} (training std)")
+        print(to_markdown(table))
+    return 0

@@ -1,0 +1,57 @@
+"""`ConfiguredModel`: keyword configuration with defaults, and pickle-free save / load.
+
+A subclass declares `name`, `description` and `defaults` (JSON-serialisable keyword settings),
+keeps its fitted values in `self.state` (JSON) and `self.arrays` (name -> numpy array), and
+saves as DIR/config.json {"model", "config", "state", "description"} + DIR/weights.safetensors.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import CheckpointError, ModelError
+from core.io import load_bundle, save_bundle
+from core.models.base import BaseRiskModel
+
+
+class ConfiguredModel(BaseRiskModel):
+    """Base for the classical and autoencoder models of this package."""
+
+    defaults: dict[str, Any] = {}
+
+    def __init__(self, **config: Any) -> None:
+        unknown = sorted(set(config) - set(self.defaults))
+        if unknown:
+            raise ModelError(f"{self.name}: unknown setting(s) {unknown}; known settings are {sorted(self.defaults)}")
+        self.config: dict[str, Any] = {**self.defaults, **config}
+        self.state: dict[str, Any] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+
+    @property
+    def fitted(self) -> bool:
+        return bool(self.state.get("fitted"))
+
+    def require_fitted(self) -> None:
+        if not self.fitted:
+            raise ModelError(f"{self.name} is not fitted; call fit(panel, train_dates, valid_dates) or load a saved model")
+
+    def save(self, path: str | Path) -> None:
+        self.require_fitted()
+        meta = {"model": self.name, "description": self.description, "config": self.config, "state": self.state}
+        save_bundle(path, {k: np.ascontiguousarray(v) for k, v in self.arrays.items()}, meta)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ConfiguredModel":
+        arrays, meta = load_bundle(path)
+        if meta.get("model") != cls.name:
+            raise CheckpointError(f"{path} holds model {meta.get('model')!r}, not {cls.name!r}; load it with load_model(path)")
+        obj = cls(**meta.get("config", {}))
+        obj.state = meta.get("state", {})
+        obj.arrays = dict(arrays)
+        obj._restore()
+        return obj
+
+    def _restore(self) -> None:
+        """Rebuild derived objects (networks, ...) from `state` and `arrays` after `load`."""

@@ -1,0 +1,77 @@
+"""NeuralFactors configuration: one dataclass, named presets, `key=value` overrides."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+from core.errors import ModelError
+
+
+@dataclass(frozen=True)
+class NFConfig:
+    """Network, likelihood and training settings (paper values unless a preset says otherwise)."""
+
+    # network
+    n_factors: int = 64
+    lookback: int = 256
+    hidden: int = 256
+    sector_dim: int = 16
+    sequence: str = "transformer"      # "transformer" or "lstm"
+    heads: int = 4                     # attention heads (transformer)
+    dropout: float = 0.25
+    min_history: int = 21              # stocks with fewer observed returns in the window are masked
+    # likelihood
+    k: int = 20                        # IWAE importance samples in training (1 = VAE)
+    k_eval: int = 100                  # importance samples for NLL_joint (evaluation.md)
+    # training
+    lr: float = 1e-4
+    weight_decay: float = 1e-6
+    steps: int = 100_000
+    days_per_step: int = 1
+    polyak_start: int = 50_000         # average weights from this step on (>= steps: never)
+    valid_every: int = 1_000
+    valid_days: int = 0                # validation days used while training (0 = all)
+    patience: int = 0                  # validations without improvement before stopping (0 = never)
+    batch_days: int = 64               # days per forward pass at inference
+
+    def __post_init__(self) -> None:
+        if self.sequence not in ("transformer", "lstm"):
+            raise ModelError(f"sequence must be 'transformer' or 'lstm', not {self.sequence!r}")
+        if self.n_factors < 1 or self.lookback < 2 or self.hidden < 1 or self.k < 1:
+            raise ModelError("n_factors, hidden and k must be >= 1 and lookback >= 2; fix the configuration")
+        if self.sequence == "transformer" and self.hidden % self.heads:
+            raise ModelError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "NFConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ModelError(f"unknown NeuralFactors settings {unknown}; known: {sorted(known)}")
+        return cls(**d)
+
+
+PRESETS: dict[str, NFConfig] = {
+    "paper": NFConfig(),
+    # chosen on validation NLL_joint of sp500-20 (docs/neuralfactors_tuning.md)
+    "sp500-20": NFConfig(n_factors=4, lookback=32, hidden=32, sector_dim=4, heads=4, dropout=0.0, k=20,
+                         lr=1e-3, weight_decay=1e-6, steps=2000, days_per_step=8, polyak_start=1000,
+                         valid_every=200, valid_days=0, patience=5),
+    "tiny": NFConfig(n_factors=2, lookback=16, hidden=8, sector_dim=2, heads=2, dropout=0.0, k=4, k_eval=20,
+                     lr=3e-3, steps=50, days_per_step=4, polyak_start=25, valid_every=25, valid_days=20,
+                     patience=0, min_history=5),
+}
+
+
+def make_config(preset: str | None = None, **overrides) -> NFConfig:
+    """A preset (default "paper") with keyword overrides; unknown names raise ModelError."""
+    name = preset or "paper"
+    if name not in PRESETS:
+        raise ModelError(f"unknown NeuralFactors preset {name!r}; choose one of {', '.join(PRESETS)}")
+    known = {f.name for f in fields(NFConfig)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ModelError(f"unknown NeuralFactors settings {unknown}; known: {sorted(known)}")
+    return replace(PRESETS[name], **overrides)

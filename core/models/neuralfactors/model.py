@@ -1,0 +1,292 @@
+"""`NeuralFactorsModel`: the RiskModel wrapper around the network, the likelihood and the loop.
+
+Internally returns are divided by the training std (`FeatureScaler.return_scale`); every NLL
+this class reports (`score`, validation) is on that scaled return scale. Forecasts are in
+ORIGINAL return units: mean = alpha s, exposures = beta s, idio_var = Var_t(sigma, nu) s^2,
+factor_cov = diag(prior variance), dofs from the network and the prior.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.data.features import FeatureScaler, Features, build_features
+from core.data.panel import Panel
+from core.errors import CheckpointError, ModelError
+from core.io import load_bundle, save_bundle
+from core.models.base import BaseRiskModel, FactorForecast, ForecastSeries
+from core.models.neuralfactors.batches import DayBatch, Windows
+from core.models.neuralfactors.config import NFConfig, make_config
+from core.models.neuralfactors.likelihood import (
+    iwae_log_likelihood, marginal_log_likelihood, posterior, t_variance,
+)
+from core.models.neuralfactors.network import NeuralFactorsNet
+from core.training.device import autocast, resolve_device
+from core.training.loop import LoopResult, LoopSettings, train_loop
+
+FORMAT_VERSION = 1
+
+
+def data_fingerprint(panel: Panel) -> str:
+    """Short sha256 of the return table (dates, tickers, values)."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(panel.returns.to_numpy(dtype=np.float64)).tobytes())
+    h.update("|".join(panel.tickers).encode())
+    h.update(str(panel.dates[0]).encode() + str(panel.dates[-1]).encode())
+    return h.hexdigest()[:16]
+
+
+class NeuralFactorsModel(BaseRiskModel):
+    """NeuralFactors. Keyword arguments other than the ones below override the preset's settings.
+
+    preset: "paper" | "sp500-20" | "tiny"; device: "auto" | "cpu" | "cuda"; seed: initialisation
+    and training seed; max_steps, out_dir, resume, progress: passed to the training loop."""
+
+    name = "neuralfactors"
+    description = "NeuralFactors (Gopal 2024)"
+
+    def __init__(self, preset: str | None = None, config: NFConfig | None = None, device: str = "auto",
+                 seed: int = 0, max_steps: int | None = None, out_dir: str | Path | None = None,
+                 resume: bool = False, progress: bool = False, **overrides) -> None:
+        self.config = config if config is not None else make_config(preset, **overrides)
+        self.device = resolve_device(device)
+        self.seed, self.max_steps, self.out_dir, self.resume, self.progress = seed, max_steps, out_dir, resume, progress
+        self.net: NeuralFactorsNet | None = None
+        self.scaler: FeatureScaler | None = None
+        self.tickers: list[str] = []
+        self.fingerprint: str | None = None
+        self.result: LoopResult | None = None
+        self._cache: tuple[int, Windows] | None = None
+
+    # --- training --------------------------------------------------------------------------
+    def fit(self, panel: Panel, train_dates, valid_dates) -> "NeuralFactorsModel":
+        cfg = self.config
+        self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates))
+        self.tickers, self.fingerprint = panel.tickers, data_fingerprint(panel)
+        win = self._windows(panel)
+        train_t = self._usable(win, forecast_positions(panel, train_dates))
+        valid_t = self._usable(win, forecast_positions(panel, valid_dates))
+        if len(train_t) == 0 or len(valid_t) == 0:
+            raise ModelError("no training or validation day has stocks with enough history; "
+                             f"use more dates or lower min_history (now {cfg.min_history}) / lookback ({cfg.lookback})")
+        if cfg.valid_days and len(valid_t) > cfg.valid_days:
+            valid_t = valid_t[np.linspace(0, len(valid_t) - 1, cfg.valid_days).round().astype(int)]
+        torch.manual_seed(self.seed)
+        self.net = NeuralFactorsNet(cfg, win.feats.n_channels, len(self.scaler.sectors)).to(self.device)
+        dev = self.device
+
+        def loss_fn(net, rng, gen):
+            days = rng.choice(train_t, size=cfg.days_per_step, replace=len(train_t) < cfg.days_per_step)
+            b = win.batch(np.sort(days)).to(dev)
+            ll = self._iwae(net, b, cfg.k, gen)
+            return -(ll / b.observed.sum(1)).mean()
+
+        def valid_fn(net):
+            return float(np.mean(self._nll_joint_days(net, win, valid_t, cfg.k_eval, seed=0)))
+
+        settings = LoopSettings(
+            steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, polyak_start=cfg.polyak_start,
+            valid_every=cfg.valid_every, patience=cfg.patience, seed=self.seed, max_steps=self.max_steps,
+            out_dir=self.out_dir, resume=self.resume, progress=self.progress)
+        self.result = train_loop(self.net, loss_fn, valid_fn, settings, dev,
+                                 extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint})
+        self.net.load_state_dict(self.result.best_state)
+        self.net.eval()
+        return self
+
+    @staticmethod
+    def _usable(win: Windows, t: np.ndarray) -> np.ndarray:
+        """Forecast positions whose batch has at least one observed stock."""
+        return t[_observed_any(win, t)] if len(t) else t
+
+    # --- network on batches ----------------------------------------------------------------
+    def _heads(self, net: NeuralFactorsNet, b: DayBatch) -> dict[str, torch.Tensor]:
+        """Run the embedder on the eligible (day, stock) rows only; others get neutral values."""
+        d, n, lb, c = b.x.shape
+        idx = b.eligible.reshape(-1).nonzero().squeeze(1)
+        dev = b.x.device
+        alpha, sigma = torch.zeros(d * n, device=dev), torch.ones(d * n, device=dev)
+        nu, beta = torch.full((d * n,), 5.0, device=dev), torch.zeros(d * n, self.config.n_factors, device=dev)
+        if len(idx):
+            a, be, s, v = net(b.x.reshape(d * n, lb, c)[idx], b.sector.repeat(d)[idx])
+            alpha, beta, sigma, nu = (alpha.index_copy(0, idx, a), beta.index_copy(0, idx, be),
+                                      sigma.index_copy(0, idx, s), nu.index_copy(0, idx, v))
+        scale_z, dof_z = net.prior()
+        return {"alpha": alpha.view(d, n), "beta": beta.view(d, n, -1), "scale_x": sigma.view(d, n),
+                "dof_x": nu.view(d, n), "scale_z": scale_z.float(), "dof_z": dof_z.float()}
+
+    def _iwae(self, net, b: DayBatch, k: int, gen: torch.Generator) -> torch.Tensor:
+        h = self._heads(net, b)
+        return iwae_log_likelihood(b.target, b.observed, k=k, generator=gen, **h)
+
+    def _batches(self, win: Windows, t: np.ndarray):
+        """Yield (positions, DayBatch on device, heads) in chunks of config.batch_days, no grad."""
+        net = self._require()
+        net.eval()
+        for i in range(0, len(t), self.config.batch_days):
+            tt = t[i:i + self.config.batch_days]
+            b = win.batch(tt).to(self.device)
+            with torch.no_grad(), autocast(self.device):
+                yield tt, b, self._heads(net, b)
+
+    def _nll_joint_days(self, net, win: Windows, t: np.ndarray, k: int, seed: int) -> np.ndarray:
+        """Per-day NLL_joint (scaled returns), (len(t),)."""
+        gen = torch.Generator(device=self.device).manual_seed(seed)
+        out = []
+        for i in range(0, len(t), self.config.batch_days):
+            b = win.batch(t[i:i + self.config.batch_days]).to(self.device)
+            with torch.no_grad(), autocast(self.device):
+                ll = self._iwae(net, b, k, gen)
+            out.append((-ll / b.observed.sum(1)).cpu().numpy())
+        return np.concatenate(out)
+
+    # --- inference -------------------------------------------------------------------------
+    def _require(self) -> NeuralFactorsNet:
+        if self.net is None or self.scaler is None:
+            raise ModelError("this NeuralFactors model is not trained; call fit() or load a saved model")
+        return self.net
+
+    def _windows(self, panel: Panel) -> Windows:
+        """Features of `panel` under the frozen scaler (cached for the last panel seen)."""
+        if self._cache is not None and self._cache[0] is panel:
+            return self._cache[1]
+        win = Windows(build_features(panel, self.scaler), self.config.lookback, self.config.min_history)
+        self._cache = (panel, win)
+        return win
+
+    def forecast(self, panel: Panel, date) -> FactorForecast:
+        """Forecast of r at the date after `date`, for stocks listed at `date` with enough history."""
+        fc = self.forecast_series(panel, [date]).at(date)
+        if fc.n_stocks == 0:
+            raise ModelError(f"no stock has {self.config.min_history} returns in the {self.config.lookback} days "
+                             f"before {pd.Timestamp(date).date()}; pick a later date")
+        return fc
+
+    def forecast_series(self, panel: Panel, dates) -> ForecastSeries:
+        """Forecasts made at the close of each of `dates` (batched), in original return units."""
+        self._require()
+        win = self._windows(panel)
+        t = np.array([panel.date_position(d) for d in dates], dtype=np.int64)
+        s = self.scaler.return_scale
+        n, f = panel.n_tickers, self.config.n_factors
+        mean, var, dof = (np.full((len(t), n), np.nan) for _ in range(3))
+        expo = np.zeros((len(t), n, f))
+        scale_z, dof_z = (v.detach().cpu().double().numpy() for v in self.net.prior())
+        for i, (tt, b, h) in enumerate(self._batches(win, t)):
+            rows = slice(i * self.config.batch_days, i * self.config.batch_days + len(tt))
+            e = b.eligible.cpu().numpy()
+            mean[rows] = np.where(e, h["alpha"].double().cpu().numpy() * s, np.nan)
+            var[rows] = np.where(e, t_variance(h["scale_x"], h["dof_x"]).double().cpu().numpy() * s * s, np.nan)
+            dof[rows] = np.where(e, h["dof_x"].double().cpu().numpy(), np.nan)
+            expo[rows] = np.where(e[..., None], h["beta"].double().cpu().numpy() * s, 0.0)
+        var_z = scale_z**2 * dof_z / (dof_z - 2)
+        return ForecastSeries(
+            dates=pd.DatetimeIndex([panel.dates[i] for i in t]), tickers=panel.tickers, mean=mean, exposures=expo,
+            factor_cov=np.broadcast_to(np.diag(var_z), (len(t), f, f)).copy(), idio_var=var, family="student_t",
+            factor_dof=np.broadcast_to(dof_z, (len(t), f)).copy(), idio_dof=dof, model=self.name,
+            factor_names=[f"f{j + 1}" for j in range(f)])
+
+    def score(self, panel: Panel, dates, k: int | None = None, n_samples: int = 0, seed: int = 0) -> pd.DataFrame:
+        """Per forecast date t: NLL_joint of r_{t+1} (IWAE, k = config.k_eval) and, when
+        n_samples > 0, NLL_ind (prior sampling), both per stock on the SCALED return scale
+        (returns / training std), and n_stocks. Index: the forecast dates."""
+        win = self._windows(panel)
+        t = np.array([panel.date_position(d) for d in dates], dtype=np.int64)
+        t = t[t + 1 < len(panel.dates)]
+        gen = torch.Generator(device=self.device).manual_seed(seed)
+        rows = []
+        for _, b, h in self._batches(win, t):
+            with torch.no_grad():
+                n_obs = b.observed.sum(1)
+                ll = iwae_log_likelihood(b.target, b.observed, k=k or self.config.k_eval, generator=gen, **h)
+                cols = {"nll_joint": (-ll / n_obs).cpu().numpy(), "n_stocks": n_obs.cpu().numpy()}
+                if n_samples:
+                    m = marginal_log_likelihood(b.target, b.observed, n_samples=n_samples, generator=gen, **h)
+                    cols["nll_ind"] = (-torch.nan_to_num(m, nan=0.0).sum(1) / n_obs).cpu().numpy()
+            rows.append(pd.DataFrame(cols))
+        out = pd.concat(rows, ignore_index=True)
+        out.index = pd.DatetimeIndex([panel.dates[i] for i in t], name="date")
+        return out[out["n_stocks"] > 0]
+
+    def factor_returns(self, panel: Panel, dates) -> pd.DataFrame:
+        """Realised factor returns: the posterior mean of z_{t+1} for each forecast date t in
+        `dates` that has a next day; index = the realised date t+1, columns f1..fF."""
+        win = self._windows(panel)
+        t = np.array([panel.date_position(d) for d in dates], dtype=np.int64)
+        t = t[t + 1 < len(panel.dates)]
+        out = []
+        for _, b, h in self._batches(win, t):
+            d = b.x.shape[0]
+            mu, _ = posterior(b.target, b.observed, h["alpha"], h["beta"], h["scale_x"], h["dof_x"],
+                              h["scale_z"].expand(d, -1), h["dof_z"].expand(d, -1), torch.zeros_like(h["beta"][:, 0]))
+            mu[~b.observed.any(1)] = float("nan")
+            out.append(mu.cpu().numpy())
+        cols = [f"f{j + 1}" for j in range(self.config.n_factors)]
+        return pd.DataFrame(np.concatenate(out), index=pd.DatetimeIndex([panel.dates[i + 1] for i in t], name="date"),
+                            columns=cols)
+
+    def exposures(self, panel: Panel, dates) -> pd.DataFrame:
+        """Exposures beta_{i,t} (original units) for every (date, ticker) with a forecast:
+        rows indexed by (date, ticker), columns f1..fF."""
+        fs = self.forecast_series(panel, dates)
+        ok = np.isfinite(fs.mean)
+        t_idx, n_idx = np.nonzero(ok)
+        index = pd.MultiIndex.from_arrays([fs.dates[t_idx], np.asarray(fs.tickers)[n_idx]], names=["date", "ticker"])
+        return pd.DataFrame(fs.exposures[t_idx, n_idx], index=index, columns=fs.factor_names)
+
+    def sample(self, panel: Panel, date, n: int, seed: int | None = None) -> np.ndarray:
+        """n joint scenarios of r_{t+1} (original units): (n, N) over the forecast's tickers."""
+        return self.forecast(panel, date).sample(n, seed)
+
+    # --- persistence -----------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        net = self._require()
+        arrays = {k: v.detach().cpu().contiguous().numpy() for k, v in net.state_dict().items()}
+        train = None
+        if self.result is not None:
+            train = {"best_valid_nll_joint_scaled": self.result.best_valid, "step": self.result.step,
+                     "stopped": self.result.stopped, "history": self.result.history}
+        save_bundle(path, arrays, {
+            "model": self.name, "version": FORMAT_VERSION, "config": self.config.to_json(),
+            "scaler": self.scaler.to_json(), "tickers": self.tickers, "n_channels": self._n_channels(),
+            "fingerprint": self.fingerprint, "training": train, "seed": self.seed,
+            "nll_scale": "NLL values are per stock on returns divided by scaler.return_scale",
+        })
+
+    def _n_channels(self) -> int:
+        return self.net.embedder.inp.in_features
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> "NeuralFactorsModel":
+        arrays, meta = load_bundle(path)
+        if meta.get("model") != cls.name:
+            raise CheckpointError(f"{path} holds model {meta.get('model')!r}, not neuralfactors; load it with its own class")
+        if meta.get("version") != FORMAT_VERSION:
+            raise CheckpointError(f"{path}: format version {meta.get('version')} is not {FORMAT_VERSION}; retrain")
+        model = cls(config=NFConfig.from_json(meta["config"]), device=device, seed=meta.get("seed", 0))
+        model.scaler = FeatureScaler.from_json(meta["scaler"])
+        model.tickers, model.fingerprint = meta["tickers"], meta.get("fingerprint")
+        net = NeuralFactorsNet(model.config, meta["n_channels"], len(model.scaler.sectors))
+        try:
+            net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
+        except RuntimeError as exc:
+            raise CheckpointError(f"{path}: weights do not match the saved configuration ({exc}); retrain") from exc
+        model.net = net.to(model.device).eval()
+        return model
+
+
+def forecast_positions(panel: Panel, target_dates) -> np.ndarray:
+    """Date indices t whose next date t+1 is in `target_dates` (the forecasts scored on them)."""
+    pos = panel.dates.get_indexer(pd.DatetimeIndex(target_dates)) - 1
+    return np.sort(pos[pos >= 0]).astype(np.int64)
+
+
+def _observed_any(win: Windows, t: np.ndarray) -> np.ndarray:
+    """(len(t),) bool: some stock is eligible at t and has a return at t+1."""
+    feats: Features = win.feats
+    nxt = np.minimum(t + 1, len(feats.dates) - 1)
+    return (win.eligible(t) & feats.present[nxt] & (t + 1 < len(feats.dates))[:, None]).any(1)

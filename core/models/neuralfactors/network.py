@@ -1,0 +1,66 @@
+"""The NeuralFactors network: a stock embedder shared by all stocks plus the learned factor prior."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as fn
+
+from core.models.neuralfactors.config import NFConfig
+
+
+class StockEmbedder(nn.Module):
+    """(B, L, C) windows + (B,) sector ids -> heads alpha (B,), beta (B, F), sigma (B,), nu (B,).
+
+    Linear+GELU per time step, two-layer transformer (learned positions, last step read out)
+    or LSTM, sector embedding concatenated, two-layer MLP, linear heads."""
+
+    def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
+        super().__init__()
+        h, f = cfg.hidden, cfg.n_factors
+        self.n_factors = f
+        self.inp = nn.Linear(n_channels, h)
+        if cfg.sequence == "transformer":
+            self.pos = nn.Parameter(torch.zeros(cfg.lookback, h))
+            layer = nn.TransformerEncoderLayer(h, cfg.heads, dim_feedforward=2 * h, dropout=cfg.dropout,
+                                               activation="gelu", batch_first=True, norm_first=True)
+            self.seq = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+            self.seq_norm = nn.LayerNorm(h)
+        else:
+            self.seq = nn.LSTM(h, h, num_layers=2, batch_first=True, dropout=cfg.dropout)
+        self.sector = nn.Embedding(n_sectors + 1, cfg.sector_dim)  # last row: unknown sector
+        self.mlp = nn.Sequential(nn.Linear(h + cfg.sector_dim, h), nn.GELU(), nn.Dropout(cfg.dropout),
+                                 nn.Linear(h, h), nn.GELU())
+        self.head = nn.Linear(h, 3 + f)
+
+    def forward(self, x: torch.Tensor, sector: torch.Tensor):
+        h = fn.gelu(self.inp(x))
+        if isinstance(self.seq, nn.LSTM):
+            h = self.seq(h)[0][:, -1]
+        else:
+            h = self.seq_norm(self.seq(h + self.pos[-h.shape[1]:])[:, -1])
+        h = self.mlp(torch.cat([h, self.sector(sector)], dim=-1))
+        out = self.head(h).float()
+        alpha = out[:, 0]
+        beta = out[:, 1:1 + self.n_factors] / math.sqrt(self.n_factors)
+        sigma = fn.softplus(out[:, 1 + self.n_factors]) + 1e-4
+        nu = fn.softplus(out[:, 2 + self.n_factors]) + 4.0
+        return alpha, beta, sigma, nu
+
+
+class NeuralFactorsNet(nn.Module):
+    """Embedder + Student-t prior: per-factor scale (softplus) and dof (softplus + 4); mu_z = 0."""
+
+    def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
+        super().__init__()
+        self.embedder = StockEmbedder(cfg, n_channels, n_sectors)
+        self.prior_scale_raw = nn.Parameter(torch.full((cfg.n_factors,), math.log(math.e - 1)))  # softplus -> 1
+        self.prior_dof_raw = nn.Parameter(torch.full((cfg.n_factors,), 2.0))
+
+    def prior(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(scale_z, dof_z), each (F,)."""
+        return fn.softplus(self.prior_scale_raw), fn.softplus(self.prior_dof_raw) + 4.0
+
+    def forward(self, x: torch.Tensor, sector: torch.Tensor):
+        return self.embedder(x, sector)

@@ -1,0 +1,99 @@
+"""VaR backtests (spec section 4). Loss convention: VaR is a positive loss; day t is an
+exceedance when the realised loss -r_t is LARGER than VaR_t.
+
+Kupiec POF:   LR_uc = -2 ln[(1-p)^(n-x) p^x / ((1-x/n)^(n-x) (x/n)^x)] ~ chi2(1), p = 1 - level.
+Christoffersen: transition counts n_ij = #{t: I_{t-1} = i, I_t = j} (so n01 = a quiet day
+followed by an exceedance); pi01 = n01/(n00+n01), pi11 = n11/(n10+n11), pi = (n01+n11)/(n-1);
+LR_ind = -2 ln[L(pi) / L(pi01, pi11)] ~ chi2(1); LR_cc = LR_uc + LR_ind ~ chi2(2).
+Basel traffic light: exceedances of the 99% VaR in the last 250 days: green <= 4, yellow 5-9, red >= 10.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.special import xlogy
+
+from core.errors import ModelError
+
+BASEL_WINDOW = 250
+
+
+def exceedances(returns, var) -> np.ndarray:
+    """Boolean (T,) series: realised loss -r_t > VaR_t (VaR positive). NaN days are dropped first by the caller."""
+    r, v = np.asarray(returns, dtype=np.float64), np.asarray(var, dtype=np.float64)
+    if r.shape != v.shape:
+        raise ModelError(f"returns {r.shape} and VaR {v.shape} series differ in length; align them by date")
+    return -r > v
+
+
+def kupiec(n_exc: int, n: int, level: float) -> tuple[float, float]:
+    """(LR_uc, p-value) of the proportion-of-failures test for x = n_exc exceedances in n days."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p, x = 1.0 - level, float(n_exc)
+    phat = x / n
+    ll_null = xlogy(n - x, 1 - p) + xlogy(x, p)
+    ll_alt = xlogy(n - x, 1 - phat) + xlogy(x, phat)
+    lr = max(-2.0 * (ll_null - ll_alt), 0.0)
+    return float(lr), float(stats.chi2.sf(lr, 1))
+
+
+def transition_counts(exc) -> tuple[int, int, int, int]:
+    """(n00, n01, n10, n11): n_ij counts days with I_{t-1} = i and I_t = j."""
+    e = np.asarray(exc, dtype=bool)
+    prev, cur = e[:-1], e[1:]
+    return (int(np.sum(~prev & ~cur)), int(np.sum(~prev & cur)), int(np.sum(prev & ~cur)), int(np.sum(prev & cur)))
+
+
+def christoffersen(exc, level: float) -> tuple[float, float, float, float]:
+    """(LR_ind, p_ind, LR_cc, p_cc) for the exceedance series exc (T,)."""
+    n00, n01, n10, n11 = transition_counts(exc)
+    pi01 = n01 / (n00 + n01) if n00 + n01 else 0.0
+    pi11 = n11 / (n10 + n11) if n10 + n11 else 0.0
+    pi = (n01 + n11) / max(n00 + n01 + n10 + n11, 1)
+    ll_null = xlogy(n00 + n10, 1 - pi) + xlogy(n01 + n11, pi)
+    ll_alt = xlogy(n00, 1 - pi01) + xlogy(n01, pi01) + xlogy(n10, 1 - pi11) + xlogy(n11, pi11)
+    lr_ind = max(-2.0 * (ll_null - ll_alt), 0.0)
+    e = np.asarray(exc, dtype=bool)
+    lr_cc = kupiec(int(e.sum()), e.size, level)[0] + lr_ind
+    return float(lr_ind), float(stats.chi2.sf(lr_ind, 1)), float(lr_cc), float(stats.chi2.sf(lr_cc, 2))
+
+
+def traffic_light(exc, window: int = BASEL_WINDOW) -> tuple[str, int]:
+    """(zone, count) for the last `window` days of a 99% VaR exceedance series."""
+    count = int(np.sum(np.asarray(exc, dtype=bool)[-window:]))
+    return ("green" if count <= 4 else "yellow" if count <= 9 else "red"), count
+
+
+@dataclass
+class VaRBacktest:
+    level: float
+    n_days: int
+    n_exceedances: int
+    rate: float
+    kupiec_lr: float
+    kupiec_p: float
+    christoffersen_ind_lr: float
+    christoffersen_ind_p: float
+    christoffersen_cc_lr: float
+    christoffersen_cc_p: float
+    traffic_light: str | None
+    traffic_light_count: int | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def var_backtest(returns, var, level: float) -> VaRBacktest:
+    """All backtests of one VaR series. returns, var: (T,) aligned by date (NaN pairs dropped).
+    The traffic light is reported for the 99% level only (None otherwise)."""
+    r, v = np.asarray(returns, dtype=np.float64), np.asarray(var, dtype=np.float64)
+    ok = np.isfinite(r) & np.isfinite(v)
+    exc = exceedances(r[ok], v[ok])
+    n, x = exc.size, int(exc.sum())
+    lr_uc, p_uc = kupiec(x, n, level)
+    lr_ind, p_ind, lr_cc, p_cc = christoffersen(exc, level) if n > 1 else (float("nan"),) * 4
+    zone, count = traffic_light(exc) if abs(level - 0.99) < 1e-9 else (None, None)
+    return VaRBacktest(level, n, x, x / n if n else float("nan"), lr_uc, p_uc, lr_ind, p_ind, lr_cc, p_cc, zone, count)

@@ -1,0 +1,64 @@
+"""Covariance forecast scores.
+
+Whitening (paper): for the p stocks present through a split, u_t = Sigma_t^{-1/2} (r_{t+1} - m_t)
+with the symmetric inverse square root (p x p, the one place a dense matrix is built); S = sample
+covariance of the u_t (p x p). MSE = mean of (S - I)^2 over the p^2 entries; Box's M style
+distance = (tr S - ln det S - p) / p. Both are 0 for a perfect forecast.
+
+Realised vs forecast (dashboard): S_h = realised second moment of the next h days' returns
+around the forecast mean; QLIKE = ln det Sigma + tr(Sigma^-1 S_h) in factor form (Woodbury);
+correlation error = Frobenius norm of corr(S_h) - corr(Sigma) (dense, N x N, display sizes only).
+skfolio.metrics has QLIKE / calibration losses, but for its dense covariance estimators, not
+for a factor-form forecast, so they are computed here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from core.errors import ModelError
+from core.models.base import FactorForecast
+from core.risk.likelihood import FactorPrecision
+
+
+def inverse_sqrt(cov: np.ndarray) -> np.ndarray:
+    """Symmetric inverse square root of a PD matrix (p x p)."""
+    lam, vec = np.linalg.eigh(0.5 * (cov + cov.T))
+    if lam[0] <= 0:
+        raise ModelError("forecast covariance is not positive definite; the whitening score needs idio_var > 0")
+    return (vec / np.sqrt(lam)) @ vec.T
+
+
+def whitened(fc: FactorForecast, r: np.ndarray) -> np.ndarray:
+    """u = Sigma^-1/2 (r - m) for one day, (p,)."""
+    return inverse_sqrt(fc.dense_cov()) @ (np.asarray(r, dtype=np.float64) - fc.mean)
+
+
+def whitening_scores(u: np.ndarray) -> tuple[float, float]:
+    """(MSE, Box's M distance) from whitened residuals u (T, p), T > p."""
+    t, p = u.shape
+    if t <= p:
+        raise ModelError(f"whitening score needs more days ({t}) than stocks ({p}); use a longer split")
+    s = np.cov(u, rowvar=False).reshape(p, p)
+    mse = float(np.mean((s - np.eye(p)) ** 2))
+    sign, logdet = np.linalg.slogdet(s)
+    box = float((np.trace(s) - logdet - p) / p) if sign > 0 else float("inf")
+    return mse, box
+
+
+def qlike(fc: FactorForecast, future: np.ndarray) -> float:
+    """QLIKE ln det Sigma + tr(Sigma^-1 S_h) of the next h days' returns future (h, N), factor form."""
+    x = np.atleast_2d(np.asarray(future, dtype=np.float64)) - fc.mean
+    prec = FactorPrecision(fc)
+    return float(prec.logdet + prec.quad(x).mean())
+
+
+def correlation_error(fc: FactorForecast, future: np.ndarray) -> float:
+    """Frobenius norm of realised minus forecast correlation over the next h days (dense N x N; display sizes)."""
+    x = np.atleast_2d(np.asarray(future, dtype=np.float64)) - fc.mean
+    s = x.T @ x / len(x)
+    return float(np.linalg.norm(_corr(s) - _corr(fc.dense_cov())))
+
+
+def _corr(c: np.ndarray) -> np.ndarray:
+    sd = np.sqrt(np.clip(np.diag(c), 1e-300, None))
+    return c / np.outer(sd, sd)

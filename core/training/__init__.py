@@ -1,0 +1,1 @@
+"""Training machinery: device choice, checkpoints (safetensors + JSON), the training loop, the CLI command."""

@@ -1,0 +1,157 @@
+"""A resumable training loop: Adam, Polyak averaging, periodic validation keeping the best
+weights, early stopping, NaN/inf guard, checkpoints, a tqdm progress bar.
+
+The loop knows nothing about the model: the caller gives
+    loss_fn(net, rng: np.random.Generator, gen: torch.Generator) -> scalar loss tensor
+        (samples its own days with rng; gen drives any other sampling, e.g. IWAE noise)
+    valid_fn(net) -> float, lower is better (run in eval mode under no_grad).
+On the CPU a run is deterministic for a given seed, and a run stopped by `max_steps` then
+resumed from its checkpoint ends with the same weights as an uninterrupted run.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from core.errors import CheckpointError
+from core.training import checkpoint as ckpt
+from core.training.device import autocast
+
+
+@dataclass
+class LoopSettings:
+    """steps: the full schedule; max_steps: stop earlier (resumable); polyak_start: average
+    weights after this step; patience: validations without improvement before stopping (0 = off)."""
+
+    steps: int
+    lr: float
+    weight_decay: float
+    polyak_start: int
+    valid_every: int
+    patience: int = 0
+    seed: int = 0
+    max_steps: int | None = None
+    out_dir: str | Path | None = None
+    resume: bool = False
+    progress: bool = True
+
+
+@dataclass
+class LoopResult:
+    """best_state: weights with the best validation (or the last evaluated weights if no
+    validation ran); stopped: "done" | "max_steps" | "early_stop" | "non_finite"."""
+
+    best_state: dict[str, torch.Tensor]
+    best_valid: float
+    step: int
+    stopped: str
+    history: list[dict] = field(default_factory=list)
+    message: str = ""
+    steps_per_s: float = float("nan")
+
+
+def _clone(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in state.items()}
+
+
+def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: LoopSettings,
+               device: torch.device, extra_meta: dict | None = None) -> LoopResult:
+    """Run (or resume) training of `net` (already on `device`); returns the best weights."""
+    opt = torch.optim.Adam(net.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+    rng = np.random.default_rng(s.seed)
+    gen = torch.Generator(device=device).manual_seed(s.seed + 1)
+    torch.manual_seed(s.seed + 2)  # dropout
+    step, n_avg, best_valid, bad, history = 0, 0, float("inf"), 0, []
+    avg: dict | None = None
+    best: dict | None = None
+    out = Path(s.out_dir) if s.out_dir else None
+    if s.resume:
+        if out is None or not ckpt.exists(out):
+            raise CheckpointError(f"--resume: no checkpoint in {out}; run without --resume to start training")
+        c = ckpt.load_checkpoint(out)
+        net.load_state_dict(c["model"])
+        opt.load_state_dict(c["optimizer"])
+        avg = None if c["avg"] is None else {k: v.to(device) for k, v in c["avg"].items()}
+        best = c["best"]
+        torch.set_rng_state(c["torch_rng"])
+        gen.set_state(c["gen_rng"])
+        m = c["meta"]
+        step, n_avg, best_valid, bad, history = m["step"], m["n_avg"], m["best_valid"], m["bad"], m["history"]
+        best_valid = float("inf") if best_valid is None else best_valid
+        rng.bit_generator.state = m["numpy_rng"]
+
+    def save() -> None:
+        if out is None:
+            return
+        ckpt.save_checkpoint(out, model=net.state_dict(), optimizer=opt, avg=avg, best=best,
+                             torch_rng=torch.get_rng_state(), gen_rng=gen.get_state(),
+                             meta={"step": step, "n_avg": n_avg, "best_valid": best_valid, "bad": bad,
+                                   "history": history, "numpy_rng": rng.bit_generator.state, **(extra_meta or {})})
+
+    def eval_state() -> dict[str, torch.Tensor]:
+        return avg if avg is not None else net.state_dict()
+
+    def validate() -> float:
+        live = _clone(net.state_dict())
+        net.load_state_dict(eval_state())
+        net.eval()
+        with torch.no_grad():
+            v = float(valid_fn(net))
+        net.load_state_dict(live)
+        return v
+
+    stop_at = s.steps if s.max_steps is None else min(s.steps, s.max_steps)
+    stopped, message, last_loss, valid = "done", "", float("nan"), (best_valid if best else float("nan"))
+    t0, step0 = time.perf_counter(), step
+    bar = tqdm(total=stop_at, initial=step, unit="step", disable=not s.progress, dynamic_ncols=True)
+    while step < stop_at:
+        net.train()
+        with autocast(device):
+            loss = loss_fn(net, rng, gen)
+        if not torch.isfinite(loss):
+            stopped = "non_finite"
+            message = (f"loss became {float(loss.detach())} at step {step + 1}; stopped. The last good checkpoint "
+                       f"(step {step - step % s.valid_every}) is kept; lower the learning rate (--set lr=...)")
+            break
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        last_loss = float(loss.detach())
+        if step > s.polyak_start:
+            n_avg += 1
+            if avg is None:
+                avg = _clone(net.state_dict())
+            else:
+                for k, v in net.state_dict().items():
+                    if v.is_floating_point():
+                        avg[k].add_(v.detach() - avg[k], alpha=1.0 / n_avg)
+                    else:
+                        avg[k].copy_(v)
+        if step % s.valid_every == 0 or step == s.steps:
+            valid = validate()
+            history.append({"step": step, "train_loss": last_loss, "valid": valid})
+            if valid < best_valid:
+                best_valid, best, bad = valid, {k: v.detach().cpu().clone() for k, v in eval_state().items()}, 0
+            else:
+                bad += 1
+            save()
+            if s.patience and bad >= s.patience:
+                stopped = "early_stop"
+                break
+        bar.update(1)
+        bar.set_postfix(loss=f"{last_loss:.4f}", valid=f"{valid:.4f}")
+    bar.close()
+    elapsed = time.perf_counter() - t0
+    if stopped == "done" and step < s.steps:
+        stopped = "max_steps"
+        save()
+    final = best if best is not None else {k: v.detach().cpu().clone() for k, v in eval_state().items()}
+    return LoopResult(best_state=final, best_valid=best_valid, step=step, stopped=stopped, history=history,
+                      message=message, steps_per_s=(step - step0) / elapsed if elapsed > 0 else float("nan"))

@@ -1,0 +1,146 @@
+"""Portfolio lab: what-if weights (editor + CSV), live risk, the optimiser with constraints and the
+efficient frontier, backtest against the benchmark, CSV downloads."""
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import figures, services, state, ui
+
+sel = state.selection()
+st.title("Portfolio lab")
+
+
+def _apply_custom(weights: dict) -> None:
+    st.session_state["w"] = services.format_weights(weights)
+    st.session_state["portfolio"] = "custom"
+    st.session_state["_rerun_app"] = True
+
+
+def _uploaded_weights(file) -> dict | None:
+    try:
+        table = pd.read_csv(file)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        st.error(f"could not read the weights CSV ({exc}); upload a CSV with columns ticker,weight")
+        return None
+    cols = {c.lower().strip(): c for c in table.columns}
+    if "ticker" not in cols or "weight" not in cols:
+        st.error(f"the weights CSV has columns {list(table.columns)}; it needs columns ticker,weight")
+        return None
+    w = pd.to_numeric(table[cols["weight"]], errors="coerce")
+    if w.isna().any():
+        st.error("some weights in the CSV are not numbers; fix those rows (e.g. 0.05)")
+        return None
+    return dict(zip(table[cols["ticker"]].astype(str).str.strip(), w.astype(float)))
+
+
+@st.fragment
+def what_if(p, base: pd.Series) -> None:
+    """The editable weights and the numbers that follow them (reruns alone on every edit)."""
+    if st.session_state.pop("_rerun_app", False):
+        st.rerun()
+    colours = figures.sector_colours(p.sectors)
+    left, right = st.columns([1, 2])
+    with left:
+        long_only = st.checkbox("Long-only", value=True, key="lab_long_only")
+        upload = st.file_uploader("Weights CSV (ticker,weight)", type=["csv"], key="lab_csv")
+        start = base.to_dict()
+        if upload is not None:
+            start = _uploaded_weights(upload) or start
+        frame = pd.DataFrame({"ticker": list(start), "weight": [float(v) for v in start.values()]})
+        frame["sector"] = frame["ticker"].map(p.sectors).fillna("unknown ticker")
+        digest = hashlib.sha1(frame.to_csv().encode()).hexdigest()[:8]
+        edited = st.data_editor(
+            frame, key=f"lab_editor_{digest}", hide_index=True, width="stretch", height=360,
+            disabled=["sector"], num_rows="dynamic",
+            column_config={"weight": st.column_config.NumberColumn("weight", format="%.4f", step=0.01)})
+        raw = {str(t): float(w) for t, w in zip(edited["ticker"], edited["weight"].fillna(0.0)) if t}
+        for problem in services.check_custom(raw, base.index.tolist(), long_only):
+            st.warning(f"{problem}. Shown meanwhile: unknown tickers dropped, weights rescaled to sum to 1.")
+        w = services.normalise(raw, base.index.tolist())
+        st.button("Use as the custom portfolio", on_click=_apply_custom, args=(w.to_dict(),), key="lab_apply")
+    with right:
+        if w.abs().sum() == 0:
+            st.info("all weights are zero: give some stocks a weight")
+            return
+        r = services.risk(sel.dataset, sel.model, sel.date, w)
+        m = st.columns(4)
+        m[0].metric("Volatility (daily)", ui.pct(r.vol))
+        m[1].metric("VaR 99% (daily loss)", ui.pct(r.var[0.99]))
+        m[2].metric("CVaR 99% (daily loss)", ui.pct(r.cvar[0.99]))
+        m[3].metric("Factor share of risk", ui.pct(r.factor_share, 1))
+        st.session_state["lab_vol"] = r.vol
+        tabs = st.tabs(["Risk contributions", "Factor exposures"])
+        with tabs[0]:
+            ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours, "Contribution to daily volatility",
+                                          "volatility contribution (% per day)"), "lab_contributions")
+        with tabs[1]:
+            ui.plot(figures.bar(r.exposures.iloc[:20], "Portfolio factor exposures (w'B)", "factor",
+                                "exposure (beta units)"), "lab_exposures")
+        results = pd.DataFrame({"weight": w, "vol_contribution": r.contributions.reindex(w.index)})
+        c1, c2 = st.columns(2)
+        with c1:
+            ui.csv_download(w.rename("weight").to_frame(), "Download weights (CSV)", "weights.csv")
+        with c2:
+            ui.csv_download(results, "Download risk results (CSV)", "risk_results.csv")
+
+
+with ui.guard():
+    p = services.panel(sel.dataset)
+    base = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
+    st.subheader(f"What-if: start from the {sel.portfolio} portfolio of {sel.date}")
+    what_if(p, base)
+
+st.subheader("Optimiser")
+with ui.guard():
+    fc_factors = list(services.exposures_table(sel.dataset, sel.model, sel.date).columns)
+    sectors = sorted(p.sectors.unique())
+    with st.form("optimiser"):
+        c1, c2, c3 = st.columns(3)
+        objective = c1.selectbox("Objective", ["min_variance", "mean_variance", "max_return"], key="opt_objective",
+                                 help="max_return needs a target volatility")
+        long_only = c1.checkbox("Long-only", value=True, key="opt_long_only")
+        max_w = c2.number_input("Max weight per stock (0 = none)", 0.0, 1.0, 0.0, 0.05, key="opt_max_w")
+        target = c2.number_input("Target volatility, % per year (0 = none)", 0.0, 100.0, 0.0, 1.0, key="opt_target")
+        lam = c3.number_input("Risk aversion lambda (mean-variance)", 0.1, 1000.0, services.MV_RISK_AVERSION,
+                              key="opt_lambda")
+        caps = c3.data_editor(pd.DataFrame({"sector": sectors, "cap": [1.0] * len(sectors)}), hide_index=True,
+                              disabled=["sector"], key="opt_caps", height=200)
+        bounds = st.data_editor(pd.DataFrame({"factor": fc_factors[:8], "min": [None] * min(8, len(fc_factors)),
+                                              "max": [None] * min(8, len(fc_factors))}, dtype=object).astype(
+            {"min": float, "max": float}), hide_index=True, disabled=["factor"], key="opt_bounds")
+        go = st.form_submit_button("Optimise")
+    if target == 0 and objective == "max_return":
+        st.warning("max_return needs a target volatility: set one above 0")
+    elif go or "opt_result" in st.session_state:
+        cons = dict(long_only=long_only, max_weight=max_w or None,
+                    sector_caps=tuple((s, float(c)) for s, c in zip(caps["sector"], caps["cap"]) if c < 1.0),
+                    factor_bounds=tuple((f, float(lo) if lo == lo else -1e9, float(hi) if hi == hi else 1e9)
+                                        for f, lo, hi in zip(bounds["factor"], bounds["min"], bounds["max"])
+                                        if lo == lo or hi == hi),
+                    target_vol=target / 100 / 252 ** 0.5 if target else None)
+        w_opt = services.optimise(sel.dataset, sel.model, sel.date, objective, lam, **cons)
+        st.session_state["opt_result"] = True
+        left, right = st.columns(2)
+        with left:
+            ui.plot(figures.bar_by_ticker(w_opt, p.sectors, figures.sector_colours(p.sectors),
+                                          f"Optimal weights ({objective})", "weight (%)"), "optimal_weights")
+            ui.csv_download(w_opt.to_frame(), "Download optimal weights (CSV)", "optimal_weights.csv")
+        with right:
+            fr = services.frontier(sel.dataset, sel.model, sel.date, **{k: v for k, v in cons.items()
+                                                                        if k != "target_vol"})
+            marks = pd.DataFrame([services.annualised_point(sel.dataset, sel.model, sel.date, w_opt),
+                                  services.annualised_point(sel.dataset, sel.model, sel.date, base)],
+                                 index=["optimal", sel.portfolio])
+            ui.plot(figures.frontier(fr, marks), "frontier")
+
+st.subheader("Backtest against the benchmark")
+with ui.guard():
+    optimised = st.toggle("Include daily re-optimised minimum-variance and mean-variance strategies (slower)",
+                          key="bt_optimised")
+    bt = services.backtest(sel.dataset, sel.model, sel.part, base, optimised)
+    ui.plot(figures.equity_curves(bt["values"], f"Growth of 1 over the {sel.part} "
+                                  "split, daily rebalancing"), "equity_curves")
+    st.dataframe(bt["metrics"], width="stretch")
+    ui.csv_download(bt["values"], "Download equity curves (CSV)", "equity_curves.csv")
+    ui.csv_download(bt["metrics"], "Download backtest metrics (CSV)", "backtest_metrics.csv")

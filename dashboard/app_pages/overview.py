@@ -1,0 +1,39 @@
+"""Overview: dataset, model, split and the headline risk of the chosen portfolio on the date."""
+import streamlit as st
+
+from dashboard import figures, services, state, ui
+
+sel = state.selection()
+st.title("Overview")
+with ui.guard():
+    p = services.panel(sel.dataset)
+    if p.synthetic:
+        st.warning("SYNTHETIC dataset: simulated returns with known factors, not market data.")
+    split = p.split
+    c1, c2, c3 = st.columns(3)
+    c1.markdown(f"**Dataset** {services.dataset_label(sel.dataset)}  \n{p.n_tickers} stocks, {len(p.dates)} "
+                f"{p.frequency} dates, {p.dates[0].date()} .. {p.dates[-1].date()}  \n{p.source}")
+    c2.markdown(f"**Model** {services.model_label(sel.model)}  \n{len(services.forecast_dates(sel.dataset, sel.model))}"
+                f" forecast dates")
+    if split is not None:
+        c3.markdown(f"**Split** train .. {split.train_end.date()}, validation .. {split.valid_end.date()}, "
+                    f"test after  \nthis date is in **{services.split_of(sel.dataset, sel.date)}**")
+    weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
+    r = services.risk(sel.dataset, sel.model, sel.date, weights)
+    st.subheader(f"{sel.portfolio.capitalize()} portfolio, forecast at the close of {sel.date} for the next day")
+    m = st.columns(6)
+    m[0].metric("Volatility (daily)", ui.pct(r.vol))
+    m[1].metric("VaR 95% (daily loss)", ui.pct(r.var[0.95]))
+    m[2].metric("VaR 99% (daily loss)", ui.pct(r.var[0.99]))
+    m[3].metric("CVaR 99% (daily loss)", ui.pct(r.cvar[0.99]))
+    m[4].metric("Factor share of risk", ui.pct(r.factor_share, 1))
+    m[5].metric("Realised next-day return", ui.pct(r.realised))
+    st.caption(f"VaR method: {r.method}; loss convention (VaR is a positive loss).")
+    colours = figures.sector_colours(p.sectors)
+    left, right = st.columns(2)
+    with left:
+        ui.plot(figures.bar_by_ticker(weights, p.sectors, colours, "Portfolio weights", "weight (%)"), "weights")
+    with right:
+        ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours,
+                                      "Contribution to daily volatility", "volatility contribution (% per day)"),
+                "risk_contributions")

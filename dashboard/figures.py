@@ -1,0 +1,215 @@
+"""Pure Plotly figure builders: data in, `go.Figure` out. No Streamlit, no model calls.
+
+Colours: one colour per sector everywhere, from `sector_colours`. No background colours are
+set, so Streamlit's light and dark themes both apply. Every figure has a title and axis
+labels with units.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1
+PNG_CONFIG = {"displaylogo": False}
+HEIGHT = 420
+DIVERGING = "RdBu_r"
+
+
+def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
+    """A stable sector -> colour map (sorted sector names take the palette in order)."""
+    names = sorted({str(s) for s in sectors})
+    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(names)}
+
+
+def png_config(filename: str) -> dict:
+    """Plotly `config` whose modebar camera button saves a 1280-wide PNG named `filename`."""
+    return {**PNG_CONFIG, "toImageButtonOptions": {"format": "png", "filename": filename, "width": 1280,
+                                                   "height": 720, "scale": 2}}
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = HEIGHT) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=60, b=50),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_xaxes(title_text=x)
+    fig.update_yaxes(title_text=y)
+    return fig
+
+
+def _pct(x) -> np.ndarray:
+    return 100.0 * np.asarray(x, dtype=float)
+
+
+def exposure_heatmap(exposures: pd.DataFrame, sectors: pd.Series, colours: Mapping[str, str],
+                     title: str = "Factor exposures (beta)") -> go.Figure:
+    """exposures: tickers x factors; rows grouped by sector with a coloured sector strip."""
+    order = sectors.reindex(exposures.index).fillna("Unknown").sort_values(kind="stable")
+    e = exposures.loc[order.index]
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.05, 0.95], shared_yaxes=True, horizontal_spacing=0.01)
+    for sector, tickers in order.groupby(order, sort=False):
+        fig.add_trace(go.Scatter(x=[0] * len(tickers), y=list(tickers.index), mode="markers", name=sector,
+                                 marker=dict(symbol="square", size=14, color=colours.get(sector, "grey")),
+                                 hovertemplate="%{y}: " + sector + "<extra></extra>"), 1, 1)
+    lim = float(np.nanmax(np.abs(e.to_numpy()))) if e.size else 1.0
+    fig.add_trace(go.Heatmap(z=e.to_numpy(), x=list(e.columns), y=list(e.index), colorscale=DIVERGING,
+                             zmid=0, zmin=-lim, zmax=lim, colorbar=dict(title="beta"), showlegend=False,
+                             hovertemplate="%{y} on %{x}: %{z:.3f}<extra></extra>"), 1, 2)
+    fig.update_xaxes(visible=False, row=1, col=1)
+    fig.update_yaxes(autorange="reversed", type="category")
+    _layout(fig, title, "", "", height=max(HEIGHT, 18 * len(e) + 120))
+    fig.update_xaxes(title_text="factor", row=1, col=2)
+    return fig
+
+
+def time_series(frame: pd.DataFrame, title: str, y_title: str, percent: bool = False,
+                colours: Mapping[str, str] | None = None) -> go.Figure:
+    """One line per column of `frame` (dates x series); values x100 when `percent`."""
+    fig = go.Figure()
+    for col in frame.columns:
+        y = _pct(frame[col]) if percent else frame[col].to_numpy(dtype=float)
+        colour = (colours or {}).get(str(col))
+        fig.add_trace(go.Scatter(x=frame.index, y=y, mode="lines", name=str(col),
+                                 line=dict(width=1.5, color=colour)))
+    return _layout(fig, title, "date", y_title)
+
+
+def risk_split(factor_var: float, specific_var: float, title: str = "Factor vs specific risk") -> go.Figure:
+    """Share of the portfolio's forecast variance from factors and from stock-specific noise."""
+    total = factor_var + specific_var
+    shares = _pct([factor_var / total, specific_var / total]) if total > 0 else [0.0, 0.0]
+    fig = go.Figure(go.Bar(x=["factor", "specific"], y=shares, text=[f"{s:.1f}%" for s in shares],
+                           textposition="auto", marker_color=[PALETTE[0], PALETTE[1]]))
+    return _layout(fig, title, "source of risk", "share of variance (%)")
+
+
+def bar_by_ticker(values: pd.Series, sectors: pd.Series, colours: Mapping[str, str], title: str,
+                  y_title: str, percent: bool = True) -> go.Figure:
+    """A bar per ticker, coloured by sector (risk contributions, weights)."""
+    sec = sectors.reindex(values.index).fillna("Unknown")
+    fig = go.Figure()
+    for sector in sorted(sec.unique()):
+        idx = sec.index[sec == sector]
+        y = _pct(values[idx]) if percent else values[idx].to_numpy(dtype=float)
+        fig.add_trace(go.Bar(x=list(idx), y=y, name=sector, marker_color=colours.get(sector, "grey")))
+    fig.update_xaxes(categoryorder="array", categoryarray=list(values.index))
+    return _layout(fig, title, "ticker", y_title)
+
+
+def bar(values: pd.Series, title: str, x_title: str, y_title: str) -> go.Figure:
+    """A plain bar chart of a labelled series (e.g. the portfolio's factor exposures)."""
+    fig = go.Figure(go.Bar(x=[str(i) for i in values.index], y=values.to_numpy(dtype=float),
+                           marker_color=PALETTE[0]))
+    return _layout(fig, title, x_title, y_title)
+
+
+def embedding_scatter(points: pd.DataFrame, colours: Mapping[str, str], title: str) -> go.Figure:
+    """points: columns x, y, ticker, name, sector (one row per stock)."""
+    fig = go.Figure()
+    for sector, grp in points.groupby("sector", sort=True):
+        fig.add_trace(go.Scatter(
+            x=grp["x"], y=grp["y"], mode="markers+text", name=str(sector), text=grp["ticker"],
+            textposition="top center", customdata=np.c_[grp["ticker"], grp["name"], grp["sector"]],
+            marker=dict(size=11, color=colours.get(str(sector), "grey")),
+            hovertemplate="%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}<extra></extra>"))
+    return _layout(fig, title, "t-SNE 1 (arbitrary units)", "t-SNE 2 (arbitrary units)", height=520)
+
+
+def correlation_heatmaps(forecast: pd.DataFrame, realised: pd.DataFrame, title: str) -> go.Figure:
+    """Forecast, realised and their difference (forecast - realised), side by side; N x N each."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("forecast", "realised", "forecast - realised"),
+                        horizontal_spacing=0.06)
+    labels = list(forecast.index)
+    for k, z in enumerate([forecast, realised, forecast - realised]):
+        fig.add_trace(go.Heatmap(z=z.to_numpy(), x=labels, y=labels, colorscale=DIVERGING, zmin=-1, zmax=1, zmid=0,
+                                 showscale=k == 0, colorbar=dict(title="corr."),
+                                 hovertemplate="%{y} / %{x}: %{z:.2f}<extra></extra>"), 1, k + 1)
+        fig.update_yaxes(autorange="reversed", row=1, col=k + 1)
+    fig.update_layout(title=title, height=460, margin=dict(l=60, r=20, t=80, b=50))
+    fig.update_xaxes(title_text="ticker")
+    fig.update_yaxes(title_text="ticker", row=1, col=1)
+    return fig
+
+
+def eigen_spectra(forecast: np.ndarray, realised: np.ndarray, title: str = "Eigenvalue spectra") -> go.Figure:
+    """Eigenvalues (descending) of forecast and realised covariance, in (daily %)^2, log scale."""
+    fig = go.Figure()
+    for name, vals, colour in (("forecast", forecast, PALETTE[0]), ("realised", realised, PALETTE[1])):
+        v = np.sort(np.asarray(vals, dtype=float))[::-1] * 1e4
+        fig.add_trace(go.Scatter(x=np.arange(1, len(v) + 1), y=v, mode="lines+markers", name=name,
+                                 line=dict(color=colour)))
+    fig.update_yaxes(type="log")
+    return _layout(fig, title, "eigenvalue rank", "eigenvalue ((daily %)^2)")
+
+
+def var_chart(returns: pd.Series, var: pd.DataFrame, title: str) -> go.Figure:
+    """Realised portfolio returns with -VaR bands; exceedances (loss > VaR) marked per level.
+
+    returns: realised return on each date (the day after the forecast); var: dates x levels
+    (columns like "VaR 95%"), VaR as a positive loss.
+    """
+    fig = go.Figure(go.Scatter(x=returns.index, y=_pct(returns), mode="lines", name="portfolio return",
+                               line=dict(width=1, color="rgba(128,128,128,0.8)")))
+    for k, col in enumerate(var.columns):
+        colour = PALETTE[(k + 1) % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=var.index, y=-_pct(var[col]), mode="lines", name=f"-{col}",
+                                 line=dict(width=1.5, color=colour)))
+        hit = returns.reindex(var.index) < -var[col]
+        hits = returns.reindex(var.index)[hit]
+        fig.add_trace(go.Scatter(x=hits.index, y=_pct(hits), mode="markers", name=f"exceeds {col} ({len(hits)})",
+                                 marker=dict(color=colour, size=8, symbol="x")))
+    return _layout(fig, title, "date", "daily return (%)")
+
+
+def frontier(points: pd.DataFrame, marks: pd.DataFrame | None = None,
+             title: str = "Efficient frontier") -> go.Figure:
+    """points: columns vol, ret (annualised, fractions) along the frontier; marks: named portfolios
+    (index = name, columns vol, ret)."""
+    fig = go.Figure(go.Scatter(x=_pct(points["vol"]), y=_pct(points["ret"]), mode="lines+markers",
+                               name="frontier", line=dict(color=PALETTE[0])))
+    if marks is not None:
+        for k, (name, row) in enumerate(marks.iterrows()):
+            fig.add_trace(go.Scatter(x=[100 * row["vol"]], y=[100 * row["ret"]], mode="markers", name=str(name),
+                                     marker=dict(size=13, symbol="diamond", color=PALETTE[(k + 1) % len(PALETTE)])))
+    return _layout(fig, title, "forecast volatility (% per year)", "forecast return (% per year)")
+
+
+def equity_curves(values: pd.DataFrame, title: str = "Backtest: growth of 1") -> go.Figure:
+    """values: dates x strategies, growth of 1 unit invested."""
+    return time_series(values, title, "value of 1 invested")
+
+
+def scenario_histogram(scenarios: np.ndarray, history: np.ndarray,
+                       title: str = "Portfolio return: model scenarios vs history") -> go.Figure:
+    """Overlaid density histograms of simulated and historical daily portfolio returns."""
+    fig = go.Figure()
+    for name, x, colour in (("model scenarios", scenarios, PALETTE[0]), ("history", history, PALETTE[1])):
+        fig.add_trace(go.Histogram(x=_pct(x), name=f"{name} (n={len(x)})", histnorm="probability density",
+                                   opacity=0.55, nbinsx=80, marker_color=colour))
+    fig.update_layout(barmode="overlay")
+    return _layout(fig, title, "daily portfolio return (%)", "density (1/%)")
+
+
+def scenario_scatter(scenarios: np.ndarray, history: np.ndarray, names: tuple[str, str],
+                     title: str = "Joint returns of two stocks") -> go.Figure:
+    """scenarios, history: (n, 2) daily returns of two stocks."""
+    fig = go.Figure()
+    for name, xy, colour in (("history", history, PALETTE[1]), ("model scenarios", scenarios, PALETTE[0])):
+        fig.add_trace(go.Scattergl(x=_pct(xy[:, 0]), y=_pct(xy[:, 1]), mode="markers", name=name,
+                                   marker=dict(size=4, opacity=0.45, color=colour)))
+    return _layout(fig, title, f"{names[0]} daily return (%)", f"{names[1]} daily return (%)", height=480)
+
+
+def quantile_plot(scenarios: np.ndarray, history: np.ndarray,
+                  title: str = "Quantiles: model scenarios vs history") -> go.Figure:
+    """Q-Q plot of historical against simulated portfolio returns, with the 45-degree line."""
+    q = np.linspace(0.005, 0.995, 199)
+    qs, qh = _pct(np.quantile(scenarios, q)), _pct(np.quantile(history, q))
+    lo, hi = float(min(qs.min(), qh.min())), float(max(qs.max(), qh.max()))
+    fig = go.Figure([go.Scatter(x=qs, y=qh, mode="markers", name="quantiles", marker=dict(color=PALETTE[0])),
+                     go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="equal",
+                                line=dict(dash="dash", color="grey"))])
+    return _layout(fig, title, "model quantile (daily %)", "historical quantile (daily %)")

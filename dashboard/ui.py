@@ -1,0 +1,35 @@
+"""Small page helpers: draw a figure with PNG download, show errors as messages."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import NeuralFactorsError
+from dashboard.figures import png_config
+from dashboard.services import Pending
+
+
+def plot(fig, name: str) -> None:
+    """Draw a Plotly figure, full width; the modebar camera saves it as `name`.png."""
+    st.plotly_chart(fig, width="stretch", config=png_config(name), theme="streamlit", key=f"fig_{name}")
+
+
+@contextmanager
+def guard():
+    """Show a user-causable error as st.error with its fix, a missing module as st.info."""
+    try:
+        yield
+    except Pending as exc:
+        st.info(str(exc))
+    except NeuralFactorsError as exc:
+        st.error(str(exc))
+
+
+def csv_download(frame: pd.DataFrame, label: str, filename: str) -> None:
+    st.download_button(label, frame.to_csv().encode(), file_name=filename, mime="text/csv", key=f"dl_{filename}")
+
+
+def pct(x: float, digits: int = 2) -> str:
+    return "n/a" if x != x else f"{100 * x:.{digits}f}%"

@@ -1,0 +1,71 @@
+"""No look-ahead: changing anything after date t leaves every model input for dates <= t unchanged."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from core.data.features import FeatureScaler, build_features
+
+LOOKBACK = 32
+
+
+def _alter_after(panel, t: int, seed: int):
+    """The panel with every return, feature and benchmark value after row t replaced by noise
+    (and the listing pattern after t scrambled)."""
+    rng = np.random.default_rng(seed)
+
+    def noise(frame, scale):
+        out = frame.astype(np.float64)
+        tail = rng.normal(0.0, scale, out.iloc[t + 1:].shape)
+        tail[rng.random(tail.shape) < 0.1] = np.nan
+        out.iloc[t + 1:] = tail
+        return out
+
+    bench = panel.benchmark.copy()
+    bench.iloc[t + 1:] = rng.normal(0.0, 0.05, len(bench) - t - 1)
+    return replace(panel, returns=noise(panel.returns, 0.05), benchmark=bench,
+                   features={k: noise(v, 3.0) for k, v in panel.features.items()})
+
+
+def _same_scaler(a: FeatureScaler, b: FeatureScaler) -> bool:
+    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a.__dict__.values(), b.__dict__.values()))
+
+
+@pytest.mark.parametrize("part", ["train", "valid", "test"])
+def test_features_for_t_ignore_everything_after_t(small_market, part):
+    panel, _ = small_market
+    train = panel.split_dates("train")
+    scaler = FeatureScaler.fit(panel, train)
+    base = build_features(panel, scaler)
+    dates = panel.split_dates(part)
+    t = panel.date_position(dates[len(dates) // 2])
+    altered = _alter_after(panel, t, seed=t)
+    feats = build_features(altered, scaler)
+    for name in ("stock", "present", "market", "returns"):
+        np.testing.assert_array_equal(getattr(feats, name)[: t + 1], getattr(base, name)[: t + 1], err_msg=name)
+    np.testing.assert_array_equal(feats.window(t, LOOKBACK), base.window(t, LOOKBACK))
+    np.testing.assert_array_equal(feats.history(t, LOOKBACK), base.history(t, LOOKBACK))
+    # the test can fail: the rows after t did change
+    assert not np.array_equal(feats.stock[t + 1:], base.stock[t + 1:])
+    refit = FeatureScaler.fit(altered, train)
+    # scaling uses training dates only: unchanged when t is at or after the end of training
+    assert _same_scaler(refit, scaler) == (t >= len(train) - 1)
+
+
+def test_changing_the_return_at_t_changes_row_t(small_market):
+    panel, _ = small_market
+    scaler = FeatureScaler.fit(panel, panel.split_dates("train"))
+    t = panel.date_position(panel.split_dates("valid")[5])
+    r = panel.returns.copy()
+    r.iloc[t] = r.iloc[t] + 0.02
+    a, b = build_features(panel, scaler), build_features(panel.with_returns(r), scaler)
+    assert not np.array_equal(a.window(t, LOOKBACK), b.window(t, LOOKBACK))
+    np.testing.assert_array_equal(a.window(t - 1, LOOKBACK), b.window(t - 1, LOOKBACK))
+
+
+def test_scaler_json_roundtrip(small_market):
+    panel, _ = small_market
+    scaler = FeatureScaler.fit(panel, panel.split_dates("train"))
+    assert _same_scaler(FeatureScaler.from_json(scaler.to_json()), scaler)

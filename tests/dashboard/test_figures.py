@@ -1,0 +1,115 @@
+"""Plain tests of the dashboard's figure builders: data in, go.Figure out, no Streamlit."""
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import figures
+
+SECTORS = pd.Series({"A": "Tech", "B": "Energy", "C": "Tech", "D": "Health"})
+
+
+@pytest.fixture
+def colours():
+    return figures.sector_colours(SECTORS)
+
+
+def _titled(fig: go.Figure) -> None:
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.title.text
+    assert fig.layout.plot_bgcolor is None and fig.layout.paper_bgcolor is None  # themes decide
+
+
+def test_sector_colours_stable_and_distinct():
+    a = figures.sector_colours(["Tech", "Energy", "Health", "Tech"])
+    b = figures.sector_colours(["Health", "Energy", "Tech"])
+    assert a == b and len(set(a.values())) == 3
+
+
+def test_png_config_names_file():
+    cfg = figures.png_config("var")
+    assert cfg["toImageButtonOptions"]["format"] == "png" and cfg["toImageButtonOptions"]["filename"] == "var"
+
+
+def test_exposure_heatmap_groups_by_sector(colours):
+    beta = pd.DataFrame(np.arange(8.0).reshape(4, 2) - 3, index=list("ABCD"), columns=["f1", "f2"])
+    fig = figures.exposure_heatmap(beta, SECTORS, colours)
+    _titled(fig)
+    heat = [t for t in fig.data if isinstance(t, go.Heatmap)][0]
+    order = list(heat.y)
+    assert sorted(order) == list("ABCD")
+    assert order.index("A") + 1 == order.index("C")  # both Tech rows sit together
+    strips = {t.name: t.marker.color for t in fig.data if isinstance(t, go.Scatter)}
+    assert strips == {s: colours[s] for s in ("Energy", "Health", "Tech")}
+    assert np.allclose(heat.z, beta.loc[order].to_numpy())
+
+
+def test_time_series_percent_scaling():
+    frame = pd.DataFrame({"x": [0.01, -0.02]}, index=pd.date_range("2020-01-01", periods=2))
+    fig = figures.time_series(frame, "T", "return (%)", percent=True)
+    _titled(fig)
+    assert np.allclose(fig.data[0].y, [1.0, -2.0]) and fig.layout.yaxis.title.text == "return (%)"
+
+
+def test_risk_split_shares_sum_to_100():
+    fig = figures.risk_split(0.75, 0.25)
+    assert np.isclose(sum(fig.data[0].y), 100.0) and np.isclose(fig.data[0].y[0], 75.0)
+
+
+def test_bar_by_ticker_colours_by_sector(colours):
+    fig = figures.bar_by_ticker(pd.Series([0.1, 0.2, 0.3, 0.4], index=list("ABCD")), SECTORS, colours, "W", "w (%)")
+    _titled(fig)
+    by_name = {t.name: t for t in fig.data}
+    assert by_name["Tech"].marker.color == colours["Tech"] and list(by_name["Tech"].x) == ["A", "C"]
+    assert np.allclose(by_name["Tech"].y, [10.0, 30.0])
+
+
+def test_embedding_scatter_one_trace_per_sector(colours):
+    pts = pd.DataFrame({"x": [0, 1, 2, 3.0], "y": [0, 1, 0, 1.0], "ticker": list("ABCD"),
+                        "name": ["a", "b", "c", "d"], "sector": SECTORS.to_numpy()})
+    fig = figures.embedding_scatter(pts, colours, "map")
+    assert {t.name for t in fig.data} == {"Tech", "Energy", "Health"}
+    assert "t-SNE" in fig.layout.xaxis.title.text
+
+
+def test_correlation_heatmaps_difference():
+    f = pd.DataFrame([[1, 0.5], [0.5, 1.0]], index=list("AB"), columns=list("AB"))
+    r = pd.DataFrame([[1, 0.2], [0.2, 1.0]], index=list("AB"), columns=list("AB"))
+    fig = figures.correlation_heatmaps(f, r, "corr")
+    assert len(fig.data) == 3 and np.isclose(fig.data[2].z[0][1], 0.3)
+
+
+def test_eigen_spectra_sorted_descending_in_pct2():
+    fig = figures.eigen_spectra(np.array([1e-4, 4e-4]), np.array([2e-4, 3e-4]))
+    assert np.allclose(fig.data[0].y, [4.0, 1.0]) and fig.layout.yaxis.type == "log"
+
+
+def test_var_chart_marks_exceedances():
+    idx = pd.date_range("2020-01-01", periods=4)
+    ret = pd.Series([-0.05, 0.01, -0.015, 0.0], index=idx)
+    var = pd.DataFrame({"VaR 95%": [0.02] * 4, "VaR 99%": [0.04] * 4}, index=idx)
+    fig = figures.var_chart(ret, var, "VaR")
+    _titled(fig)
+    hits = {t.name: list(t.x) for t in fig.data if t.mode == "markers"}
+    assert hits["exceeds VaR 95% (1)"] == [idx[0]] and hits["exceeds VaR 99% (1)"] == [idx[0]]
+    band = [t for t in fig.data if t.name == "-VaR 95%"][0]
+    assert np.allclose(band.y, -2.0)
+
+
+def test_frontier_and_equity_curves():
+    pts = pd.DataFrame({"vol": [0.1, 0.2], "ret": [0.05, 0.08]})
+    fig = figures.frontier(pts, pd.DataFrame({"vol": [0.15], "ret": [0.06]}, index=["mine"]))
+    assert [t.name for t in fig.data] == ["frontier", "mine"] and np.allclose(fig.data[0].x, [10, 20])
+    eq = figures.equity_curves(pd.DataFrame({"a": [1.0, 1.1]}, index=pd.date_range("2020", periods=2)))
+    assert eq.layout.yaxis.title.text == "value of 1 invested"
+
+
+def test_scenario_figures():
+    rng = np.random.default_rng(0)
+    s, h = rng.normal(0, 0.01, 500), rng.normal(0, 0.012, 300)
+    hist = figures.scenario_histogram(s, h)
+    assert len(hist.data) == 2 and hist.layout.barmode == "overlay"
+    qq = figures.quantile_plot(s, h)
+    assert len(qq.data[0].x) == 199 and np.all(np.diff(qq.data[0].x) >= 0)
+    sc = figures.scenario_scatter(rng.normal(size=(50, 2)), rng.normal(size=(40, 2)), ("A", "B"))
+    assert "A daily return" in sc.layout.xaxis.title.text
