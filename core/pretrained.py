@@ -1,17 +1,36 @@
 """Shipped models and precomputed outputs under pretrained/<dataset>/<model>/.
 
-Layout of one model directory:
-    weights.safetensors, config.json   the fitted model (core.io.save_bundle; config names "model")
-    forecasts.safetensors, forecasts.json   its ForecastSeries over the validation and test dates
-    metrics.json                        the evaluate table rows for valid and test
+Layout of one model directory (only safetensors, Parquet and JSON; never pickle):
+    weights.safetensors, config.json       the fitted model (its save(); config names "model")
+    forecasts.safetensors, forecasts.json  its ForecastSeries from the last training date to the
+                                           last date (every forecast the valid and test splits use)
+    factor_returns.parquet                 realised factor returns, where the model defines them
+    metrics.json                           the evaluate table rows for valid and test
+and pretrained/<dataset>/manifest.json: data fingerprint, package version, device, wall times,
+the command that built it. Loading checks the fingerprint and version and warns on a mismatch.
+
+`neuralfactors pretrained build --dataset sp500-20 [--max-steps N]` rebuilds everything;
+`neuralfactors pretrained check --dataset sp500-20` verifies the files and the fingerprint.
 """
 from __future__ import annotations
 
+import argparse
+import io
+import platform
+import sys
+import time
+import warnings
 from pathlib import Path
 
+import pandas as pd
+
+from core import __version__
+from core.errors import CheckpointError
 from core.models.base import ForecastSeries
 
 ROOT = Path(__file__).resolve().parent.parent / "pretrained"
+#: Learned models are trained with these presets / settings for the shipped files.
+NF_PRESET = "sp500-20"
 
 
 def model_dir(dataset: str, model: str, root: str | Path | None = None) -> Path:
@@ -24,4 +43,125 @@ def has_forecasts(dataset: str, model: str, root: str | Path | None = None) -> b
 
 def load_forecasts(dataset: str, model: str, root: str | Path | None = None) -> ForecastSeries:
     """The shipped ForecastSeries of `model` on `dataset` (CheckpointError if absent or corrupted)."""
-    return ForecastSeries.load(model_dir(dataset, model, root))
+    series = ForecastSeries.load(model_dir(dataset, model, root))
+    for message in manifest_warnings(dataset, root):
+        warnings.warn(message, stacklevel=2)
+    return series
+
+
+def available_models(dataset: str, root: str | Path | None = None) -> list[str]:
+    """Models with shipped forecasts for `dataset`, in registry order."""
+    from core.models.base import model_names
+
+    return [m for m in model_names() if has_forecasts(dataset, m, root)]
+
+
+def manifest_warnings(dataset: str, root: str | Path | None = None, panel=None) -> list[str]:
+    """Mismatches between the shipped files and this installation (fingerprint, version)."""
+    from core.io import read_json
+
+    path = Path(root or ROOT) / dataset / "manifest.json"
+    if not path.exists():
+        return []
+    manifest = read_json(path)
+    fix = f"rebuild with `neuralfactors pretrained build --dataset {dataset}`"
+    out = []
+    if manifest.get("version") != __version__:
+        out.append(f"{path}: built by neuralfactors {manifest.get('version')}, this is {__version__}; {fix}")
+    if panel is None:
+        from core.data.embedded import DATASETS, load_dataset
+
+        panel = load_dataset(dataset) if dataset in DATASETS else None
+    if panel is not None and manifest.get("fingerprint") != panel.fingerprint():
+        out.append(f"{path}: the shipped models saw other data (fingerprint {manifest.get('fingerprint')}, "
+                   f"this data {panel.fingerprint()}); {fix}")
+    return out
+
+
+def output_dates(panel) -> pd.DatetimeIndex:
+    """Forecast dates that the shipped outputs cover: the last training date to the last date."""
+    start = panel.dates.get_indexer([panel.split_dates("train")[-1]])[0]
+    return panel.dates[start:]
+
+
+def fit_model(name: str, panel, max_steps: int | None, device: str):
+    """Fit one registered model on the panel's train/valid dates (NeuralFactors with its preset)."""
+    from core.models.base import create_model
+
+    if name == "neuralfactors":
+        model = create_model(name, preset=NF_PRESET, device=device, max_steps=max_steps, progress=True)
+    else:
+        model = create_model(name)
+    return model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
+
+
+def build(dataset: str, out: str | Path, models: list[str] | None = None, max_steps: int | None = None,
+          device: str = "auto", log=sys.stderr) -> dict:
+    """Fit every model, write its weights, forecasts and metrics under out/<dataset>/, return the manifest."""
+    from core.data.embedded import load_dataset
+    from core.evaluate import evaluate_models, to_json
+    from core.io import atomic_write_bytes, write_json
+    from core.models.base import model_names
+    from core.training.device import resolve_device
+
+    panel = load_dataset(dataset)
+    names = models or model_names()
+    dates = output_dates(panel)
+    timings = {}
+    for name in names:
+        start = time.perf_counter()
+        print(f"[{name}] fitting on {dataset}", file=log)
+        model = fit_model(name, panel, max_steps, device)
+        fit_s = time.perf_counter() - start
+        mdir = model_dir(dataset, name, out)
+        model.save(mdir)
+        model.forecast_series(panel, dates).save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
+        if hasattr(model, "factor_returns"):
+            buf = io.BytesIO()
+            model.factor_returns(panel, dates).to_parquet(buf)
+            atomic_write_bytes(mdir / "factor_returns.parquet", buf.getvalue())
+        timings[name] = {"fit_seconds": round(fit_s, 2), "total_seconds": round(time.perf_counter() - start, 2)}
+        print(f"[{name}] done in {timings[name]['total_seconds']} s", file=log)
+    for name in names:
+        metrics = {}
+        for split in ("valid", "test"):
+            table = evaluate_models(panel, [name], split, pretrained_root=out, dataset=dataset, log=log)
+            metrics[split] = to_json(table)
+        write_json(model_dir(dataset, name, out) / "metrics.json", metrics)
+    manifest = {
+        "dataset": dataset, "fingerprint": panel.fingerprint(), "version": __version__,
+        "device": str(resolve_device(device)), "machine": platform.processor() or platform.machine(),
+        "python": platform.python_version(), "max_steps": max_steps, "models": timings,
+        "command": f"neuralfactors pretrained build --dataset {dataset}"
+                   + (f" --max-steps {max_steps}" if max_steps else "") + f" --out {out}",
+        "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+    }
+    write_json(Path(out) / dataset / "manifest.json", manifest)
+    return manifest
+
+
+def check(dataset: str, root: str | Path | None = None) -> list[str]:
+    """Read every shipped file (raising CheckpointError on a corrupted one); return the warnings."""
+    from core.models.base import load_model
+
+    names = available_models(dataset, root)
+    if not names:
+        raise CheckpointError(f"no shipped outputs under {Path(root or ROOT) / dataset}; "
+                              f"build them with `neuralfactors pretrained build --dataset {dataset}`")
+    for name in names:
+        load_model(model_dir(dataset, name, root))
+        ForecastSeries.load(model_dir(dataset, name, root))
+    return manifest_warnings(dataset, root)
+
+
+def pretrained_command(args: argparse.Namespace) -> int:
+    if args.action == "build":
+        manifest = build(args.dataset, args.out, max_steps=args.max_steps, device=args.device)
+        print(f"built {len(manifest['models'])} models under {Path(args.out) / args.dataset}")
+        return 0
+    problems = check(args.dataset, args.out)
+    for p in problems:
+        print(f"warning: {p}")
+    print(f"{args.dataset}: {len(available_models(args.dataset, args.out))} models readable"
+          + ("" if not problems else f", {len(problems)} warnings"))
+    return 0
