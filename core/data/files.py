@@ -156,8 +156,10 @@ def _parse_dates(col: pd.Series, label: str, where: _Where) -> pd.Series:
 
 def _numeric(col: pd.Series, label: str, where: _Where) -> pd.Series:
     """A numeric (float64) copy of a value column; a non-numeric or infinite entry is an error."""
-    num = pd.to_numeric(col, errors="coerce") if not pd.api.types.is_bool_dtype(col) else col.where(False)
-    num = num.astype(np.float64)
+    if pd.api.types.is_bool_dtype(col):
+        num = pd.Series(np.nan, index=col.index)
+    else:
+        num = pd.to_numeric(col, errors="coerce").astype(np.float64)
     bad = (num.isna() & col.notna()).to_numpy() | np.isinf(num.to_numpy())
     if bad.any():
         i = int(np.argmax(bad))

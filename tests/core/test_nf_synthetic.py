@@ -24,10 +24,10 @@ def _restrict(fc, keep):
 
 @pytest.mark.slow
 def test_recovers_factor_space_and_nearly_true_likelihood():
-    panel, truth = make_market(n_stocks=40, n_dates=1200, n_factors=3, seed=3)
-    model = NeuralFactorsModel(preset="tiny", device="cpu", seed=0, n_factors=3, lookback=16, hidden=16,
-                               sector_dim=4, steps=500, days_per_step=8, lr=3e-3, polyak_start=300,
-                               valid_every=100, valid_days=60, k=8)
+    panel, truth = make_market(n_stocks=40, n_dates=1200, n_factors=3, n_characteristics=3, seed=3)
+    model = NeuralFactorsModel(preset="tiny", device="cpu", seed=0, n_factors=3, lookback=4, hidden=32,
+                               sector_dim=4, steps=600, days_per_step=16, lr=5e-3, polyak_start=400,
+                               valid_every=100, valid_days=60, k=8, min_history=4)
     model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
     test = panel.split_dates("test")[:-1]
     fs = model.forecast_series(panel, test)

@@ -1,0 +1,137 @@
+"""Drive the dashboard in a real Chromium (Playwright): used by the browser tests, the
+screenshots and the speed benchmark. Needs /usr/bin/chromium (`apt-get install chromium`)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = os.environ.get("NF_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+INSTALL_HINT = ("Chromium not found at {path}: install it with `apt-get update && apt-get install -y chromium` "
+                "(or `make browser-deps`), or point NF_CHROMIUM at a Chromium binary")
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {  # url path -> sidebar link text
+    "": "Overview", "exposures": "Factor exposures", "clusters": "Sector clusters", "covariance": "Covariance",
+    "var": "VaR", "lab": "Portfolio lab", "comparison": "Model comparison", "scenarios": "Scenarios",
+    "your_data": "Your data",
+}
+
+
+def chromium_path() -> str | None:
+    """The Chromium binary, or None when it is not installed."""
+    return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(port: int | None = None, timeout: float = 90.0):
+    """Start `neuralfactors dashboard --headless --port P` and yield its base URL once healthy."""
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "core.cli", "dashboard", "--headless", "--port", str(port)]
+    log_path = Path(tempfile.gettempdir()) / f"neuralfactors-dashboard-{port}.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"dashboard exited with {proc.returncode}; see {log_path}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"dashboard did not answer on {url} within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+        log.close()
+
+
+@contextmanager
+def browser_page(width: int = 1280, height: int = 800, dark: bool = False):
+    """A Playwright page in headless Chromium at width x height."""
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if path is None:
+        raise FileNotFoundError(INSTALL_HINT.format(path=CHROMIUM))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      color_scheme="dark" if dark else "light")
+        try:
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def settle(page, timeout: float = 120.0) -> None:
+    """Wait until Streamlit has finished the current run (the 'Running' indicator is gone)."""
+    page.wait_for_timeout(250)
+    page.wait_for_function(
+        """() => { const w = document.querySelector('[data-testid="stStatusWidget"]');
+                   return !w || !w.innerText.includes('Running'); }""", timeout=timeout * 1000)
+    page.wait_for_timeout(150)
+
+
+def open_app(page, url: str, query: str = "", timeout: float = 120.0) -> None:
+    page.goto(f"{url}/{query}", timeout=timeout * 1000)
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=timeout * 1000)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout * 1000)
+    settle(page, timeout)
+
+
+def go_to(page, title: str, timeout: float = 120.0) -> None:
+    """Click the sidebar link of a page and wait for it."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.wait_for_selector(f'[data-testid="stMainBlockContainer"] h1:has-text("{title.split()[0]}")',
+                           timeout=timeout * 1000)
+    settle(page, timeout)
+
+
+def select_option(page, label: str, option: str, timeout: float = 120.0) -> None:
+    """Pick `option` in the selectbox labelled `label`."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page, timeout)
+
+
+def step_date(page, steps: int = -5, timeout: float = 120.0) -> None:
+    """Move the sidebar date slider by `steps` forecast dates with the keyboard."""
+    thumb = page.locator('[data-testid="stSidebar"] [role="slider"]').first
+    thumb.focus()
+    for _ in range(abs(steps)):
+        thumb.press("ArrowLeft" if steps < 0 else "ArrowRight")
+    settle(page, timeout)
+
+
+def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def exceptions(page) -> int:
+    return page.locator('[data-testid="stException"]').count()

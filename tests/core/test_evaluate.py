@@ -1,0 +1,149 @@
+"""Evaluation table on a small synthetic panel with tiny test-double models."""
+import argparse
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from core.errors import ModelError
+from core.evaluate import METRICS, Settings, evaluate_command, evaluate_models, forecast_dates
+from core.models.base import REGISTRY, BaseRiskModel, FactorForecast, ForecastSeries
+
+WINDOW = 40
+
+
+def _window(panel, date):
+    pos = panel.date_position(date)
+    block = panel.returns.iloc[max(0, pos - WINDOW + 1): pos + 1]
+    return pos, block.loc[:, block.notna().all()]
+
+
+class NormalDouble(BaseRiskModel):
+    """Sample mean and covariance of the trailing 40 days (Normal, joint)."""
+
+    name = "dbl-normal"
+
+    def fit(self, panel, train_dates, valid_dates):
+        return self
+
+    def forecast(self, panel, date):
+        pos, block = _window(panel, date)
+        return FactorForecast.from_covariance(panel.dates[pos], list(block.columns), block.mean(), block.cov(),
+                                              model=self.name)
+
+
+class StudentDouble(NormalDouble):
+    """The same covariance as a one-factor Student-t forecast with dof 5, plus r2_scores."""
+
+    name = "dbl-t"
+
+    def forecast(self, panel, date):
+        pos, block = _window(panel, date)
+        n = block.shape[1]
+        beta = np.full((n, 1), float(np.sqrt(max(block.mean(axis=1).var(), 1e-8))))
+        return FactorForecast(panel.dates[pos], list(block.columns), np.zeros(n), beta, np.eye(1),
+                              block.var().to_numpy(), family="student_t", factor_dof=[5.0],
+                              idio_dof=np.full(n, 5.0), model=self.name)
+
+    def r2_scores(self, panel, dates):
+        return {"r2_total": 0.1, "r2_pred": 0.01}
+
+
+class UniDouble(NormalDouble):
+    """Per-stock variances only (joint=False), like GARCH."""
+
+    name = "dbl-uni"
+
+    def forecast(self, panel, date):
+        pos, block = _window(panel, date)
+        n = block.shape[1]
+        return FactorForecast(panel.dates[pos], list(block.columns), block.mean(), np.zeros((n, 0)), np.zeros((0, 0)),
+                              block.var().to_numpy(), joint=False, model=self.name)
+
+
+FAST = Settings(portfolio_samples=2000, marginal_samples=500, iwae_k=20, calibration_samples=100)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    from core.data.synthetic import make_market
+
+    return make_market(n_stocks=10, n_dates=250, n_factors=2, seed=5)[0]
+
+
+@pytest.fixture(autouse=True)
+def doubles(monkeypatch):
+    from core.models.base import model_names
+
+    model_names()  # load the catalogue first so it cannot overwrite the doubles
+    for cls in (NormalDouble, StudentDouble, UniDouble):
+        monkeypatch.setitem(REGISTRY, cls.name, (__name__, cls.__name__, cls.__doc__))
+
+
+def test_full_table_with_nulls_and_reasons(panel, tmp_path, capsys):
+    pytest.importorskip("core.models.neuralfactors.likelihood")
+    table = evaluate_models(panel, ["dbl-normal", "dbl-t", "dbl-uni"], "valid", pretrained_root=tmp_path,
+                            settings=FAST)
+    assert list(table.columns) == METRICS and list(table.index) == ["dbl-normal", "dbl-t", "dbl-uni"]
+    norm, t, uni = table.loc["dbl-normal"], table.loc["dbl-t"], table.loc["dbl-uni"]
+    assert norm.drop(["r2_total", "r2_pred"]).notna().all()
+    zero_mean = ["sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_ls_l1"]  # dbl-t forecasts a zero mean
+    assert t.drop(zero_mean).notna().all() and t[zero_mean].isna().all() and t["r2_total"] == 0.1
+    assert 0 <= norm["var99_rate"] <= 1 and 0 <= norm["kupiec_p99"] <= 1 and norm["cov_mse"] >= 0
+    reasons = table.attrs["reasons"]
+    assert uni[["nll_joint", "cov_mse", "calib_port", "sharpe_mv_ls"]].isna().all()
+    assert uni[["nll_ind", "calib_uni"]].notna().all()
+    assert "joint" in reasons["dbl-uni"]["nll_joint"] and "r2_scores" in reasons["dbl-normal"]["r2_total"]
+    assert set(reasons["dbl-t"]) == {"sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_ls_l1"}  # zero forecast mean
+    assert table.attrs["nll_scale"] > 0
+    err = capsys.readouterr().err
+    assert err.count("fitting it now") == 3
+
+
+def test_nll_is_on_the_training_scale(panel, tmp_path):
+    from core.data.features import FeatureScaler
+    from core.risk.likelihood import gaussian_log_likelihood
+
+    table = evaluate_models(panel, ["dbl-normal"], "test", pretrained_root=tmp_path, settings=FAST)
+    scale = FeatureScaler.fit(panel, panel.split_dates("train")).return_scale
+    model = NormalDouble()
+    raw = []
+    for d in forecast_dates(panel, "test"):
+        fc = model.forecast(panel, d)
+        r = panel.returns.iloc[panel.date_position(d) + 1][fc.tickers].to_numpy()
+        raw.append(-gaussian_log_likelihood(fc, r) / fc.n_stocks)
+    assert table.loc["dbl-normal", "nll_joint"] == pytest.approx(np.mean(raw) - np.log(scale), rel=1e-9)
+
+
+def test_pretrained_outputs_are_used_and_learned_models_are_never_trained(panel, tmp_path, capsys):
+    dates = forecast_dates(panel, "valid")
+    series = NormalDouble().forecast_series(panel, dates)
+    series.save(tmp_path / panel.name / "dbl-normal")
+    table = evaluate_models(panel, ["dbl-normal"], "valid", pretrained_root=tmp_path, settings=FAST)
+    assert "fitting" not in capsys.readouterr().err
+    assert np.isfinite(table.loc["dbl-normal", "nll_joint"])
+    with pytest.raises(ModelError, match="neuralfactors train --model neuralfactors"):
+        evaluate_models(panel, ["neuralfactors"], "valid", pretrained_root=tmp_path, settings=FAST)
+    short = ForecastSeries.stack([series.at(d) for d in dates[:5]], panel.tickers)
+    short.save(tmp_path / panel.name / "dbl-uni")
+    from core.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="pretrained build"):
+        evaluate_models(panel, ["dbl-uni"], "valid", pretrained_root=tmp_path, settings=FAST)
+
+
+def test_command_json_and_files(panel, tmp_path, monkeypatch, capsys):
+    import core.data
+
+    monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None: panel)
+    monkeypatch.setattr("core.evaluate.Settings", lambda: FAST)
+    args = argparse.Namespace(dataset="synthetic", data=None, models="dbl-uni", split="test", json=True,
+                              out=str(tmp_path / "out"), pretrained=str(tmp_path / "pre"))
+    assert evaluate_command(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["models"]["dbl-uni"]["nll_joint"] is None and out["models"]["dbl-uni"]["nll_ind"] is not None
+    assert "joint" in out["reasons"]["dbl-uni"]["nll_joint"]
+    assert (tmp_path / "out" / "evaluate_test.csv").exists()
+    md = (tmp_path / "out" / "evaluate_test.md").read_text()
+    assert "| dbl-uni |" in md and "n/a" in md
