@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ JOINT_ONLY = ["nll_joint", "cov_mse", "box_m", "calib_port", "var95_rate", "var9
               "christoffersen_p99", "sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1", "sharpe_mv_ls_l1"]
 LEARNED = ("neuralfactors", "ca0", "ca1", "ca2", "ca3")
 #: lambda of Eq. 13 for raw daily returns, chosen on the sp500-20 validation split (docs/results.md).
-RISK_AVERSION = 10.0
+RISK_AVERSION = 100.0
 PORTFOLIO_SAMPLES = 10_000
 MARGINAL_SAMPLES = 10_000
 IWAE_K = 100
@@ -67,7 +67,6 @@ class Settings:
     iwae_k: int = IWAE_K
     calibration_samples: int = 500
     seed: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
@@ -184,12 +183,13 @@ def _r2(model, panel, dates, reasons: dict) -> dict:
 
 
 def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: pd.DatetimeIndex,
-                log=sys.stderr) -> tuple[ForecastSeries, object | None]:
+                log=None) -> tuple[ForecastSeries, object | None]:
     """Forecasts of `name` at `dates`: shipped outputs if present; else a saved model's forecasts; else
     (classical models only) fitted on the training dates now, with a line on `log`. Never retrains a learned model."""
     from core import pretrained
     from core.models.base import create_model, load_model
 
+    log = log or sys.stderr
     mdir = pretrained.model_dir(dataset, name, root)
     model = None
     if (mdir / "config.json").exists():
@@ -213,7 +213,7 @@ def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: 
 
 
 def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | Path | None = None,
-                    dataset: str | None = None, settings: Settings | None = None, log=sys.stderr) -> pd.DataFrame:
+                    dataset: str | None = None, settings: Settings | None = None, log=None) -> pd.DataFrame:
     """The evaluation table: one row per model, columns METRICS (NaN = null). The reasons for nulls
     are in `table.attrs["reasons"]` ({model: {metric: reason}}), the NLL scale in `table.attrs["nll_scale"]`."""
     from core.data.features import FeatureScaler

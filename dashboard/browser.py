@@ -89,11 +89,13 @@ def browser_page(width: int = 1280, height: int = 800, dark: bool = False):
 
 
 def settle(page, timeout: float = 120.0) -> None:
-    """Wait until Streamlit has finished the current run (the 'Running' indicator is gone)."""
+    """Wait until Streamlit has finished the current run (stApp's data-test-script-state)."""
     page.wait_for_timeout(250)
     page.wait_for_function(
-        """() => { const w = document.querySelector('[data-testid="stStatusWidget"]');
-                   return !w || !w.innerText.includes('Running'); }""", timeout=timeout * 1000)
+        """() => { const a = document.querySelector('[data-testid="stApp"]');
+                   const s = a && a.getAttribute('data-test-script-state');
+                   return s && s !== 'running' && s !== 'initial' && s !== 'rerunRequested'; }""",
+        timeout=timeout * 1000)
     page.wait_for_timeout(150)
 
 
@@ -121,7 +123,7 @@ def select_option(page, label: str, option: str, timeout: float = 120.0) -> None
 
 def step_date(page, steps: int = -5, timeout: float = 120.0) -> None:
     """Move the sidebar date slider by `steps` forecast dates with the keyboard."""
-    thumb = page.locator('[data-testid="stSidebar"] [role="slider"]').first
+    thumb = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]').first
     thumb.focus()
     for _ in range(abs(steps)):
         thumb.press("ArrowLeft" if steps < 0 else "ArrowRight")

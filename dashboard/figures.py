@@ -33,8 +33,7 @@ def png_config(filename: str) -> dict:
 
 
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = HEIGHT) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=60, b=50),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=60, b=50))
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
     return fig

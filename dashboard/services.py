@@ -3,7 +3,7 @@
 Forecast source for (dataset, model): the shipped ForecastSeries under pretrained/ when present;
 else a trained run directory (runs/<id>, model key "run:<id>"); else the pretrained NeuralFactors
 weights scoring the data (uploads); else a classical model fitted on the spot on the train and
-validation dates, forecasting the validation and test dates. Heavy modules (torch, cvxpy) are
+validation dates, forecasting the validation and test dates. Heavy modules (torch, cvxpy, sklearn) are
 imported only inside the functions that need them.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data.panel import Panel
-from core.errors import ModelError, NeuralFactorsError
+from core.errors import ModelError
 from core.models.base import FactorForecast, ForecastSeries
 
 DATASETS = ("sp500-20", "synthetic")
@@ -29,22 +29,11 @@ PORTFOLIOS = ("equal weight", "minimum variance", "mean-variance optimal", "one 
 RUNS = Path(__file__).resolve().parent.parent / "runs"
 VAR_LEVELS = (0.95, 0.99)
 COV_HORIZON = 21  # realised-covariance window (trading days); the default date leaves room for it
-MC_SAMPLES = 2_000  # Monte Carlo draws per date for Student-t VaR series
+MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
 
 
-class Pending(Exception):
-    """A core module this view needs has not landed yet."""
-
-
-def _need(module: str):
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            raise Pending(f"this view needs `{module}`, which is not installed in this build") from exc
-        raise
+class Unavailable(Exception):
+    """The chosen model does not provide what this view shows (shown as information, not an error)."""
 
 
 # --- datasets -----------------------------------------------------------------------------
@@ -124,11 +113,16 @@ def _pretrained_weights(dataset: str = "sp500-20", model: str = NEURAL) -> Path 
     return d if (d / "config.json").exists() else None
 
 
-def run_dirs() -> list[str]:
-    """Finished training runs under runs/ (a directory with config.json)."""
+def run_dirs(dataset: str) -> list[str]:
+    """Finished training runs under runs/ (a directory with config.json) trained on `dataset`'s data
+    (same data fingerprint)."""
+    from core.io import read_json
+
     if not RUNS.is_dir():
         return []
-    return sorted(p.name for p in RUNS.iterdir() if (p / "config.json").exists())
+    fp = panel(dataset).fingerprint()
+    return sorted(p.name for p in RUNS.iterdir()
+                  if (p / "config.json").exists() and read_json(p / "config.json").get("fingerprint") == fp)
 
 
 def model_options(dataset: str) -> list[str]:
@@ -137,7 +131,7 @@ def model_options(dataset: str) -> list[str]:
     out = [m for m in names if _has_pretrained(dataset, m)]
     if NEURAL not in out and NEURAL in names and dataset.startswith("upload:") and _pretrained_weights():
         out.append(NEURAL)
-    out += [f"run:{r}" for r in run_dirs()]
+    out += [f"run:{r}" for r in run_dirs(dataset)]
     out += [m for m in FAST_CLASSICAL if m in names and m not in out]
     if dataset == "synthetic":
         out.append(TRUTH)
@@ -151,6 +145,26 @@ def model_label(model: str) -> str:
 
 def _forecast_dates(p: Panel) -> pd.DatetimeIndex:
     return p.split_dates("valid").append(p.split_dates("test"))
+
+
+@st.cache_resource(show_spinner="Fitting the model ...", max_entries=24)
+def fitted(dataset: str, model: str):
+    """The model object behind the forecasts when there is one to load or fit (None for truth)."""
+    p = panel(dataset)
+    if model == TRUTH:
+        return None
+    if model.startswith("run:") or model == NEURAL or _has_pretrained(dataset, model):
+        from core.models.base import load_model
+        from core.pretrained import model_dir
+
+        where = RUNS / model[4:] if model.startswith("run:") else (
+            model_dir(dataset, model) if (model_dir(dataset, model) / "config.json").exists() else _pretrained_weights())
+        if where is None:
+            raise ModelError("no NeuralFactors weights found; train one on the Your data page")
+        return load_model(where)
+    from core.models.base import create_model
+
+    return create_model(model).fit(p, p.split_dates("train"), p.split_dates("valid"))
 
 
 @st.cache_resource(show_spinner="Computing forecasts ...", max_entries=24)
@@ -167,17 +181,7 @@ def forecasts(dataset: str, model: str) -> ForecastSeries:
 
         _, truth = default_synthetic()
         return ForecastSeries.stack([truth.forecast(p, p.date_position(d)) for d in dates], p.tickers)
-    if model.startswith("run:") or model == NEURAL:
-        from core.models.base import load_model
-
-        where = RUNS / model[4:] if model.startswith("run:") else _pretrained_weights()
-        if where is None:
-            raise ModelError("no NeuralFactors weights found; train one on the Your data page")
-        return load_model(where).forecast_series(p, dates)
-    from core.models.base import create_model
-
-    fitted = create_model(model).fit(p, p.split_dates("train"), p.split_dates("valid"))
-    return fitted.forecast_series(p, dates)
+    return fitted(dataset, model).forecast_series(p, dates)
 
 
 def forecast_dates(dataset: str, model: str) -> list[str]:
@@ -269,10 +273,11 @@ def constraints(long_only: bool = True, max_weight: float | None = None, sector_
 def optimise(dataset: str, model: str, date: str, objective: str, risk_aversion: float = MV_RISK_AVERSION,
              **cons) -> pd.Series:
     """Optimal weights (index = forecast tickers) from core.portfolio; cons: see `constraints`."""
-    mod = _need("core.portfolio.optimiser")
+    from core.portfolio.optimiser import optimise as solve
+
     fc = forecast_at(dataset, model, date)
     sectors = panel(dataset).sectors.reindex(fc.tickers)
-    res = mod.optimise(fc, objective=objective, constraints=constraints(**cons), risk_aversion=risk_aversion,
+    res = solve(fc, objective=objective, constraints=constraints(**cons), risk_aversion=risk_aversion,
                        sectors=sectors)
     return res.weights.rename("weight")
 
@@ -280,11 +285,12 @@ def optimise(dataset: str, model: str, date: str, objective: str, risk_aversion:
 @st.cache_data(show_spinner="Tracing the efficient frontier ...", max_entries=64)
 def frontier(dataset: str, model: str, date: str, **cons) -> pd.DataFrame:
     """Efficient frontier, annualised (x252, x sqrt 252): columns vol, ret, risk_aversion."""
-    mod = _need("core.portfolio.optimiser")
+    from core.portfolio.optimiser import efficient_frontier
+
     fc = forecast_at(dataset, model, date)
     sectors = panel(dataset).sectors.reindex(fc.tickers)
     c = constraints(**cons)
-    fr = mod.efficient_frontier(fc, constraints=c, n_points=12, sectors=sectors)
+    fr = efficient_frontier(fc, constraints=c, n_points=12, sectors=sectors)
     return pd.DataFrame({"vol": fr["vol"] * np.sqrt(252), "ret": fr["mean"] * 252, "risk_aversion": fr["risk_aversion"]})
 
 
@@ -380,13 +386,24 @@ def exposures_table(dataset: str, model: str, date: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Estimating factor returns ...", max_entries=32)
 def factor_returns(dataset: str, model: str, part: str) -> pd.DataFrame:
-    """Realised factor returns over the window: the posterior-mean z of each next date."""
-    mod = _need("core.risk.factor")
-    if not hasattr(mod, "factor_returns"):
-        raise Pending("realised factor returns need core.risk.factor.factor_returns (not in this build)")
-    fs = forecasts(dataset, model)
-    dates = window(dataset, model, part)
-    return mod.factor_returns(fs, panel(dataset).returns, pd.DatetimeIndex(dates))
+    """Realised factor returns over the window (dates x factors): shipped factor_returns.parquet,
+    the synthetic ground truth, or the fitted model's own `factor_returns`."""
+    from core.pretrained import model_dir
+
+    dates = pd.DatetimeIndex(window(dataset, model, part))
+    shipped = model_dir(dataset, model) / "factor_returns.parquet"
+    if not model.startswith("run:") and shipped.exists():
+        return pd.read_parquet(shipped).reindex(dates)
+    if model == TRUTH:
+        from core.data.synthetic import default_synthetic
+
+        z = default_synthetic()[1].factor_returns
+        p = panel(dataset)
+        return pd.DataFrame(z, index=p.dates, columns=[f"f{k + 1}" for k in range(z.shape[1])]).reindex(dates)
+    m = fitted(dataset, model)
+    if not hasattr(m, "factor_returns"):
+        raise Unavailable(f"{model} does not define realised factor returns (it has no explicit factors)")
+    return m.factor_returns(panel(dataset), dates)
 
 
 @st.cache_data(show_spinner="Computing VaR over time ...", max_entries=64)
@@ -409,11 +426,12 @@ def var_series(dataset: str, model: str, part: str, weights: pd.Series) -> pd.Da
 
 def var_backtest(series: pd.DataFrame) -> pd.DataFrame:
     """Backtest table (rate, Kupiec, Christoffersen, traffic light) per VaR level."""
-    mod = _need("core.risk.backtest")
+    from core.risk.backtest import var_backtest as run
+
     rows = []
     for lv in VAR_LEVELS:
         col = f"VaR {int(lv * 100)}%"
-        res = mod.var_backtest(series["return"].to_numpy(), series[col].to_numpy(), lv)
+        res = run(series["return"].to_numpy(), series[col].to_numpy(), lv)
         rows.append({"level": col, **res.to_dict()})
     return pd.DataFrame(rows).set_index("level").drop(columns=["level"], errors="ignore")
 
@@ -481,15 +499,14 @@ def backtest(dataset: str, model: str, part: str, weights: pd.Series, optimised:
 @st.cache_data(show_spinner="Running t-SNE ...", max_entries=64)
 def embedding(dataset: str, model: str, date: str) -> dict:
     """t-SNE map of the exposures on `date` and kNN sector accuracy (core.embedding)."""
-    mod = _need("core.embedding")
+    from core.embedding import embed_exposures
+
     p = panel(dataset)
-    beta = exposures_table(dataset, model, date)
-    res = mod.embed_exposures(beta.to_numpy(), p.sectors.reindex(beta.index).to_numpy())
-    points = pd.DataFrame({"x": res["map"][:, 0], "y": res["map"][:, 1], "ticker": beta.index,
-                           "name": p.meta["name"].reindex(beta.index).fillna("").to_numpy(),
-                           "sector": p.sectors.reindex(beta.index).to_numpy()})
-    return {"points": points, "acc_exposures": res["acc_exposures"], "acc_map": res["acc_map"],
-            "chance": res["chance"], "k": res["k"]}
+    emb = embed_exposures(forecast_at(dataset, model, date), p.sectors)
+    points = emb.coords.reset_index()
+    points["name"] = p.meta["name"].reindex(points["ticker"]).fillna("").to_numpy()
+    return {"points": points, "acc_exposures": emb.knn_exposures, "acc_map": emb.knn_map, "chance": emb.chance,
+            "k": 5}
 
 
 def metrics_table(dataset: str, split: str) -> pd.DataFrame:
@@ -510,9 +527,10 @@ def metrics_table(dataset: str, split: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Evaluating ...", max_entries=16)
 def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
     """The evaluation table (core.evaluate) of `models` on `split`, from this dashboard's forecasts."""
-    mod = _need("core.evaluate")
-    series = {m: forecasts(dataset, m) for m in models}
-    return mod.evaluation_table(panel(dataset), series, split)
+    from core.evaluate import evaluate_models
+
+    known = [m for m in models if m != TRUTH and not m.startswith("run:")]
+    return evaluate_models(panel(dataset), known, split, dataset=dataset)
 
 
 PAPER_TABLE = [  # Gopal (2024), S&P 500, test 2019-2023 (spec/neuralfactors.md section 9)
@@ -610,6 +628,7 @@ def covariance_view(dataset: str, model: str, date: str, h: int = 21) -> dict:
 def covariance_scores(dataset: str, model: str, part: str, h: int = 21, step: int = 5) -> pd.DataFrame:
     """QLIKE and correlation error of every `step`-th forecast in the window (dates x 2)."""
     from core.risk.covariance import correlation_error, qlike
+    from core.risk.factor import restrict
 
     fs = forecasts(dataset, model)
     rows = {}
@@ -618,16 +637,8 @@ def covariance_scores(dataset: str, model: str, part: str, h: int = 21, step: in
         fut = _future(dataset, d, fc.tickers, h)
         if len(fut) < h or fut.shape[1] < 2:
             continue
-        sub = fc_subset(fc, list(fut.columns))
+        sub = restrict(fc, list(fut.columns))
         rows[pd.Timestamp(d)] = {"QLIKE": qlike(sub, fut.to_numpy()),
                                  "correlation error (Frobenius)": correlation_error(sub, fut.to_numpy())}
     return pd.DataFrame.from_dict(rows, orient="index")
 
-
-def fc_subset(fc: FactorForecast, tickers: list[str]) -> FactorForecast:
-    """The forecast restricted to `tickers` (same factors)."""
-    from dataclasses import replace
-
-    idx = [fc.tickers.index(t) for t in tickers]
-    return replace(fc, tickers=list(tickers), mean=fc.mean[idx], exposures=fc.exposures[idx], idio_var=fc.idio_var[idx],
-                   idio_dof=None if fc.idio_dof is None else fc.idio_dof[idx])

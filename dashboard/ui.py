@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.errors import NeuralFactorsError
 from dashboard.figures import png_config
-from dashboard.services import Pending
+from dashboard.services import Unavailable
 
 
 def plot(fig, name: str) -> None:
@@ -18,10 +18,10 @@ def plot(fig, name: str) -> None:
 
 @contextmanager
 def guard():
-    """Show a user-causable error as st.error with its fix, a missing module as st.info."""
+    """Show a user-causable error as st.error with its fix; a view the model cannot fill as st.info."""
     try:
         yield
-    except Pending as exc:
+    except Unavailable as exc:
         st.info(str(exc))
     except NeuralFactorsError as exc:
         st.error(str(exc))

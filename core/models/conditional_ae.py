@@ -48,8 +48,8 @@ class ConditionalAutoencoder(FactorHistoryModel):
     """Gu-Kelly-Xiu conditional autoencoder with a covariance forecast from past factors."""
 
     name = "ca"
-    defaults = {"n_factors": 3, "hidden": [], "target": "next", "factor_input": "managed", "n_seeds": 5,
-                "max_epochs": 30, "patience": 5, "batch_dates": 64, "lr": 1e-3, "l1": 1e-5, "seed": 0,
+    defaults = {"n_factors": 3, "hidden": [], "target": "next", "factor_input": "managed", "n_seeds": 3,
+                "max_epochs": 20, "patience": 3, "batch_dates": 256, "lr": 3e-3, "l1": 1e-5, "seed": 0,
                 "price_characteristics": True, "min_history": 60, "window": 252, "min_obs": 60}
 
     def __init__(self, **config) -> None:
@@ -196,7 +196,7 @@ def _variant(label: str, hidden: list[int]) -> type[ConditionalAutoencoder]:
     return type(label.upper(), (ConditionalAutoencoder,), {
         "name": label, "__doc__": f"Conditional autoencoder {label.upper()}: beta network {layers}.",
         "description": f"Gu-Kelly-Xiu conditional autoencoder {label.upper()} (beta net {layers}, 3 factors, "
-                       "5-seed ensemble); covariance B Cov(f) B' + diag(resid var) (Normal)",
+                       "3-seed ensemble); covariance B Cov(f) B' + diag(resid var) (Normal)",
         "defaults": {**ConditionalAutoencoder.defaults, "hidden": hidden},
     })
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from core.errors import CheckpointError
+from core.errors import CheckpointError, ModelError
 from core.training import checkpoint as ckpt
 from core.training.device import autocast
 
@@ -152,6 +152,12 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
     if stopped == "done" and step < s.steps:
         stopped = "max_steps"
         save()
-    final = best if best is not None else {k: v.detach().cpu().clone() for k, v in eval_state().items()}
+    if best is not None:
+        final = best
+    elif stopped == "non_finite":
+        raise ModelError(message.replace("The last good checkpoint", "No validation had run yet, so no checkpoint")
+                         .replace(f"(step {step - step % s.valid_every}) is kept", "was kept"))
+    else:
+        final = {k: v.detach().cpu().clone() for k, v in eval_state().items()}
     return LoopResult(best_state=final, best_valid=best_valid, step=step, stopped=stopped, history=history,
                       message=message, steps_per_s=(step - step0) / elapsed if elapsed > 0 else float("nan"))

@@ -29,8 +29,12 @@ class NormalDouble(BaseRiskModel):
 
     def forecast(self, panel, date):
         pos, block = _window(panel, date)
-        return FactorForecast.from_covariance(panel.dates[pos], list(block.columns), block.mean(), block.cov(),
-                                              model=self.name)
+        fc = FactorForecast.from_covariance(panel.dates[pos], list(block.columns), block.mean(), block.cov(),
+                                            model=self.name)
+        f = panel.n_tickers  # pad to a fixed number of factors so days with other N stack
+        b = np.zeros((fc.n_stocks, f))
+        b[:, :fc.n_factors] = fc.exposures
+        return FactorForecast(fc.date, fc.tickers, fc.mean, b, np.eye(f), fc.idio_var, model=self.name)
 
 
 class StudentDouble(NormalDouble):
@@ -103,6 +107,7 @@ def test_full_table_with_nulls_and_reasons(panel, tmp_path, capsys):
 
 def test_nll_is_on_the_training_scale(panel, tmp_path):
     from core.data.features import FeatureScaler
+    from core.risk.factor import restrict
     from core.risk.likelihood import gaussian_log_likelihood
 
     table = evaluate_models(panel, ["dbl-normal"], "test", pretrained_root=tmp_path, settings=FAST)
@@ -111,7 +116,8 @@ def test_nll_is_on_the_training_scale(panel, tmp_path):
     raw = []
     for d in forecast_dates(panel, "test"):
         fc = model.forecast(panel, d)
-        r = panel.returns.iloc[panel.date_position(d) + 1][fc.tickers].to_numpy()
+        r = panel.returns.iloc[panel.date_position(d) + 1][fc.tickers]
+        fc, r = restrict(fc, list(r.index[r.notna()])), r.dropna().to_numpy()  # absent at t+1: masked
         raw.append(-gaussian_log_likelihood(fc, r) / fc.n_stocks)
     assert table.loc["dbl-normal", "nll_joint"] == pytest.approx(np.mean(raw) - np.log(scale), rel=1e-9)
 

@@ -48,6 +48,8 @@ def _per_day(v: torch.Tensor, d: int) -> torch.Tensor:
 
 def _cholesky(a: torch.Tensor) -> torch.Tensor:
     """Batched Cholesky of SPD (D, F, F) float64 matrices, with growing jitter on failure."""
+    if not bool(torch.isfinite(a).all()):  # non-finite network outputs: let the loss become NaN
+        return torch.full_like(a, math.nan)
     eye = torch.eye(a.shape[-1], dtype=a.dtype, device=a.device)
     scale = a.diagonal(dim1=-2, dim2=-1).mean(-1).clamp_min(1e-300)[:, None, None]
     for jitter in _JITTERS:
