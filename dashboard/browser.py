@@ -137,3 +137,15 @@ def metric(page, label: str) -> str:
 
 def exceptions(page) -> int:
     return page.locator('[data-testid="stException"]').count()
+
+
+def edit_first_weight(page, value: str, timeout: float = 120.0) -> None:
+    """Type `value` into the weight (2nd) column of the first row of the first data editor."""
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=timeout * 1000)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)  # first row, first column (header ~35 px)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+    settle(page, timeout)

@@ -19,7 +19,7 @@ with ui.guard():
         st.dataframe(services.var_backtest(series), width="stretch")
     st.subheader("Models side by side")
     others = [m for m in services.model_options(sel.dataset) if m != sel.model]
-    chosen = st.multiselect("Compare with", others, default=others[:1], key="var_models",
+    chosen = st.multiselect("Compare with", others, default=[], key="var_models",
                             format_func=services.model_label)
     with ui.guard():
         rows = []

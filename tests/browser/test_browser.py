@@ -1,0 +1,77 @@
+"""Real-browser tests: start `neuralfactors dashboard --headless` on a free port and drive
+/usr/bin/chromium through Playwright: every page, a date change, a portfolio change, a weight
+edit; no exception box, charts drawn. Install Chromium with `apt-get install chromium`."""
+import pytest
+
+from dashboard import browser as b
+
+pytestmark = pytest.mark.browser
+QUERY = "?dataset=synthetic&model=truth"  # ground-truth forecasts: no fitting, no shipped files needed
+
+
+@pytest.fixture(scope="module")
+def page():
+    if b.chromium_path() is None:
+        pytest.fail(b.INSTALL_HINT.format(path=b.CHROMIUM), pytrace=False)
+    with b.serve() as url, b.browser_page() as pg:
+        b.open_app(pg, url, QUERY, timeout=180)
+        yield pg
+
+
+def _charts(pg, at_least: int = 1) -> int:
+    pg.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {at_least}",
+                         timeout=60_000)
+    return pg.locator(".js-plotly-plot").count()
+
+
+def _healthy(pg) -> None:
+    assert b.exceptions(pg) == 0, pg.locator('[data-testid="stException"]').first.inner_text()
+
+
+def test_first_page_renders(page):
+    _healthy(page)
+    assert _charts(page, 2) >= 2
+    assert b.metric(page, "Volatility (daily)").endswith("%")
+    assert "SYNTHETIC" in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_date_and_portfolio_change_numbers(page):
+    b.go_to(page, "Overview")
+    vol0 = b.metric(page, "Volatility (daily)")
+    b.step_date(page, -1)
+    _healthy(page)
+    assert "date=" in page.url
+    vol1 = b.metric(page, "Volatility (daily)")
+    b.select_option(page, "Portfolio", "one per sector")
+    _healthy(page)
+    assert "portfolio=one+per+sector" in page.url
+    vol2 = b.metric(page, "Volatility (daily)")
+    assert len({vol0, vol1, vol2}) >= 2, (vol0, vol1, vol2)
+    _charts(page, 2)
+
+
+@pytest.mark.parametrize("title", [t for t in b.PAGES.values() if t not in ("Overview", "VaR")])
+def test_every_page(page, title):
+    b.go_to(page, title, timeout=180)
+    _healthy(page)
+    if title not in ("Model comparison", "Your data"):
+        assert _charts(page) >= 1
+
+
+@pytest.mark.slow
+def test_var_page(page):
+    b.go_to(page, "VaR", timeout=240)
+    _healthy(page)
+    assert _charts(page) >= 1
+    assert "Kupiec" in page.locator('[data-testid="stMainBlockContainer"]').inner_text() or \
+        page.locator('[data-testid="stDataFrame"]').count() >= 1
+
+
+def test_edit_weight_updates_risk(page):
+    b.go_to(page, "Portfolio lab", timeout=180)
+    before = b.metric(page, "Volatility (daily)")
+    b.edit_first_weight(page, "0.9")
+    _healthy(page)
+    after = b.metric(page, "Volatility (daily)")
+    assert after != before
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="sum to").count() >= 1  # 0.9 + rest != 1
