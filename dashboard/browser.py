@@ -144,8 +144,9 @@ def edit_first_weight(page, value: str, timeout: float = 120.0) -> None:
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=timeout * 1000)
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)  # first row, first column (header ~35 px)
-    page.keyboard.press("ArrowRight")
+    page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)  # first row, weight column (header ~35 px)
+    page.wait_for_timeout(300)
+    page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type(value)
     page.keyboard.press("Enter")
     settle(page, timeout)

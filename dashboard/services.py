@@ -131,8 +131,8 @@ def model_options(dataset: str) -> list[str]:
     out = [m for m in names if _has_pretrained(dataset, m)]
     if NEURAL not in out and NEURAL in names and dataset.startswith("upload:") and _pretrained_weights():
         out.append(NEURAL)
-    out += [f"run:{r}" for r in run_dirs(dataset)]
     out += [m for m in FAST_CLASSICAL if m in names and m not in out]
+    out += [f"run:{r}" for r in run_dirs(dataset)]
     if dataset == "synthetic":
         out.append(TRUTH)
     out.sort(key=lambda m: m != NEURAL)
@@ -179,9 +179,25 @@ def forecasts(dataset: str, model: str) -> ForecastSeries:
     if model == TRUTH:
         from core.data.synthetic import default_synthetic
 
-        _, truth = default_synthetic()
-        return ForecastSeries.stack([truth.forecast(p, p.date_position(d)) for d in dates], p.tickers)
+        return _truth_series(p, dates)
     return fitted(dataset, model).forecast_series(p, dates)
+
+
+def _truth_series(p: Panel, dates: pd.DatetimeIndex) -> ForecastSeries:
+    """The synthetic market's true forecasts (SyntheticTruth.forecast) stacked without a per-date loop."""
+    from core.data.synthetic import default_synthetic
+
+    truth = default_synthetic()[1]
+    pos = p.dates.get_indexer(dates)
+    listed = truth.listed[np.minimum(pos + 1, len(p.dates) - 1)]  # (T, N): stocks listed on the next date
+    t, n, f = len(pos), p.n_tickers, truth.factor_scale.size
+    idio = np.where(listed, truth.idio_scale ** 2 * truth.idio_dof / (truth.idio_dof - 2), np.nan)
+    return ForecastSeries(
+        dates=pd.DatetimeIndex(dates), tickers=p.tickers, mean=np.where(listed, 0.0, np.nan),
+        exposures=np.where(listed[..., None], truth.exposures[pos].astype(np.float64), 0.0),
+        factor_cov=np.broadcast_to(truth.factor_cov(), (t, f, f)).copy(), idio_var=idio, family="student_t",
+        factor_dof=np.full((t, f), truth.factor_dof), idio_dof=np.where(listed, truth.idio_dof, np.nan), model=TRUTH,
+        factor_names=[f"f{k + 1}" for k in range(f)])
 
 
 def forecast_dates(dataset: str, model: str) -> list[str]:

@@ -17,7 +17,7 @@ import torch
 from core.data.features import FeatureScaler
 from core.models.neuralfactors.model import NeuralFactorsModel, forecast_positions
 from core.models.neuralfactors.network import NeuralFactorsNet
-from core.training.device import autocast, resolve_device
+from core.training.device import autocast
 
 
 def time_steps(panel, preset: str, steps: int, device: str, **overrides) -> dict:

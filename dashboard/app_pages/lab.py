@@ -53,7 +53,7 @@ def what_if(p, base: pd.Series) -> None:
         edited = st.data_editor(
             frame, key=f"lab_editor_{digest}", hide_index=True, width="stretch", height=360,
             disabled=["sector"], num_rows="dynamic",
-            column_config={"weight": st.column_config.NumberColumn("weight", format="%.4f", step=0.01)})
+            column_config={"weight": st.column_config.NumberColumn("weight", format="%.4f", step=0.0001)})
         raw = {str(t): float(w) for t, w in zip(edited["ticker"], edited["weight"].fillna(0.0)) if t}
         for problem in services.check_custom(raw, base.index.tolist(), long_only):
             st.warning(f"{problem}. Shown meanwhile: unknown tickers dropped, weights rescaled to sum to 1.")

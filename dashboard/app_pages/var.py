@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
-st.title("Value at Risk")
+st.title("VaR: Value at Risk")
 with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     series = services.var_series(sel.dataset, sel.model, sel.part, weights)

@@ -1,0 +1,91 @@
+"""Dashboard speed in a real browser: cold start to the first page, and widget-change updates.
+
+Cold start: from launching `neuralfactors dashboard --headless` (a fresh process, empty caches)
+to the Overview's metrics and charts drawn in Chromium. Widget change: from the change (date
+slider one step, portfolio switch) to the end of the rerun with the new numbers on screen.
+Run: `python -m dashboard.bench [--quick] [--out docs/bench_dashboard.md]`
+(or `neuralfactors bench dashboard`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from dashboard import browser as b
+
+PORTFOLIOS = ("one per sector", "equal weight")
+
+
+def _first_page(page, url: str, query: str) -> None:
+    b.open_app(page, url, query, timeout=600)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=600_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=600_000)
+
+
+def cold_start(query: str) -> tuple[float, str]:
+    """Seconds from process launch to the first page drawn; and the model that page shows."""
+    t0 = time.perf_counter()
+    with b.serve(timeout=600) as url, b.browser_page() as page:
+        _first_page(page, url, query)
+        elapsed = time.perf_counter() - t0
+        model = page.locator('[data-testid="stSelectbox"]').filter(has_text="Model").first.inner_text()
+    return elapsed, model.split("\n")[-1]
+
+
+def widget_changes(query: str, repeats: int) -> dict[str, list[float]]:
+    """Seconds per widget change on a warm server (first visit of each value excluded: cached after)."""
+    out: dict[str, list[float]] = {"date step (new date)": [], "portfolio switch": [], "page switch": []}
+    with b.serve(timeout=600) as url, b.browser_page() as page:
+        _first_page(page, url, query)
+        for k in range(repeats):
+            t = time.perf_counter()
+            b.step_date(page, -1)
+            out["date step (new date)"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            b.select_option(page, "Portfolio", PORTFOLIOS[k % 2])
+            out["portfolio switch"].append(time.perf_counter() - t)
+        for title in ("Factor exposures", "Overview") * repeats:
+            t = time.perf_counter()
+            b.go_to(page, title)
+            out["page switch"].append(time.perf_counter() - t)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="1 cold start and 2 repeats of each change")
+    ap.add_argument("--query", default="", help="URL query (default: the default view)")
+    ap.add_argument("--out", default=str(b.ROOT / "docs" / "bench_dashboard.md"))
+    args = ap.parse_args(argv)
+    colds = [cold_start(args.query) for _ in range(1 if args.quick else 2)]
+    changes = widget_changes(args.query, 2 if args.quick else 5)
+    load = os.getloadavg()
+    lines = [
+        "# Dashboard speed (real browser)", "",
+        f"Command: `python -m dashboard.bench{' --quick' if args.quick else ''}"
+        f"{' --query ' + repr(args.query) if args.query else ''}` (also `neuralfactors bench dashboard`)", "",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average during the "
+        f"run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min; the machine was shared)", "",
+        f"Headless Chromium ({b.chromium_path()}) at 1280 x 800, driven by Playwright; first page model: "
+        f"{colds[0][1]}.", "",
+        "| measure | median (s) | max (s) | n | goal |", "|---|---|---|---|---|",
+        f"| cold start to first page drawn | {statistics.median(c for c, _ in colds):.2f} | "
+        f"{max(c for c, _ in colds):.2f} | {len(colds)} | < 15 s |",
+    ]
+    for name, vals in changes.items():
+        lines.append(f"| {name} | {statistics.median(vals):.2f} | {max(vals):.2f} | {len(vals)} | < 1 s |")
+    lines += ["", "Cold start = process launch -> Streamlit up -> first script run (data load, forecasts) -> "
+              "metrics and Plotly charts in the DOM. A widget change = input -> rerun finished "
+              "(stApp data-test-script-state back to notRunning).", ""]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

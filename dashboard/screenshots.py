@@ -1,0 +1,39 @@
+"""Screenshots of every dashboard page at 1280 x 800 into docs/screenshots/ (light theme; the
+Overview also in dark). Run: `python -m dashboard.screenshots` or `make screenshots`."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from dashboard import browser as b
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", default=str(b.ROOT / "docs" / "screenshots"))
+    ap.add_argument("--query", default="", help="URL query, e.g. '?dataset=synthetic&model=truth'")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with b.serve() as url:
+        with b.browser_page() as page:
+            b.open_app(page, url, args.query, timeout=300)
+            for path, title in b.PAGES.items():
+                b.go_to(page, title, timeout=300)
+                if path not in ("comparison", "your_data"):
+                    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+                page.wait_for_timeout(800)
+                name = out / f"{path or 'overview'}.png"
+                page.screenshot(path=str(name))
+                print(name)
+        with b.browser_page(dark=True) as page:
+            b.open_app(page, url, args.query, timeout=300)
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(out / "overview_dark.png"))
+            print(out / "overview_dark.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""Dashboard services that assemble data (no Streamlit runtime needed)."""
+import numpy as np
+import pandas as pd
+
+from core.data.synthetic import default_synthetic
+from core.models.base import ForecastSeries
+from dashboard import services
+
+
+def test_truth_series_matches_per_date_truth_forecasts():
+    p = services.panel("synthetic")
+    truth = default_synthetic()[1]
+    dates = services._forecast_dates(p)[::53]
+    fast = services._truth_series(p, dates)
+    slow = ForecastSeries.stack([truth.forecast(p, p.date_position(d)) for d in dates], p.tickers)
+    for k in ("mean", "exposures", "factor_cov", "idio_var", "factor_dof", "idio_dof"):
+        np.testing.assert_allclose(getattr(fast, k), getattr(slow, k), equal_nan=True, err_msg=k)
+
+
+def test_custom_weights_parse_check_normalise():
+    w = services.parse_weights("A:0.5, B:-0.25,junk,C:x")
+    assert w == {"A": 0.5, "B": -0.25}
+    assert any("negative" in m for m in services.check_custom(w, ["A", "B"], long_only=True))
+    assert any("unknown" in m for m in services.check_custom({"Z": 1.0}, ["A", "B"]))
+    assert any("sum to" in m for m in services.check_custom({"A": 0.5}, ["A", "B"]))
+    assert services.check_custom({"A": 0.5, "B": 0.5}, ["A", "B"]) == []
+    n = services.normalise({"A": 2.0, "Z": 5.0}, ["A", "B"])
+    assert list(n.index) == ["A", "B"] and np.isclose(n.sum(), 1.0) and n["B"] == 0
+    assert services.parse_weights(services.format_weights({"A": 0.25, "B": 0.75})) == {"A": 0.25, "B": 0.75}
+
+
+def test_one_per_sector_picks_lowest_risk_stock_of_each_sector():
+    dates = services.forecast_dates("synthetic", "truth")
+    w = services.portfolio_weights("synthetic", "truth", dates[-30], "one per sector")
+    fc = services.forecast_at("synthetic", "truth", dates[-30])
+    sectors = services.panel("synthetic").sectors.reindex(fc.tickers)
+    held = w[w > 0]
+    assert np.isclose(w.sum(), 1.0) and sorted(sectors[held.index]) == sorted(sectors.unique())
+    var = pd.Series(fc.total_var(), index=fc.tickers)
+    for t in held.index:
+        assert var[t] == var[sectors == sectors[t]].min()
