@@ -269,7 +269,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(to_json(table), indent=2))
     else:
-        print(f"{panel.name}, split {args.split} ({table.attrs['dates'][0]}..{table.attrs['dates'][1]}); NLLs on returns "
+        print(f"{panel.name}, split {args.split} (forecasts made {table.attrs['dates'][0]}..{table.attrs['dates'][1]}); NLLs on returns "
               f"/ {table.attrs['nll_scale']:.4g} (training std)")
         print(to_markdown(table))
     return 0

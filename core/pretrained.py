@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import platform
+import shutil
 import sys
 import time
 import warnings
@@ -84,42 +85,62 @@ def output_dates(panel) -> pd.DatetimeIndex:
     return panel.dates[start:]
 
 
-def fit_model(name: str, panel, max_steps: int | None, device: str):
-    """Fit one registered model on the panel's train/valid dates (NeuralFactors with its preset)."""
+def fit_model(name: str, panel, max_steps: int | None, device: str, work_dir: Path):
+    """Fit one registered model on the panel's train/valid dates. NeuralFactors trains with its
+    preset and checkpoints in `work_dir`, so an interrupted build resumes where it stopped."""
     from core.models.base import create_model
+    from core.training.checkpoint import exists as checkpoint_exists
 
     if name == "neuralfactors":
-        model = create_model(name, preset=NF_PRESET, device=device, max_steps=max_steps, progress=True)
+        model = create_model(name, preset=NF_PRESET, device=device, max_steps=max_steps, progress=True,
+                             out_dir=work_dir, resume=checkpoint_exists(work_dir))
     else:
         model = create_model(name)
     return model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
 
 
+def _reusable(mdir: Path, panel) -> bool:
+    """A model directory already holds forecasts built from this data by this version."""
+    from core.io import read_json
+
+    if not (mdir / "forecasts.json").exists() or not (mdir / "config.json").exists():
+        return False
+    meta = read_json(mdir / "forecasts.json")
+    return meta.get("fingerprint") == panel.fingerprint() and meta.get("version") == __version__
+
+
 def build(dataset: str, out: str | Path, models: list[str] | None = None, max_steps: int | None = None,
-          device: str = "auto", log=sys.stderr) -> dict:
-    """Fit every model, write its weights, forecasts and metrics under out/<dataset>/, return the manifest."""
+          device: str = "auto", reuse: bool = False, log=sys.stderr) -> dict:
+    """Fit every model, write its weights, forecasts and metrics under out/<dataset>/, return the manifest.
+    With `reuse`, models whose directory already holds forecasts of this data and version are kept."""
     from core.data.embedded import load_dataset
     from core.evaluate import evaluate_models, to_json
-    from core.io import atomic_write_bytes, write_json
+    from core.io import atomic_write_bytes, read_json, write_json
     from core.models.base import model_names
     from core.training.device import resolve_device
 
     panel = load_dataset(dataset)
     names = models or model_names()
     dates = output_dates(panel)
-    timings = {}
+    manifest_path = Path(out) / dataset / "manifest.json"
+    timings = read_json(manifest_path).get("models", {}) if reuse and manifest_path.exists() else {}
     for name in names:
+        if reuse and _reusable(model_dir(dataset, name, out), panel):
+            print(f"[{name}] kept (already built from this data)", file=log)
+            continue
         start = time.perf_counter()
         print(f"[{name}] fitting on {dataset}", file=log)
-        model = fit_model(name, panel, max_steps, device)
-        fit_s = time.perf_counter() - start
         mdir = model_dir(dataset, name, out)
+        work_dir = Path(out) / dataset / f".training-{name}"
+        model = fit_model(name, panel, max_steps, device, work_dir)
+        fit_s = time.perf_counter() - start
         model.save(mdir)
         model.forecast_series(panel, dates).save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
         if hasattr(model, "factor_returns"):
             buf = io.BytesIO()
             model.factor_returns(panel, dates).to_parquet(buf)
             atomic_write_bytes(mdir / "factor_returns.parquet", buf.getvalue())
+        shutil.rmtree(work_dir, ignore_errors=True)
         timings[name] = {"fit_seconds": round(fit_s, 2), "total_seconds": round(time.perf_counter() - start, 2)}
         print(f"[{name}] done in {timings[name]['total_seconds']} s", file=log)
     for name in names:
@@ -133,7 +154,7 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
         "device": str(resolve_device(device)), "machine": platform.processor() or platform.machine(),
         "python": platform.python_version(), "max_steps": max_steps, "models": timings,
         "command": f"neuralfactors pretrained build --dataset {dataset}"
-                   + (f" --max-steps {max_steps}" if max_steps else "") + f" --out {out}",
+                   + (f" --max-steps {max_steps}" if max_steps else "") + f" --out {Path(out).name}",
         "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
     }
     write_json(Path(out) / dataset / "manifest.json", manifest)
@@ -156,7 +177,8 @@ def check(dataset: str, root: str | Path | None = None) -> list[str]:
 
 def pretrained_command(args: argparse.Namespace) -> int:
     if args.action == "build":
-        manifest = build(args.dataset, args.out, max_steps=args.max_steps, device=args.device)
+        names = [m.strip() for m in args.models.split(",")] if args.models else None
+        manifest = build(args.dataset, args.out, names, args.max_steps, args.device, args.reuse)
         print(f"built {len(manifest['models'])} models under {Path(args.out) / args.dataset}")
         return 0
     problems = check(args.dataset, args.out)

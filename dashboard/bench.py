@@ -32,8 +32,10 @@ def cold_start(query: str) -> tuple[float, str]:
     with b.serve(timeout=600) as url, b.browser_page() as page:
         _first_page(page, url, query)
         elapsed = time.perf_counter() - t0
-        model = page.locator('[data-testid="stSelectbox"]').filter(has_text="Model").first.inner_text()
-    return elapsed, model.split("\n")[-1]
+        from urllib.parse import parse_qs, urlparse
+
+        model = parse_qs(urlparse(page.url).query).get("model", ["?"])[0]
+    return elapsed, model
 
 
 def widget_changes(query: str, repeats: int) -> dict[str, list[float]]:

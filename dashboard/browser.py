@@ -82,52 +82,70 @@ def browser_page(width: int = 1280, height: int = 800, dark: bool = False):
         browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": width, "height": height},
                                       color_scheme="dark" if dark else "light")
+        context.add_init_script(RUN_COUNTER)
         try:
             yield context.new_page()
         finally:
             browser.close()
 
 
-def settle(page, timeout: float = 120.0) -> None:
-    """Wait until Streamlit has finished the current run (stApp's data-test-script-state)."""
-    page.wait_for_timeout(250)
+RUN_COUNTER = """
+window.__nfRuns = 0;
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.target.getAttribute('data-test-script-state') === 'notRunning') window.__nfRuns += 1;
+  }
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+"""
+
+
+def runs(page) -> int:
+    """How many Streamlit script runs (full or fragment) have finished in this page."""
+    return int(page.evaluate("() => window.__nfRuns || 0"))
+
+
+def settle(page, timeout: float = 120.0, after: int | None = None) -> None:
+    """Wait until a script run that finished after count `after` (default: any run) and none is running."""
+    after = 0 if after is None else after
     page.wait_for_function(
-        """() => { const a = document.querySelector('[data-testid="stApp"]');
-                   const s = a && a.getAttribute('data-test-script-state');
-                   return s && s !== 'running' && s !== 'initial' && s !== 'rerunRequested'; }""",
-        timeout=timeout * 1000)
-    page.wait_for_timeout(150)
+        """(after) => { const a = document.querySelector('[data-testid="stApp"]');
+                        const s = a && a.getAttribute('data-test-script-state');
+                        return window.__nfRuns > after && s === 'notRunning'; }""",
+        arg=after, timeout=timeout * 1000)
 
 
 def open_app(page, url: str, query: str = "", timeout: float = 120.0) -> None:
     page.goto(f"{url}/{query}", timeout=timeout * 1000)
     page.wait_for_selector('[data-testid="stSidebar"]', timeout=timeout * 1000)
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout * 1000)
-    settle(page, timeout)
+    settle(page, timeout, after=0)
 
 
 def go_to(page, title: str, timeout: float = 120.0) -> None:
     """Click the sidebar link of a page and wait for it."""
+    before = runs(page)
     page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
     page.wait_for_selector(f'[data-testid="stMainBlockContainer"] h1:has-text("{title.split()[0]}")',
                            timeout=timeout * 1000)
-    settle(page, timeout)
+    settle(page, timeout, before)
 
 
 def select_option(page, label: str, option: str, timeout: float = 120.0) -> None:
     """Pick `option` in the selectbox labelled `label`."""
+    before = runs(page)
     page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
     page.get_by_role("option", name=option, exact=True).click()
-    settle(page, timeout)
+    settle(page, timeout, before)
 
 
 def step_date(page, steps: int = -5, timeout: float = 120.0) -> None:
     """Move the sidebar date slider by `steps` forecast dates with the keyboard."""
     thumb = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]').first
     thumb.focus()
+    before = runs(page)
     for _ in range(abs(steps)):
         thumb.press("ArrowLeft" if steps < 0 else "ArrowRight")
-    settle(page, timeout)
+    settle(page, timeout, before)
 
 
 def metric(page, label: str) -> str:
@@ -144,9 +162,10 @@ def edit_first_weight(page, value: str, timeout: float = 120.0) -> None:
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=timeout * 1000)
     box = grid.bounding_box()
+    before = runs(page)
     page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)  # first row, weight column (header ~35 px)
     page.wait_for_timeout(300)
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type(value)
     page.keyboard.press("Enter")
-    settle(page, timeout)
+    settle(page, timeout, before)

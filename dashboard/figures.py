@@ -59,7 +59,9 @@ def exposure_heatmap(exposures: pd.DataFrame, sectors: pd.Series, colours: Mappi
                              hovertemplate="%{y} on %{x}: %{z:.3f}<extra></extra>"), 1, 2)
     fig.update_xaxes(visible=False, row=1, col=1)
     fig.update_yaxes(autorange="reversed", type="category")
-    _layout(fig, title, "", "", height=max(HEIGHT, 18 * len(e) + 120))
+    _layout(fig, title, "", "", height=max(HEIGHT, 18 * len(e) + 200))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.16, x=0, title_text="sector"),
+                      margin=dict(b=130))
     fig.update_xaxes(title_text="factor", row=1, col=2)
     return fig
 

@@ -113,6 +113,11 @@ def _pretrained_weights(dataset: str = "sp500-20", model: str = NEURAL) -> Path 
     return d if (d / "config.json").exists() else None
 
 
+@st.cache_resource
+def _fingerprint(dataset: str) -> str:
+    return panel(dataset).fingerprint()
+
+
 def run_dirs(dataset: str) -> list[str]:
     """Finished training runs under runs/ (a directory with config.json) trained on `dataset`'s data
     (same data fingerprint)."""
@@ -120,13 +125,14 @@ def run_dirs(dataset: str) -> list[str]:
 
     if not RUNS.is_dir():
         return []
-    fp = panel(dataset).fingerprint()
+    fp = _fingerprint(dataset)
     return sorted(p.name for p in RUNS.iterdir()
                   if (p / "config.json").exists() and read_json(p / "config.json").get("fingerprint") == fp)
 
 
 def model_options(dataset: str) -> list[str]:
-    """Every model with outputs on `dataset`, NeuralFactors first when it has any."""
+    """Every model with outputs on `dataset`: NeuralFactors first when it has any, then (synthetic) the
+    ground truth, shipped outputs, the fast classical models fitted on demand, trained runs."""
     names = _registered()
     out = [m for m in names if _has_pretrained(dataset, m)]
     if NEURAL not in out and NEURAL in names and dataset.startswith("upload:") and _pretrained_weights():
@@ -134,7 +140,7 @@ def model_options(dataset: str) -> list[str]:
     out += [m for m in FAST_CLASSICAL if m in names and m not in out]
     out += [f"run:{r}" for r in run_dirs(dataset)]
     if dataset == "synthetic":
-        out.append(TRUTH)
+        out.insert(0, TRUTH)  # the ground truth: instant, and the reference on simulated data
     out.sort(key=lambda m: m != NEURAL)
     return out
 

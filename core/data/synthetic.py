@@ -6,6 +6,12 @@ r_{i,t+1} = beta_{i,t}' z_{t+1} + sigma_i eps_{i,t+1}
   beta_{i,t} = b_sector(i) + b_i + x_{i,t} G   exposures drift with observable characteristics
   x_{i,t}: K AR(1) characteristics, published in the Panel as features "char1".."charK"
 Stocks enter and leave: a share of them is listed only part of the time (NaN outside).
+
+Opt-in `observed_factors=q`: the Panel also carries `factors` (T x F, columns "F1".."FF"),
+row t = z_t + q * std(z) * N(0, 1) (row 0 NaN), i.e. the true factor returns as a data vendor's
+sector / style indices would publish them, with relative noise q; core.data.features feeds
+them to models as market channels. Its noise has its own random stream, so the rest of the
+market is identical with or without it (default None: no factors).
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.panel import Panel, Split
+from core.errors import DataError
 from core.models.base import FactorForecast
 
 SECTOR_NAMES = ("Alpha Tech", "Beta Energy", "Gamma Health", "Delta Finance", "Epsilon Retail",
@@ -66,8 +73,10 @@ def make_market(
     ragged_share: float = 0.3,
     start: str = "2005-01-03",
     seed: int = 0,
+    observed_factors: float | None = None,
 ) -> tuple[Panel, SyntheticTruth]:
-    """Build a synthetic Panel (daily business dates) and its ground truth."""
+    """Build a synthetic Panel (daily business dates) and its ground truth; `observed_factors`
+    (relative noise >= 0, or None) adds noisy observed factor returns as `Panel.factors`."""
     rng = np.random.default_rng(seed)
     n, t, f, k = n_stocks, n_dates, n_factors, n_characteristics
     dates = pd.bdate_range(start, periods=t, name="date")
@@ -113,9 +122,15 @@ def make_market(
                          "industry": [f"{nm} industry" for nm in names]}, index=frame.columns)
     bench = frame.mean(axis=1, skipna=True).rename("EW")
     bench.iloc[0] = np.nan
+    factors = None
+    if observed_factors is not None:
+        if observed_factors < 0:
+            raise DataError(f"observed_factors must be >= 0 (relative noise), not {observed_factors}")
+        noise = np.random.default_rng([seed, 1]).standard_normal((t, f)) * observed_factors * np.nanstd(z, axis=0)
+        factors = pd.DataFrame(z + noise, index=dates, columns=[f"F{j + 1}" for j in range(f)])
     split = Split(train_end=dates[int(t * 0.6) - 1], valid_end=dates[int(t * 0.8) - 1])
-    panel = Panel(returns=frame, meta=meta, features=features, benchmark=bench, name="synthetic", split=split,
-                  synthetic=True, source=f"core.data.synthetic.make_market(seed={seed}) -- SYNTHETIC, not real data")
+    panel = Panel(returns=frame, meta=meta, features=features, benchmark=bench, factors=factors, name="synthetic",
+                  split=split, synthetic=True, source=f"core.data.synthetic.make_market(seed={seed}) -- SYNTHETIC, not real data")
     truth = SyntheticTruth(exposures=exposures, factor_returns=z, factor_scale=factor_scale, factor_dof=factor_dof,
                            idio_scale=idio_scale, idio_dof=idio_dof, listed=listed, characteristic_loadings=loadings)
     return panel, truth

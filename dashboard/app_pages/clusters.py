@@ -15,7 +15,8 @@ with ui.guard():
         ui.plot(figures.embedding_scatter(emb["points"], figures.sector_colours(p.sectors),
                                           f"t-SNE of exposures on {sel.date}"), "tsne")
     with right:
-        st.metric("kNN sector accuracy (exposure space)", ui.pct(emb["acc_exposures"], 1))
-        st.metric("kNN sector accuracy (2-D map)", ui.pct(emb["acc_map"], 1))
-        st.metric("Chance level (largest sector share)", ui.pct(emb["chance"], 1))
-        st.caption(f"Leave-one-out k-nearest-neighbour vote, k = {emb['k']}.")
+        st.metric("kNN accuracy, exposures", ui.pct(emb["acc_exposures"], 1))
+        st.metric("kNN accuracy, 2-D map", ui.pct(emb["acc_map"], 1))
+        st.metric("Chance (largest sector)", ui.pct(emb["chance"], 1))
+        st.caption(f"Sector accuracy of a leave-one-out k-nearest-neighbour vote (k = {emb['k']}) in the "
+                   "exposure space and in the map; chance = share of the largest sector.")

@@ -66,8 +66,8 @@ def what_if(p, base: pd.Series) -> None:
         r = services.risk(sel.dataset, sel.model, sel.date, w)
         m = st.columns(4)
         m[0].metric("Volatility (daily)", ui.pct(r.vol))
-        m[1].metric("VaR 99% (daily loss)", ui.pct(r.var[0.99]))
-        m[2].metric("CVaR 99% (daily loss)", ui.pct(r.cvar[0.99]))
+        m[1].metric("VaR 99%", ui.pct(r.var[0.99]))
+        m[2].metric("CVaR 99%", ui.pct(r.cvar[0.99]))
         m[3].metric("Factor share of risk", ui.pct(r.factor_share, 1))
         st.session_state["lab_vol"] = r.vol
         tabs = st.tabs(["Risk contributions", "Factor exposures"])

@@ -72,14 +72,13 @@ def test_portfolio_change_changes_numbers():
 
 def test_model_change_changes_numbers():
     options = services.model_options("synthetic")
-    assert len(options) >= 2, f"only {options} available on synthetic: the model catalogue has no fast classical model"
-    at = _app(model=options[-1])
+    assert "truth" in options and "pca" in options, options
+    at = _app(model="truth", portfolio="equal weight")
     before = _metrics(at)
-    other = next(m for m in options if m != options[-1] and m in services.FAST_CLASSICAL + ("truth",))
-    at.selectbox(key="model").set_value(other).run(timeout=180)
+    at.selectbox(key="model").set_value("pca").run(timeout=180)
     _clean(at)
-    assert at.session_state["selection"].model == other
-    assert _metrics(at) != before
+    assert at.session_state["selection"].model == "pca"
+    assert _metrics(at)["Volatility (daily)"] != before["Volatility (daily)"]
 
 
 def test_link_reproduces_view():
@@ -103,7 +102,8 @@ def test_bad_query_values_fall_back():
     at = _app(model="no-such-model", date="1900-01-01", portfolio="nonsense")
     _clean(at)
     sel = at.session_state["selection"]
-    assert sel.model in services.model_options("synthetic") and sel.portfolio == "equal weight"
+    assert (sel.model, sel.portfolio) == (services.model_options("synthetic")[0], "equal weight")
+    assert sel.date == services.forecast_dates("synthetic", sel.model)[0]  # snapped to the first forecast date
 
 
 def test_malformed_upload_is_a_data_error():
