@@ -183,8 +183,6 @@ def forecasts(dataset: str, model: str) -> ForecastSeries:
         return load_forecasts(dataset, model)
     dates = _forecast_dates(p)
     if model == TRUTH:
-        from core.data.synthetic import default_synthetic
-
         return _truth_series(p, dates)
     return fitted(dataset, model).forecast_series(p, dates)
 
@@ -196,7 +194,7 @@ def _truth_series(p: Panel, dates: pd.DatetimeIndex) -> ForecastSeries:
     truth = default_synthetic()[1]
     pos = p.dates.get_indexer(dates)
     listed = truth.listed[np.minimum(pos + 1, len(p.dates) - 1)]  # (T, N): stocks listed on the next date
-    t, n, f = len(pos), p.n_tickers, truth.factor_scale.size
+    t, f = len(pos), truth.factor_scale.size
     idio = np.where(listed, truth.idio_scale ** 2 * truth.idio_dof / (truth.idio_dof - 2), np.nan)
     return ForecastSeries(
         dates=pd.DatetimeIndex(dates), tickers=p.tickers, mean=np.where(listed, 0.0, np.nan),

@@ -17,6 +17,7 @@ import pandas as pd
 from core.errors import PortfolioError
 from core.models.base import FactorForecast, ForecastSeries
 from core.portfolio.constraints import Constraints
+from core.portfolio import qp
 from core.portfolio.optimiser import FactorProblem
 
 
@@ -71,6 +72,8 @@ class MeanVariance:
         self._cache: dict[tuple, FactorProblem] = {}
 
     def __call__(self, fc: FactorForecast) -> np.ndarray:
+        if qp.supports(self.constraints):
+            return qp.mean_variance_qp(fc, self.constraints, self.risk_aversion)
         key = (tuple(fc.tickers), fc.n_factors)
         if key not in self._cache:
             self._cache[key] = FactorProblem(fc.tickers, fc.n_factors, list(fc.factor_names), "mean_variance",

@@ -70,6 +70,7 @@ def test_portfolio_change_changes_numbers():
     assert float(mv["Volatility (daily)"].rstrip("%")) < float(before["Volatility (daily)"].rstrip("%"))
 
 
+@pytest.mark.slow
 def test_model_change_changes_numbers():
     options = services.model_options("synthetic")
     assert "truth" in options and "pca" in options, options
