@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--max-steps", type=int, default=None)
     pre.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     pre.add_argument("--models", default=None, help="comma-separated subset (default: every registered model)")
+    pre.add_argument("--from-run", action="append", default=[], metavar="MODEL=DIR",
+                     help="take MODEL's weights from a finished `neuralfactors train --out DIR` run instead of fitting")
     pre.add_argument("--reuse", action="store_true",
                      help="keep models already built from the same data and version; recompute only the metrics")
     pre.set_defaults(handler="core.pretrained:pretrained_command")

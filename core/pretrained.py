@@ -110,9 +110,13 @@ def _reusable(mdir: Path, panel) -> bool:
 
 
 def build(dataset: str, out: str | Path, models: list[str] | None = None, max_steps: int | None = None,
-          device: str = "auto", reuse: bool = False, log=sys.stderr) -> dict:
+          device: str = "auto", reuse: bool = False, from_runs: dict[str, str] | None = None,
+          log=sys.stderr) -> dict:
     """Fit every model, write its weights, forecasts and metrics under out/<dataset>/, return the manifest.
-    With `reuse`, models whose directory already holds forecasts of this data and version are kept."""
+    With `reuse`, models whose directory already holds forecasts of this data and version are kept;
+    `from_runs` maps a model name to a finished training run directory whose weights are shipped as they are."""
+    from core.models.base import load_model
+
     from core.data.embedded import load_dataset
     from core.evaluate import evaluate_models, to_json
     from core.io import atomic_write_bytes, read_json, write_json
@@ -132,7 +136,11 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
         print(f"[{name}] fitting on {dataset}", file=log)
         mdir = model_dir(dataset, name, out)
         work_dir = Path(out) / dataset / f".training-{name}"
-        model = fit_model(name, panel, max_steps, device, work_dir)
+        if name in (from_runs or {}):
+            model = load_model(from_runs[name])
+            print(f"[{name}] weights taken from the training run {from_runs[name]}", file=log)
+        else:
+            model = fit_model(name, panel, max_steps, device, work_dir)
         fit_s = time.perf_counter() - start
         model.save(mdir)
         model.forecast_series(panel, dates).save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
@@ -141,7 +149,8 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
             model.factor_returns(panel, dates).to_parquet(buf)
             atomic_write_bytes(mdir / "factor_returns.parquet", buf.getvalue())
         shutil.rmtree(work_dir, ignore_errors=True)
-        timings[name] = {"fit_seconds": round(fit_s, 2), "total_seconds": round(time.perf_counter() - start, 2)}
+        timings[name] = {"fit_seconds": round(fit_s, 2), "total_seconds": round(time.perf_counter() - start, 2),
+                         "trained_by": _run_command(from_runs[name]) if name in (from_runs or {}) else "this build"}
         print(f"[{name}] done in {timings[name]['total_seconds']} s", file=log)
     for name in names:
         metrics = {}
@@ -161,6 +170,16 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
     return manifest
 
 
+def _run_command(run_dir: str) -> str:
+    """How a training run was made, from its config.json (its recorded command when present)."""
+    from core.io import read_json
+
+    meta = read_json(Path(run_dir) / "config.json")
+    training = meta.get("training", {})
+    return (f"`neuralfactors train --model {meta.get('model')} --out {run_dir}` run: step {training.get('step')}, "
+            f"stopped {training.get('stopped')}, best validation NLL_joint {training.get('best_valid_nll_joint_scaled')}")
+
+
 def check(dataset: str, root: str | Path | None = None) -> list[str]:
     """Read every shipped file (raising CheckpointError on a corrupted one); return the warnings."""
     from core.models.base import load_model
@@ -178,7 +197,8 @@ def check(dataset: str, root: str | Path | None = None) -> list[str]:
 def pretrained_command(args: argparse.Namespace) -> int:
     if args.action == "build":
         names = [m.strip() for m in args.models.split(",")] if args.models else None
-        manifest = build(args.dataset, args.out, names, args.max_steps, args.device, args.reuse)
+        runs = dict(item.split("=", 1) for item in args.from_run)
+        manifest = build(args.dataset, args.out, names, args.max_steps, args.device, args.reuse, runs)
         print(f"built {len(manifest['models'])} models under {Path(args.out) / args.dataset}")
         return 0
     problems = check(args.dataset, args.out)

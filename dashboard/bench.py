@@ -57,6 +57,18 @@ def widget_changes(query: str, repeats: int) -> dict[str, list[float]]:
     return out
 
 
+def _source(query: str, model: str) -> str:
+    """Where the first page's forecasts came from: shipped outputs or computed at start-up."""
+    from urllib.parse import parse_qs
+
+    from core.pretrained import has_forecasts
+
+    dataset = parse_qs(query.lstrip("?")).get("dataset", ["sp500-20"])[0]
+    if has_forecasts(dataset, model):
+        return f"shipped outputs under pretrained/{dataset}/{model}"
+    return f"no shipped outputs for it under pretrained/{dataset}/: the cold start includes fitting it and forecasting"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="1 cold start and 2 repeats of each change")
@@ -73,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average during the "
         f"run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min; the machine was shared)", "",
         f"Headless Chromium ({b.chromium_path()}) at 1280 x 800, driven by Playwright; first page model: "
-        f"{colds[0][1]}.", "",
+        f"{colds[0][1]} ({_source(args.query, colds[0][1])}).", "",
         "| measure | median (s) | max (s) | n | goal |", "|---|---|---|---|---|",
         f"| cold start to first page drawn | {statistics.median(c for c, _ in colds):.2f} | "
         f"{max(c for c, _ in colds):.2f} | {len(colds)} | < 15 s |",

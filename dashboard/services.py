@@ -204,8 +204,10 @@ def _truth_series(p: Panel, dates: pd.DatetimeIndex) -> ForecastSeries:
         factor_names=[f"f{k + 1}" for k in range(f)])
 
 
+@st.cache_resource(max_entries=24)
 def forecast_dates(dataset: str, model: str) -> list[str]:
-    return [d.strftime("%Y-%m-%d") for d in forecasts(dataset, model).dates]
+    """The dates (YYYY-MM-DD) with a forecast: the sidebar's date choices."""
+    return list(forecasts(dataset, model).dates.strftime("%Y-%m-%d"))
 
 
 @st.cache_resource(max_entries=64)

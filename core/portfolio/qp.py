@@ -32,39 +32,49 @@ def supports(c: Constraints) -> bool:
 def mean_variance_qp(fc: FactorForecast, c: Constraints, risk_aversion: float) -> np.ndarray:
     """argmax m'w - (lambda/2) w' Sigma w under `c` (see `supports`): weights (N,)."""
     n, f = fc.n_stocks, fc.n_factors
-    lev = c.gross_leverage is not None
-    nt = n if lev else 0
+    nt = n if c.gross_leverage is not None else 0
+    nx = n + f + nt
     s2 = max(float(np.median(fc.total_var())), 1e-24)
-    p = sparse.block_diag([sparse.diags(fc.idio_var / s2), sparse.csc_matrix(np.triu(fc.factor_cov) / s2),
-                           sparse.csc_matrix((nt, nt))], format="csc")
+    iw, iy, it = np.arange(n), n + np.arange(f), n + f + np.arange(nt)
+    fi, fj = np.triu_indices(f)
+    p = sparse.csc_matrix((np.r_[fc.idio_var, fc.factor_cov[fi, fj]] / s2, (np.r_[iw, iy[fi]], np.r_[iw, iy[fj]])),
+                          shape=(nx, nx))
     q = np.concatenate([-fc.mean / (risk_aversion * s2), np.zeros(f + nt)])
-    eq_rows, eq_b, ineq_rows, ineq_b = [], [], [], []
-    if f:
-        eq_rows.append(sparse.hstack([sparse.csc_matrix(fc.exposures.T), -sparse.eye(f), sparse.csc_matrix((f, nt))]))
-        eq_b.append(np.zeros(f))
-    if c.budget is not None:
-        eq_rows.append(sparse.hstack([np.ones((1, n)), sparse.csc_matrix((1, f + nt))]))
-        eq_b.append([c.budget])
-    if c.long_only:
-        ineq_rows.append(sparse.hstack([-sparse.eye(n), sparse.csc_matrix((n, f + nt))]))
-        ineq_b.append(np.zeros(n))
-    if lev:
-        zero = sparse.csc_matrix((n, f))
-        ineq_rows += [sparse.hstack([sparse.eye(n), zero, -sparse.eye(n)]),
-                      sparse.hstack([-sparse.eye(n), zero, -sparse.eye(n)]),
-                      sparse.hstack([sparse.csc_matrix((1, n + f)), np.ones((1, n))])]
-        ineq_b += [np.zeros(n), np.zeros(n), [c.gross_leverage]]
-    rows = eq_rows + ineq_rows
-    if not rows:  # unconstrained long-short: only the link rows are missing when F = 0
-        rows, ineq_b = [sparse.csc_matrix((0, n + f + nt))], []
-    a = sparse.vstack(rows, format="csc")
-    b = np.concatenate([np.ravel(x) for x in eq_b + ineq_b]) if eq_b + ineq_b else np.zeros(0)
-    n_eq = sum(r.shape[0] for r in eq_rows)
-    cones = ([clarabel.ZeroConeT(n_eq)] if n_eq else []) + ([clarabel.NonnegativeConeT(a.shape[0] - n_eq)]
-                                                            if a.shape[0] > n_eq else [])
+    rows, cols, vals, b = [], [], [], []
+    r = 0
+
+    def add(row_idx, col_idx, values):
+        rows.append(np.asarray(row_idx) + r)
+        cols.append(np.asarray(col_idx))
+        vals.append(np.asarray(values, dtype=float))
+
+    if f:  # B'w - y = 0
+        add(np.repeat(np.arange(f), n), np.tile(iw, f), fc.exposures.T.ravel())
+        add(np.arange(f), iy, -np.ones(f))
+        b.append(np.zeros(f))
+        r += f
+    if c.budget is not None:  # sum w = budget
+        add(np.zeros(n, int), iw, np.ones(n))
+        b.append([c.budget])
+        r += 1
+    n_eq = r
+    if c.long_only:  # -w <= 0
+        add(np.arange(n), iw, -np.ones(n))
+        b.append(np.zeros(n))
+        r += n
+    if nt:  # w - t <= 0, -w - t <= 0, sum t <= L
+        k = np.arange(n)
+        add(np.r_[k, k, n + k, n + k], np.r_[iw, it, iw, it], np.r_[np.ones(n), -np.ones(n), -np.ones(n), -np.ones(n)])
+        add(np.full(n, 2 * n), it, np.ones(n))
+        b.append(np.r_[np.zeros(2 * n), c.gross_leverage])
+        r += 2 * n + 1
+    a = sparse.csc_matrix((np.concatenate(vals) if vals else [], (np.concatenate(rows) if rows else [],
+                           np.concatenate(cols) if cols else [])), shape=(r, nx))
+    cones = ([clarabel.ZeroConeT(n_eq)] if n_eq else []) + ([clarabel.NonnegativeConeT(r - n_eq)] if r > n_eq else [])
     settings = clarabel.DefaultSettings()
     settings.verbose = False
-    sol = clarabel.DefaultSolver(sparse.triu(p, format="csc"), q, a, b, cones, settings).solve()
+    sol = clarabel.DefaultSolver(p, q, a, np.concatenate([np.ravel(x) for x in b]) if b else np.zeros(0), cones,
+                                 settings).solve()
     if "Solved" not in str(sol.status):
         raise PortfolioError(f"the mean-variance QP was not solved ({sol.status}); check the forecast or constraints")
     return np.asarray(sol.x[:n], dtype=float)

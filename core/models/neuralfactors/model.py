@@ -7,7 +7,6 @@ factor_cov = diag(prior variance), dofs from the network and the prior.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +28,6 @@ from core.training.device import autocast, resolve_device
 from core.training.loop import LoopResult, LoopSettings, train_loop
 
 FORMAT_VERSION = 1
-
-
-def data_fingerprint(panel: Panel) -> str:
-    """Short sha256 of the return table (dates, tickers, values)."""
-    h = hashlib.sha256()
-    h.update(np.ascontiguousarray(panel.returns.to_numpy(dtype=np.float64)).tobytes())
-    h.update("|".join(panel.tickers).encode())
-    h.update(str(panel.dates[0]).encode() + str(panel.dates[-1]).encode())
-    return h.hexdigest()[:16]
 
 
 class NeuralFactorsModel(BaseRiskModel):
@@ -66,7 +56,7 @@ class NeuralFactorsModel(BaseRiskModel):
     def fit(self, panel: Panel, train_dates, valid_dates) -> "NeuralFactorsModel":
         cfg = self.config
         self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates))
-        self.tickers, self.fingerprint = panel.tickers, data_fingerprint(panel)
+        self.tickers, self.fingerprint = panel.tickers, panel.fingerprint()
         win = self._windows(panel)
         train_t = self._usable(win, forecast_positions(panel, train_dates))
         valid_t = self._usable(win, forecast_positions(panel, valid_dates))
