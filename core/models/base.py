@@ -202,31 +202,34 @@ class ForecastSeries:
 
     @classmethod
     def stack(cls, forecasts: list[FactorForecast], tickers: list[str]) -> "ForecastSeries":
-        """Stack per-date forecasts (each on a subset of `tickers`, same F) into one series."""
+        """Stack per-date forecasts (each on a subset of `tickers`) into one series. A date with
+        fewer factors than the widest (e.g. a dense-covariance model on fewer stocks) is padded
+        with factors of zero exposure and unit variance, which changes no distribution."""
         if not forecasts:
             raise ModelError("no forecasts to stack")
-        t, n, f = len(forecasts), len(tickers), forecasts[0].n_factors
+        t, n = len(forecasts), len(tickers)
+        f = max(fc.n_factors for fc in forecasts)
         col = {tk: i for i, tk in enumerate(tickers)}
         mean = np.full((t, n), np.nan)
         var = np.full((t, n), np.nan)
         expo = np.zeros((t, n, f))
-        fcov = np.zeros((t, f, f))
+        fcov = np.broadcast_to(np.eye(f), (t, f, f)).copy()
         student = forecasts[0].family == "student_t"
-        fdof = np.full((t, f), np.nan) if student else None
+        fdof = np.full((t, f), np.inf) if student else None
         idof = np.full((t, n), np.nan) if student else None
         for k, fc in enumerate(forecasts):
-            if fc.n_factors != f:
-                raise ModelError("cannot stack forecasts with different numbers of factors")
             idx = np.array([col[tk] for tk in fc.tickers], dtype=int)
-            mean[k, idx], var[k, idx], expo[k, idx] = fc.mean, fc.idio_var, fc.exposures
-            fcov[k] = fc.factor_cov
+            g = fc.n_factors
+            mean[k, idx], var[k, idx], expo[k, idx, :g] = fc.mean, fc.idio_var, fc.exposures
+            fcov[k, :g, :g] = fc.factor_cov
             if student:
-                fdof[k], idof[k, idx] = fc.factor_dof, fc.idio_dof
+                fdof[k, :g], idof[k, idx] = fc.factor_dof, fc.idio_dof
+        widest = max(forecasts, key=lambda fc: fc.n_factors)
         first = forecasts[0]
         return cls(
             dates=pd.DatetimeIndex([fc.date for fc in forecasts]), tickers=list(tickers), mean=mean,
             exposures=expo, factor_cov=fcov, idio_var=var, family=first.family, factor_dof=fdof,
-            idio_dof=idof, joint=first.joint, model=first.model, factor_names=list(first.factor_names),
+            idio_dof=idof, joint=first.joint, model=first.model, factor_names=list(widest.factor_names),
         )
 
     def save(self, directory: str | Path, extra_meta: dict[str, Any] | None = None) -> None:
