@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="valid", choices=["valid", "test"])
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--out", default=None, help="directory for CSV and Markdown tables")
-    ev.add_argument("--pretrained", default="pretrained", help="directory of shipped models and outputs")
+    ev.add_argument("--pretrained", default=None, help="directory of shipped models and outputs (default: pretrained/)")
+    ev.add_argument("--recompute", action="store_true",
+                    help="recompute metrics from the forecasts even where shipped metrics exist")
     ev.set_defaults(handler="core.evaluate:evaluate_command")
 
     pre = sub.add_parser("pretrained", help="build or check the shipped models and outputs")

@@ -212,10 +212,31 @@ def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: 
     return model.forecast_series(panel, dates), model
 
 
+def shipped_metrics(panel, name: str, split: str, dataset: str, root: str | Path | None):
+    """(metrics, reasons) from pretrained/<dataset>/<name>/metrics.json when they were computed by
+    this version on this data with the default settings; None otherwise."""
+    from core import __version__, pretrained
+    from core.io import read_json
+
+    mdir = pretrained.model_dir(dataset, name, root)
+    if not (mdir / "metrics.json").exists() or not pretrained.has_forecasts(dataset, name, root):
+        return None
+    meta = read_json(mdir / "forecasts.json")
+    if meta.get("fingerprint") != panel.fingerprint() or meta.get("version") != __version__:
+        return None
+    entry = read_json(mdir / "metrics.json").get(split)
+    if not entry or entry.get("risk_aversion") != Settings().risk_aversion:
+        return None
+    return entry["models"][name], entry.get("reasons", {}).get(name, {})
+
+
 def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | Path | None = None,
-                    dataset: str | None = None, settings: Settings | None = None, log=None) -> pd.DataFrame:
+                    dataset: str | None = None, settings: Settings | None = None, log=None,
+                    recompute: bool = True) -> pd.DataFrame:
     """The evaluation table: one row per model, columns METRICS (NaN = null). The reasons for nulls
-    are in `table.attrs["reasons"]` ({model: {metric: reason}}), the NLL scale in `table.attrs["nll_scale"]`."""
+    are in `table.attrs["reasons"]` ({model: {metric: reason}}), the NLL scale in `table.attrs["nll_scale"]`.
+    With recompute=False a model's shipped metrics.json (same data, version, default settings) answers
+    directly; otherwise the metrics are computed from its forecasts."""
     from core.data.features import FeatureScaler
 
     settings = settings or Settings()
@@ -223,6 +244,13 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
     dates = forecast_dates(panel, split)
     rows, reasons = {}, {}
     for name in names:
+        shipped = None if recompute or settings != Settings() else shipped_metrics(
+            panel, name, split, dataset or panel.name, pretrained_root)
+        if shipped is not None:
+            print(f"{name}: shipped metrics of {dataset or panel.name} (use --recompute to recompute them "
+                  f"from the shipped forecasts)", file=log or sys.stderr)
+            rows[name], reasons[name] = shipped
+            continue
         series, model = load_or_fit(panel, name, dataset or panel.name, pretrained_root, dates, log)
         rows[name], reasons[name] = evaluate_series(panel, series, split, scale, settings, model)
     table = pd.DataFrame.from_dict(rows, orient="index", columns=METRICS).astype(float)
@@ -261,7 +289,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     if not names:
         raise ModelError("--models is empty; give comma-separated names from `neuralfactors models`")
-    table = evaluate_models(panel, names, args.split, args.pretrained, args.dataset or panel.name)
+    table = evaluate_models(panel, names, args.split, args.pretrained, args.dataset or panel.name,
+                            recompute=args.recompute)
     if args.out:
         out = Path(args.out)
         atomic_write_bytes(out / f"evaluate_{args.split}.csv", table.to_csv().encode())
