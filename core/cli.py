@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(handler="core.evaluate:evaluate_command")
 
     pre = sub.add_parser("pretrained", help="build or check the shipped models and outputs")
-    pre.add_argument("action", choices=["build", "check"])
+    pre.add_argument("action", choices=["build", "check", "table"],
+                     help="build: fit and write everything; check: verify the files; table: print the shipped metrics")
     pre.add_argument("--dataset", default="sp500-20")
     pre.add_argument("--out", default="pretrained")
     pre.add_argument("--max-steps", type=int, default=None)

@@ -111,7 +111,7 @@ def _reusable(mdir: Path, panel) -> bool:
 
 def build(dataset: str, out: str | Path, models: list[str] | None = None, max_steps: int | None = None,
           device: str = "auto", reuse: bool = False, from_runs: dict[str, str] | None = None,
-          log=sys.stderr) -> dict:
+          with_metrics: bool = True, log=sys.stderr) -> dict:
     """Fit every model, write its weights, forecasts and metrics under out/<dataset>/, return the manifest.
     With `reuse`, models whose directory already holds forecasts of this data and version are kept;
     `from_runs` maps a model name to a finished training run directory whose weights are shipped as they are."""
@@ -152,7 +152,7 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
         timings[name] = {"fit_seconds": round(fit_s, 2), "total_seconds": round(time.perf_counter() - start, 2),
                          "trained_by": _run_command(from_runs[name]) if name in (from_runs or {}) else "this build"}
         print(f"[{name}] done in {timings[name]['total_seconds']} s", file=log)
-    for name in names:
+    for name in names if with_metrics else []:
         metrics = {}
         for split in ("valid", "test"):
             table = evaluate_models(panel, [name], split, pretrained_root=out, dataset=dataset, log=log)
@@ -194,7 +194,36 @@ def check(dataset: str, root: str | Path | None = None) -> list[str]:
     return manifest_warnings(dataset, root)
 
 
+def metrics_table(dataset: str, split: str, root: str | Path | None = None) -> pd.DataFrame:
+    """The shipped metrics of every shipped model on one split, as evaluate's table."""
+    from core.evaluate import METRICS
+    from core.io import read_json
+
+    rows, reasons, attrs = {}, {}, {}
+    for name in available_models(dataset, root):
+        path = model_dir(dataset, name, root) / "metrics.json"
+        if not path.exists():
+            continue
+        entry = read_json(path)[split]
+        rows[name] = entry["models"][name]
+        reasons[name] = entry.get("reasons", {}).get(name, {})
+        attrs = {k: entry[k] for k in ("split", "dates", "nll_scale", "risk_aversion") if k in entry}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=METRICS).astype(float)
+    table.index.name = "model"
+    table.attrs.update(reasons=reasons, **attrs)
+    return table
+
+
 def pretrained_command(args: argparse.Namespace) -> int:
+    if args.action == "table":
+        from core.evaluate import to_markdown
+
+        for split in ("valid", "test"):
+            table = metrics_table(args.dataset, split, args.out)
+            print(f"### {args.dataset}, {split} split ({table.attrs.get('dates', ['?', '?'])[0]} .. "
+                  f"{table.attrs.get('dates', ['?', '?'])[1]}; NLL on returns / {table.attrs.get('nll_scale', float('nan')):.4g})\n")
+            print(to_markdown(table))
+        return 0
     if args.action == "build":
         names = [m.strip() for m in args.models.split(",")] if args.models else None
         runs = dict(item.split("=", 1) for item in args.from_run)

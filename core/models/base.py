@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from core.errors import ModelError
+from core.errors import CheckpointError, ModelError
 
 FAMILIES = ("normal", "student_t")
 
@@ -233,18 +233,31 @@ class ForecastSeries:
         )
 
     def save(self, directory: str | Path, extra_meta: dict[str, Any] | None = None) -> None:
-        """Write DIR/forecasts.safetensors (float32 arrays) and DIR/forecasts.json, atomically."""
+        """Write DIR/forecasts.safetensors and DIR/forecasts.json, atomically. Compact storage
+        (the shipped outputs must stay small): exposures and means as int16 codes times a
+        per-date float32 scale (error <= 1.5e-5 of the date's largest absolute value); factor_cov
+        once when constant over dates, else its upper triangle; factor_dof once when constant;
+        idio_var and idio_dof float32. NaN means (absent stocks) follow idio_var's NaNs."""
         from core.io import write_arrays, write_json
 
-        arrays = {"mean": self.mean, "exposures": self.exposures, "factor_cov": self.factor_cov,
-                  "idio_var": self.idio_var}
+        e_codes, e_scale = _quantise(self.exposures)
+        m_codes, m_scale = _quantise(np.nan_to_num(self.mean))
+        f = self.factor_cov.shape[1]
+        arrays = {"mean_codes": m_codes, "mean_scale": m_scale, "exposure_codes": e_codes,
+                  "exposure_scale": e_scale, "idio_var": self.idio_var}
+        constant = _once_if_constant(self.factor_cov)
+        if len(constant) == 1:
+            arrays["factor_cov"] = constant
+        else:
+            arrays["factor_cov_triu"] = self.factor_cov[:, *np.triu_indices(f)]
         if self.family == "student_t":
-            arrays |= {"factor_dof": self.factor_dof, "idio_dof": self.idio_dof}
+            arrays |= {"factor_dof": _once_if_constant(self.factor_dof), "idio_dof": self.idio_dof}
+        arrays = {k: v if v.dtype == np.int16 else v.astype(np.float32) for k, v in arrays.items()}
         directory = Path(directory)
-        write_arrays(directory / "forecasts.safetensors", {k: v.astype(np.float32) for k, v in arrays.items()})
+        write_arrays(directory / "forecasts.safetensors", arrays)
         write_json(directory / "forecasts.json", {
             "dates": [d.strftime("%Y-%m-%d") for d in self.dates], "tickers": self.tickers,
-            "family": self.family, "joint": self.joint, "model": self.model,
+            "family": self.family, "joint": self.joint, "model": self.model, "n_factors": f,
             "factor_names": self.factor_names, **(extra_meta or {}),
         })
 
@@ -254,13 +267,48 @@ class ForecastSeries:
 
         directory = Path(directory)
         meta = read_json(directory / "forecasts.json")
-        a = {k: v.astype(np.float64) for k, v in read_arrays(directory / "forecasts.safetensors").items()}
+        a = read_arrays(directory / "forecasts.safetensors")
+        t, f = len(meta["dates"]), meta.get("n_factors", 0)
+        try:
+            expo = _dequantise(a["exposure_codes"], a["exposure_scale"])
+            var = a["idio_var"].astype(np.float64)
+            mean = np.where(np.isnan(var), np.nan, _dequantise(a["mean_codes"], a["mean_scale"]))
+            if "factor_cov" in a:
+                fcov = np.broadcast_to(a["factor_cov"].astype(np.float64), (t, f, f)).copy()
+            else:
+                fcov = np.zeros((t, f, f))
+                iu = np.triu_indices(f)
+                fcov[:, iu[0], iu[1]] = a["factor_cov_triu"]
+                fcov[:, iu[1], iu[0]] = a["factor_cov_triu"]
+        except KeyError as exc:
+            raise CheckpointError(f"{directory}/forecasts.safetensors lacks {exc}; it was written by another "
+                                  "version: rebuild it with `neuralfactors pretrained build`") from exc
+        dof = a.get("factor_dof")
         return cls(
-            dates=pd.DatetimeIndex(pd.to_datetime(meta["dates"])), tickers=meta["tickers"], mean=a["mean"],
-            exposures=a["exposures"], factor_cov=a["factor_cov"], idio_var=a["idio_var"], family=meta["family"],
-            factor_dof=a.get("factor_dof"), idio_dof=a.get("idio_dof"), joint=meta["joint"], model=meta["model"],
-            factor_names=meta.get("factor_names", []),
+            dates=pd.DatetimeIndex(pd.to_datetime(meta["dates"])), tickers=meta["tickers"], mean=mean,
+            exposures=expo, factor_cov=fcov, idio_var=var, family=meta["family"],
+            factor_dof=None if dof is None else np.broadcast_to(dof.astype(np.float64), (t, f)).copy(),
+            idio_dof=None if "idio_dof" not in a else a["idio_dof"].astype(np.float64), joint=meta["joint"],
+            model=meta["model"], factor_names=meta.get("factor_names", []),
         )
+
+
+def _quantise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x: (T, ...) float -> (int16 codes of x / scale * 32767, scale (T,) = per-date max |x|)."""
+    axes = tuple(range(1, x.ndim))
+    scale = np.max(np.abs(x), axis=axes, initial=0.0) if x.size else np.zeros(len(x))
+    scale = np.where(scale > 0, scale, 1.0)
+    codes = np.rint(x / scale.reshape((-1,) + (1,) * (x.ndim - 1)) * 32767.0).astype(np.int16)
+    return codes, scale
+
+
+def _dequantise(codes: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return codes.astype(np.float64) / 32767.0 * scale.astype(np.float64).reshape((-1,) + (1,) * (codes.ndim - 1))
+
+
+def _once_if_constant(x: np.ndarray) -> np.ndarray:
+    """x: (T, ...) -> x[:1] when every date holds the same values (NaN-aware), else x."""
+    return x[:1] if len(x) and np.array_equal(x, np.broadcast_to(x[:1], x.shape), equal_nan=True) else x
 
 
 @runtime_checkable

@@ -145,7 +145,7 @@ def test_command_json_and_files(panel, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None: panel)
     monkeypatch.setattr("core.evaluate.Settings", lambda: FAST)
     args = argparse.Namespace(dataset="synthetic", data=None, models="dbl-uni", split="test", json=True,
-                              out=str(tmp_path / "out"), pretrained=str(tmp_path / "pre"))
+                              out=str(tmp_path / "out"), pretrained=str(tmp_path / "pre"), recompute=False)
     assert evaluate_command(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["models"]["dbl-uni"]["nll_joint"] is None and out["models"]["dbl-uni"]["nll_ind"] is not None

@@ -91,8 +91,10 @@ def test_recomputing_from_shipped_forecasts_gives_the_shipped_metrics(capsys):
 def test_recorded_command_reproduces_shipped_metrics(tmp_path):
     """The build command at reduced steps: classical models reproduce the shipped metrics
     (tolerance 1e-6 relative); NeuralFactors at 10 steps cannot match a full run, so only its
-    pipeline (weights, forecasts, metrics) is checked here."""
-    pretrained.build(DATASET, tmp_path, models=["ledoit-wolf", "ppca", "neuralfactors"], max_steps=10, device="cpu")
+    pipeline (training, weights, forecasts for every output date) is checked here; its metrics
+    cost minutes of Monte Carlo and are covered by test_evaluate on small data."""
+    pretrained.build(DATASET, tmp_path, models=["ledoit-wolf", "ppca"], device="cpu")
+    pretrained.build(DATASET, tmp_path, models=["neuralfactors"], max_steps=10, device="cpu", with_metrics=False)
     for name in ("ledoit-wolf", "ppca"):
         new = json.loads((tmp_path / DATASET / name / "metrics.json").read_text())
         old = json.loads((pretrained.model_dir(DATASET, name) / "metrics.json").read_text())
@@ -103,6 +105,6 @@ def test_recorded_command_reproduces_shipped_metrics(tmp_path):
                     assert a[metric] is None, (name, split, metric)
                 else:
                     assert a[metric] == pytest.approx(value, rel=1e-6, abs=1e-9), (name, split, metric)
-    nf = json.loads((tmp_path / DATASET / "neuralfactors" / "metrics.json").read_text())
-    assert np.isfinite(nf["test"]["models"]["neuralfactors"]["nll_joint"])
+    nf = ForecastSeries.load(tmp_path / DATASET / "neuralfactors")
+    assert nf.dates.equals(pretrained.output_dates(load_sp500_20())) and np.isfinite(nf.mean).all()
     assert load_model(tmp_path / DATASET / "neuralfactors").forecast(load_sp500_20(), "2020-03-16").n_stocks == 20
