@@ -163,7 +163,8 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
         "device": str(resolve_device(device)), "machine": platform.processor() or platform.machine(),
         "python": platform.python_version(), "max_steps": max_steps, "models": timings,
         "command": f"neuralfactors pretrained build --dataset {dataset}"
-                   + (f" --max-steps {max_steps}" if max_steps else "") + f" --out {Path(out).name}",
+                   + (f" --max-steps {max_steps}" if max_steps else "") + f" --out {Path(out).name}"
+                   + "".join(f" --from-run {k}={v}" for k, v in (from_runs or {}).items()) + (" --reuse" if reuse else ""),
         "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
     }
     write_json(Path(out) / dataset / "manifest.json", manifest)
