@@ -133,8 +133,17 @@ def go_to(page, title: str, timeout: float = 120.0) -> None:
 def select_option(page, label: str, option: str, timeout: float = 120.0) -> None:
     """Pick `option` in the selectbox labelled `label`."""
     before = runs(page)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):  # a rerun finishing just as the box opens can close its list again
+        page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+        try:
+            choice.wait_for(timeout=10_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    choice.click()
     settle(page, timeout, before)
 
 
