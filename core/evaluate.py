@@ -155,7 +155,7 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
         for m in JOINT_ONLY:
             values[m] = None
             reasons[m] = "univariate model (joint=False): no joint distribution across stocks"
-    values |= _r2(model, panel, dates, reasons)
+    values |= _r2(model, panel, panel.split_dates(split), reasons)  # r2 is indexed by the return dates t+1
     return {m: values.get(m) for m in METRICS}, reasons
 
 
@@ -187,6 +187,7 @@ def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: 
     """Forecasts of `name` at `dates`: shipped outputs if present; else a saved model's forecasts; else
     (classical models only) fitted on the training dates now, with a line on `log`. Never retrains a learned model."""
     from core import pretrained
+    from core.io import read_json
     from core.models.base import create_model, load_model
 
     log = log or sys.stderr
@@ -194,7 +195,11 @@ def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: 
     model = None
     if (mdir / "config.json").exists():
         model = load_model(mdir)
-    if pretrained.has_forecasts(dataset, name, root):
+    shipped_for_this_data = pretrained.has_forecasts(dataset, name, root) and \
+        read_json(mdir / "forecasts.json").get("fingerprint") == panel.fingerprint()
+    if model is not None and not shipped_for_this_data and pretrained.has_forecasts(dataset, name, root):
+        print(f"{name}: the shipped outputs in {mdir} were built from other data; not using them", file=log)
+    if shipped_for_this_data:
         series = pretrained.load_forecasts(dataset, name, root)
         missing = dates.difference(series.dates)
         if len(missing):

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from core import __version__
-from core.errors import CheckpointError
+from core.errors import CheckpointError, ModelError
 from core.models.base import ForecastSeries
 
 ROOT = Path(__file__).resolve().parent.parent / "pretrained"
@@ -205,7 +205,10 @@ def metrics_table(dataset: str, split: str, root: str | Path | None = None) -> p
         path = model_dir(dataset, name, root) / "metrics.json"
         if not path.exists():
             continue
-        entry = read_json(path)[split]
+        entry = read_json(path).get(split) or {}
+        if name not in entry.get("models", {}):
+            raise CheckpointError(f"{path} has no {split} metrics for {name}; rebuild them with "
+                                  f"`neuralfactors pretrained build --dataset {dataset} --reuse`")
         rows[name] = entry["models"][name]
         reasons[name] = entry.get("reasons", {}).get(name, {})
         attrs = {k: entry[k] for k in ("split", "dates", "nll_scale", "risk_aversion") if k in entry}
@@ -227,6 +230,9 @@ def pretrained_command(args: argparse.Namespace) -> int:
         return 0
     if args.action == "build":
         names = [m.strip() for m in args.models.split(",")] if args.models else None
+        bad = [item for item in args.from_run if "=" not in item]
+        if bad:
+            raise ModelError(f"--from-run {bad[0]!r}: expected MODEL=DIR, e.g. --from-run neuralfactors=runs/nf")
         runs = dict(item.split("=", 1) for item in args.from_run)
         manifest = build(args.dataset, args.out, names, args.max_steps, args.device, args.reuse, runs)
         print(f"built {len(manifest['models'])} models under {Path(args.out) / args.dataset}")

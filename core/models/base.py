@@ -235,7 +235,7 @@ class ForecastSeries:
     def save(self, directory: str | Path, extra_meta: dict[str, Any] | None = None) -> None:
         """Write DIR/forecasts.safetensors and DIR/forecasts.json, atomically. Compact storage
         (the shipped outputs must stay small): exposures and means as int16 codes times a
-        per-date float32 scale (error <= 1.5e-5 of the date's largest absolute value); factor_cov
+        per-date float32 scale (error <= 1.6e-5 of the date's largest absolute value); factor_cov
         once when constant over dates, else its upper triangle; factor_dof once when constant;
         idio_var and idio_dof float32. NaN means (absent stocks) follow idio_var's NaNs."""
         from core.io import write_arrays, write_json

@@ -21,11 +21,6 @@ def check_weights(fc: FactorForecast, w) -> np.ndarray:
     return w
 
 
-def sigma_times(fc: FactorForecast, w: np.ndarray) -> np.ndarray:
-    """Sigma w, (N,), in O(N F)."""
-    return fc.exposures @ (fc.factor_cov @ (fc.exposures.T @ w)) + fc.idio_var * w
-
-
 def portfolio_mean_vol(fc: FactorForecast, w) -> tuple[float, float]:
     """Expected return w'm and volatility sqrt(w' Sigma w) of the portfolio w (N,)."""
     w = check_weights(fc, w)

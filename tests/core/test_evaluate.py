@@ -125,18 +125,25 @@ def test_nll_is_on_the_training_scale(panel, tmp_path):
 def test_pretrained_outputs_are_used_and_learned_models_are_never_trained(panel, tmp_path, capsys):
     dates = forecast_dates(panel, "valid")
     series = NormalDouble().forecast_series(panel, dates)
-    series.save(tmp_path / panel.name / "dbl-normal")
+    series.save(tmp_path / panel.name / "dbl-normal", {"fingerprint": panel.fingerprint()})
     table = evaluate_models(panel, ["dbl-normal"], "valid", pretrained_root=tmp_path, settings=FAST)
     assert "fitting" not in capsys.readouterr().err
     assert np.isfinite(table.loc["dbl-normal", "nll_joint"])
     with pytest.raises(ModelError, match="neuralfactors train --model neuralfactors"):
         evaluate_models(panel, ["neuralfactors"], "valid", pretrained_root=tmp_path, settings=FAST)
     short = ForecastSeries.stack([series.at(d) for d in dates[:5]], panel.tickers)
-    short.save(tmp_path / panel.name / "dbl-uni")
+    short.save(tmp_path / panel.name / "dbl-uni", {"fingerprint": panel.fingerprint()})
     from core.errors import CheckpointError
 
     with pytest.raises(CheckpointError, match="pretrained build"):
         evaluate_models(panel, ["dbl-uni"], "valid", pretrained_root=tmp_path, settings=FAST)
+
+
+def test_shipped_forecasts_of_other_data_are_not_used(panel, tmp_path, capsys):
+    dates = forecast_dates(panel, "valid")
+    NormalDouble().forecast_series(panel, dates).save(tmp_path / panel.name / "dbl-normal", {"fingerprint": "other"})
+    evaluate_models(panel, ["dbl-normal"], "valid", pretrained_root=tmp_path, settings=FAST)
+    assert "fitting it now" in capsys.readouterr().err
 
 
 def test_command_json_and_files(panel, tmp_path, monkeypatch, capsys):
