@@ -170,11 +170,20 @@ def edit_first_weight(page, value: str, timeout: float = 120.0) -> None:
     """Type `value` into the weight (2nd) column of the first row of the first data editor."""
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=timeout * 1000)
-    box = grid.bounding_box()
     before = runs(page)
-    page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)  # first row, weight column (header ~35 px)
-    page.wait_for_timeout(300)
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
-    settle(page, timeout, before)
+    for attempt in range(3):  # the canvas grid can move while charts above it finish drawing
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = grid.bounding_box()
+        page.mouse.dblclick(box["x"] + 150, box["y"] + 35 + 17)  # first row, weight column (header ~35 px)
+        page.wait_for_timeout(300)
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        try:
+            settle(page, timeout / 3, before)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
