@@ -187,7 +187,6 @@ def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: 
     """Forecasts of `name` at `dates`: shipped outputs if present; else a saved model's forecasts; else
     (classical models only) fitted on the training dates now, with a line on `log`. Never retrains a learned model."""
     from core import pretrained
-    from core.io import read_json
     from core.models.base import create_model, load_model
 
     log = log or sys.stderr
@@ -195,9 +194,8 @@ def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: 
     model = None
     if (mdir / "config.json").exists():
         model = load_model(mdir)
-    shipped_for_this_data = pretrained.has_forecasts(dataset, name, root) and \
-        read_json(mdir / "forecasts.json").get("fingerprint") == panel.fingerprint()
-    if model is not None and not shipped_for_this_data and pretrained.has_forecasts(dataset, name, root):
+    shipped_for_this_data = pretrained.built_from(mdir, panel, same_version=False)
+    if not shipped_for_this_data and pretrained.has_forecasts(dataset, name, root):
         print(f"{name}: the shipped outputs in {mdir} were built from other data; not using them", file=log)
     if shipped_for_this_data:
         series = pretrained.load_forecasts(dataset, name, root)
@@ -220,14 +218,11 @@ def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: 
 def shipped_metrics(panel, name: str, split: str, dataset: str, root: str | Path | None):
     """(metrics, reasons) from pretrained/<dataset>/<name>/metrics.json when they were computed by
     this version on this data with the default settings; None otherwise."""
-    from core import __version__, pretrained
+    from core import pretrained
     from core.io import read_json
 
     mdir = pretrained.model_dir(dataset, name, root)
-    if not (mdir / "metrics.json").exists() or not pretrained.has_forecasts(dataset, name, root):
-        return None
-    meta = read_json(mdir / "forecasts.json")
-    if meta.get("fingerprint") != panel.fingerprint() or meta.get("version") != __version__:
+    if not (mdir / "metrics.json").exists() or not pretrained.built_from(mdir, panel):
         return None
     entry = read_json(mdir / "metrics.json").get(split)
     if not entry or entry.get("risk_aversion") != Settings().risk_aversion:

@@ -99,14 +99,19 @@ def fit_model(name: str, panel, max_steps: int | None, device: str, work_dir: Pa
     return model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
 
 
-def _reusable(mdir: Path, panel) -> bool:
-    """A model directory already holds forecasts built from this data by this version."""
+def built_from(mdir: Path, panel, same_version: bool = True) -> bool:
+    """`mdir` holds forecasts built from `panel`'s data (and, if asked, by this version)."""
     from core.io import read_json
 
-    if not (mdir / "forecasts.json").exists() or not (mdir / "config.json").exists():
+    if not (mdir / "forecasts.json").exists():
         return False
     meta = read_json(mdir / "forecasts.json")
-    return meta.get("fingerprint") == panel.fingerprint() and meta.get("version") == __version__
+    return meta.get("fingerprint") == panel.fingerprint() and (not same_version or meta.get("version") == __version__)
+
+
+def _reusable(mdir: Path, panel) -> bool:
+    """A model directory already holds the model and forecasts built from this data by this version."""
+    return (mdir / "config.json").exists() and built_from(mdir, panel)
 
 
 def build(dataset: str, out: str | Path, models: list[str] | None = None, max_steps: int | None = None,
