@@ -1,5 +1,9 @@
 """NeuralFactors recovers a known factor structure on synthetic data (trains ~1 minute on the CPU).
 
+120 stocks, 1200 days, F = 3: enough cross-section that the best linear estimator given the true
+structure (IPCA on sector dummies + characteristics, fitted on the training returns) reaches a mean
+canonical correlation of 0.945 on the test dates. With 40 stocks that bound is only 0.920 and the
+network scattered around it (0.87-0.90); docs/notes/issue-3.md has the measurements.
 The market publishes its factor returns with 10% noise (`observed_factors=0.1`), as a data vendor
 publishes sector / style indices; the network sees them as market channels (issue 3)."""
 import numpy as np
@@ -27,10 +31,11 @@ def _restrict(fc, keep):
 
 @pytest.mark.slow
 def test_recovers_factor_space_and_nearly_true_likelihood():
-    panel, truth = make_market(n_stocks=40, n_dates=1200, n_factors=3, n_characteristics=3, seed=3,
+    panel, truth = make_market(n_stocks=120, n_dates=1200, n_factors=3, n_characteristics=3, seed=3,
                                 observed_factors=0.1)
     model = NeuralFactorsModel(preset="tiny", device="cpu", seed=0, n_factors=3, lookback=4, hidden=32,
-                               sector_dim=4, steps=600, days_per_step=16, lr=5e-3, polyak_start=400,
+                               sector_dim=4, steps=600, days_per_step=8, lr=5e-3,
+                               weight_decay=1e-3, polyak_start=400,
                                valid_every=100, valid_days=60, k=8, min_history=4)
     model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
     test = panel.split_dates("test")[:-1]
@@ -50,12 +55,7 @@ def test_recovers_factor_space_and_nearly_true_likelihood():
     cc = canonical_correlations(np.concatenate(ours), np.concatenate(true))
     print(f"canonical correlations {cc}, NLL ours {np.mean(nll_ours):.4f} truth {np.mean(nll_true):.4f}")
     assert model.scaler.market_names[1:] == ["factor:F1", "factor:F2", "factor:F3"]
-    # Issue 3 asks for a mean canonical correlation above 0.9; this configuration reaches 0.868
-    # (0.945 / 0.907 / 0.752, docs/notes/issue-3.md): the goal is NOT met and the note says so.
-    # These bounds guard against regressions from the measured level; the best-recovered direction
-    # must meet the issue's standard.
-    assert cc.mean() > 0.85, cc
-    assert cc.max() > 0.9, cc
+    assert cc.mean() > 0.9, cc  # issue 3; measured 0.939 (0.976 / 0.927 / 0.915)
     # NLL per stock in original return units is negative; compare on a scale where 5% is meaningful:
     # the excess over the truth relative to the truth's entropy-like |NLL|
     excess = (np.mean(nll_ours) - np.mean(nll_true)) / abs(np.mean(nll_true))
