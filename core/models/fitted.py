@@ -14,6 +14,7 @@ import numpy as np
 from core.errors import CheckpointError, ModelError
 from core.io import load_bundle, save_bundle
 from core.models.base import BaseRiskModel
+from core.models.settings import check_settings
 
 
 class ConfiguredModel(BaseRiskModel):
@@ -22,9 +23,7 @@ class ConfiguredModel(BaseRiskModel):
     defaults: dict[str, Any] = {}
 
     def __init__(self, **config: Any) -> None:
-        unknown = sorted(set(config) - set(self.defaults))
-        if unknown:
-            raise ModelError(f"{self.name}: unknown setting(s) {unknown}; known settings are {sorted(self.defaults)}")
+        check_settings(self.name, self.defaults, config)
         self.config: dict[str, Any] = {**self.defaults, **config}
         self.state: dict[str, Any] = {}
         self.arrays: dict[str, np.ndarray] = {}

@@ -55,6 +55,13 @@ def test_unknown_setting_is_a_model_error():
         create_model("sample", windw=10)
 
 
+@pytest.mark.parametrize("name, setting", [("ewma", {"lam": "0.9"}), ("ca1", {"hidden": 32}),
+                                           ("ppca", {"n_factors": 2.5}), ("ipca", {"price_characteristics": 1})])
+def test_setting_of_the_wrong_kind_is_a_model_error(name, setting):
+    with pytest.raises(ModelError, match=f"{next(iter(setting))}=.* should be"):
+        create_model(name, **setting)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_forecast_is_psd_and_well_formed(name, market, fitted):
     model = fitted(name)

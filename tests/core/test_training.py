@@ -89,6 +89,13 @@ def test_train_command_errors(tmp_path, capsys):
     assert main(["train", "--model", "neuralfactors", "--dataset", "synthetic", "--resume",
                  "--out", str(tmp_path / "none")]) == 2
     assert "error:" in capsys.readouterr().err
+    # a value of the wrong kind ends in a one-line error naming the setting, for NF and the other models
+    assert main(["train", "--model", "neuralfactors", "--dataset", "synthetic", "--set", "hidden=abc",
+                 "--out", str(tmp_path)]) == 2
+    assert "hidden='abc' should be an integer" in capsys.readouterr().err
+    assert main(["train", "--model", "ca1", "--dataset", "synthetic", "--set", "hidden=32",
+                 "--out", str(tmp_path)]) == 2
+    assert "hidden=32 should be a list" in capsys.readouterr().err
 
 
 def test_parse_overrides_and_device(monkeypatch):

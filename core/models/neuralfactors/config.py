@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 
 from core.errors import ModelError
+from core.models.settings import check_settings
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,11 @@ class NFConfig:
 
     @classmethod
     def from_json(cls, d: dict) -> "NFConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ModelError(f"unknown NeuralFactors settings {unknown}; known: {sorted(known)}")
+        check_settings("neuralfactors", _DEFAULTS, d)
         return cls(**d)
 
+
+_DEFAULTS = {f.name: f.default for f in fields(NFConfig)}
 
 PRESETS: dict[str, NFConfig] = {
     "paper": NFConfig(),
@@ -66,12 +66,9 @@ PRESETS: dict[str, NFConfig] = {
 
 
 def make_config(preset: str | None = None, **overrides) -> NFConfig:
-    """A preset (default "paper") with keyword overrides; unknown names raise ModelError."""
+    """A preset (default "paper") with keyword overrides; unknown names or wrong kinds raise ModelError."""
     name = preset or "paper"
     if name not in PRESETS:
         raise ModelError(f"unknown NeuralFactors preset {name!r}; choose one of {', '.join(PRESETS)}")
-    known = {f.name for f in fields(NFConfig)}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ModelError(f"unknown NeuralFactors settings {unknown}; known: {sorted(known)}")
+    check_settings("neuralfactors", _DEFAULTS, overrides)
     return replace(PRESETS[name], **overrides)
