@@ -39,10 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--preset", default=None, help="named configuration (NeuralFactors: paper, sp500-20, tiny)")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     train.add_argument("--max-steps", type=int, default=None)
-    train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    train.add_argument("--device", default=None, choices=["auto", "cpu", "cuda"],
+                       help="NeuralFactors only (default auto: CUDA when present)")
     train.add_argument("--out", required=True, help="output directory for the trained model")
     train.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=None,
+                       help="initialisation / training seed (default 0) for models that have one")
     train.set_defaults(handler="core.training.command:train_command")
 
     ev = sub.add_parser("evaluate", help="paper-style evaluation table for several models")

@@ -1,7 +1,8 @@
 """`neuralfactors train`: fit any registered model on a dataset's train/valid split and save it.
 
 NeuralFactors takes --preset, --max-steps, --device, --seed and --resume (checkpoints go to
-OUT/checkpoint/); every other model is built as create_model(name, **settings_from_--set).
+OUT/checkpoint/); every other model is built as create_model(name, **settings_from_--set), with
+--seed as its `seed` setting when it has one (the conditional autoencoders).
 """
 from __future__ import annotations
 
@@ -28,19 +29,25 @@ def parse_overrides(items: list[str]) -> dict:
 
 def train_command(args: argparse.Namespace) -> int:
     from core.data import load_panel
-    from core.models.base import create_model
+    from core.models.base import create_model, model_class
 
     overrides = parse_overrides(args.overrides)
     is_nf = args.model == "neuralfactors"
-    if not is_nf and (args.preset or args.resume or args.max_steps is not None):
-        raise ModelError(f"--preset, --resume and --max-steps apply to neuralfactors only, not {args.model!r}; drop them")
+    if not is_nf and (args.preset or args.resume or args.max_steps is not None or args.device is not None):
+        raise ModelError(f"--preset, --resume, --max-steps and --device apply to neuralfactors only, not "
+                         f"{args.model!r} (it trains on the CPU); drop them")
+    if not is_nf and args.seed is not None:
+        if "seed" not in getattr(model_class(args.model), "defaults", {}):
+            raise ModelError(f"{args.model} has no random seed (its fit is deterministic); drop --seed")
+        overrides.setdefault("seed", args.seed)
     panel = load_panel(args.dataset, args.data)
     train, valid = panel.split_dates("train"), panel.split_dates("valid")
     out = Path(args.out)
     if is_nf:
         from core.models.neuralfactors.model import NeuralFactorsModel
 
-        model = NeuralFactorsModel(preset=args.preset, device=args.device, seed=args.seed, max_steps=args.max_steps,
+        model = NeuralFactorsModel(preset=args.preset, device=args.device or "auto",
+                                   seed=0 if args.seed is None else args.seed, max_steps=args.max_steps,
                                    out_dir=out / "checkpoint", resume=args.resume, progress=True, **overrides)
         print(f"training neuralfactors on {panel.name} ({panel.n_tickers} stocks, {len(train)} train / "
               f"{len(valid)} valid dates) on {model.device}; config: {model.config.to_json()}")

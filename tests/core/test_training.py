@@ -96,6 +96,13 @@ def test_train_command_errors(tmp_path, capsys):
     assert main(["train", "--model", "ca1", "--dataset", "synthetic", "--set", "hidden=32",
                  "--out", str(tmp_path)]) == 2
     assert "hidden=32 should be a list" in capsys.readouterr().err
+    # --device is NeuralFactors-only; --seed only for models with a seed
+    assert main(["train", "--model", "ledoit-wolf", "--dataset", "synthetic", "--device", "cpu",
+                 "--out", str(tmp_path)]) == 2
+    assert "apply to neuralfactors only" in capsys.readouterr().err
+    assert main(["train", "--model", "ledoit-wolf", "--dataset", "synthetic", "--seed", "3",
+                 "--out", str(tmp_path)]) == 2
+    assert "no random seed" in capsys.readouterr().err
 
 
 def test_parse_overrides_and_device(monkeypatch):
@@ -103,3 +110,18 @@ def test_parse_overrides_and_device(monkeypatch):
         "a": 1, "b": 0.5, "c": True, "d": "lstm", "e": [1, 2]}
     monkeypatch.setenv("NEURALFACTORS_DEVICE", "cpu")
     assert resolve_device("auto").type == "cpu"
+
+
+def test_train_command_passes_seed_to_models_that_have_one(tmp_path, monkeypatch):
+    import core.models.base as base
+
+    seen = {}
+
+    def capture(name, **config):
+        seen.update(config)
+        raise ModelError("captured")
+
+    monkeypatch.setattr(base, "create_model", capture)
+    assert main(["train", "--model", "ca1", "--dataset", "synthetic", "--seed", "7", "--set", "n_seeds=1",
+                 "--out", str(tmp_path)]) == 2
+    assert seen == {"seed": 7, "n_seeds": 1}
