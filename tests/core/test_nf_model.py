@@ -121,3 +121,11 @@ def test_config_errors():
         make_config("tiny", not_a_setting=1)
     with pytest.raises(ModelError):
         NeuralFactorsModel(preset="tiny").forecast(None, pd.Timestamp("2020-01-01"))
+
+
+def test_empty_date_selection_gives_empty_tables(trained, market):
+    panel, _ = market
+    none = panel.dates[:0]
+    assert trained.factor_returns(panel, none).shape == (0, trained.config.n_factors)
+    assert list(trained.score(panel, none, n_samples=3).columns) == ["nll_joint", "n_stocks", "nll_ind"]
+    assert trained.exposures(panel, none).empty

@@ -198,7 +198,8 @@ class NeuralFactorsModel(BaseRiskModel):
                     m = marginal_log_likelihood(b.target, b.observed, n_samples=n_samples, generator=gen, **h)
                     cols["nll_ind"] = (-torch.nan_to_num(m, nan=0.0).sum(1) / n_obs).cpu().numpy()
             rows.append(pd.DataFrame(cols))
-        out = pd.concat(rows, ignore_index=True)
+        names = ["nll_joint", "n_stocks"] + (["nll_ind"] if n_samples else [])
+        out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=names, dtype=float)
         out.index = pd.DatetimeIndex([panel.dates[i] for i in t], name="date")
         return out[out["n_stocks"] > 0]
 
@@ -216,7 +217,8 @@ class NeuralFactorsModel(BaseRiskModel):
             mu[~b.observed.any(1)] = float("nan")
             out.append(mu.cpu().numpy())
         cols = [f"f{j + 1}" for j in range(self.config.n_factors)]
-        return pd.DataFrame(np.concatenate(out), index=pd.DatetimeIndex([panel.dates[i + 1] for i in t], name="date"),
+        values = np.concatenate(out) if out else np.zeros((0, self.config.n_factors))
+        return pd.DataFrame(values, index=pd.DatetimeIndex([panel.dates[i + 1] for i in t], name="date"),
                             columns=cols)
 
     def exposures(self, panel: Panel, dates) -> pd.DataFrame:
