@@ -110,7 +110,7 @@ def main(argv: list[str]) -> None:
     start = time.time()
     model = NeuralFactorsModel(**{**TEST_MODEL, **over}).fit(panel, panel.split_dates("train"),
                                                                panel.split_dates("valid"))
-    print(f"{json.dumps(argv[0] if argv else {})}: {recovery(model, panel, truth)}; "
+    print(f"{argv[0] if argv else '{}'}: {recovery(model, panel, truth)}; "
           f"{time.time() - start:.0f} s", flush=True)
 
 
