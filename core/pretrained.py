@@ -119,7 +119,8 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
           with_metrics: bool = True, log=sys.stderr) -> dict:
     """Fit every model, write its weights, forecasts and metrics under out/<dataset>/, return the manifest.
     With `reuse`, models whose directory already holds forecasts of this data and version are kept;
-    `from_runs` maps a model name to a finished training run directory whose weights are shipped as they are."""
+    `from_runs` maps a model name to a finished training run directory whose weights are shipped as they are
+    (such a model is rebuilt from the run even under `reuse`)."""
     from core.models.base import load_model
 
     from core.data.embedded import load_dataset
@@ -134,7 +135,7 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
     manifest_path = Path(out) / dataset / "manifest.json"
     timings = read_json(manifest_path).get("models", {}) if reuse and manifest_path.exists() else {}
     for name in names:
-        if reuse and _reusable(model_dir(dataset, name, out), panel):
+        if reuse and name not in (from_runs or {}) and _reusable(model_dir(dataset, name, out), panel):
             print(f"[{name}] kept (already built from this data)", file=log)
             continue
         start = time.perf_counter()

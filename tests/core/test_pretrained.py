@@ -108,4 +108,9 @@ def test_recorded_command_reproduces_shipped_metrics(tmp_path):
                     assert a[metric] == pytest.approx(value, rel=1e-4, abs=1e-8), (name, split, metric)
     nf = ForecastSeries.load(tmp_path / DATASET / "neuralfactors")
     assert nf.dates.equals(pretrained.output_dates(load_sp500_20())) and np.isfinite(nf.mean).all()
+    # --from-run replaces a model even under --reuse (the way a better training run is shipped)
+    manifest = pretrained.build(DATASET, tmp_path, models=["ledoit-wolf"], reuse=True, with_metrics=False,
+                                from_runs={"ledoit-wolf": str(pretrained.model_dir(DATASET, "ledoit-wolf"))})
+    assert manifest["models"]["ledoit-wolf"]["trained_by"].startswith("`neuralfactors train")
+    assert "ppca" in manifest["models"]
     assert load_model(tmp_path / DATASET / "neuralfactors").forecast(load_sp500_20(), "2020-03-16").n_stocks == 20
