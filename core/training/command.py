@@ -40,19 +40,20 @@ def train_command(args: argparse.Namespace) -> int:
         if "seed" not in getattr(model_class(args.model), "defaults", {}):
             raise ModelError(f"{args.model} has no random seed (its fit is deterministic); drop --seed")
         overrides.setdefault("seed", args.seed)
-    panel = load_panel(args.dataset, args.data)
-    train, valid = panel.split_dates("train"), panel.split_dates("valid")
     out = Path(args.out)
-    if is_nf:
+    if is_nf:  # the model (and its settings check) comes before the data, so a typo fails at once
         from core.models.neuralfactors.model import NeuralFactorsModel
 
         model = NeuralFactorsModel(preset=args.preset, device=args.device or "auto",
                                    seed=0 if args.seed is None else args.seed, max_steps=args.max_steps,
                                    out_dir=out / "checkpoint", resume=args.resume, progress=True, **overrides)
-        print(f"training neuralfactors on {panel.name} ({panel.n_tickers} stocks, {len(train)} train / "
-              f"{len(valid)} valid dates) on {model.device}; config: {model.config.to_json()}")
     else:
         model = create_model(args.model, **overrides)
+    panel = load_panel(args.dataset, args.data)
+    train, valid = panel.split_dates("train"), panel.split_dates("valid")
+    if is_nf:
+        print(f"training neuralfactors on {panel.name} ({panel.n_tickers} stocks, {len(train)} train / "
+              f"{len(valid)} valid dates) on {model.device}; config: {model.config.to_json()}")
     model.fit(panel, train, valid)
     model.save(out)
     result = getattr(model, "result", None)

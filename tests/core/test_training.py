@@ -89,20 +89,19 @@ def test_train_command_errors(tmp_path, capsys):
     assert main(["train", "--model", "neuralfactors", "--dataset", "synthetic", "--resume",
                  "--out", str(tmp_path / "none")]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model, extra, message", [
     # a value of the wrong kind ends in a one-line error naming the setting, for NF and the other models
-    assert main(["train", "--model", "neuralfactors", "--dataset", "synthetic", "--set", "hidden=abc",
-                 "--out", str(tmp_path)]) == 2
-    assert "hidden='abc' should be an integer" in capsys.readouterr().err
-    assert main(["train", "--model", "ca1", "--dataset", "synthetic", "--set", "hidden=32",
-                 "--out", str(tmp_path)]) == 2
-    assert "hidden=32 should be a list" in capsys.readouterr().err
+    ("neuralfactors", ["--set", "hidden=abc"], "hidden='abc' should be an integer"),
+    ("ca1", ["--set", "hidden=32"], "hidden=32 should be a list"),
     # --device is NeuralFactors-only; --seed only for models with a seed
-    assert main(["train", "--model", "ledoit-wolf", "--dataset", "synthetic", "--device", "cpu",
-                 "--out", str(tmp_path)]) == 2
-    assert "apply to neuralfactors only" in capsys.readouterr().err
-    assert main(["train", "--model", "ledoit-wolf", "--dataset", "synthetic", "--seed", "3",
-                 "--out", str(tmp_path)]) == 2
-    assert "no random seed" in capsys.readouterr().err
+    ("ledoit-wolf", ["--device", "cpu"], "apply to neuralfactors only"),
+    ("ledoit-wolf", ["--seed", "3"], "no random seed"),
+])
+def test_train_command_option_errors(tmp_path, capsys, model, extra, message):
+    assert main(["train", "--model", model, "--dataset", "synthetic", *extra, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_parse_overrides_and_device(monkeypatch):

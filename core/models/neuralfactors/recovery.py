@@ -74,10 +74,10 @@ class Recovery:
 def recovery(model, panel: Panel, truth: SyntheticTruth, k: int = 100) -> Recovery:
     """Score a fitted model on the test dates of a synthetic panel (stocks listed at t and t+1)."""
     test = panel.split_dates("test")[:-1]
+    positions = np.array([panel.date_position(d) for d in test])
     fs = model.forecast_series(panel, test)
     ours, true, nll_model, nll_true = [], [], [], []
-    for d in test:
-        t = panel.date_position(d)
+    for d, t in zip(test, positions):
         r_next = panel.returns.iloc[t + 1]
         fc, tf = fs.at(d), truth.forecast(panel, t)
         keep = set(fc.tickers) & set(tf.tickers) & set(r_next.index[r_next.notna()])
@@ -87,8 +87,8 @@ def recovery(model, panel: Panel, truth: SyntheticTruth, k: int = 100) -> Recove
         nll_true.append(-forecast_log_likelihood(tf, r, k=k) / len(r))
         ours.append(fc.exposures)
         true.append(tf.exposures)
-    bound = linear_bound(panel, truth, np.array([panel.date_position(d) for d in test]))
-    return Recovery(canonical_correlations(np.concatenate(ours), np.concatenate(true)), bound,
+    return Recovery(canonical_correlations(np.concatenate(ours), np.concatenate(true)),
+                    linear_bound(panel, truth, positions),
                     float(np.mean(nll_model)), float(np.mean(nll_true)))
 
 
