@@ -533,6 +533,7 @@ def embedding(dataset: str, model: str, date: str) -> dict:
 
 def metrics_table(dataset: str, split: str) -> pd.DataFrame:
     """Shipped evaluation rows (pretrained/<dataset>/<model>/metrics.json) for `split`: models x metrics."""
+    from core.evaluate import METRICS
     from core.io import read_json
     from core.pretrained import model_dir
 
@@ -540,10 +541,8 @@ def metrics_table(dataset: str, split: str) -> pd.DataFrame:
     for m in _registered():
         path = model_dir(dataset, m) / "metrics.json"
         if path.exists():
-            data = read_json(path)
-            row = data.get(split, data) if isinstance(data, dict) else {}
-            rows[m] = {k: v for k, v in row.items() if isinstance(v, (int, float)) or v is None}
-    return pd.DataFrame.from_dict(rows, orient="index")
+            rows[m] = read_json(path).get(split, {}).get("models", {}).get(m, {})
+    return pd.DataFrame.from_dict(rows, orient="index").reindex(columns=METRICS).astype(float)
 
 
 @st.cache_data(show_spinner="Evaluating ...", max_entries=16)

@@ -39,3 +39,15 @@ def test_one_per_sector_picks_lowest_risk_stock_of_each_sector():
     var = pd.Series(fc.total_var(), index=fc.tickers)
     for t in held.index:
         assert var[t] == var[sectors == sectors[t]].min()
+
+
+def test_metrics_table_shows_each_models_shipped_metrics():
+    import json
+
+    from core.pretrained import model_dir
+
+    table = services.metrics_table("sp500-20", "test")
+    shipped = json.loads((model_dir("sp500-20", "neuralfactors") / "metrics.json").read_text())["test"]["models"]
+    assert table.loc["neuralfactors", "nll_joint"] == shipped["neuralfactors"]["nll_joint"]
+    assert {"nll_joint", "cov_mse", "var99_rate"} <= set(table.columns) and "nll_scale" not in table.columns
+    assert np.isnan(table.loc["garch", "nll_joint"])  # null in the shipped file: no joint distribution
