@@ -14,7 +14,7 @@ from sklearn.model_selection import LeaveOneOut, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
 from core.errors import ModelError
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
 
 
 @dataclass

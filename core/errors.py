@@ -19,3 +19,7 @@ class CheckpointError(NeuralFactorsError):
 
 class PortfolioError(NeuralFactorsError):
     """Weights or constraints are invalid or infeasible."""
+
+
+class NotAvailable(NeuralFactorsError):
+    """The chosen model does not provide what a view shows (shown as information, not an error)."""

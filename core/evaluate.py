@@ -21,35 +21,26 @@ A metric that does not apply is null and its reason is recorded.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from core.errors import CheckpointError, ModelError
-from core.models.base import FactorForecast, ForecastSeries
+from core import store
+from core.errors import ModelError
+from core.forecast import FactorForecast, ForecastSeries, restrict
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import PERIODS, performance_metrics
 from core.risk import backtest as vb
 from core.risk.calibration import calibration_error, marginal_pit, uni_calibration
 from core.risk.covariance import whitened, whitening_scores
-from core.risk.factor import restrict
 from core.risk.likelihood import nll_ind, nll_joint
-from core.risk.scenarios import portfolio_scenarios
-from core.risk.var import empirical_var, normal_var
+from core.scorecard import JOINT_ONLY, METRICS
+from core.workbench.sources import forecast_dates, forecasts
 
-METRICS = ["nll_joint", "nll_ind", "cov_mse", "box_m", "calib_uni", "calib_port", "var95_rate", "var99_rate",
-           "kupiec_p95", "kupiec_p99", "christoffersen_p99", "sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1",
-           "sharpe_mv_ls_l1", "r2_total", "r2_pred"]
-JOINT_ONLY = ["nll_joint", "cov_mse", "box_m", "calib_port", "var95_rate", "var99_rate", "kupiec_p95", "kupiec_p99",
-              "christoffersen_p99", "sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1", "sharpe_mv_ls_l1"]
-LEARNED = ("neuralfactors", "ca0", "ca1", "ca2", "ca3")
 #: lambda of Eq. 13 for raw daily returns, chosen on the sp500-20 validation split (docs/results.md).
 RISK_AVERSION = 100.0
 PORTFOLIO_SAMPLES = 10_000
@@ -67,15 +58,6 @@ class Settings:
     iwae_k: int = IWAE_K
     calibration_samples: int = 500
     seed: int = 0
-
-
-def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
-    """Dates t whose next date t+1 lies in the split."""
-    pos = panel.dates.get_indexer(panel.split_dates(split))
-    pos = pos[pos >= 1] - 1
-    if pos.size == 0:
-        raise ModelError(f"split {split!r} of {panel.name!r} has no dates to evaluate; check the split")
-    return panel.dates[pos]
 
 
 def mv_sharpes(panel, series: ForecastSeries, dates: pd.DatetimeIndex, risk_aversion: float,
@@ -118,7 +100,6 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
     if not fcs:
         raise ModelError(f"{series.model}: no stock has both a forecast and a return in split {split!r}")
     joint = series.joint
-    student = series.family == "student_t"
     seed = s.seed
     nll_j, nll_i, port_pit, port_r, var95, var99 = [], [], [], [], [], []
     pits = np.full((len(fcs), len(panel.tickers)), np.nan)
@@ -130,16 +111,10 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
         nll_j.append(nll_joint(fc, r, scale, k=s.iwae_k, seed=seed + k))
         w = np.full(fc.n_stocks, 1.0 / fc.n_stocks)
         port_r.append(float(r.mean()))
-        if student:
-            draws = portfolio_scenarios(fc, w, s.portfolio_samples, seed + k)
-            port_pit.append(float(np.mean(draws <= port_r[-1])))
-            var95.append(empirical_var(draws, 0.95)[0])
-            var99.append(empirical_var(draws, 0.99)[0])
-        else:
-            mu, sd = fc.portfolio_mean(w), float(np.sqrt(fc.portfolio_var(w)))
-            port_pit.append(float(stats.norm.cdf((port_r[-1] - mu) / sd)))
-            var95.append(normal_var(mu, sd, 0.95)[0])
-            var99.append(normal_var(mu, sd, 0.99)[0])
+        pit, tail = fc.distribution.portfolio_pit_var(fc, w, port_r[-1], (0.95, 0.99), s.portfolio_samples, seed + k)
+        port_pit.append(pit)
+        var95.append(tail[0.95][0])
+        var99.append(tail[0.99][0])
     values["nll_ind"] = float(np.mean(nll_i))
     values["calib_uni"] = uni_calibration(pits)
     if joint:
@@ -182,77 +157,33 @@ def _r2(model, panel, dates, reasons: dict) -> dict:
     return {"r2_total": float(scores["r2_total"]), "r2_pred": float(scores["r2_pred"])}
 
 
-def load_or_fit(panel, name: str, dataset: str, root: str | Path | None, dates: pd.DatetimeIndex,
-                log=None) -> tuple[ForecastSeries, object | None]:
-    """Forecasts of `name` at `dates`: shipped outputs if present; else a saved model's forecasts; else
-    (classical models only) fitted on the training dates now, with a line on `log`. Never retrains a learned model."""
-    from core import pretrained
-    from core.models.base import create_model, load_model
-
-    log = log or sys.stderr
-    mdir = pretrained.model_dir(dataset, name, root)
-    model = None
-    if (mdir / "config.json").exists():
-        model = load_model(mdir)
-    shipped_for_this_data = pretrained.built_from(mdir, panel, same_version=False)
-    if not shipped_for_this_data and pretrained.has_forecasts(dataset, name, root):
-        print(f"{name}: the shipped outputs in {mdir} were built from other data; not using them", file=log)
-    if shipped_for_this_data:
-        series = pretrained.load_forecasts(dataset, name, root)
-        missing = dates.difference(series.dates)
-        if len(missing):
-            raise CheckpointError(f"{mdir}: shipped forecasts lack {len(missing)} dates (from {missing[0].date()}); "
-                                  f"rebuild them with `neuralfactors pretrained build --dataset {dataset}`")
-        return series, model
-    if model is not None:
-        print(f"{name}: forecasting with the saved model in {mdir} (no shipped forecasts)", file=log)
-        return model.forecast_series(panel, dates), model
-    if name in LEARNED:
-        raise ModelError(f"no trained {name} for {dataset} under {mdir}; train it first: neuralfactors train "
-                         f"--model {name} --dataset {dataset} --out {mdir}")
-    print(f"{name}: no pretrained outputs under {mdir}; fitting it now on the training dates", file=log)
-    model = create_model(name).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
-    return model.forecast_series(panel, dates), model
-
-
-def shipped_metrics(panel, name: str, split: str, dataset: str, root: str | Path | None):
-    """(metrics, reasons) from pretrained/<dataset>/<name>/metrics.json when they were computed by
-    this version on this data with the default settings; None otherwise."""
-    from core import pretrained
-    from core.io import read_json
-
-    mdir = pretrained.model_dir(dataset, name, root)
-    if not (mdir / "metrics.json").exists() or not pretrained.built_from(mdir, panel):
-        return None
-    entry = read_json(mdir / "metrics.json").get(split)
-    if not entry or entry.get("risk_aversion") != Settings().risk_aversion:
-        return None
-    return entry["models"][name], entry.get("reasons", {}).get(name, {})
-
-
 def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | Path | None = None,
-                    dataset: str | None = None, settings: Settings | None = None, log=None,
-                    recompute: bool = True) -> pd.DataFrame:
+                    settings: Settings | None = None, log=None, recompute: bool = True,
+                    runs: dict[str, str] | None = None) -> pd.DataFrame:
     """The evaluation table: one row per model, columns METRICS (NaN = null). The reasons for nulls
     are in `table.attrs["reasons"]` ({model: {metric: reason}}), the NLL scale in `table.attrs["nll_scale"]`.
-    With recompute=False a model's shipped metrics.json (same data, version, default settings) answers
-    directly; otherwise the metrics are computed from its forecasts."""
+    Forecasts come from core.workbench.forecasts (shipped, run, zero-shot or fitted now; `runs` maps a
+    name to a run directory). With recompute=False a model's shipped metrics.json (same data, version,
+    default settings) answers directly."""
     from core.data.features import FeatureScaler
+    from core.models.registry import check_names
 
+    check_names(names)
     settings = settings or Settings()
+    log = log or sys.stderr
     scale = FeatureScaler.fit(panel, panel.split_dates("train")).return_scale
     dates = forecast_dates(panel, split)
     rows, reasons = {}, {}
     for name in names:
-        shipped = None if recompute or settings != Settings() else shipped_metrics(
-            panel, name, split, dataset or panel.name, pretrained_root)
+        shipped = None if recompute or settings != Settings() or name in (runs or {}) else store.shipped_metrics(
+            panel, name, split, settings.risk_aversion, pretrained_root)
         if shipped is not None:
-            print(f"{name}: shipped metrics of {dataset or panel.name} (use --recompute to recompute them "
-                  f"from the shipped forecasts)", file=log or sys.stderr)
+            print(f"{name}: shipped metrics of {panel.name} (use --recompute to recompute them "
+                  f"from the shipped forecasts)", file=log)
             rows[name], reasons[name] = shipped
             continue
-        series, model = load_or_fit(panel, name, dataset or panel.name, pretrained_root, dates, log)
-        rows[name], reasons[name] = evaluate_series(panel, series, split, scale, settings, model)
+        fc = forecasts(panel, name, dates, pretrained_root, run=(runs or {}).get(name), log=log)
+        rows[name], reasons[name] = evaluate_series(panel, fc.series, split, scale, settings, fc.model)
     table = pd.DataFrame.from_dict(rows, orient="index", columns=METRICS).astype(float)
     table.index.name = "model"
     table.attrs.update(reasons=reasons, nll_scale=scale, split=split,
@@ -279,26 +210,3 @@ def to_json(table: pd.DataFrame) -> dict:
     models = {name: {m: (None if pd.isna(v) else float(v)) for m, v in row.items()} for name, row in table.iterrows()}
     return {"models": models, "reasons": table.attrs.get("reasons", {}),
             **{k: table.attrs[k] for k in ("split", "dates", "nll_scale", "risk_aversion") if k in table.attrs}}
-
-
-def evaluate_command(args: argparse.Namespace) -> int:
-    from core.data import load_panel
-    from core.io import atomic_write_bytes
-
-    panel = load_panel(dataset=args.dataset, path=args.data)
-    names = [n.strip() for n in args.models.split(",") if n.strip()]
-    if not names:
-        raise ModelError("--models is empty; give comma-separated names from `neuralfactors models`")
-    table = evaluate_models(panel, names, args.split, args.pretrained, args.dataset or panel.name,
-                            recompute=args.recompute)
-    if args.out:
-        out = Path(args.out)
-        atomic_write_bytes(out / f"evaluate_{args.split}.csv", table.to_csv().encode())
-        atomic_write_bytes(out / f"evaluate_{args.split}.md", to_markdown(table).encode())
-    if args.json:
-        print(json.dumps(to_json(table), indent=2))
-    else:
-        print(f"{panel.name}, split {args.split} (forecasts made {table.attrs['dates'][0]}..{table.attrs['dates'][1]}); NLLs on returns "
-              f"/ {table.attrs['nll_scale']:.4g} (training std)")
-        print(to_markdown(table))
-    return 0

@@ -61,7 +61,7 @@ def _source(query: str, model: str) -> str:
     """Where the first page's forecasts came from: shipped outputs or computed at start-up."""
     from urllib.parse import parse_qs
 
-    from core.pretrained import has_forecasts
+    from core.store import has_forecasts
 
     dataset = parse_qs(query.lstrip("?")).get("dataset", ["sp500-20"])[0]
     if has_forecasts(dataset, model):

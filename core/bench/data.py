@@ -6,7 +6,6 @@ file of 500 tickers x 2500 dates (1.25 M rows). `--quick` shrinks every size for
 """
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import resource
@@ -44,12 +43,13 @@ def _long_table(n_stocks: int, n_dates: int) -> pd.DataFrame:
     return long
 
 
-def run(args: argparse.Namespace) -> int:
+def run(quick: bool = False, out: str | None = None) -> int:
+    """Measure and write the Markdown table to `out` (default docs/bench_data.md)."""
+    out_arg = out
     from core.data.embedded import load_sp500_20
     from core.data.files import load_file
     from core.data.synthetic import make_market
 
-    quick = bool(getattr(args, "quick", False))
     n_syn, t_syn = (500, 500) if quick else (5000, 2500)
     n_file, t_file = (50, 500) if quick else (500, 2500)
     rows = []
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
                          secs, f"{len(panel.warnings)} warnings"))
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    out = Path(args.out or "docs/bench_data.md")
-    command = "neuralfactors bench data" + (" --quick" if quick else "") + (f" --out {args.out}" if args.out else "")
+    out = Path(out_arg or "docs/bench_data.md")
+    command = "neuralfactors bench data" + (" --quick" if quick else "") + (f" --out {out_arg}" if out_arg else "")
     lines = [
         "# Data layer benchmark",
         "",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
 from core.risk.factor import portfolio_mean_vol
 from core.risk.var import forecast_var, normal_var
 
@@ -76,11 +76,12 @@ def measure(n: int, f: int, dense_cvxpy: bool) -> dict:
     return row
 
 
-def run(args) -> int:
-    cfg = QUICK if getattr(args, "quick", False) else FULL
+def run(quick: bool = False, out: str | None = None) -> int:
+    """Measure and write the Markdown table to `out` (default docs/bench_risk.md)."""
+    cfg = QUICK if quick else FULL
     rows = [measure(n, cfg["factors"], n <= cfg["dense_cvxpy_max"]) for n in cfg["sizes"]]
     table = pd.DataFrame(rows)
-    cmd = "neuralfactors bench risk" + (" --quick" if getattr(args, "quick", False) else "")
+    cmd = "neuralfactors bench risk" + (" --quick" if quick else "")
     lines = [
         "# Risk benchmark: factor form vs dense N x N", "",
         f"Command: `{cmd}` (written by core/bench/risk.py). Machine: {platform.machine()}, "
@@ -95,7 +96,7 @@ def run(args) -> int:
         cells = [str(int(v)) if k in ("N", "F") else ("n/a" if pd.isna(v) else f"{v:.3g}") for k, v in r.items()]
         lines.append("| " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
-    out = Path(args.out) if getattr(args, "out", None) else Path("docs/bench_risk.md")
+    out = Path(out or "docs/bench_risk.md")
     from core.io import atomic_write_bytes
 
     atomic_write_bytes(out, text.encode())

@@ -114,6 +114,7 @@ class Features:
     sector: np.ndarray
     returns: np.ndarray
     scaler: FeatureScaler
+    notes: tuple[str, ...] = ()  # how the panel's inputs were adapted to the scaler (adapt_inputs)
 
     @property
     def n_channels(self) -> int:
@@ -137,25 +138,53 @@ class Features:
         return self.present[lo: t + 1].sum(axis=0)
 
 
-def build_features(panel: Panel, scaler: FeatureScaler) -> Features:
-    """Apply a fitted scaler to a panel (same channel set; a missing channel is an error)."""
+#: name of the market series built from the universe when a data set lacks the benchmark
+UNIVERSE_MEAN = "equal-weighted mean return of this universe"
+
+
+def adapt_inputs(panel: Panel, scaler: FeatureScaler) -> tuple[dict, dict, list[str]]:
+    """The channels a fitted scaler expects, taken from `panel` (raw, unscaled), and one note per adaptation.
+
+    Per-stock channels the model was not trained on are ignored; the return-derived ones (ret,
+    vol21, rev21, mom252) always exist; another missing channel (e.g. logvol without a volume column)
+    is a DataError naming it. A missing benchmark series is replaced by the universe's equal-weighted
+    mean return of each date (known at its close); a missing factor series is a DataError. Sectors the
+    model never saw go to its unknown-sector embedding. Returns (stock {name: T x N}, market {name: T},
+    notes)."""
     chans = stock_channels(panel)
-    if list(chans) != scaler.stock_names:
-        raise DataError(
-            f"this data has per-stock channels {list(chans)} but the model was trained with "
-            f"{scaler.stock_names}; provide the same characteristics columns or retrain"
-        )
-    stock = np.stack([np.asarray(c, dtype=np.float64) for c in chans.values()], axis=2)
-    stock = (stock - scaler.stock_mean) / scaler.stock_std
-    stock = np.nan_to_num(stock, nan=0.0).astype(np.float32)
+    notes = []
+    extra = [c for c in chans if c not in scaler.stock_names]
+    if extra:
+        notes.append(f"per-stock channels {extra} are ignored (the model was trained without them)")
+    missing = [c for c in scaler.stock_names if c not in chans]
+    if missing:
+        raise DataError(f"the model needs the per-stock channels {missing}, which this data cannot provide; "
+                        "add the matching columns (e.g. volume for logvol) or train a model on this data")
     mk = {}
     if panel.benchmark is not None:
         mk[f"bench:{panel.benchmark.name or 'benchmark'}"] = panel.benchmark
     if panel.factors is not None:
         mk |= {f"factor:{c}": panel.factors[c] for c in panel.factors.columns}
-    missing = [m for m in scaler.market_names if m not in mk]
-    if missing:
-        raise DataError(f"this data lacks the market series {missing} the model was trained with; add them or retrain")
+    for name in [m for m in scaler.market_names if m not in mk]:
+        if not name.startswith("bench:"):
+            raise DataError(f"this data lacks the market series {name!r} the model was trained with; add it as "
+                            "a factor column or train a model on this data")
+        mk[name] = panel.returns.mean(axis=1, skipna=True)
+        notes.append(f"no benchmark column: the market input {name} is the {UNIVERSE_MEAN} ({panel.n_tickers} stocks)")
+    unseen = sorted(set(panel.sectors) - set(scaler.sectors))
+    if unseen:
+        count = int(panel.sectors.isin(unseen).sum())
+        notes.append(f"{count} stocks in sectors the model never saw ({', '.join(unseen[:5])}"
+                     f"{', ...' if len(unseen) > 5 else ''}) use its unknown-sector embedding")
+    return {c: chans[c] for c in scaler.stock_names}, {m: mk[m] for m in scaler.market_names}, notes
+
+
+def build_features(panel: Panel, scaler: FeatureScaler) -> Features:
+    """Apply a fitted scaler to a panel, adapting its inputs (`adapt_inputs`; notes in Features.notes)."""
+    chans, mk, notes = adapt_inputs(panel, scaler)
+    stock = np.stack([np.asarray(c, dtype=np.float64) for c in chans.values()], axis=2)
+    stock = (stock - scaler.stock_mean) / scaler.stock_std
+    stock = np.nan_to_num(stock, nan=0.0).astype(np.float32)
     if scaler.market_names:
         market = np.stack([np.asarray(mk[m], dtype=np.float64) for m in scaler.market_names], axis=1)
         market = np.nan_to_num((market - scaler.market_mean) / scaler.market_std, nan=0.0).astype(np.float32)
@@ -166,5 +195,5 @@ def build_features(panel: Panel, scaler: FeatureScaler) -> Features:
     r = panel.returns.to_numpy(dtype=np.float64)
     return Features(
         dates=panel.dates, tickers=panel.tickers, stock=stock, present=np.isfinite(r), market=market,
-        sector=sector, returns=(r / scaler.return_scale).astype(np.float32), scaler=scaler,
+        sector=sector, returns=(r / scaler.return_scale).astype(np.float32), scaler=scaler, notes=tuple(notes),
     )

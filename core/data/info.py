@@ -1,8 +1,7 @@
 """`neuralfactors data info`: a summary of a dataset (embedded or a user's file)."""
 from __future__ import annotations
 
-import argparse
-import json
+import re
 
 import numpy as np
 
@@ -41,29 +40,36 @@ def _range(dates) -> dict | None:
     return {"first": str(dates[0].date()), "last": str(dates[-1].date()), "n_dates": len(dates)}
 
 
-def info_command(args: argparse.Namespace) -> int:
-    panel = load_panel(dataset=args.dataset, path=args.data)
-    s = summary(panel)
-    if args.json:
-        print(json.dumps(s, indent=2))
-        return 0
-    tickers = ", ".join(s["tickers"][:30]) + (f", ... ({s['n_tickers'] - 30} more)" if s["n_tickers"] > 30 else "")
-    lines = [
-        f"dataset    {s['name']}{'  (SYNTHETIC)' if s['synthetic'] else ''}",
-        f"source     {s['source']}",
-        f"tickers    {s['n_tickers']}: {tickers}",
-        f"dates      {s['first_date']} .. {s['last_date']} ({s['n_dates']} {s['frequency']} dates)",
-        f"missing    {s['missing_share']:.1%} of returns",
-        "sectors    " + ", ".join(f"{k} ({v})" for k, v in s["sectors"].items()),
-    ]
-    if s["features"]:
-        lines.append("features   " + ", ".join(s["features"]))
-    if s["benchmark"] or s["factors"]:
-        lines.append(f"market     benchmark {s['benchmark'] or '-'}; factors {', '.join(s['factors']) or '-'}")
-    if s["split"]:
-        lines.append("split      " + "; ".join(
-            f"{part} {rng['first']}..{rng['last']}" if rng else f"{part} (none)" for part, rng in s["split"].items()))
-    lines.append(f"warnings   {len(s['warnings'])}" + ("" if s["warnings"] else " (none)"))
-    lines += [f"  - {w}" for w in s["warnings"]]
-    print("\n".join(lines))
-    return 0
+#: warning kinds, recognised by their wording in core.data.validation and core.data.files
+KINDS = (("unadjusted split", "split"), ("one-day jump", "beyond +-"), ("calendar hole", "no dates between"),
+         ("missing values", "missing values inside"), ("short history", "fewer than the lookback"))
+
+
+def warning_summary(warnings: list[str], examples: int = 3) -> list[dict]:
+    """Warnings grouped by kind: [{"kind", "count", "examples"}], largest count first. A stored
+    "... and N more <kind> warnings" line adds N to its kind."""
+    groups: dict[str, dict] = {}
+    for w in warnings:
+        more = re.match(r"\.\.\. and (\d+) more (.+) warnings", w)
+        kind = next((k for k, key in KINDS if key in w), "other")
+        if more:
+            kind = {"corporate-action": "split or one-day jump", "calendar-hole": "calendar hole",
+                    "missing-value": "missing values", "short-history": "short history"}.get(more.group(2), "other")
+        g = groups.setdefault(kind, {"kind": kind, "count": 0, "examples": []})
+        g["count"] += int(more.group(1)) if more else 1
+        if not more and len(g["examples"]) < examples:
+            g["examples"].append(w)
+    return sorted(groups.values(), key=lambda g: -g["count"])
+
+
+def summary_lines(warnings: list[str]) -> list[str]:
+    """A few lines for a terminal: counts by kind with the first examples."""
+    groups = warning_summary(warnings)
+    if not groups:
+        return ["data warnings: none"]
+    total = sum(g["count"] for g in groups)
+    lines = [f"data warnings: {total} (" + ", ".join(f"{g['count']} {g['kind']}" for g in groups)
+             + "); `neuralfactors data info` lists them"]
+    for g in groups:
+        lines += [f"  - {e}" for e in g["examples"][:2]]
+    return lines

@@ -1,1 +1,1 @@
-"""Factor and covariance models behind one contract (see core.models.base)."""
+"""Factor and covariance models behind one contract (core.models.protocol), registered in core.models.registry."""

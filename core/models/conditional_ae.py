@@ -48,6 +48,7 @@ class ConditionalAutoencoder(FactorHistoryModel):
     """Gu-Kelly-Xiu conditional autoencoder with a covariance forecast from past factors."""
 
     name = "ca"
+    learned = True
     defaults = {"n_factors": 3, "hidden": [], "target": "next", "factor_input": "managed", "n_seeds": 3,
                 "max_epochs": 20, "patience": 3, "batch_dates": 256, "lr": 3e-3, "l1": 1e-5, "seed": 0,
                 "price_characteristics": True, "min_history": 60, "window": 252, "min_obs": 60}
@@ -194,7 +195,7 @@ class ConditionalAutoencoder(FactorHistoryModel):
 def _variant(label: str, hidden: list[int]) -> type[ConditionalAutoencoder]:
     layers = "-".join(map(str, hidden)) or "linear"
     return type(label.upper(), (ConditionalAutoencoder,), {
-        "name": label, "__doc__": f"Conditional autoencoder {label.upper()}: beta network {layers}.",
+        "name": label, "label": f"Conditional autoencoder {label.upper()}", "__doc__": f"Conditional autoencoder {label.upper()}: beta network {layers}.",
         "description": f"Gu-Kelly-Xiu conditional autoencoder {label.upper()} (beta net {layers}, 3 factors, "
                        "3-seed ensemble); covariance B Cov(f) B' + diag(resid var) (Normal)",
         "defaults": {**ConditionalAutoencoder.defaults, "hidden": hidden},

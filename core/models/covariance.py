@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.covariance import ledoit_wolf_shrinkage
 
 from core.errors import ModelError
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
 from core.models.fitted import ConfiguredModel
 from core.models.rolling import eligible, too_few, trailing, window_moments
 
@@ -21,6 +21,9 @@ class SampleCovariance(ConfiguredModel):
     """Equal-weighted sample mean and covariance of the trailing window."""
 
     name = "sample"
+    label = "Sample covariance"
+    quick_fit = True
+    has_factors = False
     description = "Sample covariance of the last 252 days (Normal, full covariance)"
     defaults = {"window": 252, "min_obs_share": 0.9}
 
@@ -56,6 +59,7 @@ class LedoitWolfCovariance(SampleCovariance):
     """Sample covariance shrunk toward a scaled identity, intensity from Ledoit-Wolf (scikit-learn)."""
 
     name = "ledoit-wolf"
+    label = "Ledoit-Wolf shrinkage"
     description = "Ledoit-Wolf shrinkage of the 252-day sample covariance toward a scaled identity (Normal)"
 
     def shrink(self, cov: np.ndarray, dev: np.ndarray) -> np.ndarray:
@@ -68,6 +72,7 @@ class EWMACovariance(SampleCovariance):
     """RiskMetrics exponentially weighted mean and covariance, weight lambda^age."""
 
     name = "ewma"
+    label = "EWMA covariance"
     description = "EWMA covariance, lambda = 0.94, over the last 252 days (Normal, full covariance)"
     defaults = {"window": 252, "min_obs_share": 0.9, "lam": 0.94}
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from core.errors import CheckpointError, ModelError
 from core.io import load_bundle, save_bundle
-from core.models.base import BaseRiskModel
+from core.models.protocol import BaseRiskModel
 from core.models.settings import check_settings
 
 

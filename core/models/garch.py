@@ -20,7 +20,7 @@ import pandas as pd
 from arch import arch_model
 
 from core.errors import ModelError
-from core.models.base import FactorForecast, ForecastSeries
+from core.forecast import FactorForecast, ForecastSeries
 from core.models.characteristics import history_count
 from core.models.fitted import ConfiguredModel
 from core.models.rolling import too_few
@@ -50,6 +50,9 @@ class GarchModel(ConfiguredModel):
     """Per-stock GARCH(1,1)-t; univariate forecasts only (no cross-stock dependence)."""
 
     name = "garch"
+    label = "GARCH(1,1)-t (univariate)"
+    joint = False
+    has_factors = False
     description = ("GARCH(1,1) per stock with Student-t errors (arch); UNIVARIATE ONLY, no joint distribution: "
                    "per-stock NLL, calibration and VaR, not portfolios")
     defaults = {"min_train_obs": 250, "min_history": 21}

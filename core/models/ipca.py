@@ -72,6 +72,7 @@ class IPCAModel(FactorHistoryModel):
     """IPCA: exposures linear in the characteristics, Gamma by alternating least squares."""
 
     name = "ipca"
+    label = "IPCA"
     description = "IPCA (Kelly-Pruitt-Su): exposures Z_t Gamma on ranked characteristics, ALS fit, 3 factors (Normal)"
     defaults = {"n_factors": 3, "window": 252, "min_obs": 60, "min_history": 60, "price_characteristics": True,
                 "max_iter": 200}

@@ -16,7 +16,8 @@ import numpy as np
 from scipy import optimize, stats
 
 from core.errors import ModelError
-from core.models.base import FactorForecast, _safe_cholesky
+from core.forecast import FactorForecast
+from core.forecast.linalg import safe_cholesky
 from core.models.fitted import ConfiguredModel
 from core.models.rolling import eligible, too_few, trailing, window_moments
 
@@ -29,7 +30,7 @@ def factor_gaussian_nll(fc: FactorForecast, r: np.ndarray) -> float:
     ok = np.isfinite(r)
     x = (r - fc.mean)[ok]
     d = fc.idio_var[ok]
-    u = fc.exposures[ok] @ _safe_cholesky(fc.factor_cov) if fc.n_factors else np.zeros((ok.sum(), 0))
+    u = fc.exposures[ok] @ safe_cholesky(fc.factor_cov) if fc.n_factors else np.zeros((ok.sum(), 0))
     cap = np.eye(u.shape[1]) + (u.T / d) @ u
     y = u.T @ (x / d)
     _, logdet_cap = np.linalg.slogdet(cap)
@@ -52,6 +53,8 @@ class PCAModel(ConfiguredModel):
     """Plain PCA factor model with per-stock residual variances (Normal)."""
 
     name = "pca"
+    label = "PCA"
+    quick_fit = True
     description = "PCA on a 504-day trailing window, k chosen on validation NLL, per-stock residual variance (Normal)"
     defaults = {"window": 504, "min_obs_share": 0.9, "max_factors": 10, "n_factors": 0, "valid_stride": 5}
 
@@ -121,6 +124,7 @@ class PPCAModel(PCAModel):
     """Tipping-Bishop PPCA: isotropic noise, Gaussian factors; Gaussian or Student-t noise."""
 
     name = "ppca"
+    label = "PPCA"
     description = ("PPCA (Tipping-Bishop) on a 504-day trailing window, k chosen on validation NLL; "
                    "Normal factors, Student-t noise with fitted dof")
     defaults = {**PCAModel.defaults, "decoder": "student_t"}

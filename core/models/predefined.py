@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ModelError
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
 from core.models.characteristics import characteristic_names, characteristic_tensor
 from core.models.fitted import ConfiguredModel
 from core.models.rolling import FactorHistoryModel, Realised, cross_section_ols, lag, too_few, trailing
@@ -40,6 +40,7 @@ class TimeSeriesRegression(ConfiguredModel):
     """Rolling OLS betas of each stock on the given factor series."""
 
     name = "ts-regression"
+    label = "Regression on given factors"
     description = "Rolling 252-day regression of each stock on the benchmark and factor series (Normal)"
     defaults = {"window": 252, "min_obs": 126}
 
@@ -88,6 +89,7 @@ class CrossSectionalRegression(FactorHistoryModel):
     """Daily cross-sectional regression on sector dummies (and characteristics)."""
 
     name = "xs-regression"
+    label = "Cross-sectional sector regression"
     description = ("Daily cross-sectional regression on sector dummies (+ the data's characteristics) -> factor "
                    "returns; 252-day factor covariance (Normal)")
     defaults = {"window": 252, "min_obs": 60, "ridge": 1.0, "characteristics": "features"}

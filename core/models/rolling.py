@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ModelError
-from core.models.base import FactorForecast, ForecastSeries
+from core.forecast import FactorForecast, ForecastSeries
 from core.models.fitted import ConfiguredModel
 
 

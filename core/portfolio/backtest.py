@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import PortfolioError
-from core.models.base import FactorForecast, ForecastSeries
+from core.forecast import FactorForecast, ForecastSeries
 from core.portfolio.constraints import Constraints
 from core.portfolio import qp
 from core.portfolio.optimiser import FactorProblem

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import PortfolioError
-from core.models.base import FactorForecast, _safe_cholesky
+from core.forecast import FactorForecast
+from core.forecast.linalg import safe_cholesky
 from core.portfolio.constraints import Constraints
 
 OBJECTIVES = ("mean_variance", "min_variance", "max_return")
@@ -103,7 +104,7 @@ class FactorProblem:
         s = self.cons.target_vol if self.cons.target_vol is not None else float(np.sqrt(np.median(fc.total_var())))
         s = max(s, 1e-12)
         self.scale = s
-        chol = _safe_cholesky(fc.factor_cov) if fc.n_factors else np.zeros((0, 0))
+        chol = safe_cholesky(fc.factor_cov) if fc.n_factors else np.zeros((0, 0))
         self.m.value = fc.mean / s**2 / (self.risk_aversion if self.objective == "mean_variance" else 1.0)
         self.bt.value = fc.exposures.T
         self.lt.value = chol.T / s

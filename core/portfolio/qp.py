@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from core.errors import PortfolioError
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
 from core.portfolio.constraints import Constraints
 
 SUPPORTED = {"long_only", "budget", "gross_leverage"}

@@ -9,10 +9,8 @@ the portfolio CDF is the share of `n_samples` Monte Carlo portfolio scenarios be
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
-from core.models.base import FactorForecast, _safe_cholesky, _std_t
-from core.risk.scenarios import portfolio_scenarios
+from core.forecast import FactorForecast
 
 LEVELS = np.arange(1, 101) / 101.0
 CALIBRATION_SAMPLES = 2_000
@@ -38,23 +36,10 @@ def uni_calibration(pits: np.ndarray) -> float:
 
 def marginal_pit(fc: FactorForecast, r: np.ndarray, n_samples: int = CALIBRATION_SAMPLES, seed: int = 0) -> np.ndarray:
     """Forecast CDF of each stock at its realised return r (N,) -> (N,)."""
-    r = np.asarray(r, dtype=np.float64)
-    if fc.family == "normal":
-        return stats.norm.cdf((r - fc.mean) / np.sqrt(fc.total_var()))
-    rng = np.random.default_rng(seed)
-    z = _std_t(rng, fc.factor_dof, (n_samples, fc.n_factors)) @ _safe_cholesky(fc.factor_cov).T
-    resid = (r - fc.mean)[None, :] - z @ fc.exposures.T  # (S, N)
-    nu = fc.idio_dof
-    finite = np.isfinite(nu)
-    nu_f = np.where(finite, nu, 10.0)
-    t_scale = np.sqrt(fc.idio_var * (nu_f - 2.0) / nu_f)
-    cdf = np.where(finite, stats.t.cdf(resid / t_scale, nu_f), stats.norm.cdf(resid / np.sqrt(fc.idio_var)))
-    return cdf.mean(axis=0)
+    return fc.distribution.marginal_cdf(fc, np.asarray(r, dtype=np.float64), n_samples, seed)
 
 
 def portfolio_pit(fc: FactorForecast, w: np.ndarray, outcome: float, n_samples: int = CALIBRATION_SAMPLES,
                   seed: int = 0) -> float:
     """Forecast CDF of the portfolio return w'r at the realised value `outcome`."""
-    if fc.family == "normal":
-        return float(stats.norm.cdf((outcome - fc.portfolio_mean(w)) / np.sqrt(fc.portfolio_var(w))))
-    return float(np.mean(portfolio_scenarios(fc, w, n_samples, seed) <= outcome))
+    return fc.distribution.portfolio_cdf(fc, np.asarray(w, dtype=np.float64), outcome, n_samples, seed)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from core.errors import ModelError
-from core.models.base import FactorForecast
-from core.risk.likelihood import FactorPrecision
+from core.forecast import FactorForecast
+from core.forecast.linalg import FactorPrecision
 
 
 def inverse_sqrt(cov: np.ndarray) -> np.ndarray:
@@ -48,7 +48,7 @@ def whitening_scores(u: np.ndarray) -> tuple[float, float]:
 def qlike(fc: FactorForecast, future: np.ndarray) -> float:
     """QLIKE ln det Sigma + tr(Sigma^-1 S_h) of the next h days' returns future (h, N), factor form."""
     x = np.atleast_2d(np.asarray(future, dtype=np.float64)) - fc.mean
-    prec = FactorPrecision(fc)
+    prec = FactorPrecision(fc.exposures, fc.factor_cov, fc.idio_var)
     return float(prec.logdet + prec.quad(x).mean())
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import PortfolioError
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
 
 
 def check_weights(fc: FactorForecast, w) -> np.ndarray:
@@ -64,19 +64,4 @@ def risk_decomposition(fc: FactorForecast, w) -> RiskDecomposition:
     return RiskDecomposition(
         vol=vol, factor=factor_var / vol, specific=float(spec_each.sum()) / vol, per_factor=y * sz_y / vol,
         per_stock=per_stock, exposures=y, factor_names=list(fc.factor_names), tickers=list(fc.tickers),
-    )
-
-
-def restrict(fc: FactorForecast, tickers: list[str]) -> FactorForecast:
-    """The forecast for a subset of its tickers (same factors, same family)."""
-    pos = {t: i for i, t in enumerate(fc.tickers)}
-    missing = [t for t in tickers if t not in pos]
-    if missing:
-        raise PortfolioError(f"tickers {missing[:5]} have no forecast on {fc.date.date()}; use tickers the model covers")
-    idx = np.array([pos[t] for t in tickers], dtype=int)
-    return FactorForecast(
-        date=fc.date, tickers=list(tickers), mean=fc.mean[idx], exposures=fc.exposures[idx], factor_cov=fc.factor_cov,
-        idio_var=fc.idio_var[idx], family=fc.family, factor_dof=fc.factor_dof,
-        idio_dof=None if fc.idio_dof is None else fc.idio_dof[idx], joint=fc.joint, model=fc.model,
-        factor_names=list(fc.factor_names),
     )

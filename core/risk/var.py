@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-
 from core.errors import ModelError
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
+from core.forecast.distributions import empirical_var, normal_var
 from core.risk.factor import check_weights, portfolio_mean_vol
 from core.risk.scenarios import DEFAULT_SAMPLES, portfolio_scenarios
 
@@ -33,22 +32,6 @@ def _check_level(level: float) -> float:
     return level
 
 
-def normal_var(mean: float, vol: float, level: float) -> tuple[float, float]:
-    """(VaR, CVaR) of a return ~ N(mean, vol^2): VaR = -mean + vol z_a, CVaR = -mean + vol phi(z_a)/(1-a)."""
-    z = stats.norm.ppf(level)
-    return -mean + vol * z, -mean + vol * stats.norm.pdf(z) / (1.0 - level)
-
-
-def empirical_var(returns: np.ndarray, level: float) -> tuple[float, float]:
-    """(VaR, CVaR) from draws or history of returns (n,): quantile of losses and tail mean."""
-    losses = -np.asarray(returns, dtype=np.float64)
-    losses = losses[np.isfinite(losses)]
-    if losses.size == 0:
-        raise ModelError("no finite returns to compute a VaR from; check the data range")
-    var = float(np.quantile(losses, level))
-    return var, float(losses[losses >= var].mean())
-
-
 def forecast_var(fc: FactorForecast, w, level: float = 0.99, method: str = "auto",
                  n_samples: int = DEFAULT_SAMPLES, seed: int = 0) -> VaRResult:
     """One-day VaR and CVaR of portfolio w (N,) under forecast fc.
@@ -58,9 +41,9 @@ def forecast_var(fc: FactorForecast, w, level: float = 0.99, method: str = "auto
     level = _check_level(level)
     w = check_weights(fc, w)
     if method == "auto":
-        method = "parametric" if fc.family == "normal" else "monte_carlo"
+        method = "parametric" if fc.distribution.closed_form else "monte_carlo"
     if method == "parametric":
-        if fc.family != "normal":
+        if not fc.distribution.closed_form:
             raise ModelError("parametric VaR needs a Normal forecast; use method='monte_carlo' for Student-t")
         var, cvar = normal_var(*portfolio_mean_vol(fc, w), level)
         return VaRResult(level, var, cvar, method)
@@ -68,6 +51,15 @@ def forecast_var(fc: FactorForecast, w, level: float = 0.99, method: str = "auto
         var, cvar = empirical_var(portfolio_scenarios(fc, w, n_samples, seed), level)
         return VaRResult(level, var, cvar, method, n_samples)
     raise ModelError(f"unknown VaR method {method!r}; use auto, parametric or monte_carlo")
+
+
+def forecast_vars(fc: FactorForecast, w, levels=(0.95, 0.99), n_samples: int = DEFAULT_SAMPLES,
+                  seed: int = 0) -> dict[float, VaRResult]:
+    """VaR / CVaR of w (N,) at several levels: closed form where the distribution has one, else
+    from ONE seeded set of n_samples portfolio scenarios shared by every level."""
+    levels = [_check_level(lv) for lv in levels]
+    out, method, n = fc.distribution.portfolio_var(fc, check_weights(fc, w), levels, n_samples, seed)
+    return {lv: VaRResult(lv, *out[lv], method, n) for lv in levels}
 
 
 def historical_var(returns, level: float = 0.99, window: int | None = 250) -> VaRResult:

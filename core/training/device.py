@@ -1,7 +1,9 @@
 """Device choice and mixed precision: CUDA when present, CPU otherwise, overridable.
 
 Order: explicit argument (unless "auto"), then env var NEURALFACTORS_DEVICE, then auto.
-TF32 matmuls and bf16 autocast are used on CUDA only; the CPU runs in float32.
+TF32 matmuls are allowed on CUDA. bf16 autocast is opt-in (`bf16=True`, the NeuralFactors
+setting `bf16`) and applies on CUDA only; the CPU always runs in float32. In a distributed
+run on CUDA each process gets its own GPU, cuda:LOCAL_RANK. CPU thread counts: threads.py.
 """
 from __future__ import annotations
 
@@ -30,11 +32,13 @@ def resolve_device(name: str | None = "auto") -> torch.device:
             raise ModelError("--device cuda asked for, but no CUDA GPU is available; use --device cpu or auto")
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", torch.cuda.current_device())))
     return torch.device(choice)
 
 
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA, a no-op context on the CPU."""
-    if device.type == "cuda":
+def autocast(device: torch.device, bf16: bool = False):
+    """bf16 autocast on CUDA when `bf16` is set; otherwise (and always on the CPU) a no-op context."""
+    if bf16 and torch.device(device).type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()

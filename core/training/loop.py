@@ -7,9 +7,20 @@ The loop knows nothing about the model: the caller gives
     valid_fn(net) -> float, lower is better (run in eval mode under no_grad).
 On the CPU a run is deterministic for a given seed, and a run stopped by `max_steps` then
 resumed from its checkpoint ends with the same weights as an uninterrupted run.
+
+Distributed (core.training.distributed, torch.distributed initialised with world size W > 1):
+the loss runs through DistributedDataParallel, so the gradients are averaged over the ranks
+before every Adam step; loss_fn must then return ITS RANK's share of the step's loss, scaled
+so that the mean over the ranks is the step's loss (e.g. sum over its days / global days * W).
+Every rank draws the same days (numpy rng) and the same noise stream (gen) with the same
+seeds; dropout draws from torch's global RNG seeded seed + 2 + rank. The logged loss is the
+mean over ranks; a non-finite loss on any rank stops all of them. Validation runs on rank 0
+and its value is broadcast, so every rank takes the same keep-best / early-stop decision;
+checkpoints are written by rank 0 only (with every rank's dropout RNG state).
 """
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +32,7 @@ from tqdm.auto import tqdm
 
 from core.errors import CheckpointError, ModelError
 from core.training import checkpoint as ckpt
+from core.training import distributed
 from core.training.device import autocast
 
 
@@ -40,6 +52,8 @@ class LoopSettings:
     out_dir: str | Path | None = None
     resume: bool = False
     progress: bool = True
+    bf16: bool = False       # bf16 autocast of the loss (CUDA only; ignored on the CPU)
+    compile: bool = False    # torch.compile the network for the training steps
 
 
 @dataclass
@@ -60,13 +74,28 @@ def _clone(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in state.items()}
 
 
+def _rng_state_b64(device: torch.device) -> dict:
+    cuda = torch.cuda.get_rng_state(device).numpy().tobytes() if device.type == "cuda" else None
+    enc = lambda b: None if b is None else base64.b64encode(b).decode()  # noqa: E731
+    return {"cpu": enc(torch.get_rng_state().numpy().tobytes()), "cuda": enc(cuda)}
+
+
+def _set_rng_state_b64(state: dict, device: torch.device) -> None:
+    dec = lambda v: torch.frombuffer(bytearray(base64.b64decode(v)), dtype=torch.uint8)  # noqa: E731
+    torch.set_rng_state(dec(state["cpu"]))
+    if device.type == "cuda" and state.get("cuda"):
+        torch.cuda.set_rng_state(dec(state["cuda"]), device)
+
+
 def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: LoopSettings,
                device: torch.device, extra_meta: dict | None = None) -> LoopResult:
-    """Run (or resume) training of `net` (already on `device`); returns the best weights."""
+    """Run (or resume) training of `net` (already on `device`); returns the best weights.
+    In a distributed run every rank calls this with the same settings (see the module doc)."""
+    rank, world = distributed.rank_world()
     opt = torch.optim.Adam(net.parameters(), lr=s.lr, weight_decay=s.weight_decay)
     rng = np.random.default_rng(s.seed)
     gen = torch.Generator(device=device).manual_seed(s.seed + 1)
-    torch.manual_seed(s.seed + 2)  # dropout
+    torch.manual_seed(s.seed + 2 + rank)  # dropout (rank 0 = a one-process run)
     step, n_avg, best_valid, bad, history = 0, 0, float("inf"), 0, []
     avg: dict | None = None
     best: dict | None = None
@@ -79,51 +108,65 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
         opt.load_state_dict(c["optimizer"])
         avg = None if c["avg"] is None else {k: v.to(device) for k, v in c["avg"].items()}
         best = c["best"]
-        torch.set_rng_state(c["torch_rng"])
         gen.set_state(c["gen_rng"])
         m = c["meta"]
+        ranks = m.get("rank_rng") or []
+        if rank < len(ranks):      # a rank without a saved state (fewer ranks before) keeps its fresh seed
+            _set_rng_state_b64(ranks[rank], device)
+        elif rank == 0:
+            torch.set_rng_state(c["torch_rng"])
         step, n_avg, best_valid, bad, history = m["step"], m["n_avg"], m["best_valid"], m["bad"], m["history"]
         best_valid = float("inf") if best_valid is None else best_valid
         rng.bit_generator.state = m["numpy_rng"]
+    train_net = torch.compile(net) if s.compile else net   # shares net's parameters
+    step_fn = distributed.wrap_loss(train_net, loss_fn) if world > 1 else None
 
     def save() -> None:
         if out is None:
             return
-        ckpt.save_checkpoint(out, model=net.state_dict(), optimizer=opt, avg=avg, best=best,
-                             torch_rng=torch.get_rng_state(), gen_rng=gen.get_state(),
-                             meta={"step": step, "n_avg": n_avg, "best_valid": best_valid, "bad": bad,
-                                   "history": history, "numpy_rng": rng.bit_generator.state, **(extra_meta or {})})
+        # collectives: every rank calls save(), and waits until rank 0 has written the files
+        ranks = distributed.gather_objects(_rng_state_b64(device))
+        if rank == 0:
+            ckpt.save_checkpoint(out, model=net.state_dict(), optimizer=opt, avg=avg, best=best,
+                                 torch_rng=torch.get_rng_state(), gen_rng=gen.get_state(),
+                                 meta={"step": step, "n_avg": n_avg, "best_valid": best_valid, "bad": bad,
+                                       "history": history, "numpy_rng": rng.bit_generator.state,
+                                       "world_size": world, "rank_rng": ranks, **(extra_meta or {})})
+        distributed.barrier()
 
     def eval_state() -> dict[str, torch.Tensor]:
         return avg if avg is not None else net.state_dict()
 
     def validate() -> float:
-        live = _clone(net.state_dict())
-        net.load_state_dict(eval_state())
-        net.eval()
-        with torch.no_grad():
-            v = float(valid_fn(net))
-        net.load_state_dict(live)
-        return v
+        v = float("nan")
+        if rank == 0:
+            live = _clone(net.state_dict())
+            net.load_state_dict(eval_state())
+            net.eval()
+            with torch.no_grad():
+                v = float(valid_fn(net))
+            net.load_state_dict(live)
+        return distributed.broadcast_float(v)
 
     stop_at = s.steps if s.max_steps is None else min(s.steps, s.max_steps)
     stopped, message, last_loss, valid = "done", "", float("nan"), (best_valid if best else float("nan"))
     t0, step0 = time.perf_counter(), step
-    bar = tqdm(total=stop_at, initial=step, unit="step", disable=not s.progress, dynamic_ncols=True)
+    bar = tqdm(total=stop_at, initial=step, unit="step", disable=not s.progress or rank != 0, dynamic_ncols=True)
     while step < stop_at:
         net.train()
-        with autocast(device):
-            loss = loss_fn(net, rng, gen)
-        if not torch.isfinite(loss):
+        with autocast(device, s.bf16):
+            loss = step_fn(rng, gen) if step_fn is not None else loss_fn(train_net, rng, gen)
+        step_loss = float(distributed.mean(loss.detach().float()))
+        if not np.isfinite(step_loss):
             stopped = "non_finite"
-            message = (f"loss became {float(loss.detach())} at step {step + 1}; stopped. The last good checkpoint "
+            message = (f"loss became {step_loss} at step {step + 1}; stopped. The last good checkpoint "
                        f"(step {step - step % s.valid_every}) is kept; lower the learning rate (--set lr=...)")
             break
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         step += 1
-        last_loss = float(loss.detach())
+        last_loss = step_loss
         if step > s.polyak_start:
             n_avg += 1
             if avg is None:

@@ -5,7 +5,7 @@ import pytest
 
 from core.embedding import embed_exposures, knn_accuracy
 from core.errors import ModelError
-from core.models.base import FactorForecast
+from core.forecast import FactorForecast
 
 
 def test_knn_accuracy_hand_example():

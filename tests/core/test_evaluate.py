@@ -1,5 +1,4 @@
 """Evaluation table on a small synthetic panel with tiny test-double models."""
-import argparse
 import json
 import sys
 
@@ -7,8 +6,11 @@ import numpy as np
 import pytest
 
 from core.errors import ModelError
-from core.evaluate import METRICS, Settings, evaluate_command, evaluate_models, forecast_dates
-from core.models.base import REGISTRY, BaseRiskModel, FactorForecast, ForecastSeries
+from core.evaluate import METRICS, Settings, evaluate_models
+from core.workbench.sources import forecast_dates
+from core.forecast import FactorForecast, ForecastSeries
+from core.models.protocol import BaseRiskModel
+from core.models.catalogue import CATALOGUE
 
 WINDOW = 40
 
@@ -58,6 +60,7 @@ class UniDouble(NormalDouble):
     """Per-stock variances only (joint=False), like GARCH."""
 
     name = "dbl-uni"
+    joint = False
 
     def forecast(self, panel, date):
         pos, block = _window(panel, date)
@@ -78,15 +81,12 @@ def panel():
 
 @pytest.fixture(autouse=True)
 def doubles(monkeypatch):
-    from core.models.base import model_names
-
-    model_names()  # load the catalogue first so it cannot overwrite the doubles
     for cls in (NormalDouble, StudentDouble, UniDouble):
-        monkeypatch.setitem(REGISTRY, cls.name, (__name__, cls.__name__, cls.__doc__))
+        monkeypatch.setitem(CATALOGUE, cls.name, f"{__name__}:{cls.__name__}")
 
 
 def test_full_table_with_nulls_and_reasons(panel, tmp_path, capsys):
-    pytest.importorskip("core.models.neuralfactors.likelihood")
+    pytest.importorskip("core.forecast.student_t")
     table = evaluate_models(panel, ["dbl-normal", "dbl-t", "dbl-uni"], "valid", pretrained_root=tmp_path,
                             settings=FAST)
     assert list(table.columns) == METRICS and list(table.index) == ["dbl-normal", "dbl-t", "dbl-uni"]
@@ -107,8 +107,8 @@ def test_full_table_with_nulls_and_reasons(panel, tmp_path, capsys):
 
 def test_nll_is_on_the_training_scale(panel, tmp_path):
     from core.data.features import FeatureScaler
-    from core.risk.factor import restrict
-    from core.risk.likelihood import gaussian_log_likelihood
+    from core.forecast import restrict
+    from core.forecast import Normal
 
     table = evaluate_models(panel, ["dbl-normal"], "test", pretrained_root=tmp_path, settings=FAST)
     scale = FeatureScaler.fit(panel, panel.split_dates("train")).return_scale
@@ -118,7 +118,7 @@ def test_nll_is_on_the_training_scale(panel, tmp_path):
         fc = model.forecast(panel, d)
         r = panel.returns.iloc[panel.date_position(d) + 1][fc.tickers]
         fc, r = restrict(fc, list(r.index[r.notna()])), r.dropna().to_numpy()  # absent at t+1: masked
-        raw.append(-gaussian_log_likelihood(fc, r) / fc.n_stocks)
+        raw.append(-Normal().log_likelihood(fc, r, 0, 0) / fc.n_stocks)
     assert table.loc["dbl-normal", "nll_joint"] == pytest.approx(np.mean(raw) - np.log(scale), rel=1e-9)
 
 
@@ -149,11 +149,12 @@ def test_shipped_forecasts_of_other_data_are_not_used(panel, tmp_path, capsys):
 def test_command_json_and_files(panel, tmp_path, monkeypatch, capsys):
     import core.data
 
-    monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None: panel)
+    from core.cli import main
+
+    monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None, date_format=None: panel)
     monkeypatch.setattr("core.evaluate.Settings", lambda: FAST)
-    args = argparse.Namespace(dataset="synthetic", data=None, models="dbl-uni", split="test", json=True,
-                              out=str(tmp_path / "out"), pretrained=str(tmp_path / "pre"), recompute=False)
-    assert evaluate_command(args) == 0
+    assert main(["evaluate", "--dataset", "synthetic", "--models", "dbl-uni", "--split", "test", "--json",
+                 "--out", str(tmp_path / "out"), "--pretrained", str(tmp_path / "pre")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["models"]["dbl-uni"]["nll_joint"] is None and out["models"]["dbl-uni"]["nll_ind"] is not None
     assert "joint" in out["reasons"]["dbl-uni"]["nll_joint"]

@@ -3,15 +3,16 @@ import numpy as np
 import pandas as pd
 
 from core.data.synthetic import default_synthetic
-from core.models.base import ForecastSeries
+from core.forecast import ForecastSeries
+from core.workbench import view_dates
 from dashboard import services
 
 
 def test_truth_series_matches_per_date_truth_forecasts():
     p = services.panel("synthetic")
     truth = default_synthetic()[1]
-    dates = services._forecast_dates(p)[::53]
-    fast = services._truth_series(p, dates)
+    dates = view_dates(p)[::53]
+    fast = truth.forecast_series(p, dates)
     slow = ForecastSeries.stack([truth.forecast(p, p.date_position(d)) for d in dates], p.tickers)
     for k in ("mean", "exposures", "factor_cov", "idio_var", "factor_dof", "idio_dof"):
         np.testing.assert_allclose(getattr(fast, k), getattr(slow, k), equal_nan=True, err_msg=k)
@@ -44,7 +45,7 @@ def test_one_per_sector_picks_lowest_risk_stock_of_each_sector():
 def test_metrics_table_shows_each_models_shipped_metrics():
     import json
 
-    from core.pretrained import model_dir
+    from core.store import model_dir
 
     table = services.metrics_table("sp500-20", "test")
     shipped = json.loads((model_dir("sp500-20", "neuralfactors") / "metrics.json").read_text())["test"]["models"]

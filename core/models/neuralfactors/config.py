@@ -33,6 +33,9 @@ class NFConfig:
     valid_days: int = 0                # validation days used while training (0 = all)
     patience: int = 0                  # validations without improvement before stopping (0 = never)
     batch_days: int = 64               # days per forward pass at inference
+    # execution (results unchanged up to rounding; off by default, for GPU runs)
+    bf16: bool = False                 # bf16 autocast of the network (CUDA only; the CPU stays float32)
+    compile: bool = False              # torch.compile the network for training steps
 
     def __post_init__(self) -> None:
         if self.sequence not in ("transformer", "lstm"):

@@ -17,14 +17,17 @@ from core.data.features import FeatureScaler, Features, build_features
 from core.data.panel import Panel
 from core.errors import CheckpointError, ModelError
 from core.io import load_bundle, save_bundle
-from core.models.base import BaseRiskModel, FactorForecast, ForecastSeries
+from core.forecast import FactorForecast, ForecastSeries
+from core.models.protocol import BaseRiskModel
 from core.models.neuralfactors.batches import DayBatch, Windows
 from core.models.neuralfactors.config import NFConfig, make_config
-from core.models.neuralfactors.likelihood import (
+from core.forecast.student_t import (
     iwae_log_likelihood, marginal_log_likelihood, posterior, t_variance,
 )
 from core.models.neuralfactors.network import NeuralFactorsNet
+from core.training import distributed
 from core.training.device import autocast, resolve_device
+from core.training.threads import apply_threads
 from core.training.loop import LoopResult, LoopSettings, train_loop
 
 FORMAT_VERSION = 1
@@ -34,17 +37,26 @@ class NeuralFactorsModel(BaseRiskModel):
     """NeuralFactors. Keyword arguments other than the ones below override the preset's settings.
 
     preset: "paper" | "sp500-20" | "tiny"; device: "auto" | "cpu" | "cuda"; seed: initialisation
-    and training seed; max_steps, out_dir, resume, progress: passed to the training loop."""
+    and training seed; max_steps, out_dir, resume, progress: passed to the training loop;
+    threads: torch CPU threads for training and CPU inference (None = NEURALFACTORS_THREADS or
+    the default of core.training.threads). In a distributed run (core.training.distributed)
+    each rank trains on its block of every step's days."""
 
     name = "neuralfactors"
-    description = "NeuralFactors (Gopal 2024)"
+    label = "NeuralFactors"
+    description = "NeuralFactors (Gopal 2024): neural exposures, Student-t factors and noise, IWAE training"
+    learned = True
+    step_trained = True
+    zero_shot = True
 
     def __init__(self, preset: str | None = None, config: NFConfig | None = None, device: str = "auto",
                  seed: int = 0, max_steps: int | None = None, out_dir: str | Path | None = None,
-                 resume: bool = False, progress: bool = False, **overrides) -> None:
+                 resume: bool = False, progress: bool = False, threads: int | str | None = None,
+                 **overrides) -> None:
         self.config = config if config is not None else make_config(preset, **overrides)
         self.device = resolve_device(device)
         self.seed, self.max_steps, self.out_dir, self.resume, self.progress = seed, max_steps, out_dir, resume, progress
+        self.threads = threads
         self.net: NeuralFactorsNet | None = None
         self.scaler: FeatureScaler | None = None
         self.tickers: list[str] = []
@@ -53,8 +65,21 @@ class NeuralFactorsModel(BaseRiskModel):
         self._cache: tuple[int, Windows] | None = None
 
     # --- training --------------------------------------------------------------------------
+    @classmethod
+    def build_settings(cls, max_steps, device, work_dir) -> dict:
+        """The shipped model trains the sp500-20 preset, checkpointing in `work_dir` (a build resumes)."""
+        from core.training.checkpoint import exists
+
+        return {"preset": "sp500-20", "device": device, "max_steps": max_steps, "progress": True,
+                "out_dir": work_dir, "resume": exists(work_dir)}
+
     def fit(self, panel: Panel, train_dates, valid_dates) -> "NeuralFactorsModel":
         cfg = self.config
+        apply_threads(self.threads, self.device)
+        world = distributed.rank_world()[1]
+        if cfg.days_per_step < world:
+            raise ModelError(f"days_per_step ({cfg.days_per_step}) is smaller than the number of processes ({world}): "
+                             f"each process needs at least one day per step; raise days_per_step or lower --nproc")
         self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates))
         self.tickers, self.fingerprint = panel.tickers, panel.fingerprint()
         win = self._windows(panel)
@@ -70,10 +95,14 @@ class NeuralFactorsModel(BaseRiskModel):
         dev = self.device
 
         def loss_fn(net, rng, gen):
-            days = rng.choice(train_t, size=cfg.days_per_step, replace=len(train_t) < cfg.days_per_step)
-            b = win.batch(np.sort(days)).to(dev)
-            ll = self._iwae(net, b, cfg.k, gen)
-            return -(ll / b.observed.sum(1)).mean()
+            days = np.sort(rng.choice(train_t, size=cfg.days_per_step, replace=len(train_t) < cfg.days_per_step))
+            if world == 1:
+                b = win.batch(days).to(dev)
+                ll = self._iwae(net, b, cfg.k, gen)
+                return -(ll / b.observed.sum(1)).mean()
+            # this rank's block of the days; the mean over ranks (DDP's gradient average) is the step's loss
+            ll, n_obs = self._iwae_share(net, win, days, distributed.share(len(days)), cfg.k, gen)
+            return -(ll / n_obs).sum() * (world / len(days))
 
         def valid_fn(net):
             return float(np.mean(self._nll_joint_days(net, win, valid_t, cfg.k_eval, seed=0)))
@@ -81,7 +110,7 @@ class NeuralFactorsModel(BaseRiskModel):
         settings = LoopSettings(
             steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, polyak_start=cfg.polyak_start,
             valid_every=cfg.valid_every, patience=cfg.patience, seed=self.seed, max_steps=self.max_steps,
-            out_dir=self.out_dir, resume=self.resume, progress=self.progress)
+            out_dir=self.out_dir, resume=self.resume, progress=self.progress, bf16=cfg.bf16, compile=cfg.compile)
         self.result = train_loop(self.net, loss_fn, valid_fn, settings, dev,
                                  extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint})
         self.net.load_state_dict(self.result.best_state)
@@ -113,14 +142,32 @@ class NeuralFactorsModel(BaseRiskModel):
         h = self._heads(net, b)
         return iwae_log_likelihood(b.target, b.observed, k=k, generator=gen, **h)
 
+    def _iwae_share(self, net, win: Windows, days: np.ndarray, part: slice, k: int, gen: torch.Generator):
+        """IWAE log-likelihood of days[part] only, (len(part),), and their observed counts, with the
+        noise a one-process step over all `days` draws for them: the other days enter the
+        likelihood as empty days (no stock, no network call, not in the result), so the (k, D, F)
+        noise draw from `gen` and its layout are those of the one-process step."""
+        b = win.batch(days[part]).to(self.device)
+        h = self._heads(net, b)
+        lo, hi, d = part.start, part.stop, len(days)
+
+        def pad(v: torch.Tensor, fill) -> torch.Tensor:
+            return torch.cat([v.new_full((lo,) + v.shape[1:], fill), v, v.new_full((d - hi,) + v.shape[1:], fill)])
+
+        fills = {"alpha": 0.0, "beta": 0.0, "scale_x": 1.0, "dof_x": 5.0}  # the neutral values of _heads
+        full = {key: pad(v, fills[key]) if key in fills else v for key, v in h.items()}
+        ll = iwae_log_likelihood(pad(b.target, 0.0), pad(b.observed, False), k=k, generator=gen, **full)
+        return ll[lo:hi], b.observed.sum(1)
+
     def _batches(self, win: Windows, t: np.ndarray):
         """Yield (positions, DayBatch on device, heads) in chunks of config.batch_days, no grad."""
         net = self._require()
+        apply_threads(self.threads, self.device)
         net.eval()
         for i in range(0, len(t), self.config.batch_days):
             tt = t[i:i + self.config.batch_days]
             b = win.batch(tt).to(self.device)
-            with torch.no_grad(), autocast(self.device):
+            with torch.no_grad(), autocast(self.device, self.config.bf16):
                 yield tt, b, self._heads(net, b)
 
     def _nll_joint_days(self, net, win: Windows, t: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -129,7 +176,7 @@ class NeuralFactorsModel(BaseRiskModel):
         out = []
         for i in range(0, len(t), self.config.batch_days):
             b = win.batch(t[i:i + self.config.batch_days]).to(self.device)
-            with torch.no_grad(), autocast(self.device):
+            with torch.no_grad(), autocast(self.device, self.config.bf16):
                 ll = self._iwae(net, b, k, gen)
             out.append((-ll / b.observed.sum(1)).cpu().numpy())
         return np.concatenate(out)
@@ -147,6 +194,11 @@ class NeuralFactorsModel(BaseRiskModel):
         win = Windows(build_features(panel, self.scaler), self.config.lookback, self.config.min_history)
         self._cache = (panel, win)
         return win
+
+    def adaptation_notes(self, panel: Panel) -> list[str]:
+        """How `panel`'s inputs are adapted to this model's channels and sectors (one line each)."""
+        self._require()
+        return list(self._windows(panel).feats.notes)
 
     def forecast(self, panel: Panel, date) -> FactorForecast:
         """Forecast of r at the date after `date`, for stocks listed at `date` with enough history."""

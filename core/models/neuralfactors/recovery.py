@@ -18,8 +18,8 @@ import numpy as np
 from core.data.panel import Panel
 from core.data.synthetic import SyntheticTruth, make_market
 from core.models.ipca import ipca_als
-from core.models.neuralfactors.likelihood import forecast_log_likelihood
-from core.risk.factor import restrict
+from core.forecast.student_t import forecast_log_likelihood
+from core.forecast import restrict
 
 
 def canonical_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:

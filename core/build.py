@@ -1,0 +1,114 @@
+"""The pretrained build pipeline: fit every model on an embedded dataset and write its weights,
+forecasts, factor returns and metrics under OUT/<dataset>/ (layout: core.store), plus a manifest.
+
+`neuralfactors pretrained build --dataset sp500-20 [--max-steps N]` rebuilds everything;
+`neuralfactors pretrained check` (core.store.check) verifies the files and the fingerprint.
+"""
+from __future__ import annotations
+
+import io
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from core import __version__, store
+from core.data.embedded import load_dataset
+from core.evaluate import evaluate_models, to_json
+from core.io import atomic_write_bytes, read_json, write_json
+from core.models.registry import create_model, load_model, model_class, model_names
+from core.store import library_versions
+from core.training.device import resolve_device
+
+
+def output_dates(panel) -> pd.DatetimeIndex:
+    """Forecast dates that the shipped outputs cover: the last training date to the last date."""
+    start = panel.dates.get_indexer([panel.split_dates("train")[-1]])[0]
+    return panel.dates[start:]
+
+
+def fit_model(name: str, panel, max_steps: int | None, device: str, work_dir: Path):
+    """Fit one registered model on the panel's train/valid dates with the settings its class gives a build
+    (`build_settings`: NeuralFactors trains its preset and checkpoints in `work_dir`, so an interrupted
+    build resumes where it stopped)."""
+    from core.models.registry import create_model
+    from core.training.checkpoint import exists as checkpoint_exists
+
+    if name == "neuralfactors":
+        model = create_model(name, preset=NF_PRESET, device=device, max_steps=max_steps, progress=True,
+                             out_dir=work_dir, resume=checkpoint_exists(work_dir))
+    else:
+        model = create_model(name)
+    return model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
+
+
+def _reusable(mdir: Path, panel) -> bool:
+    """A model directory already holds the model and forecasts built from this data by this version."""
+    return (mdir / "config.json").exists() and store.built_from(mdir, panel)
+
+
+def build(dataset: str, out: str | Path, models: list[str] | None = None, max_steps: int | None = None,
+          device: str = "auto", reuse: bool = False, from_runs: dict[str, str] | None = None,
+          with_metrics: bool = True, log=sys.stderr) -> dict:
+    """Fit every model, write its weights, forecasts and metrics under out/<dataset>/, return the manifest.
+    With `reuse`, models whose directory already holds forecasts of this data and version are kept;
+    `from_runs` maps a model name to a finished training run directory whose weights are shipped as they are
+    (such a model is rebuilt from the run even under `reuse`)."""
+    panel = load_dataset(dataset)
+    names = models or model_names()
+    dates = output_dates(panel)
+    manifest_path = Path(out) / dataset / "manifest.json"
+    timings = read_json(manifest_path).get("models", {}) if reuse and manifest_path.exists() else {}
+    for name in names:
+        if reuse and name not in (from_runs or {}) and _reusable(store.model_dir(dataset, name, out), panel):
+            print(f"[{name}] kept (already built from this data)", file=log)
+            continue
+        start = time.perf_counter()
+        print(f"[{name}] fitting on {dataset}", file=log)
+        mdir = store.model_dir(dataset, name, out)
+        work_dir = Path(out) / dataset / f".training-{name}"
+        if name in (from_runs or {}):
+            model = load_model(from_runs[name])
+            print(f"[{name}] weights taken from the training run {from_runs[name]}", file=log)
+        else:
+            model = fit_model(name, panel, max_steps, device, work_dir)
+        fit_s = time.perf_counter() - start
+        model.save(mdir)
+        model.forecast_series(panel, dates).save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
+        if hasattr(model, "factor_returns"):
+            buf = io.BytesIO()
+            model.factor_returns(panel, dates).to_parquet(buf)
+            atomic_write_bytes(mdir / "factor_returns.parquet", buf.getvalue())
+        shutil.rmtree(work_dir, ignore_errors=True)
+        timings[name] = {"fit_seconds": round(fit_s, 2), "total_seconds": round(time.perf_counter() - start, 2),
+                         "trained_by": _run_command(from_runs[name]) if name in (from_runs or {}) else "this build"}
+        print(f"[{name}] done in {timings[name]['total_seconds']} s", file=log)
+    for name in names if with_metrics else []:
+        metrics = {}
+        for split in ("valid", "test"):
+            table = evaluate_models(panel, [name], split, pretrained_root=out, log=log)
+            metrics[split] = to_json(table)
+        write_json(store.model_dir(dataset, name, out) / "metrics.json", metrics)
+    manifest = {
+        "dataset": dataset, "fingerprint": panel.fingerprint(), "version": __version__,
+        "device": str(resolve_device(device)), "machine": platform.processor() or platform.machine(),
+        "python": platform.python_version(), "libraries": library_versions(), "max_steps": max_steps, "models": timings,
+        "command": f"neuralfactors pretrained build --dataset {dataset}"
+                   + (f" --max-steps {max_steps}" if max_steps else "") + f" --out {Path(out).name}"
+                   + (f" --models {','.join(models)}" if models else "")
+                   + "".join(f" --from-run {k}={v}" for k, v in (from_runs or {}).items()) + (" --reuse" if reuse else ""),
+        "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+    }
+    write_json(Path(out) / dataset / "manifest.json", manifest)
+    return manifest
+
+
+def _run_command(run_dir: str) -> str:
+    """How a training run was made, from its config.json (its recorded command when present)."""
+    meta = read_json(Path(run_dir) / "config.json")
+    training = meta.get("training", {})
+    return (f"`neuralfactors train --model {meta.get('model')} --out {run_dir}` run: step {training.get('step')}, "
+            f"stopped {training.get('stopped')}, best validation NLL_joint {training.get('best_valid_nll_joint_scaled')}")

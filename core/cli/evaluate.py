@@ -1,0 +1,63 @@
+"""`neuralfactors evaluate`: the paper-style evaluation table for several models on one split."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.cli.common import add_source, load_source, names
+from core.cli.output import emit
+
+PARTS = ("valid", "test")
+
+
+def add(sub) -> None:
+    p = sub.add_parser("evaluate", help="paper-style evaluation table for several models")
+    add_source(p, split=False)
+    p.add_argument("--models", required=True, help="comma-separated model names (`neuralfactors models`)")
+    p.add_argument("--split", default="valid", metavar="PART|TRAIN,VALID",
+                   help="the split to evaluate (valid or test; default valid), or train/validation shares of the "
+                        "dates such as 0.6,0.2 (then --part picks the split, default test)")
+    p.add_argument("--part", default=None, choices=PARTS, help="split evaluated when --split gives shares")
+    p.add_argument("--train-end", default=None, metavar="DATE", help="last training date (YYYY-MM-DD)")
+    p.add_argument("--valid-end", default=None, metavar="DATE", help="last validation date (YYYY-MM-DD)")
+    p.add_argument("--run", action="append", default=[], metavar="MODEL=DIR",
+                   help="take MODEL's forecasts from a finished `neuralfactors train --out DIR` run")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+    p.add_argument("--out", default=None, help="directory for CSV and Markdown tables")
+    p.add_argument("--pretrained", default=None, help="directory of shipped models and outputs (default: the installed ones)")
+    p.add_argument("--recompute", action="store_true",
+                   help="recompute metrics from the forecasts even where shipped metrics exist")
+    p.set_defaults(handler=evaluate_command)
+
+
+def parse_runs(items: list[str], flag: str) -> dict[str, str]:
+    """["MODEL=DIR", ...] -> {MODEL: DIR}."""
+    from core.errors import ModelError
+
+    bad = [item for item in items if "=" not in item]
+    if bad:
+        raise ModelError(f"{flag} {bad[0]!r}: expected MODEL=DIR, e.g. {flag} neuralfactors=runs/nf")
+    return dict(item.split("=", 1) for item in items)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    from core.evaluate import evaluate_models, to_json, to_markdown
+    from core.io import atomic_write_bytes
+
+    models = names(args.models)
+    runs = parse_runs(args.run, "--run")
+    part = args.split if args.split in PARTS else (args.part or "test")
+    args.split = None if args.split in PARTS else args.split
+    panel = load_source(args)
+    table = evaluate_models(panel, models, part, args.pretrained, recompute=args.recompute, runs=runs)
+    if args.out:
+        out = Path(args.out)
+        atomic_write_bytes(out / f"evaluate_{part}.csv", table.to_csv().encode())
+        atomic_write_bytes(out / f"evaluate_{part}.md", to_markdown(table).encode())
+    if args.json:
+        emit(to_json(table))
+    else:
+        print(f"{panel.name}, split {part} (forecasts made {table.attrs['dates'][0]}..{table.attrs['dates'][1]}); "
+              f"NLLs on returns / {table.attrs['nll_scale']:.4g} (training std)")
+        print(to_markdown(table))
+    return 0

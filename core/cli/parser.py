@@ -1,0 +1,16 @@
+"""The `neuralfactors` argument parser: one sub-command per module of this package."""
+from __future__ import annotations
+
+import argparse
+
+from core.cli import bench, dashboard, data, evaluate, models, pretrained, runs, train
+
+COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="neuralfactors", description="NeuralFactors factor-model workbench")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.add(sub)
+    return ap

@@ -1,0 +1,36 @@
+"""`neuralfactors runs list|remove`: the training runs in the user data folder."""
+from __future__ import annotations
+
+import argparse
+
+from core.cli.output import emit
+
+
+def add(sub) -> None:
+    p = sub.add_parser("runs", help="list or remove training runs in the user data folder (NEURALFACTORS_HOME)")
+    p.add_argument("action", choices=["list", "remove"], help="list: every finished run; remove: delete one")
+    p.add_argument("run", nargs="?", default=None, help="the run id to remove")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(handler=runs_command)
+
+
+def runs_command(args: argparse.Namespace) -> int:
+    from core import runs
+    from core.errors import ModelError
+
+    if args.action == "remove":
+        if not args.run:
+            raise ModelError("runs remove needs a run id; `neuralfactors runs list` shows them")
+        runs.remove_run(args.run)
+        print(f"removed run {args.run}")
+        return 0
+    found = runs.list_runs()
+    if args.json:
+        emit({"home": str(runs.home()), "runs": [{"id": r.id, "path": str(r.path), "model": r.model,
+                                                  "fingerprint": r.fingerprint, "training": r.training} for r in found]})
+        return 0
+    print(f"runs in {runs.runs_dir()}: {len(found)}")
+    for r in found:
+        best = r.training.get("best_valid_nll_joint_scaled")
+        print(f"  {r.id:28s} {r.model:14s} step {r.training.get('step', '-')}, best valid NLL {best}")
+    return 0

@@ -1,0 +1,199 @@
+"""The distribution families of a factor forecast, as objects (the way `arch` composes a model
+from a Distribution): each owns its standardised draws, log-densities, CDFs, quantiles and
+variance scaling. Nothing outside this module tests a family by name.
+
+A forecast is r = m + B z + eps with z = L u (L = chol(factor_cov)) and eps_i = sqrt(d_i) e_i,
+where u (F,) and e (N,) have independent unit-variance components:
+  Normal     u, e standard Normal;
+  StudentT   u_f ~ t(factor_dof[f]), e_i ~ t(idio_dof[i]), each scaled to unit variance
+             (a dof of +inf marks a Normal component, e.g. PPCA's Normal factors).
+Every method takes the FactorForecast `fc` it describes (tickers N, factors F).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy import stats
+
+from core.errors import ModelError
+from core.forecast.linalg import FactorPrecision, safe_cholesky
+
+LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+def standard_t(rng: np.random.Generator, dof: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Student-t draws with dof (shape[1],) scaled to unit variance (dof > 2; inf = Normal)."""
+    dof = np.broadcast_to(np.asarray(dof, dtype=np.float64), shape)
+    finite = np.isfinite(dof)
+    x = rng.standard_normal(shape)
+    if finite.any():
+        d = np.where(finite, dof, 10.0)
+        t = rng.standard_t(d) * np.sqrt((d - 2.0) / d)
+        x = np.where(finite, t, x)
+    return x
+
+
+class Normal:
+    """Normal factors and noise: closed-form portfolio quantiles and likelihoods."""
+
+    name: ClassVar[str] = "normal"
+    #: portfolio returns are Normal, so VaR / CVaR / CDF have closed forms
+    closed_form: ClassVar[bool] = True
+
+    def dofs(self, n_factors: int, n_stocks: int) -> tuple[np.ndarray, np.ndarray]:
+        """(factor_dof (F,), idio_dof (N,)): all +inf."""
+        return np.full(n_factors, np.inf), np.full(n_stocks, np.inf)
+
+    def restrict(self, idx: np.ndarray) -> "Normal":
+        return self
+
+    def factor_draws(self, rng: np.random.Generator, n: int, n_factors: int) -> np.ndarray:
+        """(n, F) unit-variance draws of u."""
+        return rng.standard_normal((n, n_factors))
+
+    def idio_draws(self, rng: np.random.Generator, n: int, n_stocks: int) -> np.ndarray:
+        """(n, N) unit-variance draws of e."""
+        return rng.standard_normal((n, n_stocks))
+
+    def portfolio_scenarios(self, fc, w: np.ndarray, n: int, seed: int, chunk: int = 2_000) -> np.ndarray:
+        """n draws of w'r, (n,): a sum of independent Normals is Normal, so N draws are not needed."""
+        rng = np.random.default_rng(seed)
+        a, s = _portfolio_loadings(fc, w)
+        out = fc.portfolio_mean(w) + self.factor_draws(rng, n, fc.n_factors) @ a
+        return out + rng.standard_normal(n) * float(np.sqrt(s @ s))
+
+    def portfolio_cdf(self, fc, w: np.ndarray, x: float, n_samples: int, seed: int) -> float:
+        """P(w'r <= x)."""
+        return float(stats.norm.cdf((x - fc.portfolio_mean(w)) / np.sqrt(fc.portfolio_var(w))))
+
+    def portfolio_var(self, fc, w: np.ndarray, levels, n_samples: int, seed: int) -> tuple[dict, str, int]:
+        """({level: (VaR, CVaR)} as positive losses, method, draws used)."""
+        mu, vol = fc.portfolio_mean(w), float(np.sqrt(max(fc.portfolio_var(w), 0.0)))
+        return {lv: normal_var(mu, vol, lv) for lv in levels}, "parametric", 0
+
+    def portfolio_pit_var(self, fc, w: np.ndarray, x: float, levels, n_samples: int, seed: int) -> tuple[float, dict]:
+        """(P(w'r <= x), {level: (VaR, CVaR)}) from the same draws where draws are needed."""
+        return self.portfolio_cdf(fc, w, x, n_samples, seed), self.portfolio_var(fc, w, levels, n_samples, seed)[0]
+
+    def marginal_cdf(self, fc, r: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
+        """P(r_i <= x_i) per stock, (N,)."""
+        return stats.norm.cdf((r - fc.mean) / np.sqrt(fc.total_var()))
+
+    def log_likelihood(self, fc, r: np.ndarray, k: int, seed: int) -> float:
+        """log p(r) of one cross-section r (N,): exact, Woodbury in factor form."""
+        prec = FactorPrecision(fc.exposures, fc.factor_cov, fc.idio_var)
+        return float(-0.5 * (fc.n_stocks * LOG_2PI + prec.logdet + prec.quad(r - fc.mean)[0]))
+
+    def marginal_log_likelihood(self, fc, r: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
+        """log p(r_i) per stock, (N,): exact."""
+        v = fc.total_var()
+        return -0.5 * (LOG_2PI + np.log(v) + (r - fc.mean) ** 2 / v)
+
+
+@dataclass(frozen=True, eq=False)
+class StudentT(Normal):
+    """Student-t factors (dof factor_dof, (F,)) and noise (dof idio_dof, (N,)); dof > 2 or +inf.
+    Joint quantities come from Monte Carlo draws or the importance-weighted bound."""
+
+    factor_dof: np.ndarray
+    idio_dof: np.ndarray
+    name: ClassVar[str] = "student_t"
+    closed_form: ClassVar[bool] = False
+
+    def dofs(self, n_factors: int, n_stocks: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.factor_dof, self.idio_dof
+
+    def restrict(self, idx: np.ndarray) -> "StudentT":
+        return StudentT(self.factor_dof, self.idio_dof[idx])
+
+    def factor_draws(self, rng, n, n_factors):
+        return standard_t(rng, self.factor_dof, (n, n_factors))
+
+    def idio_draws(self, rng, n, n_stocks):
+        return standard_t(rng, self.idio_dof, (n, n_stocks))
+
+    def portfolio_scenarios(self, fc, w, n, seed, chunk=2_000):
+        """n draws of w'r, (n,); the N noise terms are drawn `chunk` scenarios at a time."""
+        rng = np.random.default_rng(seed)
+        a, s = _portfolio_loadings(fc, w)
+        out = fc.portfolio_mean(w) + self.factor_draws(rng, n, fc.n_factors) @ a
+        for lo in range(0, n, chunk):
+            hi = min(n, lo + chunk)
+            out[lo:hi] += self.idio_draws(rng, hi - lo, fc.n_stocks) @ s
+        return out
+
+    def portfolio_cdf(self, fc, w, x, n_samples, seed):
+        return float(np.mean(self.portfolio_scenarios(fc, w, n_samples, seed) <= x))
+
+    def portfolio_var(self, fc, w, levels, n_samples, seed):
+        draws = self.portfolio_scenarios(fc, w, n_samples, seed)
+        return {lv: empirical_var(draws, lv) for lv in levels}, "monte_carlo", n_samples
+
+    def portfolio_pit_var(self, fc, w, x, levels, n_samples, seed):
+        draws = self.portfolio_scenarios(fc, w, n_samples, seed)
+        return float(np.mean(draws <= x)), {lv: empirical_var(draws, lv) for lv in levels}
+
+    def marginal_cdf(self, fc, r, n_samples, seed):
+        """Rao-Blackwellised over n_samples prior draws of z: F_i(x) = mean_s T((x - m_i - b_i'z_s) / scale_i)."""
+        rng = np.random.default_rng(seed)
+        z = self.factor_draws(rng, n_samples, fc.n_factors) @ safe_cholesky(fc.factor_cov).T
+        resid = (r - fc.mean)[None, :] - z @ fc.exposures.T  # (S, N)
+        nu = self.idio_dof
+        finite = np.isfinite(nu)
+        nu_f = np.where(finite, nu, 10.0)
+        t_scale = np.sqrt(fc.idio_var * (nu_f - 2.0) / nu_f)
+        cdf = np.where(finite, stats.t.cdf(resid / t_scale, nu_f), stats.norm.cdf(resid / np.sqrt(fc.idio_var)))
+        return cdf.mean(axis=0)
+
+    def log_likelihood(self, fc, r, k, seed):
+        """Importance-weighted bound with k samples (closed-form posterior proposal)."""
+        from core.forecast.student_t import forecast_log_likelihood
+
+        return float(forecast_log_likelihood(fc, r, k=k, seed=seed))
+
+    def marginal_log_likelihood(self, fc, r, n_samples, seed):
+        """log mean over n_samples prior draws of p(r_i | z)."""
+        from core.forecast.student_t import forecast_marginal_log_likelihood
+
+        return forecast_marginal_log_likelihood(fc, r, n_samples=n_samples, seed=seed)
+
+
+FAMILIES = {cls.name: cls for cls in (Normal, StudentT)}
+
+
+def distribution(family: str, factor_dof=None, idio_dof=None, n_factors: int = 0, n_stocks: int = 0):
+    """The distribution object of a stored family name and its dofs (checked against F and N)."""
+    cls = FAMILIES.get(family)
+    if cls is None:
+        raise ModelError(f"unknown distribution family {family!r}; use one of {tuple(FAMILIES)}")
+    if cls is Normal:
+        return Normal()
+    if factor_dof is None or idio_dof is None:
+        raise ModelError("a Student-t forecast needs factor_dof (F,) and idio_dof (N,)")
+    return StudentT(np.asarray(factor_dof, dtype=np.float64).reshape(n_factors),
+                    np.asarray(idio_dof, dtype=np.float64).reshape(n_stocks))
+
+
+def normal_var(mean: float, vol: float, level: float) -> tuple[float, float]:
+    """(VaR, CVaR) of a return ~ N(mean, vol^2): VaR = -mean + vol z_a, CVaR = -mean + vol phi(z_a)/(1-a)."""
+    z = stats.norm.ppf(level)
+    return -mean + vol * z, -mean + vol * stats.norm.pdf(z) / (1.0 - level)
+
+
+def empirical_var(returns: np.ndarray, level: float) -> tuple[float, float]:
+    """(VaR, CVaR) from draws or history of returns (n,): quantile of losses and tail mean."""
+    losses = -np.asarray(returns, dtype=np.float64)
+    losses = losses[np.isfinite(losses)]
+    if losses.size == 0:
+        raise ModelError("no finite returns to compute a VaR from; check the data range")
+    var = float(np.quantile(losses, level))
+    return var, float(losses[losses >= var].mean())
+
+
+def _portfolio_loadings(fc, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a (F,), s (N,)): w'r - w'm = u'a + e's with a = L'B'w and s = w sqrt(d)."""
+    w = np.asarray(w, dtype=np.float64)
+    a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros(0)
+    return a, w * np.sqrt(fc.idio_var)

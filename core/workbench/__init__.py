@@ -1,0 +1,8 @@
+"""The application layer: for a Panel, the forecasts of a model (sources) and every per-view
+analysis (portfolios, views), as functions of objects. The dashboard wraps these in caches,
+the CLI, the evaluation and the report call them directly."""
+from core.workbench.portfolios import PORTFOLIOS, Risk, named_portfolio, optimise, portfolio_risk
+from core.workbench.sources import TRUTH, Forecasts, available, forecast_dates, forecasts, view_dates
+
+__all__ = ["PORTFOLIOS", "TRUTH", "Forecasts", "Risk", "available", "forecast_dates", "forecasts", "named_portfolio",
+           "optimise", "portfolio_risk", "view_dates"]

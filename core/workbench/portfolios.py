@@ -1,0 +1,117 @@
+"""Portfolios of the views: named portfolios, optimisation, the frontier, headline risk.
+Functions of a Panel, a FactorForecast and weights (pd.Series indexed by ticker, summing to 1)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.forecast import FactorForecast
+from core.portfolio.constraints import Constraints
+from core.portfolio.weights import normalise, parse_weights
+
+PORTFOLIOS = ("equal weight", "minimum variance", "mean-variance optimal", "one per sector", "custom")
+MV_RISK_AVERSION = 10.0  # default lambda of the "mean-variance optimal" portfolio (daily returns)
+VAR_LEVELS = (0.95, 0.99)
+ANNUAL = 252
+
+
+def constraints(long_only: bool = True, max_weight: float | None = None, sector_caps: tuple = (),
+                factor_bounds: tuple = (), target_vol: float | None = None) -> Constraints:
+    """Constraints with budget sum w = 1 from hashable arguments: sector_caps ((sector, cap), ...),
+    factor_bounds ((factor, lo, hi), ...), target_vol daily."""
+    return Constraints(long_only=long_only, budget=1.0, max_weight=max_weight, sector_caps=dict(sector_caps),
+                       factor_bounds={f: (lo, hi) for f, lo, hi in factor_bounds}, target_vol=target_vol)
+
+
+def optimise(panel, fc: FactorForecast, objective: str, risk_aversion: float = MV_RISK_AVERSION,
+             **cons) -> pd.Series:
+    """Optimal weights (index = forecast tickers); objective min_variance or mean_variance; cons: `constraints`."""
+    from core.portfolio.optimiser import optimise as solve
+
+    res = solve(fc, objective=objective, constraints=constraints(**cons), risk_aversion=risk_aversion,
+                sectors=panel.sectors.reindex(fc.tickers))
+    return res.weights.rename("weight")
+
+
+def named_portfolio(panel, fc: FactorForecast, kind: str, custom: str = "") -> pd.Series:
+    """Weights (index = forecast tickers) of one of PORTFOLIOS; `custom` is "TICKER:w,..."."""
+    n = fc.n_stocks
+    if kind == "equal weight":
+        return pd.Series(np.full(n, 1.0 / n), index=fc.tickers)
+    if kind == "one per sector":
+        sectors = panel.sectors.reindex(fc.tickers)
+        vol = pd.Series(fc.total_var(), index=fc.tickers)
+        picks = set(vol.groupby(sectors).idxmin())  # the lowest-risk stock of each sector
+        return pd.Series({t: (1.0 / len(picks) if t in picks else 0.0) for t in fc.tickers})
+    if kind == "custom":
+        w = normalise(parse_weights(custom), fc.tickers)
+        return w if w.abs().sum() > 0 else pd.Series(np.full(n, 1.0 / n), index=fc.tickers)
+    return optimise(panel, fc, "min_variance" if kind == "minimum variance" else "mean_variance")
+
+
+def frontier(panel, fc: FactorForecast, n_points: int = 12, **cons) -> pd.DataFrame:
+    """Efficient frontier, annualised (x252, x sqrt 252): columns vol, ret, risk_aversion."""
+    from core.portfolio.optimiser import efficient_frontier
+
+    fr = efficient_frontier(fc, constraints=constraints(**cons), n_points=n_points,
+                            sectors=panel.sectors.reindex(fc.tickers))
+    return pd.DataFrame({"vol": fr["vol"] * np.sqrt(ANNUAL), "ret": fr["mean"] * ANNUAL,
+                         "risk_aversion": fr["risk_aversion"]})
+
+
+def aligned(fc: FactorForecast, weights: pd.Series) -> np.ndarray:
+    """weights as an (N,) array on the forecast's tickers (absent tickers 0)."""
+    return weights.reindex(fc.tickers).fillna(0.0).to_numpy()
+
+
+def annualised_point(fc: FactorForecast, weights: pd.Series) -> dict:
+    """Forecast (vol, ret) of `weights`, annualised, for marking on the frontier."""
+    from core.risk.factor import portfolio_mean_vol
+
+    mean, vol = portfolio_mean_vol(fc, aligned(fc, weights))
+    return {"vol": vol * np.sqrt(ANNUAL), "ret": mean * ANNUAL}
+
+
+def realised_return(panel, date, weights: pd.Series) -> float:
+    """The portfolio's realised return on the trading date after `date` (NaN if none)."""
+    pos = panel.date_position(date)
+    if pos + 1 >= len(panel.dates):
+        return float("nan")
+    r = panel.returns.iloc[pos + 1].reindex(weights.index)
+    return float(np.nansum(r.to_numpy() * weights.to_numpy())) if r.notna().any() else float("nan")
+
+
+@dataclass
+class Risk:
+    """Headline risk of a portfolio for the day after the forecast date (returns as fractions per day)."""
+
+    mean: float
+    vol: float
+    var: dict[float, float]
+    cvar: dict[float, float]
+    factor_share: float
+    exposures: pd.Series  # per factor, y = B'w
+    contributions: pd.Series  # per ticker, Euler contributions to vol (sum = vol)
+    factor_contributions: pd.Series  # per factor
+    method: str
+    realised: float  # the realised portfolio return of the next date (NaN at the end of data)
+
+
+def portfolio_risk(panel, fc: FactorForecast, weights: pd.Series, n_samples: int = 20_000) -> Risk:
+    """Volatility, VaR / CVaR at VAR_LEVELS, factor share and Euler contributions of `weights`."""
+    from core.risk.factor import portfolio_mean_vol, risk_decomposition
+    from core.risk.var import forecast_vars
+
+    w = aligned(fc, weights)
+    mean, vol = portfolio_mean_vol(fc, w)
+    dec = risk_decomposition(fc, w)
+    tail = forecast_vars(fc, w, VAR_LEVELS, n_samples)
+    return Risk(
+        mean=mean, vol=vol, var={lv: r.var for lv, r in tail.items()}, cvar={lv: r.cvar for lv, r in tail.items()},
+        factor_share=dec.factor_share, exposures=pd.Series(dec.exposures, index=dec.factor_names),
+        contributions=pd.Series(dec.per_stock, index=dec.tickers),
+        factor_contributions=pd.Series(dec.per_factor, index=dec.factor_names),
+        method=tail[VAR_LEVELS[0]].method, realised=realised_return(panel, fc.date, weights),
+    )

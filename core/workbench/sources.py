@@ -1,0 +1,132 @@
+"""Where a model's forecasts on a Panel come from: ONE path with one fingerprint check.
+
+For (panel, model) the first that applies:
+  1. "truth" on the embedded synthetic market: its ground-truth forecasts;
+  2. a finished training run the caller names (`run=` a directory);
+  3. shipped outputs built from this very data (store.built_from: same fingerprint);
+  4. a shipped model of this dataset whose forecasts were built from other data: forecast now;
+  5. a zero-shot model (class attribute `zero_shot`): the weights shipped for the default
+     dataset score this universe without training;
+  6. a model that is not `learned`: fitted now on the panel's train and validation dates;
+  7. otherwise a ModelError naming the command that trains it.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from core import store
+from core.errors import CheckpointError, ModelError
+from core.forecast import ForecastSeries
+from core.models.registry import check_names, create_model, load_model, model_class
+
+TRUTH = "truth"
+#: the dataset whose shipped weights score other universes zero-shot
+ZERO_SHOT_DATASET = "sp500-20"
+
+
+@dataclass
+class Forecasts:
+    """A model's forecasts on a panel: the series, the model object behind it (None for truth or
+    shipped outputs of a model that is not loaded), where they came from, and a one-line note."""
+
+    name: str
+    series: ForecastSeries
+    model: object | None
+    source: str  # truth | run | shipped | saved | zero-shot | fitted
+    note: str
+
+
+def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
+    """Dates t whose next date t+1 lies in the split (the first test forecast is made on the last validation date)."""
+    pos = panel.dates.get_indexer(panel.split_dates(split))
+    pos = pos[pos >= 1] - 1
+    if pos.size == 0:
+        raise ModelError(f"split {split!r} of {panel.name!r} has no dates to evaluate; check the split")
+    return panel.dates[pos]
+
+
+def view_dates(panel) -> pd.DatetimeIndex:
+    """The dates the views cover: every forecast of the validation and test splits."""
+    return forecast_dates(panel, "valid").append(forecast_dates(panel, "test")).unique()
+
+
+def has_truth(panel) -> bool:
+    """The panel is the embedded synthetic market, whose true forecasts are known."""
+    from core.data.synthetic import default_synthetic_panel
+
+    return panel.synthetic and panel.name == "synthetic" and panel.fingerprint() == default_synthetic_panel().fingerprint()
+
+
+def zero_shot_weights(name: str, root: str | Path | None = None) -> Path | None:
+    """The shipped weights a zero-shot model scores new universes with (None when absent)."""
+    d = store.model_dir(ZERO_SHOT_DATASET, name, root)
+    return d if model_class(name).zero_shot and store.has_model(d) else None
+
+
+def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str | Path | None = None,
+              run: str | Path | None = None, log=None) -> Forecasts:
+    """The forecasts of model `name` on `panel` at `dates` (default: `view_dates`), see the module docstring."""
+    log = log or sys.stderr
+    dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
+    if name == TRUTH:
+        if not has_truth(panel):
+            raise ModelError("the ground truth is known only for the embedded synthetic dataset")
+        from core.data.synthetic import default_synthetic
+
+        return Forecasts(TRUTH, default_synthetic()[1].forecast_series(panel, dates), None, "truth",
+                         "the synthetic market's true distribution")
+    if run is not None:
+        model = load_model(run)
+        return Forecasts(name, model.forecast_series(panel, dates), model, "run", f"trained run {Path(run).name}")
+    check_names([name])
+    mdir = store.model_dir(panel.name, name, root)
+    if store.built_from(mdir, panel, same_version=False):
+        series = store.load_forecasts(panel.name, name, root)
+        missing = dates.difference(series.dates)
+        if len(missing):
+            raise CheckpointError(f"{panel.name}/{name}: shipped forecasts lack {len(missing)} dates (from "
+                                  f"{missing[0].date()}); rebuild them with `neuralfactors pretrained build "
+                                  f"--dataset {panel.name}`")
+        model = load_model(mdir) if store.has_model(mdir) else None
+        return Forecasts(name, series, model, "shipped", f"shipped outputs of {panel.name}")
+    if store.has_forecasts(panel.name, name, root):
+        print(f"{name}: the shipped outputs of {panel.name} were built from other data; not using them", file=log)
+    if store.has_model(mdir):
+        model = load_model(mdir)
+        print(f"{name}: forecasting with the saved model of {panel.name} (no shipped forecasts)", file=log)
+        return Forecasts(name, model.forecast_series(panel, dates), model, "saved", f"saved model of {panel.name}")
+    cls = model_class(name)
+    weights = zero_shot_weights(name, root)
+    if weights is not None:
+        model = load_model(weights)
+        note = f"shipped {ZERO_SHOT_DATASET} weights scoring this universe zero-shot (no training)"
+        print(f"{name}: {note}", file=log)
+        for line in getattr(model, "adaptation_notes", lambda p: [])(panel):
+            print(f"{name}: {line}", file=log)
+        return Forecasts(name, model.forecast_series(panel, dates), model, "zero-shot", note)
+    if cls.learned:
+        from core.data.embedded import DATASETS
+
+        source = f"--dataset {panel.name}" if panel.name in DATASETS else "--data FILE"
+        raise ModelError(f"no trained {name} for {panel.name}; train one first: neuralfactors train --model {name} "
+                         f"{source} --out RUN_DIR, then pass --run RUN_DIR")
+    print(f"{name}: no shipped outputs for {panel.name}; fitting it now on the training dates", file=log)
+    model = create_model(name).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
+    return Forecasts(name, model.forecast_series(panel, dates), model, "fitted", "fitted now on the training dates")
+
+
+def available(panel, root: str | Path | None = None) -> list[str]:
+    """Model names with forecasts on `panel` without training: the ground truth (synthetic), zero-shot
+    models, shipped outputs, then every quick-fit model."""
+    from core.models.registry import model_names, models_where
+
+    names = model_names()
+    out = [m for m in names if store.built_from(store.model_dir(panel.name, m, root), panel, same_version=False)]
+    out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
+    out += [m for m in models_where(quick_fit=True) if m not in out]
+    out.sort(key=lambda m: not model_class(m).zero_shot)
+    return [TRUTH] + out if has_truth(panel) else out

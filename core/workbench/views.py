@@ -1,0 +1,187 @@
+"""The analyses behind every view, as functions of objects: a Panel, a ForecastSeries (or one
+FactorForecast), weights (pd.Series by ticker) and dates. The dashboard caches them; the CLI
+and the report call them directly."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.errors import ModelError, NotAvailable
+from core.forecast import FactorForecast, ForecastSeries, restrict
+from core.workbench.portfolios import MV_RISK_AVERSION, VAR_LEVELS, aligned, constraints, optimise, realised_return
+
+COV_HORIZON = 21  # realised-covariance window (trading days)
+MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
+
+
+def split_of(panel, date) -> str:
+    """The split holding `date`: train, valid, test or "outside the data"."""
+    ts = pd.Timestamp(date)
+    for part in ("train", "valid", "test"):
+        if ts in panel.split_dates(part):
+            return part
+    return "outside the data"
+
+
+def window(panel, series: ForecastSeries, part: str) -> pd.DatetimeIndex:
+    """The forecast dates of split `part` that the series covers (the span of the time charts)."""
+    span = panel.split_dates(part) if part in ("train", "valid", "test") else pd.DatetimeIndex([])
+    return series.dates[series.dates.isin(span)]
+
+
+def exposures_over_time(series: ForecastSeries, dates: pd.DatetimeIndex, weights: pd.Series) -> pd.DataFrame:
+    """Portfolio factor exposures w'B_t over `dates` (dates x factors); weights fixed."""
+    pos = series.dates.get_indexer(dates)
+    w = weights.reindex(series.tickers).fillna(0.0).to_numpy()
+    y = np.einsum("n,tnf->tf", w, np.nan_to_num(series.exposures[pos]))
+    return pd.DataFrame(y, index=dates, columns=series.factor_names)
+
+
+def exposures_table(fc: FactorForecast) -> pd.DataFrame:
+    """tickers x factors exposures B."""
+    return pd.DataFrame(fc.exposures, index=fc.tickers, columns=fc.factor_names)
+
+
+def factor_returns(panel, forecasts, dates: pd.DatetimeIndex, shipped: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Realised factor returns over `dates` (dates x factors): the shipped table, the synthetic
+    ground truth, or the model's own `factor_returns` (NotAvailable when it defines none)."""
+    if shipped is not None:
+        return shipped.reindex(dates)
+    if forecasts.source == "truth":
+        from core.data.synthetic import default_synthetic
+
+        z = default_synthetic()[1].factor_returns
+        return pd.DataFrame(z, index=panel.dates, columns=[f"f{k + 1}" for k in range(z.shape[1])]).reindex(dates)
+    if not hasattr(forecasts.model, "factor_returns"):
+        raise NotAvailable(f"{forecasts.name} does not define realised factor returns (it has no explicit factors)")
+    return forecasts.model.factor_returns(panel, dates)
+
+
+def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_samples: int = MC_SAMPLES) -> pd.DataFrame:
+    """Per forecast date: VaR 95/99 (positive losses) and the realised next-date return of the
+    fixed-weight portfolio; columns "VaR 95%", "VaR 99%", "return" (dates with an outcome only)."""
+    from core.risk.var import forecast_vars
+
+    rows = {}
+    for d in dates:
+        fc = series.at(d)
+        w = weights.reindex(fc.tickers).fillna(0.0)
+        if w.abs().sum() < 1e-9:
+            continue
+        res = {f"VaR {int(lv * 100)}%": v.var for lv, v in forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples).items()}
+        res["return"] = realised_return(panel, d, w)
+        rows[pd.Timestamp(d)] = res
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    return out[out["return"].notna()] if len(out) else out
+
+
+def var_backtest(series: pd.DataFrame) -> pd.DataFrame:
+    """Backtest table (rate, Kupiec, Christoffersen, traffic light) per VaR level of a `var_series`."""
+    from core.risk.backtest import var_backtest as run
+
+    rows = []
+    for lv in VAR_LEVELS:
+        col = f"VaR {int(lv * 100)}%"
+        res = run(series["return"].to_numpy(), series[col].to_numpy(), lv)
+        rows.append({"level": col, **res.to_dict()})
+    return pd.DataFrame(rows).set_index("level").drop(columns=["level"], errors="ignore")
+
+
+def scenarios(fc: FactorForecast, weights: pd.Series, n: int = 20_000) -> np.ndarray:
+    """n joint draws of the portfolio's next-date return, (n,)."""
+    from core.risk.scenarios import portfolio_scenarios
+
+    return portfolio_scenarios(fc, aligned(fc, weights), n, seed=0)
+
+
+def stock_scenarios(fc: FactorForecast, tickers: tuple[str, str], n: int = 3_000) -> np.ndarray:
+    """n joint draws of two stocks' next-date returns, (n, 2)."""
+    idx = [fc.tickers.index(t) for t in tickers]
+    return fc.sample(n, rng=0)[:, idx]
+
+
+def history(panel, date, weights: pd.Series | None = None, tickers=None, days: int = 1000) -> np.ndarray:
+    """Realised daily returns up to `date`: of the fixed-weight portfolio (n,) or of `tickers` (n, k)."""
+    r = panel.returns.loc[:pd.Timestamp(date)].tail(days)
+    if tickers is not None:
+        return r[list(tickers)].dropna().to_numpy()
+    sub = r[weights.index]
+    return (sub.fillna(0.0).to_numpy() @ weights.to_numpy())[sub.notna().any(axis=1).to_numpy()]
+
+
+def backtest(panel, series: ForecastSeries, dates, weights: pd.Series, optimised: bool = False) -> dict:
+    """Strategies over `dates`, weights set at each close from that day's forecast: the chosen
+    portfolio's fixed weights, equal weight, (optionally) minimum variance and mean-variance
+    re-optimised daily, and the benchmark. Returns {"values": growth of 1 (dates x strategies),
+    "metrics": strategies x metrics}."""
+    from core.portfolio import backtest as bt
+    from core.portfolio.metrics import performance_metrics
+
+    dates = pd.DatetimeIndex(dates)
+    dates = dates[dates < panel.dates[-1]]
+    fixed = weights.reindex(series.tickers).fillna(0.0)
+    strategies = {"chosen portfolio (fixed weights)": lambda fc: fixed.reindex(fc.tickers).to_numpy(),
+                  "equal weight": bt.equal_weight}
+    if optimised:
+        strategies["minimum variance"] = lambda fc: optimise(panel, fc, "min_variance").to_numpy()
+        strategies["mean-variance"] = bt.MeanVariance(constraints(), MV_RISK_AVERSION)
+    rets, turns = {}, {}
+    for name, choose in strategies.items():
+        res = bt.run_backtest(bt.strategy_weights(series, dates, choose), panel.returns)
+        rets[name], turns[name] = res.returns, res.turnover
+    if panel.benchmark is not None:
+        rets[f"benchmark ({panel.benchmark.name})"] = panel.benchmark.reindex(next(iter(rets.values())).index)
+    frame = pd.DataFrame(rets)
+    metrics = pd.DataFrame({k: performance_metrics(frame[k], turns.get(k)) for k in frame}).T
+    return {"values": (1.0 + frame.fillna(0.0)).cumprod(), "metrics": metrics}
+
+
+def embedding(panel, fc: FactorForecast) -> dict:
+    """t-SNE map of the exposures and kNN sector accuracy (core.embedding)."""
+    from core.embedding import embed_exposures
+
+    emb = embed_exposures(fc, panel.sectors)
+    points = emb.coords.reset_index()
+    points["name"] = panel.meta["name"].reindex(points["ticker"]).fillna("").to_numpy()
+    return {"points": points, "acc_exposures": emb.knn_exposures, "acc_map": emb.knn_map, "chance": emb.chance,
+            "k": 5}
+
+
+def _future(panel, date, tickers: list[str], h: int) -> pd.DataFrame:
+    """Realised returns of the h dates after `date` (h x N), stocks with all h values only."""
+    pos = panel.date_position(date)
+    fut = panel.returns.iloc[pos + 1: pos + 1 + h].reindex(columns=tickers)
+    return fut.dropna(axis=1, how="any")
+
+
+def covariance_view(panel, fc: FactorForecast, h: int = COV_HORIZON) -> dict:
+    """Forecast and realised (next h dates) correlation matrices and covariance eigenvalues."""
+    fut = _future(panel, fc.date, fc.tickers, h)
+    if len(fut) < 2 or fut.shape[1] < 2:
+        raise ModelError(f"fewer than 2 realised dates after {fc.date.date()}; pick an earlier date")
+    keep = [fc.tickers.index(t) for t in fut.columns]
+    cov_f = fc.dense_cov()[np.ix_(keep, keep)]  # display only
+    sd = np.sqrt(np.diag(cov_f))
+    cov_r = np.cov(fut.to_numpy(), rowvar=False)
+    labels = list(fut.columns)
+    return {
+        "forecast": pd.DataFrame(cov_f / np.outer(sd, sd), index=labels, columns=labels),
+        "realised": pd.DataFrame(np.corrcoef(fut.to_numpy(), rowvar=False), index=labels, columns=labels),
+        "eig_forecast": np.linalg.eigvalsh(cov_f), "eig_realised": np.linalg.eigvalsh(cov_r), "h": len(fut),
+    }
+
+
+def covariance_scores(panel, series: ForecastSeries, dates, h: int = COV_HORIZON, step: int = 5) -> pd.DataFrame:
+    """QLIKE and correlation error of every `step`-th forecast in `dates` (dates x 2)."""
+    from core.risk.covariance import correlation_error, qlike
+
+    rows = {}
+    for d in pd.DatetimeIndex(dates)[::step]:
+        fc = series.at(d)
+        fut = _future(panel, d, fc.tickers, h)
+        if len(fut) < h or fut.shape[1] < 2:
+            continue
+        sub = restrict(fc, list(fut.columns))
+        rows[pd.Timestamp(d)] = {"QLIKE": qlike(sub, fut.to_numpy()),
+                                 "correlation error (Frobenius)": correlation_error(sub, fut.to_numpy())}
+    return pd.DataFrame.from_dict(rows, orient="index")

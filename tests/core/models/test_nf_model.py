@@ -1,0 +1,131 @@
+"""NeuralFactorsModel: gradients, masking, persistence, no look-ahead, unseen universes."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from core.data.synthetic import make_market
+from core.errors import ModelError
+from core.models.registry import load_model
+from core.models.neuralfactors.config import make_config
+from core.models.neuralfactors.model import NeuralFactorsModel
+
+
+@pytest.fixture(scope="module")
+def market():
+    return make_market(n_stocks=12, n_dates=300, n_factors=2, seed=5)
+
+
+@pytest.fixture(scope="module")
+def trained(market):
+    panel, _ = market
+    return NeuralFactorsModel(preset="tiny", device="cpu", steps=20, valid_every=10).fit(
+        panel, panel.split_dates("train"), panel.split_dates("valid"))
+
+
+def _batch(model, panel, days=4):
+    win = model._windows(panel)
+    t = np.arange(100, 100 + days)
+    return win.batch(t)
+
+
+def test_gradients_reach_every_parameter(trained, market):
+    panel, _ = market
+    b = _batch(trained, panel)
+    net = trained.net
+    net.train()
+    net.zero_grad()
+    loss = -trained._iwae(net, b, 4, torch.Generator().manual_seed(0)).sum()
+    loss.backward()
+    for name, p in net.named_parameters():
+        if name.startswith("embedder.sector"):
+            assert p.grad[b.sector.unique()].abs().sum() > 0, name  # rows of sectors present
+        else:
+            assert p.grad is not None and p.grad.abs().sum() > 0, name
+    net.eval()
+
+
+def test_masked_stock_does_not_change_others_loss(trained, market):
+    panel, _ = market
+    b = _batch(trained, panel, days=1)
+    net = trained.net
+    with torch.no_grad():
+        base = trained._iwae(net, b, 8, torch.Generator().manual_seed(1))
+        b.observed[0, 3] = False
+        b.eligible[0, 3] = False
+        masked = trained._iwae(net, b, 8, torch.Generator().manual_seed(1))
+        b.x[0, 3] = 1e3  # garbage inputs of the absent stock
+        b.target[0, 3] = -1e3
+        garbage = trained._iwae(net, b, 8, torch.Generator().manual_seed(1))
+    assert not torch.allclose(base, masked)  # the stock did count before
+    torch.testing.assert_close(masked, garbage)
+
+
+def test_save_load_identical_forecasts(trained, market, tmp_path):
+    panel, _ = market
+    trained.save(tmp_path / "nf")
+    loaded = load_model(tmp_path / "nf")
+    dates = panel.split_dates("test")[:5]
+    a, b = trained.forecast_series(panel, dates), loaded.forecast_series(panel, dates)
+    for key in ("mean", "exposures", "factor_cov", "idio_var", "idio_dof", "factor_dof"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    import json
+    meta = json.loads((tmp_path / "nf" / "config.json").read_text())
+    assert meta["model"] == "neuralfactors" and meta["tickers"] == panel.tickers and meta["scaler"]["return_scale"] > 0
+
+
+def test_no_look_ahead(trained, market):
+    panel, _ = market
+    d = panel.split_dates("test")[3]
+    t = panel.date_position(d)
+    before = trained.forecast(panel, d)
+    changed = panel.returns.copy()
+    changed.iloc[t + 1:] = changed.iloc[t + 1:] * 5 + 0.01
+    after = NeuralFactorsModel.forecast(trained, panel.with_returns(changed), d)
+    np.testing.assert_array_equal(before.mean, after.mean)
+    np.testing.assert_array_equal(before.exposures, after.exposures)
+    np.testing.assert_array_equal(before.idio_var, after.idio_var)
+
+
+def test_forecast_units_and_outputs(trained, market):
+    panel, _ = market
+    test = panel.split_dates("test")
+    fc = trained.forecast(panel, test[0])
+    assert fc.family == "student_t" and (fc.idio_dof > 4).all() and (fc.factor_dof > 4).all()
+    # original units: the marginal std is of the order of the raw returns' std
+    ratio = np.sqrt(fc.total_var()).mean() / np.nanstd(panel.returns.to_numpy())
+    assert 0.2 < ratio < 5
+    assert trained.sample(panel, test[0], 7, seed=0).shape == (7, fc.n_stocks)
+    fr = trained.factor_returns(panel, test[:4])
+    assert fr.shape == (4, 2) and fr.index[0] == test[1] and np.isfinite(fr.to_numpy()).all()
+    ex = trained.exposures(panel, test[:2])
+    assert list(ex.columns) == ["f1", "f2"] and len(ex) == 2 * fc.n_stocks
+    sc = trained.score(panel, test[:3], n_samples=200)
+    assert np.isfinite(sc[["nll_joint", "nll_ind"]].to_numpy()).all()
+
+
+def test_scores_a_universe_it_never_saw(trained):
+    other, _ = make_market(n_stocks=7, n_dates=120, n_factors=2, seed=11)
+    meta = other.meta.copy()
+    meta.loc[meta.index[0], "sector"] = "Brand New Sector"
+    from dataclasses import replace
+    other = replace(other, meta=meta)
+    fc = trained.forecast(other, other.dates[60])
+    assert fc.n_stocks > 0 and np.isfinite(fc.mean).all()
+
+
+def test_config_errors():
+    with pytest.raises(ModelError):
+        make_config("nope")
+    with pytest.raises(ModelError):
+        make_config("tiny", not_a_setting=1)
+    with pytest.raises(ModelError):
+        NeuralFactorsModel(preset="tiny").forecast(None, pd.Timestamp("2020-01-01"))
+
+
+def test_empty_date_selection_gives_empty_tables(trained, market):
+    panel, _ = market
+    none = panel.dates[:0]
+    assert trained.factor_returns(panel, none).shape == (0, trained.config.n_factors)
+    assert list(trained.score(panel, none, n_samples=3).columns) == ["nll_joint", "n_stocks", "nll_ind"]
+    assert trained.exposures(panel, none).empty

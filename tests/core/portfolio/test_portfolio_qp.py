@@ -1,0 +1,38 @@
+"""The direct Clarabel QP gives the cvxpy optimiser's weights for the four mean-variance variants."""
+import numpy as np
+import pytest
+
+from core.forecast import FactorForecast
+from core.portfolio import qp
+from core.portfolio.constraints import MV_VARIANTS, Constraints
+from core.portfolio.optimiser import FactorProblem
+
+
+def _forecast(seed: int, n: int = 15, f: int = 3) -> FactorForecast:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(f, f)) * 0.01
+    return FactorForecast(date="2020-01-02", tickers=[f"T{i}" for i in range(n)], mean=rng.normal(0, 5e-4, n),
+                          exposures=rng.normal(1, 0.5, (n, f)), factor_cov=a @ a.T + 1e-5 * np.eye(f),
+                          idio_var=rng.uniform(1e-4, 4e-4, n))
+
+
+@pytest.mark.parametrize("variant", list(MV_VARIANTS))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_qp_matches_cvxpy(variant, seed):
+    fc, cons = _forecast(seed), MV_VARIANTS[variant]
+    ref = FactorProblem(fc.tickers, fc.n_factors, fc.factor_names, "mean_variance", cons, risk_aversion=20.0)
+    ref.set_forecast(fc)
+    expected = ref.solve()
+    got = qp.mean_variance_qp(fc, cons, 20.0)
+    assert np.allclose(got, expected, atol=1e-5 * max(1.0, np.abs(expected).sum()))
+    if cons.long_only:
+        assert got.min() > -1e-7
+    if cons.budget is not None:
+        assert got.sum() == pytest.approx(cons.budget, abs=1e-7)
+    if cons.gross_leverage is not None:
+        assert np.abs(got).sum() <= cons.gross_leverage + 1e-6
+
+
+def test_unsupported_constraints_are_not_claimed():
+    assert qp.supports(MV_VARIANTS["mv_lo_l1"])
+    assert not qp.supports(Constraints(long_only=True, max_weight=0.1))

@@ -1,0 +1,67 @@
+"""Packaging: the wheel carries the code, the dashboard, the metadata CSVs and the shipped models,
+and every third-party library the code imports is declared in pyproject.toml."""
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_ONLY = {"playwright"}  # the browser helper (dashboard/browser.py) is for tests and screenshots only
+
+
+def declared() -> set[str]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = meta["dependencies"] + [r for extra in meta["optional-dependencies"].values() for r in extra]
+    return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in reqs}
+
+
+def imported_top_levels() -> set[str]:
+    out = set()
+    for path in list((ROOT / "core").rglob("*.py")) + list((ROOT / "dashboard").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                out |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                out.add(node.module.split(".")[0])
+    return out
+
+
+def test_every_imported_library_is_declared():
+    dists = packages_distributions()
+    stdlib = set(sys.stdlib_module_names)
+    missing = []
+    for top in sorted(imported_top_levels() - stdlib - {"core", "dashboard", "pretrained"}):
+        names = {d.lower().replace("_", "-") for d in dists.get(top, [top])}
+        if not names & declared():
+            missing.append(f"{top} (distribution {sorted(names)})")
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+    assert DEV_ONLY <= declared()
+
+
+@pytest.mark.slow
+def test_wheel_contains_code_dashboard_and_shipped_models(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
+                                                             ".pytest_cache", ".hypothesis", "runs"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist")], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("neuralfactors-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("core/cli/__init__.py", "core/workbench/sources.py", "core/data/metadata/sp500_20.csv",
+                   "dashboard/app.py", "dashboard/app_pages/overview.py", "pretrained/__init__.py",
+                   "pretrained/sp500-20/manifest.json", "pretrained/sp500-20/neuralfactors/weights.safetensors",
+                   "pretrained/sp500-20/neuralfactors/forecasts.safetensors",
+                   "pretrained/sp500-20/ppca/metrics.json"):
+        assert needed in names, needed
+    assert not [n for n in names if n.startswith(("tests/", "docs/", ".venv/"))]
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "neuralfactors = core.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
