@@ -14,6 +14,8 @@ Metrics (lower is better unless stated):
                        (closed form for Normal; 10,000 Monte Carlo scenarios for Student-t).
   var95_rate, var99_rate, kupiec_p95, kupiec_p99, christoffersen_p99 (conditional coverage)
                        for the same equal-weight portfolio's one-day VaR (same scenarios for Student-t).
+                       A univariate model (joint=False) gets calib_port and these from a GARCH(1,1)-t
+                       fitted on the portfolio's own return history (core.risk.portfolio_garch).
   sharpe_mv_*          annualised Sharpe of the four daily mean-variance strategies (higher is better),
                        weights at t from the forecast for t+1 over the stocks forecast at t, no costs.
   r2_total, r2_pred    from the model's own `r2_scores(panel, dates)` where it defines one.
@@ -29,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from core import store
-from core.errors import ModelError
+from core.errors import ModelError, NotAvailable
 from core.forecast import FactorForecast, ForecastSeries, restrict
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
@@ -38,7 +40,7 @@ from core.risk import backtest as vb
 from core.risk.calibration import calibration_error, marginal_pit, uni_calibration
 from core.risk.covariance import whitened, whitening_scores
 from core.risk.likelihood import nll_ind, nll_joint
-from core.scorecard import JOINT_ONLY, METRICS
+from core.scorecard import JOINT_ONLY, METRICS, PORTFOLIO_GARCH_METRICS
 from core.workbench.sources import forecast_dates, forecasts
 
 #: lambda of Eq. 13 for raw daily returns, chosen on the sp500-20 validation split (docs/results.md).
@@ -117,21 +119,52 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
         var99.append(tail[0.99][0])
     values["nll_ind"] = float(np.mean(nll_i))
     values["calib_uni"] = uni_calibration(pits)
-    if joint:
-        values["nll_joint"] = float(np.mean(nll_j))
+    if not joint:
+        port_r, port_pit, var95, var99 = _portfolio_garch(panel, fcs, rows)
+    if port_r:
         values["calib_port"] = calibration_error(np.array(port_pit))
         b95 = vb.var_backtest(np.array(port_r), np.array(var95), 0.95)
         b99 = vb.var_backtest(np.array(port_r), np.array(var99), 0.99)
         values |= {"var95_rate": b95.rate, "var99_rate": b99.rate, "kupiec_p95": b95.kupiec_p,
                    "kupiec_p99": b99.kupiec_p, "christoffersen_p99": b99.christoffersen_cc_p}
+    else:
+        from core.risk.portfolio_garch import MIN_OBS
+
+        for m in PORTFOLIO_GARCH_METRICS:
+            values[m] = None
+            reasons[m] = f"portfolio GARCH needs {MIN_OBS} days of portfolio returns before the split"
+    if joint:
+        values["nll_joint"] = float(np.mean(nll_j))
         values |= _whitening(fcs, rows, values, reasons)
         values |= mv_sharpes(panel, series, dates, s.risk_aversion, reasons)
     else:
         for m in JOINT_ONLY:
-            values[m] = None
-            reasons[m] = "univariate model (joint=False): no joint distribution across stocks"
+            if m not in PORTFOLIO_GARCH_METRICS:
+                values[m] = None
+                reasons[m] = "univariate model (joint=False): no joint distribution across stocks"
     values |= _r2(model, panel, panel.split_dates(split), reasons)  # r2 is indexed by the return dates t+1
     return {m: values.get(m) for m in METRICS}, reasons
+
+
+def _portfolio_garch(panel, fcs: list[FactorForecast], rows: list[np.ndarray]):
+    """Univariate model: the equal-weight portfolio's risk from a GARCH(1,1)-t on its own return
+    history (core.risk.portfolio_garch, the one path the dashboard uses too), never from the
+    per-stock forecasts combined as if independent. (realised, PIT, VaR95, VaR99) per day."""
+    from core.risk.portfolio_garch import portfolio_garch
+
+    fits: dict = {}
+    port_r, port_pit, var95, var99 = [], [], [], []
+    for fc, r in zip(fcs, rows):
+        w = pd.Series(1.0 / fc.n_stocks, index=fc.tickers)
+        try:
+            g = portfolio_garch(panel.returns, fc.date, w, (0.95, 0.99), fits)
+        except NotAvailable:  # too little portfolio history before this date
+            continue
+        port_r.append(float(r.mean()))
+        port_pit.append(g.cdf(port_r[-1]))
+        var95.append(g.var[0.95])
+        var99.append(g.var[0.99])
+    return port_r, port_pit, var95, var99
 
 
 def _whitening(fcs: list[FactorForecast], rows: list[np.ndarray], values: dict, reasons: dict) -> dict:

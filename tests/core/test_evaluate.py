@@ -96,8 +96,9 @@ def test_full_table_with_nulls_and_reasons(panel, tmp_path, capsys):
     assert t.drop(zero_mean).notna().all() and t[zero_mean].isna().all() and t["r2_total"] == 0.1
     assert 0 <= norm["var99_rate"] <= 1 and 0 <= norm["kupiec_p99"] <= 1 and norm["cov_mse"] >= 0
     reasons = table.attrs["reasons"]
-    assert uni[["nll_joint", "cov_mse", "calib_port", "sharpe_mv_ls"]].isna().all()
-    assert uni[["nll_ind", "calib_uni"]].notna().all()
+    assert uni[["nll_joint", "cov_mse", "sharpe_mv_ls"]].isna().all()
+    # a univariate model's portfolio VaR comes from the portfolio GARCH (issue 14), never null
+    assert uni[["nll_ind", "calib_uni", "calib_port", "var95_rate", "var99_rate", "kupiec_p99"]].notna().all()
     assert "joint" in reasons["dbl-uni"]["nll_joint"] and "r2_scores" in reasons["dbl-normal"]["r2_total"]
     assert set(reasons["dbl-t"]) == {"sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_ls_l1"}  # zero forecast mean
     assert table.attrs["nll_scale"] > 0
