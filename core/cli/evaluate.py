@@ -13,7 +13,9 @@ PARTS = ("valid", "test")
 def add(sub) -> None:
     p = sub.add_parser("evaluate", help="paper-style evaluation table for several models")
     add_source(p, split=False)
-    p.add_argument("--models", required=True, help="comma-separated model names (`neuralfactors models`)")
+    p.add_argument("--models", default=None,
+                   help="comma-separated model names (`neuralfactors models`); default: every model with forecasts "
+                        "on this data without training (shipped, zero-shot, quick-fit)")
     p.add_argument("--split", default="valid", metavar="PART|TRAIN,VALID",
                    help="the split to evaluate (valid or test; default valid), or train/validation shares of the "
                         "dates such as 0.6,0.2 (then --part picks the split, default test)")
@@ -44,11 +46,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
     from core.evaluate import evaluate_models, to_json, to_markdown
     from core.io import atomic_write_bytes
 
-    models = names(args.models)
+    models = names(args.models) if args.models else None
     runs = parse_runs(args.run, "--run")
     part = args.split if args.split in PARTS else (args.part or "test")
     args.split = None if args.split in PARTS else args.split
     panel = load_source(args)
+    if models is None:
+        from core.workbench import TRUTH, available
+
+        models = [m for m in available(panel, args.pretrained) if m != TRUTH]
     table = evaluate_models(panel, models, part, args.pretrained, recompute=args.recompute, runs=runs)
     if args.out:
         out = Path(args.out)
