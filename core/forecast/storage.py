@@ -86,22 +86,3 @@ def _dequantise(codes: np.ndarray, scale: np.ndarray) -> np.ndarray:
 def _once_if_constant(x: np.ndarray) -> np.ndarray:
     """x: (T, ...) -> x[:1] when every date holds the same values (NaN-aware), else x."""
     return x[:1] if len(x) and np.array_equal(x, np.broadcast_to(x[:1], x.shape), equal_nan=True) else x
-
-
-
-def _quantise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x: (T, ...) float -> (int16 codes of x / scale * 32767, scale (T,) = per-date max |x|)."""
-    axes = tuple(range(1, x.ndim))
-    scale = np.max(np.abs(x), axis=axes, initial=0.0) if x.size else np.zeros(len(x))
-    scale = np.where(scale > 0, scale, 1.0)
-    codes = np.rint(x / scale.reshape((-1,) + (1,) * (x.ndim - 1)) * 32767.0).astype(np.int16)
-    return codes, scale
-
-
-def _dequantise(codes: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return codes.astype(np.float64) / 32767.0 * scale.astype(np.float64).reshape((-1,) + (1,) * (codes.ndim - 1))
-
-
-def _once_if_constant(x: np.ndarray) -> np.ndarray:
-    """x: (T, ...) -> x[:1] when every date holds the same values (NaN-aware), else x."""
-    return x[:1] if len(x) and np.array_equal(x, np.broadcast_to(x[:1], x.shape), equal_nan=True) else x
