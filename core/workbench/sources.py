@@ -113,7 +113,7 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
 
         source = f"--dataset {panel.name}" if panel.name in DATASETS else "--data FILE"
         raise ModelError(f"no trained {name} for {panel.name}; train one first: neuralfactors train --model {name} "
-                         f"{source} --out RUN_DIR, then pass --run RUN_DIR")
+                         f"{source} --out RUN_DIR, then evaluate with --run {name}=RUN_DIR")
     print(f"{name}: no shipped outputs for {panel.name}; fitting it now on the training dates", file=log)
     model = create_model(name).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
     return Forecasts(name, model.forecast_series(panel, dates), model, "fitted", "fitted now on the training dates")

@@ -1,0 +1,55 @@
+"""Where forecasts come from (core.workbench.sources): one path, one fingerprint check."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.data.embedded import load_dataset
+from core.data.files import load_file
+from core.errors import ModelError
+from core.workbench import TRUTH, available, forecasts, view_dates
+from userfiles import write_vendor_csv
+
+
+@pytest.fixture(scope="module")
+def vendor(tmp_path_factory):
+    """A 60-stock, one-year vendor file: no benchmark, a volume column, sectors the model never saw."""
+    path = tmp_path_factory.mktemp("vendor") / "vendor.csv"
+    write_vendor_csv(path, n_stocks=60, n_dates=252)
+    return load_file(path)
+
+
+def test_shipped_outputs_answer_for_their_own_data():
+    panel = load_dataset("sp500-20")
+    fc = forecasts(panel, "ppca")
+    assert fc.source == "shipped" and fc.series.dates.equals(fc.series.dates.union(view_dates(panel)))
+
+
+def test_shipped_outputs_of_other_data_are_not_used(capsys):
+    panel = load_dataset("sp500-20")
+    changed = panel.with_returns(panel.returns * 1.01)
+    fc = forecasts(changed, "ledoit-wolf", view_dates(changed)[-5:])
+    assert fc.source == "saved" and "built from other data" in capsys.readouterr().err
+
+
+def test_new_universe_is_scored_zero_shot_and_the_adaptations_are_said(vendor, capsys):
+    fc = forecasts(vendor, "neuralfactors", view_dates(vendor)[-5:])
+    err = capsys.readouterr().err
+    assert fc.source == "zero-shot" and "no training" in fc.note
+    assert "['logvol'] are ignored" in err and "equal-weighted mean return of this universe" in err
+    assert "unknown-sector embedding" in err
+    last = fc.series.at(fc.series.dates[-1])
+    assert last.n_stocks > 50 and np.isfinite(last.total_var()).all()
+
+
+def test_classical_models_fit_now_and_learned_ones_name_the_training_command(vendor, capsys):
+    assert forecasts(vendor, "ledoit-wolf", view_dates(vendor)[-3:]).source == "fitted"
+    with pytest.raises(ModelError, match="neuralfactors train --model ca1 --data FILE .* --run ca1=RUN_DIR"):
+        forecasts(vendor, "ca1")
+
+
+def test_available_models_put_the_truth_and_zero_shot_first(vendor):
+    assert available(load_dataset("synthetic"))[:2] == [TRUTH, "neuralfactors"]
+    names = available(vendor)
+    assert names[0] == "neuralfactors" and {"ppca", "ledoit-wolf", "sample", "ewma", "pca"} <= set(names)
+    assert "ca1" not in names
