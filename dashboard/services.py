@@ -179,7 +179,7 @@ def var_series(dataset: str, model: str, part: str, weights: pd.Series) -> pd.Da
 
 @st.cache_data(show_spinner="Sampling scenarios ...", max_entries=64)
 def scenarios(dataset: str, model: str, date: str, weights: pd.Series, n: int = 20_000):
-    return views.scenarios(forecast_at(dataset, model, date), weights, n)
+    return views.scenarios(forecast_at(dataset, model, date), weights, n, panel(dataset))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

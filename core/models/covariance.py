@@ -4,53 +4,106 @@ Forecast at the close of t for r_{t+1}: N(mean, cov) over the `window` days endi
 written in factor form by `FactorForecast.from_covariance`. Stocks listed at t with at least
 `min_obs_share * window` observed returns in the window are forecast; their missing days
 count as zero deviations with variances rescaled to the observed days (`window_moments`),
-which keeps the matrix positive semi-definite. Nothing is learned: `fit` only checks the data.
+which keeps the matrix positive semi-definite. Nothing is learned; `fit` checks the data and
+adapts the models to short files, stating what it did in state["notes"] (`model.notes`):
+
+- the window: a file with less history at the first forecast (the last training date) than
+  `window` days uses all of it (state["window_used"], at least 20 dates; `min_obs_share` applies
+  to the window used), see core.models.rolling.capped_window;
+- shrinkage (sample and EWMA): where the N forecast stocks outnumber SHRINK_SHARE = 2/3 of the
+  window's effective days T (the window length; for EWMA the Kish size (sum w)^2 / sum w^2,
+  about 32 days for lambda 0.94), the covariance is shrunk toward the scaled identity with the
+  Ledoit-Wolf intensity (re-estimated each date, weighted for EWMA), as `ledoit-wolf` always is.
+  Why 2/3: the inverse of a sample covariance is inflated on average by T / (T - N - 1) (3 at
+  N = 2T/3) and is singular from N = T on; measured on the synthetic market, the raw estimators'
+  per-stock NLL exceeds the shrunk one by about 0.4 nats at N = T/2, 0.9 at 2T/3, 4 at 5T/6 and
+  1e8 from N = T. Below the limit the textbook estimators stay as they are (sp500-20: 20 stocks,
+  252 days, 32 EWMA days). Fit decides from its first forecast (state["shrink"], then every
+  date is shrunk); a later date whose universe crosses the limit is shrunk too.
 """
 from __future__ import annotations
 
 import numpy as np
-from sklearn.covariance import ledoit_wolf_shrinkage
+import pandas as pd
 
-from core.errors import ModelError
 from core.forecast import FactorForecast
 from core.models.fitted import ConfiguredModel
-from core.models.rolling import eligible, too_few, trailing, window_moments
+from core.models.rolling import (capped_window, effective_days, eligible, shrink_to_identity, shrinkage_intensity,
+                                 too_few, trailing, window_moments)
+
+#: sample / EWMA shrink once the stocks outnumber this share of the window's effective days
+SHRINK_SHARE = 2.0 / 3.0
 
 
 class SampleCovariance(ConfiguredModel):
-    """Equal-weighted sample mean and covariance of the trailing window."""
+    """Equal-weighted sample mean and covariance of the trailing window (shrunk when N > 2T/3)."""
 
     name = "sample"
     label = "Sample covariance"
     quick_fit = True
     has_factors = False
-    description = "Sample covariance of the last 252 days (Normal, full covariance)"
+    description = ("Sample covariance of the last 252 days, or of the whole history when shorter (Normal, full "
+                   "covariance); shrunk toward a scaled identity (Ledoit-Wolf) when stocks outnumber 2/3 of the days")
     defaults = {"window": 252, "min_obs_share": 0.9}
+    #: False: shrink only past the SHRINK_SHARE limit; True: on every date (Ledoit-Wolf)
+    always_shrinks = False
+
+    @property
+    def window(self) -> int:
+        """The window in use: state["window_used"] once fitted (a model saved before it: the setting)."""
+        return int(self.state.get("window_used", self.config["window"]))
 
     def fit(self, panel, train_dates, valid_dates) -> "SampleCovariance":
-        if len(panel.returns.loc[:train_dates[-1]]) < self.config["window"]:
-            raise ModelError(f"{self.name}: fewer training dates than the {self.config['window']}-day window; "
-                             "use more data or a smaller window")
-        self.state = {"fitted": True}
+        window, notes = capped_window(self.name, panel, train_dates, self.config["window"])
+        self.state = {"fitted": True, "window_used": window, "notes": notes}
+        if self.always_shrinks:
+            return self
+        pos = panel.date_position(train_dates[-1])
+        block, ok = self._block(panel.returns.to_numpy(dtype=np.float64), pos)
+        limit = self.shrink_limit(len(block))
+        if ok.sum() > limit:
+            block = block[:, ok]
+            w = self.weights(len(block))
+            mean, _ = window_moments(block, w)
+            delta = shrinkage_intensity(np.where(np.isfinite(block), block - mean, 0.0), w)
+            self.state["shrink"] = True
+            notes.append(f"{self.name}: N={int(ok.sum())} stocks > 2/3 of {self._days_text(len(block))} "
+                         f"({limit:.0f}): shrunk toward the scaled identity with intensity {delta:.2f} at "
+                         f"{pd.Timestamp(panel.dates[pos]).date()} (Ledoit-Wolf, re-estimated every date)")
         return self
 
     def weights(self, n_rows: int) -> np.ndarray | None:
         """(n_rows,) row weights summing to 1, oldest first; None = equal."""
         return None
 
-    def shrink(self, cov: np.ndarray, dev: np.ndarray) -> np.ndarray:
+    def shrink_limit(self, n_rows: int) -> float:
+        """The largest N kept unshrunk: SHRINK_SHARE of the window's effective days."""
+        return SHRINK_SHARE * effective_days(self.weights(n_rows), n_rows)
+
+    def _days_text(self, n_rows: int) -> str:
+        return f"the {n_rows}-day window"
+
+    def shrink(self, cov: np.ndarray, dev: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        """Ledoit-Wolf toward the scaled identity where the model shrinks on this date, else cov."""
+        if self.always_shrinks or self.state.get("shrink") or len(cov) > self.shrink_limit(len(dev)):
+            return shrink_to_identity(cov, shrinkage_intensity(dev, weights))
         return cov
+
+    def _block(self, returns: np.ndarray, pos: int) -> tuple[np.ndarray, np.ndarray]:
+        window = self.window
+        block = trailing(returns, pos, window)
+        return block, eligible(block, int(np.ceil(self.config["min_obs_share"] * window)))
 
     def forecast(self, panel, date) -> FactorForecast:
         self.require_fitted()
         pos = panel.date_position(date)
-        block = trailing(panel.returns.to_numpy(dtype=np.float64), pos, self.config["window"])
-        ok = eligible(block, int(np.ceil(self.config["min_obs_share"] * self.config["window"])))
+        block, ok = self._block(panel.returns.to_numpy(dtype=np.float64), pos)
         if not ok.any():
             raise too_few(self.name, date, 0)
         block = block[:, ok]
-        mean, cov = window_moments(block, self.weights(len(block)))
-        cov = self.shrink(cov, np.where(np.isfinite(block), block - mean, 0.0))
+        w = self.weights(len(block))
+        mean, cov = window_moments(block, w)
+        cov = self.shrink(cov, np.where(np.isfinite(block), block - mean, 0.0), w)
         tickers = [panel.tickers[i] for i in np.flatnonzero(ok)]
         return FactorForecast.from_covariance(panel.dates[pos], tickers, mean, cov, model=self.name)
 
@@ -60,22 +113,25 @@ class LedoitWolfCovariance(SampleCovariance):
 
     name = "ledoit-wolf"
     label = "Ledoit-Wolf shrinkage"
-    description = "Ledoit-Wolf shrinkage of the 252-day sample covariance toward a scaled identity (Normal)"
-
-    def shrink(self, cov: np.ndarray, dev: np.ndarray) -> np.ndarray:
-        delta = float(ledoit_wolf_shrinkage(dev, assume_centered=True))
-        target = np.trace(cov) / len(cov)
-        return (1.0 - delta) * cov + delta * target * np.eye(len(cov))
+    description = ("Ledoit-Wolf shrinkage of the 252-day sample covariance (the whole history when shorter) "
+                   "toward a scaled identity (Normal)")
+    always_shrinks = True
 
 
 class EWMACovariance(SampleCovariance):
-    """RiskMetrics exponentially weighted mean and covariance, weight lambda^age."""
+    """RiskMetrics exponentially weighted mean and covariance, weight lambda^age (shrunk when N > 2/3 of
+    its effective days)."""
 
     name = "ewma"
     label = "EWMA covariance"
-    description = "EWMA covariance, lambda = 0.94, over the last 252 days (Normal, full covariance)"
+    description = ("EWMA covariance, lambda = 0.94, over the last 252 days or the whole history when shorter "
+                   "(Normal, full covariance); shrunk toward a scaled identity (Ledoit-Wolf) when stocks "
+                   "outnumber 2/3 of its effective days (about 32)")
     defaults = {"window": 252, "min_obs_share": 0.9, "lam": 0.94}
 
     def weights(self, n_rows: int) -> np.ndarray:
         w = self.config["lam"] ** np.arange(n_rows - 1, -1, -1, dtype=np.float64)
         return w / w.sum()
+
+    def _days_text(self, n_rows: int) -> str:
+        return f"the {effective_days(self.weights(n_rows), n_rows):.0f} effective days of lambda {self.config['lam']}"

@@ -1,7 +1,8 @@
 """`ConfiguredModel`: keyword configuration with defaults, and pickle-free save / load.
 
 A subclass declares `name`, `description` and `defaults` (JSON-serialisable keyword settings),
-keeps its fitted values in `self.state` (JSON) and `self.arrays` (name -> numpy array), and
+keeps its fitted values in `self.state` (JSON; state["notes"], read by `notes`, says how a fit
+adapted the settings to the data) and `self.arrays` (name -> numpy array), and
 saves as DIR/config.json {"model", "config", "state", "description"} + DIR/weights.safetensors.
 """
 from __future__ import annotations
@@ -27,6 +28,13 @@ class ConfiguredModel(BaseRiskModel):
         self.config: dict[str, Any] = {**self.defaults, **config}
         self.state: dict[str, Any] = {}
         self.arrays: dict[str, np.ndarray] = {}
+
+    @property
+    def notes(self) -> list[str]:
+        """One-line statements of how `fit` adapted the model to the data (a window capped to a short
+        history, shrinkage of a covariance with more stocks than days, ...), from state["notes"];
+        [] when it changed nothing. The CLI and the dashboard print them."""
+        return [str(n) for n in self.state.get("notes", [])]
 
     @property
     def fitted(self) -> bool:

@@ -9,6 +9,13 @@ stocks only, see core.models.rolling):
         fitted on training residuals (decoder "student_t", the paper's PPCA baseline).
 k is chosen once in `fit` as the k <= max_factors with the lowest mean Gaussian NLL of r_{t+1}
 over every `valid_stride`-th validation date (stored as state["n_factors"]).
+
+Short files: a history at the first forecast (the last training date) shorter than `window`
+caps the window to all of it (state["window_used"], at least 20 dates; `min_obs_share` applies to
+the window used; core.models.rolling.capped_window), so a one-year file split 60/20/20 fits on
+its ~150 training dates and forecasts every validation and test date. The Student-t noise dof
+uses every `valid_stride`-th training date with a full window, or every such date when the stride
+finds none. What was adapted is stated in state["notes"] (`model.notes`).
 """
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ from core.errors import ModelError
 from core.forecast import FactorForecast
 from core.forecast.linalg import safe_cholesky
 from core.models.fitted import ConfiguredModel
-from core.models.rolling import eligible, too_few, trailing, window_moments
+from core.models.rolling import capped_window, eligible, too_few, trailing, window_moments
 
 LOG2PI = float(np.log(2.0 * np.pi))
 
@@ -55,13 +62,20 @@ class PCAModel(ConfiguredModel):
     name = "pca"
     label = "PCA"
     quick_fit = True
-    description = "PCA on a 504-day trailing window, k chosen on validation NLL, per-stock residual variance (Normal)"
+    description = ("PCA on a 504-day trailing window (the whole history when shorter), k chosen on validation NLL, "
+                   "per-stock residual variance (Normal)")
     defaults = {"window": 504, "min_obs_share": 0.9, "max_factors": 10, "n_factors": 0, "valid_stride": 5}
+
+    @property
+    def window(self) -> int:
+        """The window in use: state["window_used"] once fitted (a model saved before it: the setting)."""
+        return int(self.state.get("window_used", self.config["window"]))
 
     def spectrum(self, returns: np.ndarray, pos: int):
         """(ok (N,) bool, mean (n,), eigenvalues (n,) descending, eigenvectors (n, n), cov (n, n))."""
-        block = trailing(returns, pos, self.config["window"])
-        ok = eligible(block, int(np.ceil(self.config["min_obs_share"] * self.config["window"])))
+        window = self.window
+        block = trailing(returns, pos, window)
+        ok = eligible(block, int(np.ceil(self.config["min_obs_share"] * window)))
         mean, cov = window_moments(block[:, ok])
         lam, vec = np.linalg.eigh(cov)
         return ok, mean, np.clip(lam[::-1], 0.0, None), vec[:, ::-1], cov
@@ -75,21 +89,23 @@ class PCAModel(ConfiguredModel):
 
     def fit(self, panel, train_dates, valid_dates) -> "PCAModel":
         returns = panel.returns.to_numpy(dtype=np.float64)
+        window, notes = capped_window(self.name, panel, train_dates, self.config["window"])
+        self.state = {"fitted": True, "window_used": window, "notes": notes}
         k = int(self.config["n_factors"])
         scores: dict[int, float] = {}
         if k <= 0:
             scores = self._validation_nll(panel, returns, valid_dates)
             k = min(scores, key=scores.get)
-        self.state = {"fitted": True, "n_factors": k, "valid_nll": {str(j): v for j, v in scores.items()}}
+        self.state.update(n_factors=k, valid_nll={str(j): v for j, v in scores.items()})
         self._fit_noise(panel, returns, train_dates)
         return self
 
     def _fit_noise(self, panel, returns: np.ndarray, train_dates) -> None:
         """Hook for decoders with shape parameters (PPCA Student-t)."""
 
-    def _pairs(self, panel, dates):
-        """Positions t (every valid_stride-th of `dates`) whose next date exists."""
-        pos = panel.dates.get_indexer(dates)[:: self.config["valid_stride"]]
+    def _pairs(self, panel, dates, stride: int | None = None):
+        """Positions t (every valid_stride-th of `dates`, or every `stride`-th) whose next date exists."""
+        pos = panel.dates.get_indexer(dates)[:: stride or self.config["valid_stride"]]
         return [int(p) for p in pos if 0 <= p < len(panel.dates) - 1]
 
     def _validation_nll(self, panel, returns: np.ndarray, valid_dates) -> dict[int, float]:
@@ -125,7 +141,8 @@ class PPCAModel(PCAModel):
 
     name = "ppca"
     label = "PPCA"
-    description = ("PPCA (Tipping-Bishop) on a 504-day trailing window, k chosen on validation NLL; "
+    description = ("PPCA (Tipping-Bishop) on a 504-day trailing window (the whole history when shorter), "
+                   "k chosen on validation NLL; "
                    "Normal factors, Student-t noise with fitted dof")
     defaults = {**PCAModel.defaults, "decoder": "student_t"}
 
@@ -150,8 +167,16 @@ class PPCAModel(PCAModel):
         """dof of the standardised posterior-mean residuals r_{t+1} - m - W E[z | r_{t+1}] (training dates)."""
         if self.config["decoder"] != "student_t":
             return
+        resid = self._noise_residuals(panel, returns, self._pairs(panel, train_dates))
+        if not resid:  # a short training history: the stride may miss the few dates with a full window
+            resid = self._noise_residuals(panel, returns, self._pairs(panel, train_dates, stride=1))
+        if not resid:
+            raise ModelError("ppca: no training date has enough history to fit the noise dof; use more training data")
+        self.state["idio_dof"] = fit_student_dof(np.concatenate(resid))
+
+    def _noise_residuals(self, panel, returns: np.ndarray, positions) -> list[np.ndarray]:
         k, resid = self.state["n_factors"], []
-        for pos in self._pairs(panel, train_dates):
+        for pos in positions:
             ok, mean, lam, vec, cov = self.spectrum(returns, pos)
             if ok.sum() <= k:
                 continue
@@ -161,6 +186,4 @@ class PPCAModel(PCAModel):
             w = fc.exposures[seen]
             z = np.linalg.solve(w.T @ w + fc.idio_var[0] * np.eye(w.shape[1]), w.T @ x[seen])
             resid.append((x[seen] - w @ z) / np.sqrt(fc.idio_var[0]))
-        if not resid:
-            raise ModelError("ppca: no training date has enough history to fit the noise dof; use more training data")
-        self.state["idio_dof"] = fit_student_dof(np.concatenate(resid))
+        return resid

@@ -3,6 +3,11 @@
 A forecast at the close of date index `pos` only reads rows <= pos. A stock is forecast
 ("eligible") when it is listed at `pos` (return observed) and has at least `min_obs`
 observations in the window; other stocks are left out of that forecast.
+
+Short files: `capped_window` gives the window a model actually uses, the configured one or, when
+the data hold less history at the first forecast (the last training date), all of it (at least
+MIN_WINDOW dates, else a ModelError naming the fix). `shrinkage_intensity` is the Ledoit-Wolf
+intensity toward a scaled identity, also for weighted (EWMA) windows.
 """
 from __future__ import annotations
 
@@ -10,10 +15,70 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.covariance import ledoit_wolf_shrinkage
 
 from core.errors import ModelError
 from core.forecast import FactorForecast, ForecastSeries
 from core.models.fitted import ConfiguredModel
+
+
+#: the shortest trailing window a classical model accepts when it adapts to a short file
+MIN_WINDOW = 20
+
+
+def capped_window(model: str, panel, train_dates, window: int, minimum: int = MIN_WINDOW) -> tuple[int, list[str]]:
+    """(window used, notes): `window`, or the history available at the first forecast (the rows from
+    the first date with any return up to the last training date) when that is shorter; a
+    ModelError when even `minimum` dates are not available."""
+    if len(train_dates) == 0:
+        raise ModelError(f"{model}: no training dates; use a later --train-end or more data")
+    end = panel.date_position(train_dates[-1])
+    seen = np.flatnonzero(np.isfinite(panel.returns.to_numpy(dtype=np.float64)[: end + 1]).any(axis=1))
+    available = int(end + 1 - seen[0]) if seen.size else 0
+    if available >= window:
+        return int(window), []
+    if available < minimum:
+        raise ModelError(
+            f"{model}: only {available} dates of history up to the last training date "
+            f"{pd.Timestamp(train_dates[-1]).date()}; its trailing window (configured {window}) needs at least "
+            f"{minimum}: use a file with more dates or a later --train-end"
+        )
+    return available, [f"{model}: window {window} capped to {available} days (the training history)"]
+
+
+def effective_days(weights: np.ndarray | None, n_rows: int) -> float:
+    """Kish effective number of days of a window, (sum w)^2 / sum w^2 (n_rows when unweighted)."""
+    if weights is None:
+        return float(n_rows)
+    w = np.asarray(weights, dtype=np.float64)
+    return float(w.sum() ** 2 / np.sum(w * w))
+
+
+def shrinkage_intensity(dev: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Ledoit-Wolf (2004) intensity toward mu I for the (W, N) deviations `dev` (0 where missing),
+    with row weights summing to 1 (None = equal; then exactly sklearn's ledoit_wolf_shrinkage with
+    assume_centered=True). Weighted: S = sum_t w_t x_t x_t', its sampling error
+    sum_t w_t^2 ||x_t x_t' - S||_F^2 / N, the same min(beta, delta) / delta rule."""
+    if weights is None:
+        return float(ledoit_wolf_shrinkage(dev, assume_centered=True))
+    w = np.asarray(weights, dtype=np.float64)
+    n = dev.shape[1]
+    s = (dev * w[:, None]).T @ dev
+    mu = np.trace(s) / n
+    s2 = float(np.sum(s * s))
+    delta = (s2 - 2.0 * mu * np.trace(s) + n * mu * mu) / n
+    if delta <= 0.0:
+        return 0.0
+    x2 = np.sum(dev * dev, axis=1)
+    xsx = np.einsum("ti,ti->t", dev @ s, dev)
+    beta = float(np.sum(w * w * (x2 * x2 - 2.0 * xsx + s2))) / n
+    return float(min(max(beta, 0.0), delta) / delta)
+
+
+def shrink_to_identity(cov: np.ndarray, intensity: float) -> np.ndarray:
+    """(1 - d) cov + d (tr(cov) / N) I: same trace, eigenvalues pulled toward their mean."""
+    target = np.trace(cov) / len(cov)
+    return (1.0 - intensity) * cov + intensity * target * np.eye(len(cov))
 
 
 def trailing(values: np.ndarray, pos: int, window: int) -> np.ndarray:

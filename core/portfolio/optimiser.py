@@ -155,22 +155,46 @@ def optimise(fc: FactorForecast, objective: str = "mean_variance", constraints: 
                        float(np.sqrt(max(fc.portfolio_var(w), 0.0))), prob.problem.status)
 
 
-def efficient_frontier(fc: FactorForecast, constraints: Constraints | None = None, n_points: int = 15,
-                       sectors: pd.Series | None = None) -> pd.DataFrame:
-    """Mean-variance portfolios over a log grid of risk aversion (budget sum w = 1 unless given).
-    Returns a frame with columns risk_aversion, mean, vol and one column per ticker."""
+def efficient_frontier(fc: FactorForecast, constraints: Constraints | None = None, n_points: int = 25,
+                       sectors: pd.Series | None = None, max_solves: int = 90) -> pd.DataFrame:
+    """Mean-variance portfolios from minimum variance (risk aversion 1e7) to the highest-return
+    feasible portfolio (1e-3), budget sum w = 1 unless given. A coarse log grid of risk aversion
+    first; then the widest gap in forecast mean between neighbouring distinct portfolios is bisected
+    (in log risk aversion) until `n_points` distinct portfolios are found (or `max_solves`), so a
+    cap that makes most of the grid collapse onto a few corners still gives a traced curve.
+    Returns a frame sorted by mean with columns risk_aversion, mean, vol and one column per ticker."""
     cons = constraints or Constraints()
     if cons.budget is None:
         cons = replace(cons, budget=1.0)
     prob = FactorProblem(fc.tickers, fc.n_factors, list(fc.factor_names), "mean_variance", cons, 1.0, sectors)
-    rows = []
-    for lam in np.logspace(-1, 3, n_points):
+    prev = _align(cons.previous, fc)
+
+    def solve(lam: float) -> dict:
         prob.risk_aversion = lam
-        prob.set_forecast(fc, _align(cons.previous, fc))
+        prob.set_forecast(fc, prev)
         w = prob.solve()
-        rows.append({"risk_aversion": lam, "mean": fc.portfolio_mean(w),
-                     "vol": float(np.sqrt(max(fc.portfolio_var(w), 0.0))), **dict(zip(fc.tickers, w))})
-    return pd.DataFrame(rows)
+        return {"risk_aversion": lam, "mean": fc.portfolio_mean(w),
+                "vol": float(np.sqrt(max(fc.portfolio_var(w), 0.0))), **dict(zip(fc.tickers, w))}
+
+    rows = [solve(lam) for lam in np.logspace(-3, 7, 11)]
+    solves = len(rows)
+    while solves < max_solves:
+        frame = pd.DataFrame(rows).sort_values("mean")
+        span = frame["mean"].iloc[-1] - frame["mean"].iloc[0]
+        group = (frame["mean"].diff().fillna(np.inf) > 1e-4 * max(span, 1e-12)).cumsum()
+        if group.iloc[-1] >= n_points or span <= 0:
+            break
+        means = frame.groupby(group)["mean"].first().to_numpy()
+        k = int(np.argmax(np.diff(means)))  # the widest gap, between groups k+1 and k+2 (ids from 1)
+        # the mean falls as risk aversion rises: the boundary is group k+1's smallest and k+2's largest lambda
+        lo = frame.loc[group == k + 1, "risk_aversion"].min()
+        hi = frame.loc[group == k + 2, "risk_aversion"].max()
+        rows.append(solve(float(np.sqrt(lo * hi))))
+        solves += 1
+    frame = pd.DataFrame(rows).sort_values("mean")
+    span = frame["mean"].iloc[-1] - frame["mean"].iloc[0]
+    keep = frame["mean"].diff().fillna(np.inf) > 1e-4 * max(span, 1e-12)
+    return frame.loc[keep].reset_index(drop=True)
 
 
 def _align(previous, fc: FactorForecast) -> np.ndarray | None:

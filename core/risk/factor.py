@@ -44,7 +44,9 @@ class RiskDecomposition:
 
     @property
     def factor_share(self) -> float:
-        """Share of the variance explained by the factors (0..1)."""
+        """The factors' share of the portfolio VARIANCE, factor_var / var (0..1). It is also their share
+        of the Euler VOLATILITY contributions (factor / vol, as factor = factor_var / vol), but NOT the
+        ratio of factor volatility sqrt(factor_var) to total volatility."""
         return self.factor / self.vol if self.vol > 0 else 0.0
 
 

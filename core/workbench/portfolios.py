@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.errors import NotAvailable
 from core.forecast import FactorForecast
 from core.portfolio.constraints import Constraints
 from core.portfolio.weights import normalise, parse_weights
@@ -25,10 +26,34 @@ def constraints(long_only: bool = True, max_weight: float | None = None, sector_
                        factor_bounds={f: (lo, hi) for f, lo, hi in factor_bounds}, target_vol=target_vol)
 
 
+def has_factors(fc_or_series) -> bool:
+    """The model behind a forecast has an explicit factor structure (class attribute has_factors);
+    covariance-only models written in factor form (sample, Ledoit-Wolf, EWMA) do not."""
+    from core.models.catalogue import CATALOGUE
+    from core.models.registry import model_class
+
+    name = getattr(fc_or_series, "model", "")
+    if not fc_or_series.joint:
+        return False
+    return bool(model_class(name).has_factors) if name in CATALOGUE else True
+
+
+def require_joint(fc_or_series, what: str) -> None:
+    """NotAvailable for a univariate model: `what` needs a joint distribution across stocks."""
+    if not fc_or_series.joint:
+        from core.models.registry import label
+
+        name = getattr(fc_or_series, "model", "") or "this model"
+        raise NotAvailable(f"{label(name)} is univariate (no joint distribution across stocks): {what} "
+                           "needs a joint model")
+
+
 def optimise(panel, fc: FactorForecast, objective: str, risk_aversion: float = MV_RISK_AVERSION,
              **cons) -> pd.Series:
     """Optimal weights (index = forecast tickers); objective min_variance or mean_variance; cons: `constraints`."""
     from core.portfolio.optimiser import optimise as solve
+
+    require_joint(fc, "portfolio optimisation")
 
     res = solve(fc, objective=objective, constraints=constraints(**cons), risk_aversion=risk_aversion,
                 sectors=panel.sectors.reindex(fc.tickers))
@@ -48,13 +73,16 @@ def named_portfolio(panel, fc: FactorForecast, kind: str, custom: str = "") -> p
     if kind == "custom":
         w = normalise(parse_weights(custom), fc.tickers)
         return w if w.abs().sum() > 0 else pd.Series(np.full(n, 1.0 / n), index=fc.tickers)
+    require_joint(fc, f"the {kind} portfolio")
     return optimise(panel, fc, "min_variance" if kind == "minimum variance" else "mean_variance")
 
 
-def frontier(panel, fc: FactorForecast, n_points: int = 12, **cons) -> pd.DataFrame:
-    """Efficient frontier, annualised (x252, x sqrt 252): columns vol, ret, risk_aversion."""
+def frontier(panel, fc: FactorForecast, n_points: int = 25, **cons) -> pd.DataFrame:
+    """Efficient frontier, annualised (x252, x sqrt 252): columns vol, ret, risk_aversion; at least
+    `n_points` distinct portfolios from minimum variance to the highest-return feasible one."""
     from core.portfolio.optimiser import efficient_frontier
 
+    require_joint(fc, "the efficient frontier")
     fr = efficient_frontier(fc, constraints=constraints(**cons), n_points=n_points,
                             sectors=panel.sectors.reindex(fc.tickers))
     return pd.DataFrame({"vol": fr["vol"] * np.sqrt(ANNUAL), "ret": fr["mean"] * ANNUAL,
@@ -70,6 +98,7 @@ def annualised_point(fc: FactorForecast, weights: pd.Series) -> dict:
     """Forecast (vol, ret) of `weights`, annualised, for marking on the frontier."""
     from core.risk.factor import portfolio_mean_vol
 
+    require_joint(fc, "the efficient frontier")
     mean, vol = portfolio_mean_vol(fc, aligned(fc, weights))
     return {"vol": vol * np.sqrt(ANNUAL), "ret": mean * ANNUAL}
 
@@ -85,7 +114,10 @@ def realised_return(panel, date, weights: pd.Series) -> float:
 
 @dataclass
 class Risk:
-    """Headline risk of a portfolio for the day after the forecast date (returns as fractions per day)."""
+    """Headline risk of a portfolio for the day after the forecast date (returns as fractions per day).
+    factor_share is the factors' share of the forecast VARIANCE (equal to their share of the Euler
+    volatility contributions, not sqrt(factor variance) / vol). NaN, and exposures empty, for a model
+    without a factor structure; contributions empty for a univariate model (portfolio GARCH)."""
 
     mean: float
     vol: float
@@ -97,21 +129,42 @@ class Risk:
     factor_contributions: pd.Series  # per factor
     method: str
     realised: float  # the realised portfolio return of the next date (NaN at the end of data)
+    has_factors: bool = True
+    joint: bool = True
+    note: str = ""
 
 
 def portfolio_risk(panel, fc: FactorForecast, weights: pd.Series, n_samples: int = 20_000) -> Risk:
-    """Volatility, VaR / CVaR at VAR_LEVELS, factor share and Euler contributions of `weights`."""
+    """Volatility, VaR / CVaR at VAR_LEVELS, factor share and Euler contributions of `weights`.
+    A univariate forecast (joint=False) is NEVER combined across stocks: its portfolio risk is the
+    portfolio GARCH(1,1)-t on the portfolio's own history (core.risk.portfolio_garch)."""
     from core.risk.factor import portfolio_mean_vol, risk_decomposition
     from core.risk.var import forecast_vars
 
+    realised = realised_return(panel, fc.date, weights)
+    if not fc.joint:
+        from core.risk.portfolio_garch import portfolio_garch
+
+        g = portfolio_garch(panel.returns, fc.date, weights.reindex(fc.tickers).fillna(0.0), VAR_LEVELS)
+        empty = pd.Series(dtype=float)
+        return Risk(mean=g.mean, vol=g.vol, var=g.var, cvar=g.cvar, factor_share=float("nan"), exposures=empty,
+                    contributions=empty, factor_contributions=empty, method=g.method, realised=realised,
+                    has_factors=False, joint=False,
+                    note=(f"univariate model: portfolio risk from a GARCH(1,1)-t fitted on the portfolio's own "
+                          f"{g.n_obs} daily returns up to {g.fit_date.date()} (refit every 20 dates)"))
     w = aligned(fc, weights)
     mean, vol = portfolio_mean_vol(fc, w)
     dec = risk_decomposition(fc, w)
     tail = forecast_vars(fc, w, VAR_LEVELS, n_samples)
+    factors = has_factors(fc)
+    empty = pd.Series(dtype=float)
     return Risk(
         mean=mean, vol=vol, var={lv: r.var for lv, r in tail.items()}, cvar={lv: r.cvar for lv, r in tail.items()},
-        factor_share=dec.factor_share, exposures=pd.Series(dec.exposures, index=dec.factor_names),
+        factor_share=dec.factor_share if factors else float("nan"),
+        exposures=pd.Series(dec.exposures, index=dec.factor_names) if factors else empty,
         contributions=pd.Series(dec.per_stock, index=dec.tickers),
-        factor_contributions=pd.Series(dec.per_factor, index=dec.factor_names),
-        method=tail[VAR_LEVELS[0]].method, realised=realised_return(panel, fc.date, weights),
+        factor_contributions=pd.Series(dec.per_factor, index=dec.factor_names) if factors else empty,
+        method=tail[VAR_LEVELS[0]].method, realised=realised,
+        has_factors=factors,
+        note="" if factors else "covariance-only model: no factor structure, so no factor share or exposures",
     )

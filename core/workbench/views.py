@@ -8,7 +8,8 @@ import pandas as pd
 
 from core.errors import ModelError, NotAvailable
 from core.forecast import FactorForecast, ForecastSeries, restrict
-from core.workbench.portfolios import MV_RISK_AVERSION, VAR_LEVELS, aligned, constraints, optimise, realised_return
+from core.workbench.portfolios import (MV_RISK_AVERSION, VAR_LEVELS, aligned, constraints, has_factors, optimise,
+                                       realised_return, require_joint)
 
 COV_HORIZON = 21  # realised-covariance window (trading days)
 MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
@@ -29,8 +30,20 @@ def window(panel, series: ForecastSeries, part: str) -> pd.DatetimeIndex:
     return series.dates[series.dates.isin(span)]
 
 
+def require_factors(fc_or_series) -> None:
+    """NotAvailable for a model without a factor structure (covariance-only or univariate)."""
+    if not has_factors(fc_or_series):
+        from core.models.registry import label
+
+        name = label(getattr(fc_or_series, "model", "") or "this model")
+        kind = "univariate" if not fc_or_series.joint else "a covariance-only model"
+        raise NotAvailable(f"{name} is {kind}, with no factor structure: no factor exposures or factor returns "
+                           "(its risk is on the Overview and VaR pages)")
+
+
 def exposures_over_time(series: ForecastSeries, dates: pd.DatetimeIndex, weights: pd.Series) -> pd.DataFrame:
     """Portfolio factor exposures w'B_t over `dates` (dates x factors); weights fixed."""
+    require_factors(series)
     pos = series.dates.get_indexer(dates)
     w = weights.reindex(series.tickers).fillna(0.0).to_numpy()
     y = np.einsum("n,tnf->tf", w, np.nan_to_num(series.exposures[pos]))
@@ -39,12 +52,14 @@ def exposures_over_time(series: ForecastSeries, dates: pd.DatetimeIndex, weights
 
 def exposures_table(fc: FactorForecast) -> pd.DataFrame:
     """tickers x factors exposures B."""
+    require_factors(fc)
     return pd.DataFrame(fc.exposures, index=fc.tickers, columns=fc.factor_names)
 
 
 def factor_returns(panel, forecasts, dates: pd.DatetimeIndex, shipped: pd.DataFrame | None = None) -> pd.DataFrame:
     """Realised factor returns over `dates` (dates x factors): the shipped table, the synthetic
     ground truth, or the model's own `factor_returns` (NotAvailable when it defines none)."""
+    require_factors(forecasts.series)
     if shipped is not None:
         return shipped.reindex(dates)
     if forecasts.source == "truth":
@@ -62,6 +77,16 @@ def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_sampl
     fixed-weight portfolio; columns "VaR 95%", "VaR 99%", "return" (dates with an outcome only)."""
     from core.risk.var import forecast_vars
 
+    if not series.joint:  # never combine univariate forecasts: the portfolio GARCH on its own history
+        from core.risk.portfolio_garch import portfolio_garch_series
+
+        w = weights.reindex(series.tickers).fillna(0.0)
+        out = portfolio_garch_series(panel.returns, dates, w, VAR_LEVELS)
+        if not len(out):
+            return pd.DataFrame(columns=["VaR 95%", "VaR 99%", "return"])
+        out = out[[f"VaR {int(lv * 100)}%" for lv in VAR_LEVELS]]
+        out["return"] = [realised_return(panel, d, w) for d in out.index]
+        return out[out["return"].notna()]
     rows = {}
     for d in dates:
         fc = series.at(d)
@@ -87,15 +112,23 @@ def var_backtest(series: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("level").drop(columns=["level"], errors="ignore")
 
 
-def scenarios(fc: FactorForecast, weights: pd.Series, n: int = 20_000) -> np.ndarray:
-    """n joint draws of the portfolio's next-date return, (n,)."""
+def scenarios(fc: FactorForecast, weights: pd.Series, n: int = 20_000, panel=None) -> np.ndarray:
+    """n draws of the portfolio's next-date return, (n,): joint draws of the forecast, or, for a
+    univariate model, draws of the portfolio GARCH(1,1)-t on the portfolio's own history (needs `panel`)."""
     from core.risk.scenarios import portfolio_scenarios
 
+    if not fc.joint:
+        from core.risk.portfolio_garch import portfolio_garch
+
+        if panel is None:
+            raise NotAvailable("a univariate model has no joint scenarios across stocks")
+        return portfolio_garch(panel.returns, fc.date, weights.reindex(fc.tickers).fillna(0.0), VAR_LEVELS).sample(n)
     return portfolio_scenarios(fc, aligned(fc, weights), n, seed=0)
 
 
 def stock_scenarios(fc: FactorForecast, tickers: tuple[str, str], n: int = 3_000) -> np.ndarray:
     """n joint draws of two stocks' next-date returns, (n, 2)."""
+    require_joint(fc, "the joint distribution of two stocks")
     idx = [fc.tickers.index(t) for t in tickers]
     return fc.sample(n, rng=0)[:, idx]
 
@@ -123,6 +156,7 @@ def backtest(panel, series: ForecastSeries, dates, weights: pd.Series, optimised
     strategies = {"chosen portfolio (fixed weights)": lambda fc: fixed.reindex(fc.tickers).to_numpy(),
                   "equal weight": bt.equal_weight}
     if optimised:
+        require_joint(series, "daily re-optimised strategies")
         strategies["minimum variance"] = lambda fc: optimise(panel, fc, "min_variance").to_numpy()
         strategies["mean-variance"] = bt.MeanVariance(constraints(), MV_RISK_AVERSION)
     rets, turns = {}, {}
@@ -156,6 +190,7 @@ def _future(panel, date, tickers: list[str], h: int) -> pd.DataFrame:
 
 def covariance_view(panel, fc: FactorForecast, h: int = COV_HORIZON) -> dict:
     """Forecast and realised (next h dates) correlation matrices and covariance eigenvalues."""
+    require_joint(fc, "a forecast covariance")
     fut = _future(panel, fc.date, fc.tickers, h)
     if len(fut) < 2 or fut.shape[1] < 2:
         raise ModelError(f"fewer than 2 realised dates after {fc.date.date()}; pick an earlier date")
@@ -175,6 +210,7 @@ def covariance_scores(panel, series: ForecastSeries, dates, h: int = COV_HORIZON
     """QLIKE and correlation error of every `step`-th forecast in `dates` (dates x 2)."""
     from core.risk.covariance import correlation_error, qlike
 
+    require_joint(series, "a forecast covariance")
     rows = {}
     for d in pd.DatetimeIndex(dates)[::step]:
         fc = series.at(d)
