@@ -71,11 +71,12 @@ def remove_run(run_id: str) -> None:
 
 
 _PROCESSES: dict[str, tuple[subprocess.Popen, int]] = {}
+_CANCELLED: set[str] = set()
 
 
 def start_training(data: bytes, suffix: str, model: str, preset: str, max_steps: int, **options: str) -> str:
     """Start `neuralfactors train` in the background on a copy of an uploaded file; its run id.
-    `options` are extra CLI options (e.g. split="0.6,0.2")."""
+    `options` are extra CLI options (e.g. split="0.6,0.2", train_end="2021-08-02")."""
     import hashlib
 
     digest = hashlib.sha1(data).hexdigest()[:10]
@@ -87,41 +88,97 @@ def start_training(data: bytes, suffix: str, model: str, preset: str, max_steps:
     cmd = [sys.executable, "-m", "core.cli", "train", "--model", model, "--data", str(source), "--preset", preset,
            "--max-steps", str(max_steps), "--out", str(runs_dir() / run)]
     for key, value in options.items():
-        cmd += [f"--{key.replace('_', '-')}", str(value)]
+        if value is not None:
+            cmd += [f"--{key.replace('_', '-')}", str(value)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(runs_dir() / f"{run}.log", "wb") as fh:
-        _PROCESSES[run] = (subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT), max_steps)
+        _PROCESSES[run] = (subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env,
+                                            start_new_session=True), max_steps)
     return run
 
 
-def cancel_training(run: str) -> None:
-    """Stop a background run (its last checkpoint stays, so `train --resume` continues it)."""
+def cancel_training(run: str) -> bool:
+    """Stop a background run of this process (its last checkpoint stays, so `train --resume`
+    continues it); False when it is not running."""
     proc = _PROCESSES.get(run, (None, 0))[0]
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
+    if proc is None or proc.poll() is not None:
+        return False
+    _CANCELLED.add(run)
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    return True
+
+
+#: a tqdm line of core/training/loop.py: " 12%|##  | 60/500 [00:10<01:15,  5.84step/s, loss=0.9300, valid=0.6100]"
+_TQDM = re.compile(r"(\d+)/(\d+) \[([\d:]+)<([\d:?]+),\s*([\d.?]+)\s*(?:step/s|s/step)"
+                   r"(?:, loss=([-+\w.]+))?(?:, valid=([-+\w.]+))?")
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def parse_progress(log: str) -> dict:
+    """The last progress figures in a training log: step, total, elapsed and left ("mm:ss"),
+    loss and valid (floats, NaN before the first), best (the final best validation NLL, when printed)."""
+    found = _TQDM.findall(log)
+    out: dict = {}
+    if found:
+        step, total, elapsed, left, _, loss, valid = found[-1]
+        out = {"step": int(step), "total": int(total), "elapsed": elapsed, "left": left,
+               "loss": _number(loss), "valid": _number(valid)}
+    best = re.findall(r"best validation NLL_joint ([-\d.e+]+)", log)
+    if best:
+        out["best"] = float(best[-1])
+    return out
+
+
+def _progress_text(prog: dict) -> str:
+    parts = [f"step {prog['step']}/{prog['total']}"]
+    if prog["loss"] == prog["loss"]:
+        parts.append(f"loss {prog['loss']:.4f}")
+    if prog["valid"] == prog["valid"]:
+        parts.append(f"validation NLL {prog['valid']:.4f}")
+    if prog["left"] != "?":
+        parts.append(f"{prog['left']} left")
+    return ", ".join(parts)
 
 
 def training_status(run: str) -> dict:
-    """state (running / finished / failed / cancelled / unknown), fraction done and the last
-    progress figures (step, loss, validation NLL, time left) parsed from the log, log tail."""
+    """state (running / finished / failed / cancelled / unknown), fraction done, the last progress
+    figures (step, total, loss, valid = validation NLL, left = time left "mm:ss", elapsed) parsed
+    from the tqdm bar of the log, a one-line text and the log tail (bar redraws collapsed)."""
     log_path = runs_dir() / f"{run}.log"
-    log = log_path.read_text(errors="replace")[-6000:] if log_path.exists() else ""
+    raw = log_path.read_text(errors="replace")[-20000:] if log_path.exists() else ""
+    lines = [ln for ln in raw.replace("\r", "\n").split("\n") if ln.strip()]
     proc, total = _PROCESSES.get(run, (None, 0))
-    steps = [int(s) for s in re.findall(r"step\s*[=:]?\s*(\d+)", log)]
-    fraction = min(1.0, steps[-1] / total) if steps and total else 0.0
-    if proc is None:
-        state = "unknown"
-    elif proc.poll() is None:
+    prog = parse_progress(raw)
+    total = prog.get("total") or total
+    step = prog.get("step", 0)
+    fraction = min(1.0, step / total) if total else 0.0
+    done = (runs_dir() / run / "config.json").exists()
+    if proc is not None and proc.poll() is None:
         state = "running"
-    elif proc.returncode == 0:
+    elif run in _CANCELLED:
+        state = "cancelled"
+    elif done and (proc is None or proc.returncode == 0):
         state, fraction = "finished", 1.0
+    elif proc is None:
+        state = "unknown"
     else:
         state = "cancelled" if proc.returncode < 0 else f"failed (exit {proc.returncode})"
-    figures = {}
-    for key, pattern in (("loss", r"loss[=: ]+([-\d.e+]+)"), ("valid", r"valid[=: ]+([-\d.e+na]+)"),
-                         ("left", r"<([\d:]+)")):
-        found = re.findall(pattern, log)
-        if found:
-            figures[key] = found[-1]
-    last = log.strip().splitlines()[-1] if log.strip() else "starting"
-    return {"state": state, "fraction": fraction, "step": steps[-1] if steps else 0, "total": total,
-            "text": last[:160], "log": log, **figures}
+    if state == "running":
+        text = _progress_text(prog) if "step" in prog else "starting (loading data, building features) ..."
+    else:
+        text = (lines[-1] if lines else "no output")[:200]
+    tail = [ln for ln in lines if not _TQDM.search(ln)] + ([lines[-1]] if lines and _TQDM.search(lines[-1]) else [])
+    return {"state": state, "fraction": fraction, "step": step, "total": total, "text": text,
+            "log": "\n".join(tail[-40:]), **{k: prog[k] for k in ("loss", "valid", "left", "elapsed", "best")
+                                               if k in prog}}
