@@ -1,8 +1,8 @@
 """The dashboard's only door to `core`: st.cache_* wrappers around core.workbench, keyed by the
 sidebar's strings (dataset key, model key, date). No maths here.
 
-Dataset keys: an embedded name ("sp500-20", "synthetic") or "upload:<sha1>" (a validated upload
-of this server). Model keys: a registered name, "truth" (synthetic) or "run:<id>" (a finished run
+Dataset keys: an embedded name ("sp500-20", "synthetic") or "upload:<sha1>[@<train end>,<valid end>]"
+(a validated upload of this server, re-split). Model keys: a registered name, "truth" (synthetic) or "run:<id>" (a finished run
 in the user data folder). Where forecasts come from: core.workbench.sources.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from core import runs as user_runs
 from core import store
 from core import workbench as wb
 from core.data.panel import Panel
+from core.data.info import warning_summary  # noqa: F401
 from core.errors import ModelError, NotAvailable as Unavailable  # noqa: F401  (pages catch it as services.Unavailable)
 from core.forecast import FactorForecast, ForecastSeries
 from core.portfolio.weights import check_custom, format_weights, normalise, parse_weights  # noqa: F401
@@ -60,6 +61,14 @@ def add_upload(filename: str, data: bytes) -> str:
     return key
 
 
+def resplit_upload(key: str, shares=None, train_end=None, valid_end=None) -> str:
+    """An upload with another split (core.data.splits.resplit), under its own key."""
+    from core.data.splits import resplit
+    new = resplit(panel(key.split("@")[0]), shares, train_end, valid_end)
+    _uploads()[out := f"{key.split('@')[0]}@{new.split.train_end.date()},{new.split.valid_end.date()}"] = new
+    return out
+
+
 def dataset_options() -> list[str]:
     return list(DATASETS) + list(_uploads())
 
@@ -69,7 +78,7 @@ def dataset_label(key: str) -> str:
         return "synthetic (SYNTHETIC data)"
     if key.startswith("upload:"):
         p = _uploads().get(key)
-        return f"uploaded: {p.name if p is not None else key}"
+        return f"uploaded: {p.name if p is not None else key}" + (f" (split {key.split('@')[1]})" if "@" in key else "")
     return key
 
 
@@ -104,6 +113,12 @@ def _forecasts(dataset: str, model: str) -> wb.Forecasts:
 
 def forecasts(dataset: str, model: str) -> ForecastSeries:
     return _forecasts(dataset, model).series
+
+
+def forecast_notes(dataset: str, model: str) -> list[str]:
+    """Where the forecasts come from, then (zero-shot) how the model adapted this data's inputs."""
+    return [(fc := _forecasts(dataset, model)).note] + (fc.model.adaptation_notes(panel(dataset))
+                                                        if fc.source == "zero-shot" else [])
 
 
 @st.cache_resource(max_entries=24)
@@ -228,9 +243,10 @@ def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
 
 # --- background training ------------------------------------------------------------------
 def start_training(dataset_key: str, filename: str, data: bytes, preset: str, max_steps: int) -> str:
-    """Start `neuralfactors train` on an uploaded file in the background (core.runs); its run id."""
-    return user_runs.start_training(data, Path(filename).suffix.lower(), "neuralfactors", preset, max_steps)
+    """Start `neuralfactors train` on an uploaded file, with the dataset's split, in the background (core.runs)."""
+    split = panel(dataset_key).split
+    ends = {k: getattr(split, k).date() for k in ("train_end", "valid_end")} if split else {}
+    return user_runs.start_training(data, Path(filename).suffix.lower(), "neuralfactors", preset, max_steps, **ends)
 
 
-def training_status(run: str) -> dict:
-    return user_runs.training_status(run)
+training_status, cancel_training = user_runs.training_status, user_runs.cancel_training

@@ -84,5 +84,17 @@ def test_efficient_frontier_is_monotone():
     fc = make_fc()
     fr = efficient_frontier(fc, Constraints(long_only=True), n_points=6)
     assert list(fr.columns[:3]) == ["risk_aversion", "mean", "vol"]
-    assert np.all(np.diff(fr["vol"]) <= 1e-9) and np.all(np.diff(fr["mean"]) <= 1e-9)
+    # from minimum variance up to the highest return: both rise along the frontier
+    assert np.all(np.diff(fr["vol"]) >= -1e-9) and np.all(np.diff(fr["mean"]) > 0)
     np.testing.assert_allclose(fr[fc.tickers].sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_efficient_frontier_with_a_cap_is_traced_with_20_points():
+    """Issue 14: a 10% cap collapsed the log grid onto 3 corner portfolios."""
+    fc = make_fc()
+    cap = max(0.1, 1.0 / fc.n_stocks)
+    fr = efficient_frontier(fc, Constraints(long_only=True, max_weight=cap))
+    assert len(fr) >= 20 and np.all(np.diff(fr["mean"]) > 0)
+    assert fr[fc.tickers].to_numpy().max() <= cap + 1e-6
+    lo = efficient_frontier(fc, Constraints(long_only=True, max_weight=cap), n_points=2)
+    assert fr["mean"].iloc[-1] == pytest.approx(lo["mean"].iloc[-1], rel=1e-4)  # reaches the max-return end
