@@ -74,10 +74,15 @@ _PROCESSES: dict[str, tuple[subprocess.Popen, int]] = {}
 _CANCELLED: set[str] = set()
 
 
-def start_training(data: bytes, suffix: str, model: str, preset: str, max_steps: int, **options: str) -> str:
+def start_training(data: bytes, suffix: str, model: str, preset: str, max_steps: int, split=None,
+                   **options: str) -> str:
     """Start `neuralfactors train` in the background on a copy of an uploaded file; its run id.
-    `options` are extra CLI options (e.g. split="0.6,0.2", train_end="2021-08-02")."""
+    `split` (a core.data.Split) becomes --train-end/--valid-end; `options` are extra CLI options
+    (e.g. seed=1)."""
     import hashlib
+
+    if split is not None:
+        options = {"train_end": split.train_end.date(), "valid_end": split.valid_end.date(), **options}
 
     digest = hashlib.sha1(data).hexdigest()[:10]
     source = home() / "uploads" / f"{digest}{suffix or '.csv'}"

@@ -18,8 +18,8 @@ import streamlit as st
 from core import runs as user_runs
 from core import store
 from core import workbench as wb
-from core.data.panel import Panel
 from core.data.info import warning_summary  # noqa: F401
+from core.data.panel import Panel
 from core.errors import ModelError, NotAvailable as Unavailable  # noqa: F401  (pages catch it as services.Unavailable)
 from core.forecast import FactorForecast, ForecastSeries
 from core.portfolio.weights import check_custom, format_weights, normalise, parse_weights  # noqa: F401
@@ -54,8 +54,7 @@ def add_upload(filename: str, data: bytes) -> str:
     key = f"upload:{hashlib.sha1(data).hexdigest()[:10]}"
     if key not in _uploads():
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(filename).name
-            path.write_bytes(data)
+            (path := Path(tmp) / Path(filename).name).write_bytes(data)
             panel = load_file(path)
         _uploads()[key] = replace(panel, name=Path(filename).name, source=f"upload {Path(filename).name}")
     return key
@@ -117,8 +116,7 @@ def forecasts(dataset: str, model: str) -> ForecastSeries:
 
 def forecast_notes(dataset: str, model: str) -> list[str]:
     """Where the forecasts come from, then (zero-shot) how the model adapted this data's inputs."""
-    return [(fc := _forecasts(dataset, model)).note] + (fc.model.adaptation_notes(panel(dataset))
-                                                        if fc.source == "zero-shot" else [])
+    return [(fc := _forecasts(dataset, model)).note, *fc.notes]
 
 
 @st.cache_resource(max_entries=24)
@@ -243,10 +241,9 @@ def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
 
 # --- background training ------------------------------------------------------------------
 def start_training(dataset_key: str, filename: str, data: bytes, preset: str, max_steps: int) -> str:
-    """Start `neuralfactors train` on an uploaded file, with the dataset's split, in the background (core.runs)."""
-    split = panel(dataset_key).split
-    ends = {k: getattr(split, k).date() for k in ("train_end", "valid_end")} if split else {}
-    return user_runs.start_training(data, Path(filename).suffix.lower(), "neuralfactors", preset, max_steps, **ends)
+    """Start `neuralfactors train` on an uploaded file with the dataset's split in the background (core.runs)."""
+    return user_runs.start_training(data, Path(filename).suffix.lower(), "neuralfactors", preset, max_steps,
+                                    split=panel(dataset_key).split)
 
 
 training_status, cancel_training = user_runs.training_status, user_runs.cancel_training

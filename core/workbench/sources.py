@@ -38,6 +38,7 @@ class Forecasts:
     model: object | None
     source: str  # truth | run | shipped | saved | zero-shot | fitted
     note: str
+    notes: tuple[str, ...] = ()  # how a zero-shot model adapted this data's inputs, one line each
 
 
 def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
@@ -105,9 +106,10 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
         model = load_model(weights)
         note = f"shipped {ZERO_SHOT_DATASET} weights scoring this universe zero-shot (no training)"
         print(f"{name}: {note}", file=log)
-        for line in getattr(model, "adaptation_notes", lambda p: [])(panel):
+        notes = tuple(getattr(model, "adaptation_notes", lambda p: [])(panel))
+        for line in notes:
             print(f"{name}: {line}", file=log)
-        return Forecasts(name, model.forecast_series(panel, dates), model, "zero-shot", note)
+        return Forecasts(name, model.forecast_series(panel, dates), model, "zero-shot", note, notes)
     if cls.learned:
         from core.data.embedded import DATASETS
 
