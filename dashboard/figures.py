@@ -66,19 +66,32 @@ def exposure_heatmap(exposures: pd.DataFrame, sectors: pd.Series, colours: Mappi
     return fig
 
 
+def mark_date(fig: go.Figure, date, label: str = "selected date") -> go.Figure:
+    """A dashed vertical line at `date` across the whole plot (the sidebar's date), labelled."""
+    if date is None:
+        return fig
+    x = pd.Timestamp(date)
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", xref="x",
+                  line=dict(color="grey", width=1.5, dash="dash"), name=label)
+    fig.add_annotation(x=x, y=1, yref="paper", text=f"{label} {x.date()}", showarrow=False, yanchor="bottom",
+                       font=dict(size=11, color="grey"))
+    return fig
+
+
 def time_series(frame: pd.DataFrame, title: str, y_title: str, percent: bool = False,
-                colours: Mapping[str, str] | None = None) -> go.Figure:
-    """One line per column of `frame` (dates x series); values x100 when `percent`."""
+                colours: Mapping[str, str] | None = None, date=None) -> go.Figure:
+    """One line per column of `frame` (dates x series); values x100 when `percent`; `date` marked."""
     fig = go.Figure()
     for col in frame.columns:
         y = _pct(frame[col]) if percent else frame[col].to_numpy(dtype=float)
         colour = (colours or {}).get(str(col))
         fig.add_trace(go.Scatter(x=frame.index, y=y, mode="lines", name=str(col),
                                  line=dict(width=1.5, color=colour)))
-    return _layout(fig, title, "date", y_title)
+    return mark_date(_layout(fig, title, "date", y_title), date)
 
 
-def risk_split(factor_var: float, specific_var: float, title: str = "Factor vs specific risk") -> go.Figure:
+def risk_split(factor_var: float, specific_var: float,
+               title: str = "Factor vs specific risk (share of variance)") -> go.Figure:
     """Share of the portfolio's forecast variance from factors and from stock-specific noise."""
     total = factor_var + specific_var
     shares = _pct([factor_var / total, specific_var / total]) if total > 0 else [0.0, 0.0]
@@ -88,15 +101,21 @@ def risk_split(factor_var: float, specific_var: float, title: str = "Factor vs s
 
 
 def bar_by_ticker(values: pd.Series, sectors: pd.Series, colours: Mapping[str, str], title: str,
-                  y_title: str, percent: bool = True) -> go.Figure:
-    """A bar per ticker, coloured by sector (risk contributions, weights)."""
+                  y_title: str, percent: bool = True, top: int = 40) -> go.Figure:
+    """A bar per ticker, coloured by sector (risk contributions, weights); EVERY bar labelled with its
+    ticker. More than `top` tickers: the `top` largest in absolute value, said in the title."""
+    if len(values) > top:
+        title = f"{title} (largest {top} of {len(values)})"
+        values = values.loc[values.abs().sort_values(ascending=False).index[:top]]
     sec = sectors.reindex(values.index).fillna("Unknown")
     fig = go.Figure()
     for sector in sorted(sec.unique()):
         idx = sec.index[sec == sector]
         y = _pct(values[idx]) if percent else values[idx].to_numpy(dtype=float)
-        fig.add_trace(go.Bar(x=list(idx), y=y, name=sector, marker_color=colours.get(sector, "grey")))
-    fig.update_xaxes(categoryorder="array", categoryarray=list(values.index))
+        fig.add_trace(go.Bar(x=[str(i) for i in idx], y=y, name=sector, marker_color=colours.get(sector, "grey")))
+    labels = [str(i) for i in values.index]
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, tickmode="array",
+                     tickvals=labels, ticktext=labels, tickangle=-60 if len(labels) > 15 else 0)
     return _layout(fig, title, "ticker", y_title)
 
 
@@ -146,11 +165,11 @@ def eigen_spectra(forecast: np.ndarray, realised: np.ndarray, title: str = "Eige
     return _layout(fig, title, "eigenvalue rank", "eigenvalue ((daily %)^2)")
 
 
-def var_chart(returns: pd.Series, var: pd.DataFrame, title: str) -> go.Figure:
+def var_chart(returns: pd.Series, var: pd.DataFrame, title: str, date=None) -> go.Figure:
     """Realised portfolio returns with -VaR bands; exceedances (loss > VaR) marked per level.
 
     returns: realised return on each date (the day after the forecast); var: dates x levels
-    (columns like "VaR 95%"), VaR as a positive loss.
+    (columns like "VaR 95%"), VaR as a positive loss. `date`: the selected date, marked.
     """
     fig = go.Figure(go.Scatter(x=returns.index, y=_pct(returns), mode="lines", name="portfolio return",
                                line=dict(width=1, color="rgba(128,128,128,0.8)")))
@@ -160,9 +179,9 @@ def var_chart(returns: pd.Series, var: pd.DataFrame, title: str) -> go.Figure:
                                  line=dict(width=1.5, color=colour)))
         hit = returns.reindex(var.index) < -var[col]
         hits = returns.reindex(var.index)[hit]
-        fig.add_trace(go.Scatter(x=hits.index, y=_pct(hits), mode="markers", name=f"exceeds {col} ({len(hits)})",
+        fig.add_trace(go.Scatter(x=hits.index, y=_pct(hits), mode="markers", name=f"breaches {col} ({len(hits)})",
                                  marker=dict(color=colour, size=8, symbol="x")))
-    return _layout(fig, title, "date", "daily return (%)")
+    return mark_date(_layout(fig, title, "date", "daily return (%)"), date)
 
 
 def frontier(points: pd.DataFrame, marks: pd.DataFrame | None = None,
@@ -178,9 +197,21 @@ def frontier(points: pd.DataFrame, marks: pd.DataFrame | None = None,
     return _layout(fig, title, "forecast volatility (% per year)", "forecast return (% per year)")
 
 
-def equity_curves(values: pd.DataFrame, title: str = "Backtest: growth of 1") -> go.Figure:
-    """values: dates x strategies, growth of 1 unit invested."""
-    return time_series(values, title, "value of 1 invested")
+#: one colour per strategy whichever strategies are drawn (the benchmark keeps its colour when the
+#: re-optimised strategies are switched on)
+STRATEGY_COLOURS = {"chosen portfolio (fixed weights)": PALETTE[0], "equal weight": PALETTE[1],
+                    "minimum variance": PALETTE[2], "mean-variance": PALETTE[4]}
+BENCHMARK_COLOUR = "#7f7f7f"
+
+
+def strategy_colour(name: str) -> str | None:
+    return BENCHMARK_COLOUR if str(name).startswith("benchmark") else STRATEGY_COLOURS.get(str(name))
+
+
+def equity_curves(values: pd.DataFrame, title: str = "Backtest: growth of 1", date=None) -> go.Figure:
+    """values: dates x strategies, growth of 1 unit invested; fixed colour per strategy."""
+    return time_series(values, title, "value of 1 invested", colours={c: strategy_colour(c) for c in values.columns},
+                       date=date)
 
 
 def scenario_histogram(scenarios: np.ndarray, history: np.ndarray,

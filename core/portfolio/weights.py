@@ -37,3 +37,51 @@ def normalise(weights: dict[str, float], tickers: list[str]) -> pd.Series:
     w = pd.Series({t: float(weights.get(t, 0.0)) for t in tickers}, dtype=float).fillna(0.0)
     total = w.sum()
     return w / total if abs(total) > 1e-12 else w
+
+
+WEIGHT_DIGITS = 10  # weights files hold weights rounded to 1e-10
+
+
+def rounded(weights: pd.Series, digits: int = WEIGHT_DIGITS) -> pd.Series:
+    """Weights rounded to 10^-digits whose sum is exactly what it was rounded (the residue goes to
+    the largest weight), so 0.04999999999999999 is written 0.05 and the file sums to 1."""
+    w = weights.astype(float).round(digits)
+    target = round(float(weights.sum()), digits)
+    if len(w):
+        k = w.abs().idxmax()
+        w[k] = round(w[k] + target - float(w.sum()), digits)
+    return w + 0.0  # no -0.0
+
+
+def weights_csv(weights: pd.Series) -> bytes:
+    """The weights file the dashboard writes and reads back: columns ticker,weight, rounded weights."""
+    w = rounded(weights)
+    frame = pd.DataFrame({"ticker": [str(t) for t in w.index], "weight": w.to_numpy()})
+    return frame.to_csv(index=False, float_format=f"%.{WEIGHT_DIGITS}g").encode()
+
+
+def read_weights_csv(data) -> dict[str, float]:
+    """{ticker: weight} from a weights CSV (bytes, path or file): columns ticker,weight (any case), or
+    two columns whose first holds the tickers (a pandas index written without a name). PortfolioError
+    with the fix otherwise."""
+    import io
+
+    buf = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    try:
+        table = pd.read_csv(buf)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise PortfolioError(f"could not read the weights CSV ({exc}); write it with columns ticker,weight")
+    cols = {str(c).lower().strip(): c for c in table.columns}
+    if "weight" in cols and "ticker" not in cols and table.shape[1] == 2:
+        cols["ticker"] = next(c for c in table.columns if c != cols["weight"])  # e.g. "Unnamed: 0"
+    if "ticker" not in cols or "weight" not in cols:
+        raise PortfolioError(f"the weights CSV has columns {[str(c) for c in table.columns]}; "
+                             "it needs columns ticker,weight")
+    w = pd.to_numeric(table[cols["weight"]], errors="coerce")
+    if w.isna().any():
+        bad = table[cols["ticker"]][w.isna()].astype(str).tolist()[:3]
+        raise PortfolioError(f"weights of {', '.join(bad)} are not numbers; write them like 0.05")
+    tickers = table[cols["ticker"]].astype(str).str.strip()
+    if tickers.duplicated().any():
+        raise PortfolioError(f"ticker {tickers[tickers.duplicated()].iloc[0]} appears twice; give each ticker one row")
+    return dict(zip(tickers, w.astype(float)))

@@ -97,3 +97,63 @@ def var_backtest(returns, var, level: float) -> VaRBacktest:
     lr_ind, p_ind, lr_cc, p_cc = christoffersen(exc, level) if n > 1 else (float("nan"),) * 4
     zone, count = traffic_light(exc) if abs(level - 0.99) < 1e-9 else (None, None)
     return VaRBacktest(level, n, x, x / n if n else float("nan"), lr_uc, p_uc, lr_ind, p_ind, lr_cc, p_cc, zone, count)
+
+
+# --- plain-language verdicts ---------------------------------------------------------------
+ALPHA = 0.05  # significance level of every verdict
+#: a breach rate outside [1/PLAUSIBLE, PLAUSIBLE] x the expected rate is flagged as implausible
+PLAUSIBLE = 2.0
+CHECKS = {
+    "breach rate": "share of days whose loss was larger than the VaR; a good model breaches on about {exp} of days",
+    "Kupiec": "are there as many breaches as the VaR level promises (unconditional coverage, chi-squared 1 dof)?",
+    "Christoffersen independence": "do breaches come one at a time, not in clusters on consecutive days?",
+    "Christoffersen conditional coverage": "both at once: the right number of breaches and no clustering "
+                                           "(chi-squared 2 dof)",
+    "Basel traffic light": "99% VaR breaches in the last 250 days: green zone 0-4, yellow 5-9, red 10 or more",
+}
+
+
+def format_p(p: float | None) -> str:
+    """A p-value for people: "< 0.0001" below 1e-4, else 4 significant digits; "n/a" when undefined."""
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    return "< 0.0001" if p < 1e-4 else f"{p:.4g}"
+
+
+def plausible(bt: VaRBacktest) -> bool:
+    """The breach rate is within a factor PLAUSIBLE of 1 - level (or there are too few days to tell)."""
+    expected = 1.0 - bt.level
+    if bt.n_days * expected < 5:
+        return True
+    return expected / PLAUSIBLE <= bt.rate <= expected * PLAUSIBLE
+
+
+def verdicts(bt: VaRBacktest) -> list[dict]:
+    """One row per test of a VaR backtest: test, window, result, p-value (formatted), verdict
+    ("pass" / "reject at 5%", or the traffic-light zone), and what the test checks."""
+    lv = f"{int(round(bt.level * 100))}%"
+    exp = f"{100 * (1 - bt.level):.0f}%"
+    span = f"all {bt.n_days} days"
+
+    def test(name, p, window=span):
+        ok = np.isfinite(p)
+        return {"VaR": lv, "test": name, "window": window, "result": f"LR = {_lr(bt, name):.2f}",
+                "p-value": format_p(p), "verdict": ("pass" if p >= ALPHA else "reject at 5%") if ok else "n/a",
+                "what it checks": CHECKS[name]}
+
+    rate = {"VaR": lv, "test": "breach rate", "window": span,
+            "result": f"{bt.n_exceedances} breaches = {100 * bt.rate:.2f}% (expected {exp})", "p-value": "",
+            "verdict": "plausible" if plausible(bt) else f"implausible (outside {1 / PLAUSIBLE:g}x-{PLAUSIBLE:g}x)",
+            "what it checks": CHECKS["breach rate"].format(exp=exp)}
+    rows = [rate, test("Kupiec", bt.kupiec_p), test("Christoffersen independence", bt.christoffersen_ind_p),
+            test("Christoffersen conditional coverage", bt.christoffersen_cc_p)]
+    if bt.traffic_light is not None:
+        rows.append({"VaR": lv, "test": "Basel traffic light", "window": f"last {min(BASEL_WINDOW, bt.n_days)} days",
+                     "result": f"{bt.traffic_light_count} breaches", "p-value": "",
+                     "verdict": f"{bt.traffic_light} zone", "what it checks": CHECKS["Basel traffic light"]})
+    return rows
+
+
+def _lr(bt: VaRBacktest, name: str) -> float:
+    return {"Kupiec": bt.kupiec_lr, "Christoffersen independence": bt.christoffersen_ind_lr,
+            "Christoffersen conditional coverage": bt.christoffersen_cc_lr}[name]

@@ -112,6 +112,18 @@ def var_backtest(series: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("level").drop(columns=["level"], errors="ignore")
 
 
+def var_verdicts(series: pd.DataFrame) -> pd.DataFrame:
+    """The backtests of a `var_series` in plain language: one row per test and VaR level (test, the
+    window it uses, result, formatted p-value, verdict, what it checks); core.risk.backtest.verdicts."""
+    from core.risk.backtest import var_backtest as run, verdicts
+
+    rows = []
+    for lv in VAR_LEVELS:
+        col = f"VaR {int(lv * 100)}%"
+        rows += verdicts(run(series["return"].to_numpy(), series[col].to_numpy(), lv))
+    return pd.DataFrame(rows)
+
+
 def scenarios(fc: FactorForecast, weights: pd.Series, n: int = 20_000, panel=None) -> np.ndarray:
     """n draws of the portfolio's next-date return, (n,): joint draws of the forecast, or, for a
     univariate model, draws of the portfolio GARCH(1,1)-t on the portfolio's own history (needs `panel`)."""

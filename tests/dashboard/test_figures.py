@@ -91,7 +91,7 @@ def test_var_chart_marks_exceedances():
     fig = figures.var_chart(ret, var, "VaR")
     _titled(fig)
     hits = {t.name: list(t.x) for t in fig.data if t.mode == "markers"}
-    assert hits["exceeds VaR 95% (1)"] == [idx[0]] and hits["exceeds VaR 99% (1)"] == [idx[0]]
+    assert hits["breaches VaR 95% (1)"] == [idx[0]] and hits["breaches VaR 99% (1)"] == [idx[0]]
     band = [t for t in fig.data if t.name == "-VaR 95%"][0]
     assert np.allclose(band.y, -2.0)
 
@@ -113,3 +113,49 @@ def test_scenario_figures():
     assert len(qq.data[0].x) == 199 and np.all(np.diff(qq.data[0].x) >= 0)
     sc = figures.scenario_scatter(rng.normal(size=(50, 2)), rng.normal(size=(40, 2)), ("A", "B"))
     assert "A daily return" in sc.layout.xaxis.title.text
+
+
+# --- issue 14 ----------------------------------------------------------------------------
+def test_bar_by_ticker_labels_every_ticker_and_shows_top_n(colours):
+    """Bar charts labelled every second ticker only: now every bar has its tick label."""
+    tickers = [f"T{i:02d}" for i in range(30)]
+    values = pd.Series(np.linspace(0.001, 0.03, 30), index=tickers)
+    fig = figures.bar_by_ticker(values, pd.Series("Tech", index=tickers), colours, "Weights", "weight (%)")
+    assert list(fig.layout.xaxis.tickvals) == tickers and fig.layout.xaxis.tickmode == "array"
+    assert fig.layout.xaxis.title.text == "ticker" and fig.layout.yaxis.title.text == "weight (%)"
+    assert max(max(t.y) for t in fig.data) == pytest.approx(3.0)  # percent of a 0.03 weight
+    big = pd.Series(np.arange(1, 101) / 5050.0, index=[f"S{i}" for i in range(100)])
+    fig = figures.bar_by_ticker(big, pd.Series(dtype=str), colours, "Weights", "weight (%)", top=40)
+    assert len(fig.layout.xaxis.tickvals) == 40 and "largest 40 of 100" in fig.layout.title.text
+    assert "S99" in fig.layout.xaxis.tickvals and "S0" not in fig.layout.xaxis.tickvals
+
+
+def test_time_series_marks_the_selected_date():
+    idx = pd.bdate_range("2020-01-01", periods=50)
+    frame = pd.DataFrame({"a": np.linspace(0, 0.01, 50)}, index=idx)
+    fig = figures.time_series(frame, "t", "return (% per day)", percent=True, date=idx[20])
+    assert len(fig.layout.shapes) == 1 and pd.Timestamp(fig.layout.shapes[0].x0) == idx[20]
+    assert fig.layout.yaxis.title.text == "return (% per day)" and max(fig.data[0].y) == pytest.approx(1.0)
+    var = pd.DataFrame({"VaR 99%": np.full(50, 0.02)}, index=idx)
+    fig = figures.var_chart(pd.Series(np.full(50, -0.01), index=idx), var, "VaR", date=idx[10])
+    assert len(fig.layout.shapes) == 1 and fig.layout.yaxis.title.text == "daily return (%)"
+    assert min(fig.data[1].y) == pytest.approx(-2.0)
+
+
+def test_equity_curves_keep_the_benchmark_colour():
+    """The benchmark changed colour when the re-optimised strategies were switched on."""
+    idx = pd.bdate_range("2020-01-01", periods=5)
+    base = pd.DataFrame({"chosen portfolio (fixed weights)": 1.0, "equal weight": 1.0, "benchmark (SPY)": 1.0},
+                        index=idx)
+    more = base.assign(**{"minimum variance": 1.0, "mean-variance": 1.0})[
+        ["chosen portfolio (fixed weights)", "equal weight", "minimum variance", "mean-variance", "benchmark (SPY)"]]
+    colour = lambda fig: {t.name: t.line.color for t in fig.data}  # noqa: E731
+    a, b = colour(figures.equity_curves(base)), colour(figures.equity_curves(more))
+    assert a["benchmark (SPY)"] == b["benchmark (SPY)"] and a["equal weight"] == b["equal weight"]
+    assert len(set(b.values())) == 5
+
+
+def test_risk_split_says_share_of_variance():
+    fig = figures.risk_split(0.75, 0.25)
+    assert "variance" in fig.layout.yaxis.title.text and "variance" in fig.layout.title.text
+    assert list(fig.data[0].y) == pytest.approx([75.0, 25.0])
