@@ -25,24 +25,40 @@ PAGES = [
 ]
 
 
+def date_control(dates: list[str]) -> str:
+    """A typed / calendar date (snapped to the forecast date at or before it) and previous / next buttons."""
+    import pandas as pd
+
+    st.session_state["date_pick"] = pd.Timestamp(st.session_state["date"]).date()
+    st.sidebar.date_input("Forecast date (close)", key="date_pick", min_value=pd.Timestamp(dates[0]).date(),
+                          max_value=pd.Timestamp(dates[-1]).date(), on_change=state.pick_date, args=(dates,),
+                          format="YYYY-MM-DD",
+                          help="the forecast made at this close, for the next trading day; a date without a "
+                               "forecast snaps to the forecast date before it")
+    prev, nxt = st.sidebar.columns(2)
+    prev.button("Previous date", key="date_prev", on_click=state.step_date, args=(dates, -1), width="stretch",
+                icon=":material/chevron_left:")
+    nxt.button("Next date", key="date_next", on_click=state.step_date, args=(dates, 1), width="stretch",
+               icon=":material/chevron_right:")
+    return st.session_state["date"]
+
+
 def sidebar() -> state.Selection | None:
     state.seed_from_query()
     st.sidebar.title("NeuralFactors")
     datasets = services.dataset_options()
-    state.ensure_option("dataset", datasets, "sp500-20")
+    state.ensure_option("dataset", datasets, "sp500-20", services.dataset_label)
     dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=services.dataset_label)
     if dataset == "synthetic":
         st.sidebar.warning("SYNTHETIC data: a simulated market with known factors, not real prices.")
     models = services.model_options(dataset)
     if not models:
-        st.sidebar.error("no model has outputs on this dataset; pick another dataset")
         return None
-    state.ensure_option("model", models, models[0])
+    state.ensure_option("model", models, models[0], services.model_label)
     model = st.sidebar.selectbox("Model", models, key="model", format_func=services.model_label)
     dates = services.forecast_dates(dataset, model)
     state.ensure_option("date", dates, dates[max(len(dates) - 1 - services.COV_HORIZON, 0)])
-    date = st.sidebar.select_slider("Forecast date (close)", dates, key="date",
-                                    help="the forecast made at this close, for the next trading day")
+    date = date_control(dates)
     state.ensure_option("portfolio", list(services.PORTFOLIOS), services.PORTFOLIOS[0])
     portfolio = st.sidebar.selectbox("Portfolio", services.PORTFOLIOS, key="portfolio")
     st.session_state.setdefault("w", "")
@@ -55,18 +71,31 @@ def sidebar() -> state.Selection | None:
         for problem in services.check_custom(services.parse_weights(sel.custom), tickers) if sel.custom else []:
             st.sidebar.warning(f"custom weights: {problem}. Shown meanwhile: unknown tickers dropped, "
                                "weights rescaled to sum to 1.")
+    for message in st.session_state.pop("_link_warnings", []):
+        st.sidebar.warning(message)
     st.sidebar.caption(f"{services.dataset_label(dataset)} · {services.model_label(model)} · "
                        f"{sel.part} split")
+    notes = services.forecast_notes(dataset, model)
+    if len(notes) > 1:  # zero-shot: how the pretrained model adapted this data's inputs, said once here
+        with st.sidebar.expander("How the pretrained model reads this data"):
+            st.markdown("\n".join(f"- {n}" for n in notes))
     return sel
 
 
+page = st.navigation(PAGES)  # every page stays reachable, whatever fails below
 try:
-    selection = sidebar()
+    selection, problem = sidebar(), "no model has outputs on this dataset"
 except NeuralFactorsError as exc:
-    st.error(str(exc))
-    selection = None
+    selection, problem = None, str(exc)
 if selection is not None:
     state.publish(selection)
-    st.navigation(PAGES).run()
+    page.run()
 else:
-    st.navigation(PAGES[-1:]).run()
+    st.query_params.from_dict({k: st.session_state[k] for k in ("dataset", "model") if k in st.session_state})
+    st.sidebar.error(f"{problem}. Pick another model or dataset above.")
+    if page.title == "Your data":  # needs no forecasts
+        page.run()
+    else:
+        st.title(page.title)
+        st.info("This page needs a model's forecasts on the chosen dataset; pick another model or dataset in "
+                "the sidebar (the problem is shown there), or open Your data.")

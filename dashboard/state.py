@@ -30,20 +30,50 @@ def seed_from_query() -> None:
     st.session_state["_seeded"] = True
 
 
-def ensure_option(key: str, options: list[str], default: str) -> None:
+def ensure_option(key: str, options: list[str], default: str, label=None) -> None:
     """Keep st.session_state[key] among `options`: a date snaps to the last option before it,
-    anything else falls back to `default`."""
+    anything else falls back to `default`, with a warning (never silent) when the value was asked for
+    by a link. label: option -> readable name for the warning."""
     value = st.session_state.get(key)
     if value in options:
         return
+    name = label or str
     if key == "date" and value and options:
         try:
             pos = pd.DatetimeIndex(options).searchsorted(pd.Timestamp(value), side="right") - 1
             st.session_state[key] = options[max(int(pos), 0)]
+            if st.session_state[key] != value and pd.Timestamp(value) < pd.Timestamp(options[0]):
+                warn(f"the link's date {value} is before the first forecast date; showing {options[0]}")
             return
         except (ValueError, TypeError):
-            pass
+            warn(f"the link's date {value!r} is not a date (use YYYY-MM-DD); showing {default}")
+    elif value:
+        warn(f"the link asks for {key} {value!r}, which is not available here; showing {name(default)} instead")
     st.session_state[key] = default
+
+
+def warn(message: str) -> None:
+    """A warning for the sidebar (shown once, by app.sidebar)."""
+    st.session_state.setdefault("_link_warnings", []).append(message)
+
+
+def snap(dates: list[str], value) -> str:
+    """The forecast date at or before `value` (the first one when it is earlier)."""
+    pos = pd.DatetimeIndex(dates).searchsorted(pd.Timestamp(value), side="right") - 1
+    return dates[max(int(pos), 0)]
+
+
+def pick_date(dates: list[str]) -> None:
+    """on_change of the typed / calendar date: snap it to a forecast date."""
+    picked = st.session_state.get("date_pick")
+    if picked is not None:
+        st.session_state["date"] = snap(dates, picked)
+
+
+def step_date(dates: list[str], step: int) -> None:
+    """on_click of the previous / next buttons: the neighbouring forecast date."""
+    pos = dates.index(st.session_state["date"]) if st.session_state.get("date") in dates else len(dates) - 1
+    st.session_state["date"] = dates[min(max(pos + step, 0), len(dates) - 1)]
 
 
 def publish(sel: Selection) -> None:

@@ -18,5 +18,5 @@ with ui.guard():
         ui.plot(figures.eigen_spectra(view["eig_forecast"], view["eig_realised"]), "eigenvalues")
     with right:
         scores = services.covariance_scores(sel.dataset, sel.model, sel.part, h)
-        ui.plot(figures.time_series(scores, "Covariance forecast errors (every 5th date)", "score (lower is better)"),
-                "covariance_scores")
+        ui.plot(figures.time_series(scores, "Covariance forecast errors (every 5th date)", "score (lower is better)",
+                                    date=sel.date), "covariance_scores")

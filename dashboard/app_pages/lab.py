@@ -5,10 +5,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from core.errors import PortfolioError
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
 st.title("Portfolio lab")
+OBJECTIVES = {"min_variance": "minimum variance", "mean_variance": "mean-variance", "max_return": "maximum return"}
 
 
 def _apply_custom(weights: dict) -> None:
@@ -19,19 +21,10 @@ def _apply_custom(weights: dict) -> None:
 
 def _uploaded_weights(file) -> dict | None:
     try:
-        table = pd.read_csv(file)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        st.error(f"could not read the weights CSV ({exc}); upload a CSV with columns ticker,weight")
+        return services.read_weights_csv(file.getvalue())
+    except PortfolioError as exc:
+        st.error(str(exc))
         return None
-    cols = {c.lower().strip(): c for c in table.columns}
-    if "ticker" not in cols or "weight" not in cols:
-        st.error(f"the weights CSV has columns {list(table.columns)}; it needs columns ticker,weight")
-        return None
-    w = pd.to_numeric(table[cols["weight"]], errors="coerce")
-    if w.isna().any():
-        st.error("some weights in the CSV are not numbers; fix those rows (e.g. 0.05)")
-        return None
-    return dict(zip(table[cols["ticker"]].astype(str).str.strip(), w.astype(float)))
 
 
 @st.fragment
@@ -68,19 +61,27 @@ def what_if(p, base: pd.Series) -> None:
         m[0].metric("Volatility (daily)", ui.pct(r.vol))
         m[1].metric("VaR 99%", ui.pct(r.var[0.99]))
         m[2].metric("CVaR 99%", ui.pct(r.cvar[0.99]))
-        m[3].metric("Factor share of risk", ui.pct(r.factor_share, 1))
+        m[3].metric("Factor share of variance", ui.pct(r.factor_share, 1) if r.has_factors else "n/a",
+                    help="share of the forecast variance from the factors; n/a for a model without factors")
         st.session_state["lab_vol"] = r.vol
         tabs = st.tabs(["Risk contributions", "Factor exposures"])
         with tabs[0]:
-            ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours, "Contribution to daily volatility",
-                                          "volatility contribution (% per day)"), "lab_contributions")
+            if len(r.contributions):
+                ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours, "Contribution to daily volatility",
+                                              "volatility contribution (% per day)"), "lab_contributions")
+            else:
+                st.info(r.note)
         with tabs[1]:
-            ui.plot(figures.bar(r.exposures.iloc[:20], "Portfolio factor exposures (w'B)", "factor",
-                                "exposure (beta units)"), "lab_exposures")
+            if r.has_factors:
+                ui.plot(figures.bar(r.exposures.iloc[:20], "Portfolio factor exposures (w'B)", "factor",
+                                    "exposure (beta units)"), "lab_exposures")
+            else:
+                st.info(r.note or "this model has no factor structure")
         results = pd.DataFrame({"weight": w, "vol_contribution": r.contributions.reindex(w.index)})
         c1, c2 = st.columns(2)
         with c1:
-            ui.csv_download(w.rename("weight").to_frame(), "Download weights (CSV)", "weights.csv")
+            st.download_button("Download weights (CSV)", services.weights_csv(w), file_name="weights.csv",
+                               mime="text/csv", key="dl_weights.csv")
         with c2:
             ui.csv_download(results, "Download risk results (CSV)", "risk_results.csv")
 
@@ -97,8 +98,8 @@ with ui.guard():
     sectors = sorted(p.sectors.unique())
     with st.form("optimiser"):
         c1, c2, c3 = st.columns(3)
-        objective = c1.selectbox("Objective", ["min_variance", "mean_variance", "max_return"], key="opt_objective",
-                                 help="max_return needs a target volatility")
+        objective = c1.selectbox("Objective", list(OBJECTIVES), key="opt_objective", format_func=OBJECTIVES.get,
+                                 help="maximum return needs a target volatility")
         long_only = c1.checkbox("Long-only", value=True, key="opt_long_only")
         max_w = c2.number_input("Max weight per stock (0 = none)", 0.0, 1.0, 0.0, 0.05, key="opt_max_w")
         target = c2.number_input("Target volatility, % per year (0 = none)", 0.0, 100.0, 0.0, 1.0, key="opt_target")
@@ -111,7 +112,7 @@ with ui.guard():
             {"min": float, "max": float}), hide_index=True, disabled=["factor"], key="opt_bounds")
         go = st.form_submit_button("Optimise")
     if target == 0 and objective == "max_return":
-        st.warning("max_return needs a target volatility: set one above 0")
+        st.warning("maximum return needs a target volatility: set one above 0")
     elif go or "opt_result" in st.session_state:
         cons = dict(long_only=long_only, max_weight=max_w or None,
                     sector_caps=tuple((s, float(c)) for s, c in zip(caps["sector"], caps["cap"]) if c < 1.0),
@@ -124,8 +125,9 @@ with ui.guard():
         left, right = st.columns(2)
         with left:
             ui.plot(figures.bar_by_ticker(w_opt, p.sectors, figures.sector_colours(p.sectors),
-                                          f"Optimal weights ({objective})", "weight (%)"), "optimal_weights")
-            ui.csv_download(w_opt.to_frame(), "Download optimal weights (CSV)", "optimal_weights.csv")
+                                          f"Optimal weights ({OBJECTIVES[objective]})", "weight (%)"), "optimal_weights")
+            st.download_button("Download optimal weights (CSV)", services.weights_csv(w_opt),
+                               file_name="optimal_weights.csv", mime="text/csv", key="dl_optimal_weights.csv")
         with right:
             fr = services.frontier(sel.dataset, sel.model, sel.date, **{k: v for k, v in cons.items()
                                                                         if k != "target_vol"})
@@ -140,7 +142,7 @@ with ui.guard():
                           key="bt_optimised")
     bt = services.backtest(sel.dataset, sel.model, sel.part, base, optimised)
     ui.plot(figures.equity_curves(bt["values"], f"Growth of 1 over the {sel.part} "
-                                  "split, daily rebalancing"), "equity_curves")
+                                  "split, daily rebalancing", date=sel.date), "equity_curves")
     st.dataframe(bt["metrics"], width="stretch")
     ui.csv_download(bt["values"], "Download equity curves (CSV)", "equity_curves.csv")
     ui.csv_download(bt["metrics"], "Download backtest metrics (CSV)", "backtest_metrics.csv")

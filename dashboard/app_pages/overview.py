@@ -21,19 +21,27 @@ with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     r = services.risk(sel.dataset, sel.model, sel.date, weights)
     st.subheader(f"{sel.portfolio.capitalize()} portfolio, forecast at the close of {sel.date} for the next day")
-    m = st.columns(6)
-    m[0].metric("Volatility (daily)", ui.pct(r.vol))
-    m[1].metric("VaR 95%", ui.pct(r.var[0.95]))
-    m[2].metric("VaR 99%", ui.pct(r.var[0.99]))
-    m[3].metric("CVaR 99%", ui.pct(r.cvar[0.99]))
-    m[4].metric("Factor share of risk", ui.pct(r.factor_share, 1))
-    m[5].metric("Next-day return", ui.pct(r.realised), help="realised return of the next trading day")
+    m = st.columns(6 if r.has_factors else 5)
+    m[0].metric("Volatility (daily)", ui.pct(r.vol), help="forecast standard deviation of the next day's return")
+    m[1].metric("VaR 95%", ui.pct(r.var[0.95]), help="one-day loss exceeded on 1 day in 20")
+    m[2].metric("VaR 99%", ui.pct(r.var[0.99]), help="one-day loss exceeded on 1 day in 100")
+    m[3].metric("CVaR 99%", ui.pct(r.cvar[0.99]), help="average loss on the days beyond the 99% VaR")
+    if r.has_factors:
+        m[4].metric("Factor share of variance", ui.pct(r.factor_share, 1),
+                    help="share of the forecast variance from the factors (= their share of the Euler "
+                         "volatility contributions)")
+    m[-1].metric("Next-day return", ui.pct(r.realised), help="realised return of the next trading day")
     st.caption(f"One-day VaR and CVaR as positive losses (method: {r.method}); volatility of the daily return.")
+    if r.note:
+        st.info(r.note)
     colours = figures.sector_colours(p.sectors)
     left, right = st.columns(2)
     with left:
         ui.plot(figures.bar_by_ticker(weights, p.sectors, colours, "Portfolio weights", "weight (%)"), "weights")
     with right:
-        ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours,
-                                      "Contribution to daily volatility", "volatility contribution (% per day)"),
-                "risk_contributions")
+        if len(r.contributions):
+            ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours, "Contribution to daily volatility",
+                                          "volatility contribution (% per day)"), "risk_contributions")
+        else:
+            st.info("Per-stock risk contributions need a joint model; this univariate model's portfolio risk "
+                    "comes from the portfolio's own history.")

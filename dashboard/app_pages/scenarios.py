@@ -9,7 +9,10 @@ with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     draws = services.scenarios(sel.dataset, sel.model, sel.date, weights)
     hist = services.history(sel.dataset, sel.date, weights=weights)
-    st.caption(f"{len(draws):,} joint draws from the forecast at {sel.date} (seed 0) against the last "
+    joint = services.forecasts(sel.dataset, sel.model).joint
+    source = "joint draws from the forecast" if joint else ("draws of the portfolio GARCH(1,1)-t fitted on the "
+                                                            "portfolio's own history (univariate model)")
+    st.caption(f"{len(draws):,} {source} at {sel.date} (seed 0) against the last "
                f"{len(hist)} daily returns of the same weights up to that date.")
     left, right = st.columns(2)
     with left:
@@ -22,6 +25,8 @@ with ui.guard():
     b = c2.selectbox("Stock 2", tickers, index=min(1, len(tickers) - 1), key="scen_b")
     if a == b:
         st.warning("pick two different stocks to see their joint distribution")
+    elif not joint:
+        st.info("A univariate model has no joint distribution of two stocks; pick a joint model for this view.")
     else:
         pair = services.stock_scenarios(sel.dataset, sel.model, sel.date, (a, b))
         ui.plot(figures.scenario_scatter(pair, services.history(sel.dataset, sel.date, tickers=(a, b)), (a, b)),

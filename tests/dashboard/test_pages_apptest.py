@@ -3,6 +3,8 @@ change the numbers shown. Runs on the embedded synthetic market (its ground-trut
 always available) so it does not depend on shipped outputs."""
 from pathlib import Path
 
+import pandas as pd
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -50,7 +52,7 @@ def test_date_change_changes_numbers_and_link():
     dates = services.forecast_dates("synthetic", "truth")
     other = dates[len(dates) // 3]
     assert other != sel.date
-    at.select_slider(key="date").set_value(other).run()
+    at.date_input(key="date_pick").set_value(pd.Timestamp(other).date()).run()
     _clean(at)
     assert at.session_state["selection"].date == other
     assert at.query_params["date"] == [other] or at.query_params["date"] == other
@@ -105,8 +107,53 @@ def test_bad_query_values_fall_back():
     sel = at.session_state["selection"]
     assert (sel.model, sel.portfolio) == (services.model_options("synthetic")[0], "equal weight")
     assert sel.date == services.forecast_dates("synthetic", sel.model)[0]  # snapped to the first forecast date
+    # issue 14: never a silent fallback, and the warning names what the link asked for
+    text = " ".join(w.value for w in at.sidebar.warning)
+    assert "no-such-model" in text and "1900-01-01" in text
+
+
+def test_typed_date_snaps_and_previous_next_buttons_step():
+    """Issue 14: a date was picked on a 228 px slider of 2,265 dates; now typed and stepped."""
+    dates = services.forecast_dates("synthetic", "truth")
+    at = _app(date=dates[100], portfolio="equal weight")
+    _clean(at)
+    at.button(key="date_next").click().run()
+    assert at.session_state["selection"].date == dates[101]
+    at.button(key="date_prev").click().run()
+    at.button(key="date_prev").click().run()
+    assert at.session_state["selection"].date == dates[99]
+    gap = next(k for k in range(1, len(dates)) if (pd.Timestamp(dates[k]) - pd.Timestamp(dates[k - 1])).days > 1)
+    holiday = (pd.Timestamp(dates[gap - 1]) + pd.Timedelta(days=1)).date()  # a day without a forecast
+    at.date_input(key="date_pick").set_value(holiday).run()
+    _clean(at)
+    assert at.session_state["selection"].date == dates[gap - 1]
 
 
 def test_malformed_upload_is_a_data_error():
     with pytest.raises(DataError):
         services.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
+
+
+@pytest.mark.slow
+def test_univariate_and_covariance_only_models_on_every_risk_page():
+    """Issue 14: GARCH (univariate) was combined as if stocks were independent (0.49% daily vol, 188/1005
+    breaches, "0.0% factor share"); Ledoit-Wolf showed a 99% "factor share". Now GARCH's portfolio risk is
+    the portfolio GARCH, views it cannot serve say so in one line, and covariance-only models show no
+    factor share."""
+    at = _app(dataset="sp500-20", model="garch", portfolio="equal weight")
+    _clean(at)
+    m = _metrics(at)
+    assert "Factor share of variance" not in m and float(m["Volatility (daily)"].rstrip("%")) > 0.8
+    assert any("GARCH(1,1)-t fitted on the portfolio" in i.value for i in at.info)
+    at.switch_page("app_pages/var.py").run(timeout=300)
+    _clean(at)
+    table = at.dataframe[0].value
+    assert {"test", "window", "p-value", "verdict"} <= set(table.columns)
+    rate = table.loc[(table["test"] == "breach rate") & (table["VaR"] == "99%"), "result"].iloc[0]
+    assert int(rate.split()[0]) < 60  # was 111 of 1005 at 99%
+    for page in ("covariance", "scenarios", "lab"):
+        at.switch_page(f"app_pages/{page}.py").run(timeout=300)
+        _clean(at)
+    at = _app(dataset="sp500-20", model="ledoit-wolf", portfolio="equal weight")
+    _clean(at)
+    assert "Factor share of variance" not in _metrics(at)
