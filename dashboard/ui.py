@@ -1,6 +1,7 @@
 """Small page helpers: draw a figure with PNG download, show errors as messages."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pandas as pd
@@ -22,9 +23,17 @@ def guard():
     try:
         yield
     except Unavailable as exc:
-        st.info(str(exc))
+        st.info(no_paths(str(exc)))
     except NeuralFactorsError as exc:
-        st.error(str(exc))
+        st.error(no_paths(str(exc)))
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.@+~-]+){2,}[/\\]?")
+
+
+def no_paths(message: str) -> str:
+    """The message without server paths: /tmp/tmpab12/prices.csv -> prices.csv."""
+    return _PATH.sub(lambda m: re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], message)
 
 
 def csv_download(frame: pd.DataFrame, label: str, filename: str) -> None:

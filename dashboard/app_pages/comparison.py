@@ -2,9 +2,21 @@
 import pandas as pd
 import streamlit as st
 
+from core.scorecard import HIGHER_IS_BETTER, LABELS
 from dashboard import services, state, ui
 
 sel = state.selection()
+
+
+def readable(table: pd.DataFrame) -> None:
+    """The table with model labels as rows and metric labels as columns, the key and direction in tooltips."""
+    shown = table.rename(index=services.model_label, columns=lambda c: LABELS.get(c, c))
+    shown.index.name = "model"
+    config = {LABELS.get(c, c): st.column_config.NumberColumn(
+        LABELS.get(c, c), format="%.4g",
+        help=f"{c}: {'higher' if c in HIGHER_IS_BETTER else 'lower'} is better") for c in table.columns
+        if c in LABELS}
+    st.dataframe(shown, width="stretch", column_config=config)
 st.title("Model comparison")
 split = st.radio("Split", ["valid", "test"], horizontal=True, key="cmp_split")
 with ui.guard():
@@ -12,14 +24,14 @@ with ui.guard():
     if table.empty:
         st.info("no shipped evaluation for this dataset yet; compute it below (fits the fast models on the spot)")
     else:
-        st.dataframe(table, width="stretch")
+        readable(table)
         ui.csv_download(table, "Download table (CSV)", f"evaluation_{split}.csv")
     models = st.multiselect("Evaluate now", services.model_options(sel.dataset), key="cmp_models",
                             default=[m for m in services.model_options(sel.dataset)[:3]],
                             format_func=services.model_label)
     if st.button("Evaluate", key="cmp_go") and models:
         live = services.evaluate(sel.dataset, tuple(models), split)
-        st.dataframe(live, width="stretch")
+        readable(live)
         ui.csv_download(live, "Download evaluation (CSV)", f"evaluation_live_{split}.csv")
 
 st.subheader("The paper's numbers, for orientation")

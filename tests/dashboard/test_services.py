@@ -52,3 +52,28 @@ def test_metrics_table_shows_each_models_shipped_metrics():
     assert table.loc["neuralfactors", "nll_joint"] == shipped["neuralfactors"]["nll_joint"]
     assert {"nll_joint", "cov_mse", "var99_rate"} <= set(table.columns) and "nll_scale" not in table.columns
     assert np.isnan(table.loc["garch", "nll_joint"])  # null in the shipped file: no joint distribution
+
+
+def test_weights_file_round_trips():
+    """Issue 14: the lab's weights CSV could not be uploaded back ("columns ['Unnamed: 0', 'weight']") and
+    held 0.04999999999999999."""
+    import numpy as np
+
+    w = pd.Series(np.full(20, 1 / 20), index=[f"T{i}" for i in range(20)])
+    w.iloc[:3] = [0.04999999999999999, 0.05000000000000001, 1 / 3 * 0.15]
+    w = w / w.sum()
+    data = services.weights_csv(w)
+    assert data.decode().splitlines()[0] == "ticker,weight" and "0.04999999999999999" not in data.decode()
+    back = pd.Series(services.read_weights_csv(data))
+    assert list(back.index) == list(w.index)
+    assert np.allclose(back.to_numpy(), w.to_numpy(), atol=1e-10) and abs(back.sum() - 1.0) < 1e-12
+    assert services.normalise(back.to_dict(), list(w.index)).round(10).equals(w.round(10))
+    old = w.rename("weight").to_frame().to_csv().encode()  # the old download: unnamed index column
+    assert services.read_weights_csv(old).keys() == back.to_dict().keys()
+
+
+def test_messages_show_no_server_paths():
+    from dashboard.ui import no_paths
+
+    msg = no_paths("could not read /tmp/tmpab12x/prices.csv (bad header); columns ticker/weight")
+    assert msg == "could not read prices.csv (bad header); columns ticker/weight"
