@@ -1,7 +1,10 @@
-"""Sector clusters: t-SNE of the exposures on the date, coloured by sector, with kNN sector accuracy."""
+"""Sector clusters: t-SNE of the exposures on the date, coloured by sector, with kNN sector accuracy.
+At any universe size: markers only (hover for the name), search labels the stocks asked for and
+lists their nearest neighbours on the map. The map is cached per (dataset, model, date)."""
 import streamlit as st
 
 from dashboard import figures, services, state, ui
+from dashboard import figures_universe as fu
 
 sel = state.selection()
 st.title("Sector clusters")
@@ -10,13 +13,28 @@ st.caption("Stocks with similar exposures sit together; if the model has learnt 
 with ui.guard():
     p = services.panel(sel.dataset)
     emb = services.embedding(sel.dataset, sel.model, sel.date)
+    points = emb["points"]
+    c1, c2 = st.columns([3, 1])
+    search = c1.text_input("Find tickers or names (labelled on the map)", key="tsne_search",
+                           placeholder="e.g. AAPL, Harbor")
+    top_n = c2.number_input("Show at most", 1, 200, 20, key="tsne_top", help="stocks labelled and listed")
+    found = fu.matches(points["ticker"], points.set_index("ticker")["name"], search)[:int(top_n)]
+    if fu.search_terms(search) and not found:
+        st.info(f"no stock matches {search!r}")
     left, right = st.columns([3, 1])
     with left:
-        ui.plot(figures.embedding_scatter(emb["points"], figures.sector_colours(p.sectors),
-                                          f"t-SNE of exposures on {sel.date}"), "tsne")
+        ui.plot(fu.embedding_map(points, figures.sector_colours(p.sectors),
+                                 f"t-SNE of exposures on {sel.date}, {len(points)} stocks", found), "tsne")
     with right:
         st.metric("kNN accuracy, exposures", ui.pct(emb["acc_exposures"], 1))
         st.metric("kNN accuracy, 2-D map", ui.pct(emb["acc_map"], 1))
         st.metric("Chance (largest sector)", ui.pct(emb["chance"], 1))
         st.caption(f"Sector accuracy of a leave-one-out k-nearest-neighbour vote (k = {emb['k']}) in the "
                    "exposure space and in the map; chance = share of the largest sector.")
+    if found:
+        st.subheader("Nearest stocks on the map")
+        st.dataframe(fu.nearest(points, found).round(3), hide_index=True, width="stretch",
+                     height=min(38 + 35 * 5 * len(found), 420))
+    sizes = points.groupby("sector").size().sort_values(ascending=False).rename("stocks").to_frame()
+    with st.expander(f"Stocks per sector ({len(sizes)} sectors)"):
+        st.dataframe(sizes, width="stretch")

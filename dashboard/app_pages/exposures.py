@@ -1,24 +1,56 @@
-"""Factor exposures: stocks x factors beta on the date, the portfolio's exposures over time,
-realised factor returns, factor vs specific risk."""
+"""Factor exposures: mean beta by sector with a drill-down to a sector's stocks (top-N, search),
+the portfolio's exposures over time, realised factor returns, factor vs specific risk.
+Readable at any universe size: the heatmaps have one row per sector or per shown stock."""
 import streamlit as st
 
 from dashboard import figures, services, state, ui
+from dashboard import figures_universe as fu
+
+ALL = "all sectors"
 
 sel = state.selection()
 st.title("Factor exposures")
 with ui.guard():
     p = services.panel(sel.dataset)
-    colours = figures.sector_colours(p.sectors)
     beta = services.exposures_table(sel.dataset, sel.model, sel.date)
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     r = services.risk(sel.dataset, sel.model, sel.date, weights)
     st.metric("Factor share of portfolio volatility", ui.pct(r.factor_share, 1))
+    full = beta
     if beta.shape[1] > 40:
         st.caption(f"{beta.shape[1]} factors (a full-covariance model written in factor form): "
                    "the 40 largest are shown.")
         beta = beta[beta.abs().sum().sort_values(ascending=False).index[:40]]
-    ui.plot(figures.exposure_heatmap(beta, p.sectors, colours, f"Exposures (beta) on {sel.date}, grouped by sector"),
-            "exposure_heatmap")
+    names = p.meta["name"]
+
+    means = fu.sector_means(beta, p.sectors)
+    ui.plot(fu.sector_heatmap(means, f"Mean exposure (beta) by sector on {sel.date}, {len(beta)} stocks"),
+            "sector_exposures")
+
+    st.subheader("Stocks")
+    c1, c2, c3 = st.columns([2, 2, 1])
+    options = [ALL] + list(means.index)
+    if st.session_state.get("exp_sector") not in options:  # another dataset: its own sectors
+        st.session_state["exp_sector"] = ALL
+    sector = c1.selectbox("Sector", options, key="exp_sector", help="drill down to one sector's stocks")
+    search = c2.text_input("Find tickers or names", key="exp_search", placeholder="e.g. AAPL, Harbor")
+    top_n = c3.number_input("Top N", 1, 1000, fu.TOP_N, key="exp_top",
+                            help="stocks with the largest total absolute exposure")
+    rows = fu.pick_rows(beta, p.sectors, names, None if sector == ALL else sector, search, int(top_n))
+    if not rows:
+        st.info(f"no stock matches {search!r}" + ("" if sector == ALL else f" in {sector}"))
+    else:
+        where = "" if sector == ALL else f" in {sector}"
+        found = f" matching {search!r}" if fu.search_terms(search) else ""
+        ui.plot(fu.stock_heatmap(beta.loc[rows], p.sectors,
+                                 f"Exposures (beta) on {sel.date}: top {len(rows)} stocks{where}{found}"),
+                "exposure_heatmap")
+        table = beta.loc[rows].copy()
+        table.insert(0, "sector", p.sectors.reindex(rows).fillna("Unknown"))
+        table.insert(0, "name", names.reindex(rows).fillna(""))
+        st.dataframe(table.round(4), width="stretch", height=min(38 + 35 * len(rows), 400))
+    ui.csv_download(full, f"Download all {len(full)} stocks' exposures (CSV)", f"exposures_{sel.date}.csv")
+
     left, right = st.columns([2, 1])
     with left:
         y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)

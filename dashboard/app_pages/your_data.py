@@ -1,4 +1,6 @@
-"""Your data: upload a file, see the validation and its warnings, use it everywhere, train NeuralFactors on it."""
+"""Your data: upload a file, see its validation (warnings summarised), choose its split, use it in
+every page (pretrained NeuralFactors zero-shot, classical models fitted on it), train NeuralFactors on it."""
+import pandas as pd
 import streamlit as st
 
 from core.errors import NeuralFactorsError
@@ -14,43 +16,130 @@ def _use(key: str) -> None:
 
 
 upload = st.file_uploader("Data file", type=["csv", "parquet"], key="data_upload")
-if upload is not None:
+if upload is not None and st.session_state.get("upload_file") != (upload.name, upload.size):
     try:
-        key = services.add_upload(upload.name, upload.getvalue())
+        base = services.add_upload(upload.name, upload.getvalue())
     except NeuralFactorsError as exc:
-        st.error(f"{exc}")
-        key = None
-    if key is not None:
+        current = st.session_state.get("dataset")
+        st.error(f"{upload.name} was not loaded: {exc}. "
+                 f"The dataset in every page is still {services.dataset_label(current) if current else 'unchanged'}.")
+        st.stop()
+    else:
+        st.session_state.update(upload_key=base, upload_file=(upload.name, upload.size),
+                                upload_bytes=upload.getvalue())
+
+in_use = st.session_state.get("dataset", "")
+key = st.session_state.get("upload_key") or (in_use if in_use.startswith("upload:") else None)
+if key is not None:
+    try:
         p = services.panel(key)
-        st.success(f"{upload.name}: {p.n_tickers} stocks, {len(p.dates)} {p.frequency} dates, "
-                   f"{p.dates[0].date()} .. {p.dates[-1].date()}")
-        for w in p.warnings:
-            st.warning(w)
-        st.button("Use this dataset in every page", on_click=_use, args=(key,), key="use_upload")
-        st.caption("Classical models (sample, Ledoit-Wolf, EWMA, PCA, PPCA) fit on it when picked in the sidebar; "
-                   "the pretrained NeuralFactors scores it without training (its network is shared across stocks).")
-        st.subheader("Train NeuralFactors on this file")
+    except NeuralFactorsError as exc:  # the server restarted: the upload is gone
+        st.info(str(exc))
+        st.stop()
+    st.success(f"{p.name}: {p.n_tickers} stocks, {len(p.dates)} {p.frequency} dates, "
+               f"{p.dates[0].date()} .. {p.dates[-1].date()}")
+
+    # --- warnings, summarised -----------------------------------------------------------------
+    groups = services.warning_summary(list(p.warnings))
+    if groups:
+        total = sum(g["count"] for g in groups)
+        lines = [f"**{total} data warnings**: " + ", ".join(f"{g['count']} {g['kind']}" for g in groups)]
+        lines += [f"- {e}" for g in groups for e in g["examples"][:2]]
+        st.warning("\n".join(lines))
+        with st.expander(f"All {len(p.warnings)} warnings"):
+            st.dataframe(pd.DataFrame({"warning": list(p.warnings)}), hide_index=True, width="stretch")
+    else:
+        st.caption("No data warnings.")
+
+    # --- split --------------------------------------------------------------------------------
+    st.subheader("Split")
+    part = {x: p.split_dates(x) for x in ("train", "valid", "test")}
+    st.caption(" · ".join(f"{x}: {d[0].date()} .. {d[-1].date()} ({len(d)} dates)" if len(d) else f"{x}: none"
+                          for x, d in part.items()))
+    with st.form("split_form"):
+        how = st.radio("Split by", ["shares of the dates", "end dates"], horizontal=True, key="split_how")
+        c1, c2 = st.columns(2)
+        n = len(p.dates)
+        train_share = c1.number_input("Training share", 0.05, 0.95, round(len(part["train"]) / n, 2), 0.05,
+                                      key="split_train")
+        valid_share = c2.number_input("Validation share", 0.05, 0.9, round(len(part["valid"]) / n, 2), 0.05,
+                                      key="split_valid")
+        lo, hi = p.dates[0].date(), p.dates[-1].date()
+        train_end = c1.date_input("Last training date", part["train"][-1].date() if len(part["train"]) else lo,
+                                  lo, hi, key="split_train_end")
+        valid_end = c2.date_input("Last validation date", part["valid"][-1].date() if len(part["valid"]) else hi,
+                                  lo, hi, key="split_valid_end")
+        if st.form_submit_button("Apply this split"):
+            try:
+                if how == "end dates":
+                    new = services.resplit_upload(key, train_end=str(train_end), valid_end=str(valid_end))
+                else:
+                    new = services.resplit_upload(key, shares=(float(train_share), float(valid_share)))
+            except NeuralFactorsError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["upload_key"] = new
+                if in_use.split("@")[0] == key.split("@")[0]:
+                    st.session_state["dataset"] = new
+                st.rerun()
+    st.caption("The test part is what is left after the validation part. Classical models refit on the new "
+               "training dates; the pretrained NeuralFactors is not retrained.")
+
+    # --- use it -------------------------------------------------------------------------------
+    if in_use == key:
+        st.success("This dataset is in use in every page (see the sidebar).")
+    else:
+        st.button("Use this dataset in every page", on_click=_use, args=(key,), key="use_upload", type="primary")
+    st.caption("The pretrained NeuralFactors scores it without training (its network is shared across stocks; "
+               "the sidebar says how it reads this data); classical models (sample, Ledoit-Wolf, EWMA, PCA, PPCA) "
+               "fit on it when picked in the sidebar.")
+
+    # --- train --------------------------------------------------------------------------------
+    st.subheader("Train NeuralFactors on this file")
+    data = st.session_state.get("upload_bytes")
+    if data is None or st.session_state.get("upload_key", "").split("@")[0] != key.split("@")[0]:
+        st.caption("Upload the file again (above) to train on it.")
+    else:
         c1, c2 = st.columns(2)
         preset = c1.selectbox("Preset", ["tiny", "sp500-20", "paper"], key="train_preset")
         steps = c2.number_input("Max steps", 10, 100_000, 500, 50, key="train_steps")
         if st.button("Start training in the background", key="train_go"):
             with ui.guard():
-                st.session_state["train_run"] = services.start_training(key, upload.name, upload.getvalue(),
-                                                                        preset, int(steps))
+                st.session_state["train_run"] = services.start_training(key, st.session_state["upload_file"][0],
+                                                                        data, preset, int(steps))
 
 
-@st.fragment(run_every=2.0)
-def progress() -> None:
+def _fmt(x) -> str:
+    return "n/a" if x is None or x != x else f"{x:.4f}"
+
+
+def _progress_view() -> None:
     run = st.session_state.get("train_run")
-    if not run:
-        return
     status = services.training_status(run)
-    st.progress(status["fraction"], text=f"run {run}: {status['state']} - {status['text']}")
+    st.progress(status["fraction"], text=f"run {run}: {status['state']} · {status['text']}")
+    m = st.columns(4)
+    m[0].metric("Step", f"{status['step']} / {status['total'] or '?'}")
+    m[1].metric("Loss", _fmt(status.get("loss")))
+    m[2].metric("Validation NLL", _fmt(status.get("best", status.get("valid"))))
+    m[3].metric("Time left", status.get("left", "?") if status["state"] == "running" else "0:00")
+    if status["state"] == "running":
+        if st.button("Cancel training", key="train_cancel"):
+            services.cancel_training(run)
+            st.rerun(scope="app")
+    elif status["state"] == "finished":
+        st.success(f"finished: pick the model run:{run} in the sidebar (this dataset)")
+    elif status["state"] == "cancelled":
+        st.info("cancelled; its last checkpoint stays (`neuralfactors train ... --resume` continues it)")
+    else:
+        st.error(f"training {status['state']}; see the log below")
     with st.expander("Training log"):
         st.code(status["log"] or "(no output yet)")
-    if status["state"] == "finished":
-        st.success(f"finished: pick model run:{run} in the sidebar")
+    if status["state"] != "running" and st.session_state.get("train_polling"):
+        st.session_state["train_polling"] = False
+        st.rerun(scope="app")  # the sidebar lists the new run; stop polling
 
 
 if st.session_state.get("train_run"):
-    progress()
+    running = services.training_status(st.session_state["train_run"])["state"] == "running"
+    st.session_state["train_polling"] = running
+    st.fragment(_progress_view, run_every=2.0 if running else None)()

@@ -1,0 +1,189 @@
+"""A PM's own 500-stock universe in the dashboard (issue 13): the vendor-style file of
+tests/userfiles.py uploaded through services.add_upload, used in every page on the pretrained
+NeuralFactors (zero-shot) and a quick-fit classical model, re-split on Your data; the large-universe
+figure builders; the background-training progress parsed from the training loop's tqdm bar."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import runs
+from dashboard import figures_universe as fu
+from dashboard import services
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGES = ["overview", "exposures", "clusters", "covariance", "var", "lab", "comparison", "scenarios", "your_data"]
+TIMEOUT = 900  # the first run scores 500 stocks zero-shot (about a minute on 2 busy cores)
+
+TQDM_LOG = ("training neuralfactors on vendor500.csv (500 stocks, 150 train / 50 valid dates) on cpu\n"
+            "  0%|          | 0/40 [00:00<?, ?step/s]\r"
+            "  2%|▎         | 1/40 [00:00<00:16,  2.42step/s, loss=1.1259, valid=nan]\r"
+            " 65%|██████▌   | 26/40 [00:09<00:05,  2.80step/s, loss=1.0982, valid=1.1272]\r")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    path = tmp_path_factory.mktemp("nfhome")
+    mp.setenv("NEURALFACTORS_HOME", str(path))
+    yield path
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def upload(tmp_path_factory, home):
+    from userfiles import write_vendor_csv
+
+    vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
+    return services.add_upload("vendor500.csv", vf.path.read_bytes()), vf
+
+
+def _clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+# --- training progress -------------------------------------------------------------------------
+def test_progress_parsed_from_the_training_bar():
+    prog = runs.parse_progress(TQDM_LOG)
+    assert (prog["step"], prog["total"], prog["left"], prog["elapsed"]) == (26, 40, "00:05", "00:09")
+    assert prog["loss"] == pytest.approx(1.0982) and prog["valid"] == pytest.approx(1.1272)
+    first = runs.parse_progress(TQDM_LOG.split("\r")[1])
+    assert first["step"] == 1 and np.isnan(first["valid"])
+    assert runs.parse_progress("no bar yet") == {}
+    done = runs.parse_progress(TQDM_LOG + "\nstep 40, stopped: max_steps, best validation NLL_joint 1.1201 per stock")
+    assert done["best"] == pytest.approx(1.1201)
+
+
+def test_training_status_and_cancel(home, monkeypatch):
+    (runs.runs_dir()).mkdir(parents=True, exist_ok=True)
+    (runs.runs_dir() / "r1.log").write_text(TQDM_LOG)
+    status = runs.training_status("r1")
+    assert status["state"] == "unknown" and status["step"] == 26 and status["fraction"] == pytest.approx(26 / 40)
+    assert status["log"].count("step/s") == 1  # bar redraws collapsed to the last one
+    # a run started in the background can be cancelled (a stand-in process: no training needed)
+    import subprocess
+    import sys
+
+    real = subprocess.Popen
+    monkeypatch.setattr(runs.subprocess, "Popen", lambda cmd, **kw: real(
+        [sys.executable, "-c", "import time; print(' 10%|#  | 1/10 [00:01<00:09,  1.0step/s, loss=1.0, valid=nan]',"
+                               " flush=True); time.sleep(60)"], **kw))
+    run = runs.start_training(b"date,ticker,close\n", ".csv", "neuralfactors", "tiny", 10,
+                              split=type("S", (), {"train_end": pd.Timestamp("2021-08-02"),
+                                                   "valid_end": pd.Timestamp("2021-10-11")})())
+    deadline = time.monotonic() + 20
+    while runs.training_status(run)["step"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status = runs.training_status(run)
+    assert status["state"] == "running" and status["text"].startswith("step 1/10, loss 1.0000")
+    assert runs.cancel_training(run)
+    assert runs.training_status(run)["state"] == "cancelled"
+    assert not runs.cancel_training(run)
+
+
+# --- figures for large universes ---------------------------------------------------------------
+def _beta(n=500, f=4, seed=0):
+    rng = np.random.default_rng(seed)
+    tickers = [f"S{i:04d}" for i in range(n)]
+    sectors = pd.Series(rng.choice(["Tech", "Energy", "Health", "Unknown"], n), index=tickers)
+    return pd.DataFrame(rng.standard_normal((n, f)), index=tickers, columns=[f"f{k + 1}" for k in range(f)]), sectors
+
+
+def test_sector_view_and_drill_down_stay_readable_at_500_stocks():
+    beta, sectors = _beta()
+    names = pd.Series([f"Harbor {i}" if i % 50 == 0 else f"Co {i}" for i in range(500)], index=beta.index)
+    means = fu.sector_means(beta, sectors)
+    assert means["n"].sum() == 500 and list(means.columns[1:]) == list(beta.columns)
+    np.testing.assert_allclose(means.loc["Tech", "f1"], beta["f1"][sectors == "Tech"].mean())
+    assert fu.sector_heatmap(means, "t").layout.height <= 600
+    rows = fu.pick_rows(beta, sectors, names, "Energy", "", 30)
+    assert len(rows) == 30 and set(sectors[rows]) == {"Energy"}
+    size = beta.loc[rows].abs().sum(axis=1)
+    assert size.is_monotonic_decreasing and size.min() >= beta.abs().sum(axis=1)[sectors == "Energy"].nlargest(30).min()
+    assert fu.pick_rows(beta, sectors, names, None, "harbor", 100) and \
+        set(fu.pick_rows(beta, sectors, names, None, "harbor", 100)) == set(names.index[names.str.startswith("Harbor")])
+    assert fu.pick_rows(beta, sectors, names, None, "s0007, S0123", 5) == sorted(
+        ["S0007", "S0123"], key=lambda t: -beta.loc[t].abs().sum())
+    fig = fu.stock_heatmap(beta.loc[rows], sectors, "t")
+    assert fig.layout.height <= 18 * 30 + 200 and fig.data[0].y[0].endswith("Energy")
+
+
+def test_embedding_map_labels_only_what_is_asked():
+    beta, sectors = _beta()
+    pts = pd.DataFrame({"x": beta["f1"], "y": beta["f2"], "ticker": beta.index, "name": "", "sector": sectors})
+    fig = fu.embedding_map(pts.reset_index(drop=True), {}, "t", ["S0001", "S0002"])
+    assert all(tr.text is None for tr in fig.data[:-1]) and list(fig.data[-1].text) == ["S0001", "S0002"]
+    near = fu.nearest(pts.reset_index(drop=True), ["S0001"], k=5)
+    assert len(near) == 5 and "S0001" not in set(near["neighbour"]) and near["distance"].is_monotonic_increasing
+
+
+# --- the dashboard on an uploaded 500-stock file ------------------------------------------------
+@pytest.mark.slow
+def test_upload_used_in_every_page(upload):
+    key, vf = upload
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["dataset"] = "sp500-20"
+    at.session_state["upload_key"] = key  # as after an upload on Your data (AppTest has no file uploader)
+    at.run()
+    at.switch_page("app_pages/your_data.py").run()
+    _clean(at)
+    assert at.session_state["dataset"] == "sp500-20"
+    warning = " ".join(w.value for w in at.warning)
+    assert "unadjusted split" in warning and len(at.warning) == 1  # one summary box, not one per warning
+    at.button(key="use_upload").click().run()
+    _clean(at)
+    sel = at.session_state["selection"]
+    assert (sel.dataset, sel.model) == (key, "neuralfactors")
+    assert at.query_params["dataset"] in ([key], key)
+    notes = " ".join(e.label + " " + " ".join(m.value for m in e.markdown) for e in at.sidebar.expander)
+    assert "zero-shot" in notes and "equal-weighted mean return" in notes
+    assert len(at.sidebar.get("stSidebarNav") if hasattr(at.sidebar, "get") else [1]) >= 0
+    for page in PAGES:
+        at.switch_page(f"app_pages/{page}.py").run()
+        _clean(at)
+        assert at.title and at.title[0].value, page
+    at.selectbox(key="model").set_value("ppca").run()
+    assert not at.exception, [e.value for e in at.exception]
+    for page in ("overview", "exposures", "clusters"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+
+
+@pytest.mark.slow
+def test_split_control_resplits_the_upload(upload):
+    key, vf = upload
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["upload_key"] = key
+    at.query_params["dataset"] = "synthetic"
+    at.query_params["model"] = "truth"
+    at.run()
+    at.switch_page("app_pages/your_data.py").run()
+    _clean(at)
+    at.number_input(key="split_train").set_value(0.5)
+    at.number_input(key="split_valid").set_value(0.25)
+    at.button[[b.label for b in at.button].index("Apply this split")].click().run()
+    _clean(at)
+    new = at.session_state["upload_key"]
+    assert new.startswith(key + "@")
+    p = services.panel(new)
+    assert len(p.split_dates("train")) == len(p.dates) // 2
+    assert services.panel(key).split != p.split  # the original upload keeps its split
+    assert at.session_state["dataset"] == "synthetic"  # not in use: the sidebar is unchanged
+    at.radio(key="split_how").set_value("end dates").run()
+    at.date_input(key="split_train_end").set_value(p.dates[60].date())
+    at.date_input(key="split_valid_end").set_value(p.dates[10].date())  # before the train end: refused
+    at.button[[b.label for b in at.button].index("Apply this split")].click().run()
+    assert len(at.error) == 1 and "train end < valid end" in at.error[0].value
+    assert at.session_state["upload_key"] == new
+
+
+def test_failed_upload_keeps_the_dataset_and_says_why():
+    with pytest.raises(services.ModelError.__mro__[1]):  # NeuralFactorsError
+        services.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
+    assert all(not k.startswith("upload:") or services.panel(k) is not None for k in services.dataset_options())
