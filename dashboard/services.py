@@ -15,8 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import runs as user_runs
-from core import store
+from core import evaluate as evaluation, runs as user_runs, store
 from core import workbench as wb
 from core.data.info import warning_summary  # noqa: F401
 from core.data.panel import Panel
@@ -152,15 +151,11 @@ def optimise(dataset: str, model: str, date: str, objective: str, risk_aversion:
 
 @st.cache_data(show_spinner="Tracing the efficient frontier ...", max_entries=64)
 def frontier(dataset: str, model: str, date: str, **cons) -> pd.DataFrame:
-    from core.workbench.portfolios import frontier as trace
-
-    return trace(panel(dataset), forecast_at(dataset, model, date), **cons)
+    return wb.portfolios.frontier(panel(dataset), forecast_at(dataset, model, date), **cons)
 
 
 def annualised_point(dataset: str, model: str, date: str, weights: pd.Series) -> dict:
-    from core.workbench.portfolios import annualised_point as point
-
-    return point(forecast_at(dataset, model, date), weights)
+    return wb.portfolios.annualised_point(forecast_at(dataset, model, date), weights)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -206,7 +201,13 @@ def history(dataset: str, date: str, weights: pd.Series | None = None, tickers=N
 
 @st.cache_data(show_spinner="Backtesting ...", max_entries=32)
 def backtest(dataset: str, model: str, part: str, weights: pd.Series, optimised: bool = False) -> dict:
-    return views.backtest(panel(dataset), forecasts(dataset, model), window(dataset, model, part), weights, optimised)
+    return views.backtest(panel(dataset), forecasts(dataset, model), window(dataset, model, part), weights,
+                          optimised and _optimised(dataset, model, part))  # once per model and split
+
+
+@st.cache_data(show_spinner="Re-optimising every day of the split (once per model) ...", max_entries=16)
+def _optimised(dataset: str, model: str, part: str) -> dict:
+    return views.optimised_strategies(forecasts(dataset, model), window(dataset, model, part))
 
 
 @st.cache_data(show_spinner="Running t-SNE ...", max_entries=64)
@@ -232,11 +233,9 @@ def metrics_table(dataset: str, split: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Evaluating ...", max_entries=16)
 def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
-    """The evaluation table (core.evaluate) of `models` on `split`."""
-    from core.evaluate import evaluate_models
-
+    """The evaluation table (core.evaluate) of `models` on `split`: shipped metrics where they match this data."""
     known = [m for m in models if m != TRUTH and not m.startswith("run:")]
-    return evaluate_models(panel(dataset), known, split)
+    return evaluation.evaluate_models(panel(dataset), known, split, recompute=False)
 
 
 # --- background training ------------------------------------------------------------------

@@ -31,6 +31,12 @@ def supports(c: Constraints) -> bool:
 
 def mean_variance_qp(fc: FactorForecast, c: Constraints, risk_aversion: float) -> np.ndarray:
     """argmax m'w - (lambda/2) w' Sigma w under `c` (see `supports`): weights (N,)."""
+    return mean_variance_qps(fc, c, (risk_aversion,))[0]
+
+
+def mean_variance_qps(fc: FactorForecast, c: Constraints, risk_aversions) -> list[np.ndarray]:
+    """`mean_variance_qp` for several risk aversions (inf = minimum variance) on one forecast: the
+    matrices are built once and only the linear term changes."""
     n, f = fc.n_stocks, fc.n_factors
     nt = n if c.gross_leverage is not None else 0
     nx = n + f + nt
@@ -39,7 +45,6 @@ def mean_variance_qp(fc: FactorForecast, c: Constraints, risk_aversion: float) -
     fi, fj = np.triu_indices(f)
     p = sparse.csc_matrix((np.r_[fc.idio_var, fc.factor_cov[fi, fj]] / s2, (np.r_[iw, iy[fi]], np.r_[iw, iy[fj]])),
                           shape=(nx, nx))
-    q = np.concatenate([-fc.mean / (risk_aversion * s2), np.zeros(f + nt)])
     rows, cols, vals, b = [], [], [], []
     r = 0
 
@@ -73,8 +78,13 @@ def mean_variance_qp(fc: FactorForecast, c: Constraints, risk_aversion: float) -
     cones = ([clarabel.ZeroConeT(n_eq)] if n_eq else []) + ([clarabel.NonnegativeConeT(r - n_eq)] if r > n_eq else [])
     settings = clarabel.DefaultSettings()
     settings.verbose = False
-    sol = clarabel.DefaultSolver(p, q, a, np.concatenate([np.ravel(x) for x in b]) if b else np.zeros(0), cones,
-                                 settings).solve()
-    if "Solved" not in str(sol.status):
-        raise PortfolioError(f"the mean-variance QP was not solved ({sol.status}); check the forecast or constraints")
-    return np.asarray(sol.x[:n], dtype=float)
+    rhs = np.concatenate([np.ravel(x) for x in b]) if b else np.zeros(0)
+    out = []
+    for risk_aversion in risk_aversions:
+        q = np.concatenate([-fc.mean / (risk_aversion * s2), np.zeros(f + nt)])
+        sol = clarabel.DefaultSolver(p, q, a, rhs, cones, settings).solve()
+        if "Solved" not in str(sol.status):
+            raise PortfolioError(f"the mean-variance QP was not solved ({sol.status}); check the forecast or "
+                                 "constraints")
+        out.append(np.asarray(sol.x[:n], dtype=float))
+    return out

@@ -154,26 +154,49 @@ def history(panel, date, weights: pd.Series | None = None, tickers=None, days: i
     return (sub.fillna(0.0).to_numpy() @ weights.to_numpy())[sub.notna().any(axis=1).to_numpy()]
 
 
-def backtest(panel, series: ForecastSeries, dates, weights: pd.Series, optimised: bool = False) -> dict:
+def optimised_strategies(series: ForecastSeries, dates) -> dict[str, pd.DataFrame]:
+    """Weights (dates x tickers) of the daily re-optimised strategies, minimum variance and mean-variance
+    (long-only, fully invested), each day from that day's forecast by the direct Clarabel QP
+    (core.portfolio.qp, ~2 ms a solve). They do not depend on the chosen portfolio, so the dashboard
+    computes them once per model and split."""
+    from core.portfolio import qp
+
+    require_joint(series, "daily re-optimised strategies")
+    dates = pd.DatetimeIndex(dates)
+    col = {t: i for i, t in enumerate(series.tickers)}
+    cons = constraints()
+    out = {"minimum variance": np.zeros((len(dates), len(col))), "mean-variance": np.zeros((len(dates), len(col)))}
+    for k, d in enumerate(dates):
+        fc = series.at(d)
+        idx = [col[t] for t in fc.tickers]
+        out["minimum variance"][k, idx], out["mean-variance"][k, idx] = qp.mean_variance_qps(
+            fc, cons, (np.inf, MV_RISK_AVERSION))
+    return {name: pd.DataFrame(w, index=dates, columns=series.tickers) for name, w in out.items()}
+
+
+def backtest(panel, series: ForecastSeries, dates, weights: pd.Series, optimised: bool | dict = False) -> dict:
     """Strategies over `dates`, weights set at each close from that day's forecast: the chosen
     portfolio's fixed weights, equal weight, (optionally) minimum variance and mean-variance
-    re-optimised daily, and the benchmark. Returns {"values": growth of 1 (dates x strategies),
-    "metrics": strategies x metrics}."""
+    re-optimised daily, and the benchmark. `optimised`: True, or the `optimised_strategies` already
+    computed for these dates. Returns {"values": growth of 1 (dates x strategies), "metrics":
+    strategies x metrics}."""
     from core.portfolio import backtest as bt
     from core.portfolio.metrics import performance_metrics
 
     dates = pd.DatetimeIndex(dates)
     dates = dates[dates < panel.dates[-1]]
-    fixed = weights.reindex(series.tickers).fillna(0.0)
-    strategies = {"chosen portfolio (fixed weights)": lambda fc: fixed.reindex(fc.tickers).to_numpy(),
-                  "equal weight": bt.equal_weight}
-    if optimised:
-        require_joint(series, "daily re-optimised strategies")
-        strategies["minimum variance"] = lambda fc: optimise(panel, fc, "min_variance").to_numpy()
-        strategies["mean-variance"] = bt.MeanVariance(constraints(), MV_RISK_AVERSION)
+    pos = series.dates.get_indexer(dates)
+    ok = np.isfinite(series.mean[pos]) & np.isfinite(series.idio_var[pos])  # stocks with a forecast each day
+    fixed = weights.reindex(series.tickers).fillna(0.0).to_numpy()
+    frames = {"chosen portfolio (fixed weights)": np.where(ok, fixed[None, :], 0.0),
+              "equal weight": ok / np.maximum(ok.sum(axis=1, keepdims=True), 1)}
+    frames = {k: pd.DataFrame(v, index=dates, columns=series.tickers) for k, v in frames.items()}
+    if optimised is not False:
+        opt = optimised if isinstance(optimised, dict) else optimised_strategies(series, dates)
+        frames |= {k: v.reindex(dates) for k, v in opt.items()}
     rets, turns = {}, {}
-    for name, choose in strategies.items():
-        res = bt.run_backtest(bt.strategy_weights(series, dates, choose), panel.returns)
+    for name, w in frames.items():
+        res = bt.run_backtest(w, panel.returns)
         rets[name], turns[name] = res.returns, res.turnover
     if panel.benchmark is not None:
         rets[f"benchmark ({panel.benchmark.name})"] = panel.benchmark.reindex(next(iter(rets.values())).index)

@@ -77,3 +77,20 @@ def test_messages_show_no_server_paths():
 
     msg = no_paths("could not read /tmp/tmpab12x/prices.csv (bad header); columns ticker/weight")
     assert msg == "could not read prices.csv (bad header); columns ticker/weight"
+
+
+def test_backtest_reuses_the_optimised_strategies():
+    """Issue 14: the re-optimised backtest took 17-19 s per toggle; its strategies do not depend on the
+    chosen weights, so they are computed once and reused (same numbers as computing them inline)."""
+    from core.workbench import views
+
+    p = services.panel("synthetic")
+    series = services.forecasts("synthetic", "truth")
+    dates = views.window(p, series, "test")[:60]
+    w = pd.Series(1.0 / len(series.tickers), index=series.tickers)
+    inline = views.backtest(p, series, dates, w, True)
+    opt = views.optimised_strategies(series, dates)
+    reused = views.backtest(p, series, dates, w * 0 + np.r_[1.0, np.zeros(len(w) - 1)], opt)
+    again = views.backtest(p, series, dates, w, opt)
+    pd.testing.assert_frame_equal(inline["values"], again["values"])
+    assert "minimum variance" in reused["values"] and not reused["values"].iloc[-1].isna().any()

@@ -36,3 +36,14 @@ def test_qp_matches_cvxpy(variant, seed):
 def test_unsupported_constraints_are_not_claimed():
     assert qp.supports(MV_VARIANTS["mv_lo_l1"])
     assert not qp.supports(Constraints(long_only=True, max_weight=0.1))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_minimum_variance_by_the_qp_matches_cvxpy(seed):
+    """The backtest's daily minimum-variance strategy now runs on the QP (risk aversion inf), issue 14."""
+    from core.portfolio.optimiser import optimise
+
+    fc, cons = _forecast(seed), Constraints(long_only=True, budget=1.0)
+    expected = optimise(fc, objective="min_variance", constraints=cons).weights.to_numpy()
+    minv, mv = qp.mean_variance_qps(fc, cons, (np.inf, 20.0))
+    assert np.allclose(minv, expected, atol=1e-5) and np.allclose(mv, qp.mean_variance_qp(fc, cons, 20.0), atol=1e-9)
