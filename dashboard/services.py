@@ -15,12 +15,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core import evaluate as evaluation, runs as user_runs, store
-from core import workbench as wb
+from core import evaluate as evaluation, report, runs as user_runs, store, workbench as wb
+from core.data.embedded import load_dataset
 from core.data.info import warning_summary  # noqa: F401
 from core.data.panel import Panel
 from core.errors import ModelError, NotAvailable as Unavailable  # noqa: F401  (pages catch it as services.Unavailable)
 from core.forecast import FactorForecast, ForecastSeries
+from core.models.registry import label as registry_label
 from core.portfolio.weights import check_custom, format_weights, normalise, parse_weights, read_weights_csv, weights_csv  # noqa
 from core.scorecard import PAPER_TABLE  # noqa: F401
 from core.workbench import views
@@ -34,8 +35,6 @@ TRUTH = wb.TRUTH
 # --- datasets -----------------------------------------------------------------------------
 @st.cache_resource(show_spinner="Loading data ...")
 def _embedded(name: str) -> Panel:
-    from core.data.embedded import load_dataset
-
     return load_dataset(name)
 
 
@@ -96,16 +95,13 @@ def model_options(dataset: str) -> list[str]:
 
 
 def model_label(model: str) -> str:
-    from core.models.registry import label
-
-    return {TRUTH: "truth (synthetic ground truth)"}.get(model, label(model))
+    return {TRUTH: "truth (synthetic ground truth)"}.get(model, registry_label(model))
 
 
 @st.cache_resource(show_spinner="Computing forecasts ...", max_entries=24)
 def _forecasts(dataset: str, model: str) -> wb.Forecasts:
     if model.startswith("run:"):
-        path = user_runs.run_path(model[4:])
-        return wb.forecasts(panel(dataset), model, run=path)
+        return wb.forecasts(panel(dataset), model, run=user_runs.run_path(model[4:]))
     return wb.forecasts(panel(dataset), model)
 
 
@@ -236,6 +232,11 @@ def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
     """The evaluation table (core.evaluate) of `models` on `split`: shipped metrics where they match this data."""
     known = [m for m in models if m != TRUTH and not m.startswith("run:")]
     return evaluation.evaluate_models(panel(dataset), known, split, recompute=False)
+
+
+@st.cache_data(show_spinner="Writing the report ...", max_entries=8)
+def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str = "") -> str:
+    return report.for_view(panel(dataset), _forecasts(dataset, model), date, portfolio, custom)
 
 
 # --- background training ------------------------------------------------------------------

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import bench, dashboard, data, evaluate, models, pretrained, runs, train
+from core.cli import bench, dashboard, data, evaluate, models, pretrained, report, runs, train
 
-COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, bench)
+COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, bench, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

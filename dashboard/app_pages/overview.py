@@ -45,3 +45,14 @@ with ui.guard():
         else:
             st.info("Per-stock risk contributions need a joint model; this univariate model's portfolio risk "
                     "comes from the portfolio's own history.")
+
+st.subheader("Report")
+with ui.guard():
+    if st.button("Prepare an HTML report of this view", key="report_go",
+                 help="key metrics, weights, exposures, VaR with backtest verdicts, covariance, equity curve and "
+                      "model comparison in one self-contained file, readable offline"):
+        st.session_state["report_for"] = (sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
+    if st.session_state.get("report_for") == (sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom):
+        page = services.report_html(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
+        st.download_button("Download report (HTML)", page.encode("utf-8"), mime="text/html", key="report_dl",
+                           file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.html")

@@ -1,0 +1,46 @@
+"""`neuralfactors report`: one self-contained HTML report (core.report) of a dataset / model / date / portfolio."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add(sub) -> None:
+    from core.cli.common import add_source
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of one model, date and portfolio")
+    add_source(p)
+    p.add_argument("--model", required=True, help="model name (`neuralfactors models`)")
+    p.add_argument("--date", default=None, metavar="YYYY-MM-DD",
+                   help="forecast date (default: the last forecast date); a date without a forecast snaps to the one before")
+    p.add_argument("--portfolio", default="equal weight",
+                   help="equal weight, minimum variance, mean-variance optimal, one per sector or custom")
+    p.add_argument("--weights", default="", metavar="TICKER:W,...", help="custom weights (with --portfolio custom)")
+    p.add_argument("--out", required=True, help="HTML file to write")
+    p.set_defaults(handler=report_command)
+
+
+def report_command(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from core.cli.common import load_source, names
+    from core.errors import ModelError
+    from core.io import atomic_write_bytes
+    from core.report import for_view
+    from core.workbench import forecasts
+    from core.workbench.portfolios import PORTFOLIOS
+
+    if args.portfolio not in PORTFOLIOS:
+        raise ModelError(f"--portfolio {args.portfolio!r} is not one of: {', '.join(PORTFOLIOS)}")
+    model = names(args.model)[0]
+    panel = load_source(args)
+    fc = forecasts(panel, model)
+    dates = fc.series.dates
+    date = dates[-1] if args.date is None else dates[max(int(dates.searchsorted(pd.Timestamp(args.date), "right")) - 1, 0)]
+    if args.date is not None and date != pd.Timestamp(args.date):
+        print(f"report: no forecast at {args.date}; using the forecast date before it, {date.date()}", file=sys.stderr)
+    page = for_view(panel, fc, date, args.portfolio, args.weights)
+    atomic_write_bytes(Path(args.out), page.encode("utf-8"))
+    print(f"wrote {args.out} ({len(page) / 1024:.0f} KiB): {model}, {panel.name}, {date.date()}, {args.portfolio}")
+    return 0
