@@ -90,6 +90,15 @@ def time_series(frame: pd.DataFrame, title: str, y_title: str, percent: bool = F
     return mark_date(_layout(fig, title, "date", y_title), date)
 
 
+FACTOR_RETURN_AXIS = "factor return z (per unit of exposure: B z is the daily return)"
+
+
+def factor_returns_chart(frame: pd.DataFrame, title: str = "Realised factor returns", date=None) -> go.Figure:
+    """Realised factor returns z (dates x factors) in the units of the exposures, NOT x100 as percent:
+    z is a return per unit of exposure, so B z (exposure 0.004 x z 1.5 = 0.006, 0.6%) is a stock's return."""
+    return time_series(frame, title, FACTOR_RETURN_AXIS, percent=False, date=date)
+
+
 def risk_split(factor_var: float, specific_var: float,
                title: str = "Factor vs specific risk (share of variance)") -> go.Figure:
     """Share of the portfolio's forecast variance from factors and from stock-specific noise."""

@@ -159,3 +159,12 @@ def test_risk_split_says_share_of_variance():
     fig = figures.risk_split(0.75, 0.25)
     assert "variance" in fig.layout.yaxis.title.text and "variance" in fig.layout.title.text
     assert list(fig.data[0].y) == pytest.approx([75.0, 25.0])
+
+
+def test_factor_returns_chart_in_the_units_of_the_exposures():
+    """Issue 14: factor returns (unit-scale z, B z a return) were drawn x100 as "% per day" (+-800)."""
+    idx = pd.bdate_range("2020-01-01", periods=30)
+    z = pd.DataFrame({"f1": np.linspace(-8, 8, 30)}, index=idx)
+    fig = figures.factor_returns_chart(z, date=idx[5])
+    assert max(fig.data[0].y) == pytest.approx(8.0) and "%" not in fig.layout.yaxis.title.text
+    assert "B z" in fig.layout.yaxis.title.text and len(fig.layout.shapes) == 1
