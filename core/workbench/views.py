@@ -209,6 +209,7 @@ def embedding(panel, fc: FactorForecast) -> dict:
     """t-SNE map of the exposures and kNN sector accuracy (core.embedding)."""
     from core.embedding import embed_exposures
 
+    require_factors(fc)
     emb = embed_exposures(fc, panel.sectors)
     points = emb.coords.reset_index()
     points["name"] = panel.meta["name"].reindex(points["ticker"]).fillna("").to_numpy()
