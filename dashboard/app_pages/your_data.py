@@ -13,6 +13,7 @@ st.markdown("Upload a CSV or Parquet file of prices or returns, long (date, tick
 
 def _use(key: str) -> None:
     st.session_state["dataset"] = key
+    st.session_state.pop("date", None)  # this data's default date, not the old one snapped to its end
 
 
 upload = st.file_uploader("Data file", type=["csv", "parquet"], key="data_upload")
@@ -29,7 +30,9 @@ if upload is not None and st.session_state.get("upload_file") != (upload.name, u
                                 upload_bytes=upload.getvalue())
 
 in_use = st.session_state.get("dataset", "")
-key = st.session_state.get("upload_key") or (in_use if in_use.startswith("upload:") else None)
+key = st.session_state.get("upload_key")  # the last upload (or its re-split), else the upload in use
+if in_use.startswith("upload:") and (key is None or in_use.split("@")[0] == key.split("@")[0]):
+    key = in_use
 if key is not None:
     try:
         p = services.panel(key)
@@ -130,6 +133,8 @@ def _progress_view() -> None:
         st.success(f"finished: pick the model run:{run} in the sidebar (this dataset)")
     elif status["state"] == "cancelled":
         st.info("cancelled; its last checkpoint stays (`neuralfactors train ... --resume` continues it)")
+    elif status["state"] == "unknown":
+        st.info("this server did not start this run (it restarted?); its last progress and log are shown")
     else:
         st.error(f"training {status['state']}; see the log below")
     with st.expander("Training log"):

@@ -51,6 +51,20 @@ def _main(pg) -> str:
     return pg.locator('[data-testid="stMainBlockContainer"]').inner_text()
 
 
+def test_failed_upload_keeps_the_dataset_and_says_why(page, tmp_path):
+    b.go_to(page, "Your data", timeout=300)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"this,is\nnot;a,,panel\n\x00\x01")
+    before = b.runs(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=60_000)
+    b.settle(page, 60, before)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 1
+    assert "bad.csv was not loaded" in _main(page) and "still sp500-20" in _main(page)
+    _healthy(page)
+    assert "dataset=sp500-20" in page.url
+
+
 def test_upload_and_use_everywhere(page):
     b.go_to(page, "Your data", timeout=300)
     before = b.runs(page)

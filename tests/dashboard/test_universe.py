@@ -87,6 +87,20 @@ def test_training_status_and_cancel(home, monkeypatch):
     assert not runs.cancel_training(run)
 
 
+def test_your_data_shows_training_progress(home):
+    runs.runs_dir().mkdir(parents=True, exist_ok=True)
+    (runs.runs_dir() / "r2.log").write_text(TQDM_LOG)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(dataset="synthetic", model="truth")
+    at.session_state["train_run"] = "r2"
+    at.run()
+    at.switch_page("app_pages/your_data.py").run()
+    _clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Step"] == "26 / 40" and metrics["Loss"] == "1.0982" and metrics["Validation NLL"] == "1.1272"
+    assert at.get("progress")[0].value == 65  # percent
+
+
 # --- figures for large universes ---------------------------------------------------------------
 def _beta(n=500, f=4, seed=0):
     rng = np.random.default_rng(seed)
@@ -141,9 +155,10 @@ def test_upload_used_in_every_page(upload):
     sel = at.session_state["selection"]
     assert (sel.dataset, sel.model) == (key, "neuralfactors")
     assert at.query_params["dataset"] in ([key], key)
+    dates = services.forecast_dates(key, "neuralfactors")
+    assert sel.date == dates[len(dates) - 1 - services.COV_HORIZON]  # its own default date, not sp500-20's
     notes = " ".join(e.label + " " + " ".join(m.value for m in e.markdown) for e in at.sidebar.expander)
     assert "zero-shot" in notes and "equal-weighted mean return" in notes
-    assert len(at.sidebar.get("stSidebarNav") if hasattr(at.sidebar, "get") else [1]) >= 0
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
         _clean(at)
@@ -175,7 +190,7 @@ def test_split_control_resplits_the_upload(upload):
     assert len(p.split_dates("train")) == len(p.dates) // 2
     assert services.panel(key).split != p.split  # the original upload keeps its split
     assert at.session_state["dataset"] == "synthetic"  # not in use: the sidebar is unchanged
-    at.radio(key="split_how").set_value("end dates").run()
+    at.radio(key="split_how").set_value("end dates")  # a form: its values go with the submit
     at.date_input(key="split_train_end").set_value(p.dates[60].date())
     at.date_input(key="split_valid_end").set_value(p.dates[10].date())  # before the train end: refused
     at.button[[b.label for b in at.button].index("Apply this split")].click().run()
@@ -187,3 +202,31 @@ def test_failed_upload_keeps_the_dataset_and_says_why():
     with pytest.raises(services.ModelError.__mro__[1]):  # NeuralFactorsError
         services.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
     assert all(not k.startswith("upload:") or services.panel(k) is not None for k in services.dataset_options())
+
+
+@pytest.mark.slow
+def test_train_the_upload_from_your_data(upload):
+    """Start a short real training run from the page, follow its progress, find the run in the sidebar."""
+    key, vf = upload
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(dataset="synthetic", model="truth")
+    at.session_state.update(upload_key=key, upload_file=("vendor500.csv", vf.path.stat().st_size),
+                            upload_bytes=vf.path.read_bytes())
+    at.run()
+    at.switch_page("app_pages/your_data.py").run()
+    at.number_input(key="train_steps").set_value(10)
+    at.button(key="train_go").click().run()
+    _clean(at)
+    run = at.session_state["train_run"]
+    deadline = time.monotonic() + 300
+    while runs.training_status(run)["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(2)
+    status = runs.training_status(run)
+    assert status["state"] == "finished", status["log"]
+    assert status["step"] == 10 and status["total"] == 10 and np.isfinite(status["best"])
+    assert f"--train-end {services.panel(key).split.train_end.date()}" in " ".join(
+        runs._PROCESSES[run][0].args)
+    at.run()
+    _clean(at)
+    assert f"run:{run}" in services.model_options(key)
+    assert any(f"run:{run}" in s.value for s in at.success)
