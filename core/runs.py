@@ -139,9 +139,9 @@ def parse_progress(log: str) -> dict:
         step, total, elapsed, left, _, loss, valid = found[-1]
         out = {"step": int(step), "total": int(total), "elapsed": elapsed, "left": left,
                "loss": _number(loss), "valid": _number(valid)}
-    best = re.findall(r"best validation NLL_joint ([-\d.e+]+)", log)
+    best = re.findall(r"best validation NLL_joint ([-+\w.]+)", log)
     if best:
-        out["best"] = float(best[-1])
+        out["best"] = _number(best[-1])
     return out
 
 

@@ -1,5 +1,7 @@
 """Your data: upload a file, see its validation (warnings summarised), choose its split, use it in
 every page (pretrained NeuralFactors zero-shot, classical models fitted on it), train NeuralFactors on it."""
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -113,7 +115,7 @@ if key is not None:
 
 
 def _fmt(x) -> str:
-    return "n/a" if x is None or x != x else f"{x:.4f}"
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.4f}"
 
 
 def _progress_view() -> None:
