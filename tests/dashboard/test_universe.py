@@ -231,3 +231,28 @@ def test_train_the_upload_from_your_data(upload):
     _clean(at)
     assert f"run:{run}" in services.model_options(key)
     assert any(f"run:{run}" in s.value for s in at.success)
+
+
+@pytest.mark.slow
+def test_cancel_training_from_your_data(upload):
+    key, vf = upload
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(dataset="synthetic", model="truth")
+    for k, v in {"upload_key": key, "upload_file": ("vendor500.csv", vf.path.stat().st_size),
+                 "upload_bytes": vf.path.read_bytes()}.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page("app_pages/your_data.py").run()
+    at.selectbox(key="train_preset").set_value("sp500-20")  # 3,000 steps: still running when cancelled
+    at.button(key="train_go").click().run()
+    run = at.session_state["train_run"]
+    deadline = time.monotonic() + 180
+    while runs.training_status(run)["step"] < 2 and time.monotonic() < deadline:
+        time.sleep(1)
+    at.run()
+    step = {m.label: m.value for m in at.metric}["Step"]
+    assert step.endswith(f"/ {runs.training_status(run)['total']}") and not step.startswith("0 ")
+    at.button(key="train_cancel").click().run()
+    _clean(at)
+    assert runs.training_status(run)["state"] == "cancelled"
+    assert any("cancelled" in i.value for i in at.info)
