@@ -1,9 +1,9 @@
 """The dashboard's only door to `core`: st.cache_* wrappers around core.workbench, keyed by the
 sidebar's strings (dataset key, model key, date). No maths here.
 
-Dataset keys: an embedded name ("sp500-20", "synthetic") or "upload:<sha1>[@<train end>,<valid end>]"
-(a validated upload of this server, re-split). Model keys: a registered name, "truth" (synthetic) or "run:<id>" (a finished run
-in the user data folder). Where forecasts come from: core.workbench.sources.
+Dataset keys: an embedded name ("sp500-20", "synthetic") or "upload:<sha1>[@<train end>,<valid end>]" (a
+validated upload of this server, re-split). Model keys: a registered name, "truth" (synthetic) or "run:<id>"
+(a finished run in the user data folder). Where forecasts come from: core.workbench.sources.
 """
 from __future__ import annotations
 
