@@ -104,7 +104,8 @@ class SampleCovariance(ConfiguredModel):
         w = self.weights(len(block))
         mean, cov = window_moments(block, w)
         cov = self.shrink(cov, np.where(np.isfinite(block), block - mean, 0.0), w)
-        tickers = [panel.tickers[i] for i in np.flatnonzero(ok)]
+        names = panel.tickers  # a property that builds a list: read it once
+        tickers = [names[i] for i in np.flatnonzero(ok)]
         return FactorForecast.from_covariance(panel.dates[pos], tickers, mean, cov, model=self.name)
 
 

@@ -8,6 +8,9 @@ parameters over the stock's returns up to t (started at the unconditional varian
 first day; a missing day uses E[eps^2] = sigma2). Parameters are not refitted later.
 A stock with fewer than `min_train_obs` training returns (or unseen in training) gets the
 median alpha, beta, nu and unconditional variance of the fitted stocks and mu = 0.
+Short files: when the training dates hold fewer than min_train_obs / 0.9 days, the requirement is
+capped to 90% of them (at least MIN_TRAIN_OBS = 100 returns, else a ModelError naming the fix),
+stated in state["notes"] (`model.notes`).
 Output: FactorForecast with zero factors (exposures N x 0), family student_t with the fitted
 dof, joint=False.
 """
@@ -27,6 +30,10 @@ from core.models.rolling import too_few
 
 PARAMS = ("mu", "omega", "alpha", "beta", "nu")
 SCALE = 100.0  # returns are fitted in percent, as `arch` recommends
+#: the fewest training returns a GARCH(1,1)-t fit accepts when min_train_obs is capped to a short file
+MIN_TRAIN_OBS = 100
+#: a capped requirement: this share of the training dates
+TRAIN_SHARE = 0.9
 
 
 def garch_filter(r: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
@@ -59,21 +66,36 @@ class GarchModel(ConfiguredModel):
 
     def fit(self, panel, train_dates, valid_dates) -> "GarchModel":
         train = panel.returns.reindex(train_dates) * SCALE
+        need, notes = self._required(int(train.notna().any(axis=1).sum()))
         fitted: dict[str, list[float]] = {}
         for tk in panel.tickers:
             y = train[tk].dropna()
-            if len(y) < self.config["min_train_obs"]:
+            if len(y) < need:
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = arch_model(y.to_numpy(), mean="Constant", vol="GARCH", p=1, q=1, dist="t").fit(disp="off")
             fitted[tk] = [float(v) for v in res.params.to_numpy()]
         if not fitted:
-            raise ModelError(f"garch: no stock has {self.config['min_train_obs']} training returns; "
+            raise ModelError(f"garch: no stock has {need} training returns; "
                              "use a longer training period or lower min_train_obs")
-        self.state = {"fitted": True, "tickers": list(fitted)}
+        self.state = {"fitted": True, "tickers": list(fitted), "notes": notes}
         self.arrays = {"params": np.array(list(fitted.values()), dtype=np.float64)}
         return self
+
+    def _required(self, days: int) -> tuple[int, list[str]]:
+        """(training returns a stock needs, notes): min_train_obs, or 90% of `days` training dates when
+        those hold fewer (at least MIN_TRAIN_OBS)."""
+        need = int(self.config["min_train_obs"])
+        if need <= TRAIN_SHARE * days:
+            return need, []
+        capped = int(np.ceil(TRAIN_SHARE * days))
+        if capped < min(need, MIN_TRAIN_OBS):
+            raise ModelError(f"garch: only {days} training dates; a GARCH(1,1)-t fit needs at least "
+                             f"{min(need, MIN_TRAIN_OBS)} returns per stock: use a file with more dates or a later "
+                             "--train-end")
+        return capped, [f"garch: min_train_obs {need} capped to {capped} returns "
+                        f"({TRAIN_SHARE:.0%} of the {days} training dates)"]
 
     def _params(self, tickers: list[str]) -> dict[str, np.ndarray]:
         """PARAMS -> (N,) for `tickers`, the median fitted stock where a ticker was not fitted."""
@@ -94,8 +116,9 @@ class GarchModel(ConfiguredModel):
         if not ok.any():
             raise too_few(self.name, panel.dates[pos], 0)
         n = int(ok.sum())
+        names = panel.tickers  # a property that builds a list: read it once
         return FactorForecast(
-            date=panel.dates[pos], tickers=[panel.tickers[i] for i in np.flatnonzero(ok)], mean=p["mu"][ok] / SCALE,
+            date=panel.dates[pos], tickers=[names[i] for i in np.flatnonzero(ok)], mean=p["mu"][ok] / SCALE,
             exposures=np.zeros((n, 0)), factor_cov=np.zeros((0, 0)), idio_var=var[pos, ok] / SCALE**2,
             family="student_t", factor_dof=np.zeros(0), idio_dof=p["nu"][ok], joint=False, model=self.name,
         )

@@ -14,8 +14,8 @@ Short files: a history at the first forecast (the last training date) shorter th
 caps the window to all of it (state["window_used"], at least 20 dates; `min_obs_share` applies to
 the window used; core.models.rolling.capped_window), so a one-year file split 60/20/20 fits on
 its ~150 training dates and forecasts every validation and test date. The Student-t noise dof
-uses every `valid_stride`-th training date with a full window, or every such date when the stride
-finds none. What was adapted is stated in state["notes"] (`model.notes`).
+uses every `valid_stride`-th training date with a full window, or every training date when the
+stride finds none (a short training period). What was adapted is stated in state["notes"] (`model.notes`).
 """
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ class PCAModel(ConfiguredModel):
         if ok.sum() < 2:
             raise too_few(self.name, date, int(ok.sum()))
         k = min(self.state["n_factors"], int(ok.sum()) - 1)
-        return self.build(panel.dates[pos], [panel.tickers[i] for i in np.flatnonzero(ok)], mean, lam, vec, cov, k)
+        names = panel.tickers  # a property that builds a list: read it once
+        return self.build(panel.dates[pos], [names[i] for i in np.flatnonzero(ok)], mean, lam, vec, cov, k)
 
 
 class PPCAModel(PCAModel):
