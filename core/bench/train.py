@@ -155,8 +155,9 @@ benchmark, standing in for whatever else runs on a shared machine.
 {st}
 NeuralFactors' default (core/training/threads.py): 1 thread when a process has <= 2 cores
 to itself, else min(cores, {nf_threads.MAX_AUTO_THREADS}); NEURALFACTORS_THREADS or the model's
-`threads` argument override it. On 2 cores a second thread gains ~1.5x on an idle machine and
-loses 2-6x as soon as anything else is running (OpenMP threads wait for each other at every
+`threads` argument override it. On 2 cores a second thread pays only while nothing else runs
+(about 1.5x at load ~1.5, measured in separate processes: see core/training/threads.py) and
+loses 2-6x as soon as anything else does (OpenMP threads wait for each other at every
 parallel region), so one thread is the robust choice there.
 """
     paper = rows[1]
@@ -166,10 +167,10 @@ parallel region), so one thread is the robust choice there.
     cmd = "neuralfactors bench train" + (" --quick" if quick else "") + f" --device {device}"
     report = f"""# Training benchmark (`{cmd}`)
 
-Written by core/bench/train.py on {platform.machine()}, {nf_threads.available_cores()} cores, torch
-{torch.__version__}; {gpu}. Torch threads: {nf_threads.describe(threads)}. Peak memory:
-{rows[0]['peak_kind']}. Each case: one warm-up step, then full training steps (windows
-gathered, forward, IWAE loss with k samples, backward, Adam).
+Written by core/bench/train.py on {platform.machine()} with {nf_threads.available_cores()} cores, torch {torch.__version__};
+{gpu}. Torch threads: {nf_threads.describe(threads)}.
+Peak memory: {rows[0]['peak_kind']}. Each case: one warm-up step, then full training steps
+(windows gathered, forward, IWAE loss with k samples, backward, Adam).
 {'QUICK mode: the paper case is shrunk (60 stocks, lookback 64, hidden 64, F = 16).' if quick else ''}
 
 {table}
@@ -178,8 +179,9 @@ At the measured paper-configuration rate, the paper's 100,000-step schedule woul
 {sweep_text}
 ## Several processes, bf16, torch.compile
 
-`neuralfactors train --nproc N` (or `torchrun --nproc-per-node N`) trains data-parallel on
-torch.distributed (core/training/distributed.py): each step's days are split across the
+`core.training.parallel.train_neuralfactors(nproc, ...)` (`neuralfactors train --nproc N`),
+or the same under `torchrun --nproc-per-node N`, trains data-parallel on torch.distributed
+(core/training/distributed.py): each step's days are split across the
 ranks and DDP averages the gradients, so a step equals the one-process step with the same
 days per step (tests/core/training/test_distributed.py: relative loss difference ~1e-7);
 gloo on the CPU, NCCL with one GPU per rank on CUDA. Settings `bf16=true` (autocast, CUDA

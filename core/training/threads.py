@@ -4,13 +4,18 @@ One place decides: `apply_threads(threads, device)`, called before training (fit
 CPU inference. Order: the `threads` argument (an int >= 1; None / 0 / "auto" = not given),
 then the environment variable NEURALFACTORS_THREADS, then `default_threads()`.
 
-Default (measured in docs/bench_train.md, sp500-20 preset, 2-core machine): with the machine
-to itself two threads ran ~1.5x faster than one (10-12 vs 6.6-7.2 steps/s), but with one other
-busy process two threads fell to 2.5-3.2 steps/s and with two busy processes to 0.6-2.8, while
-one thread kept 6.4-6.6 and 3.5-4.1. OpenMP threads that share a core with another process
-stall each other at every parallel region, so on small machines the safe choice is one thread.
-Hence: cores available to this process (its CPU affinity divided by the processes of a
-distributed run on this host) <= 2 -> 1 thread; otherwise min(those cores, MAX_AUTO_THREADS).
+Default (measured in docs/bench_train.md, sp500-20 preset, 2-core machine, steps/s):
+
+    other load            1 thread        2 threads (= torch's default here)
+    none (load ~1.5)      6.6 - 7.2       9.0 - 12.2
+    1 busy process        6.4 - 6.6       2.5 - 3.2
+    2 busy processes      3.5 - 4.1       0.6 - 2.8
+
+OpenMP threads that share a core with another process stall each other at every parallel
+region, so on small machines the safe choice is one thread. Hence: cores available to this
+process (its CPU affinity divided by the processes of a distributed run on this host) <= 2
+-> 1 thread; otherwise min(those cores, MAX_AUTO_THREADS) (not measured here: no machine
+with more cores was available; 8 caps the OpenMP barrier cost of a small model).
 """
 from __future__ import annotations
 

@@ -87,6 +87,7 @@ def _assert_state_close(a: dict, b: dict, atol: float) -> None:
         np.testing.assert_allclose(vb, va, rtol=0, atol=atol, err_msg=key)
 
 
+@pytest.mark.slow  # ~15-20 s on 2 idle cores (process start-up), over a minute on a loaded machine
 def test_two_processes_match_one_process_with_the_same_global_batch(runs):
     one, two = runs
     assert one["world"] == 1 and two["world"] == 2 and two["step"] == one["step"] == 8
@@ -103,6 +104,7 @@ def test_two_processes_match_one_process_with_the_same_global_batch(runs):
     _assert_state_close(one["state"], two["state"], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_rank0_alone_writes_checkpoints_and_a_crashed_run_resumes(runs, tmp_path):
     _, two = runs
     ck, logs = tmp_path / "ck", tmp_path / "logs"
