@@ -21,6 +21,12 @@ def add(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--seed", type=int, default=None,
                    help="initialisation / training seed (default 0) for models that have one")
+    p.add_argument("--nproc", type=int, default=None,
+                   help="NeuralFactors only: train on N processes with torch.distributed (gloo on CPU, NCCL on "
+                        "CUDA), each step's days split across them; also works under torchrun")
+    p.add_argument("--threads", default=None,
+                   help="NeuralFactors only: torch CPU threads per process (default: NEURALFACTORS_THREADS, else 1 "
+                        "on machines with 2 cores or fewer, else min(cores, 8))")
     p.set_defaults(handler=train_command)
 
 
@@ -28,6 +34,8 @@ def train_command(args: argparse.Namespace) -> int:
     from core.training.setup import build_model, parse_overrides
 
     out = Path(args.out)
+    if args.nproc is not None or args.threads is not None or _under_torchrun():
+        return _train_distributed(args, out)
     model = build_model(args.model, out, parse_overrides(args.overrides), args.preset, args.max_steps, args.device,
                         args.seed, args.resume)
     panel = load_source(args)
@@ -47,5 +55,40 @@ def train_command(args: argparse.Namespace) -> int:
             return 1
         if result.stopped == "max_steps":
             print(f"stopped at --max-steps; continue with the same command plus --resume (checkpoint in {out / 'checkpoint'})")
+    print(f"saved {args.model} to {out}")
+    return 0
+
+
+def _under_torchrun() -> bool:
+    import os
+
+    return "TORCHELASTIC_RUN_ID" in os.environ or ("RANK" in os.environ and "WORLD_SIZE" in os.environ)
+
+
+def _train_distributed(args: argparse.Namespace, out: Path) -> int:
+    """NeuralFactors on --nproc processes (or the ranks of a torchrun), rank 0 saving and printing."""
+    from core.data.splits import parse_shares
+    from core.errors import ModelError
+    from core.models.registry import model_class
+    from core.training.parallel import train_neuralfactors
+    from core.training.setup import parse_overrides
+
+    if not model_class(args.model).step_trained:
+        raise ModelError(f"--nproc and --threads apply to step-trained models (neuralfactors), not {args.model!r}")
+    load_source(args)  # checks the file and prints the split and the warnings once, before spawning
+    summary = train_neuralfactors(
+        args.nproc, out, dataset=args.dataset, data=args.data, date_format=args.date_format,
+        split=parse_shares(args.split) if args.split else None, train_end=args.train_end, valid_end=args.valid_end,
+        preset=args.preset, device=args.device or "auto", seed=0 if args.seed is None else args.seed,
+        max_steps=args.max_steps, out_dir=out / "checkpoint", resume=args.resume, progress=True,
+        threads=args.threads, **parse_overrides(args.overrides))
+    if summary is None:  # a torchrun rank other than 0
+        return 0
+    print(f"step {summary['step']}, stopped: {summary['stopped']}, best validation NLL_joint "
+          f"{summary['best_valid']:.4f} per stock on {summary['world_size']} processes x {summary['threads']} "
+          f"threads ({summary['device']}); {summary['steps_per_s']:.1f} steps/s")
+    if summary["stopped"] == "non_finite":
+        print(f"error: {summary['message']}")
+        return 1
     print(f"saved {args.model} to {out}")
     return 0

@@ -202,5 +202,10 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
                          .replace(f"(step {step - step % s.valid_every}) is kept", "was kept"))
     else:
         final = {k: v.detach().cpu().clone() for k, v in eval_state().items()}
+        if step > step0:
+            # a run shorter than one validation period is still scored once, on the weights it returns;
+            # for the report only (the checkpoint's keep-best state is untouched, so --resume is unchanged)
+            best_valid = validate()
+            history.append({"step": step, "train_loss": last_loss, "valid": best_valid, "final_only": True})
     return LoopResult(best_state=final, best_valid=best_valid, step=step, stopped=stopped, history=history,
                       message=message, steps_per_s=(step - step0) / elapsed if elapsed > 0 else float("nan"))

@@ -29,6 +29,18 @@ def test_tiny_trains_50_steps(panel):
     assert [h["step"] for h in m.result.history] == [25, 50]
 
 
+def test_a_run_shorter_than_one_validation_period_is_scored_once_at_the_end(panel):
+    m = _fit(panel, steps=30, valid_every=25, max_steps=5)
+    assert m.result.stopped == "max_steps" and np.isfinite(m.result.best_valid)
+    assert [h["step"] for h in m.result.history] == [5] and m.result.history[-1]["final_only"]
+
+
+def test_nproc_is_for_step_trained_models_only(tmp_path, capsys):
+    assert main(["train", "--model", "ledoit-wolf", "--dataset", "synthetic", "--nproc", "2",
+                 "--out", str(tmp_path)]) == 2
+    assert "--nproc and --threads apply to step-trained models" in capsys.readouterr().err
+
+
 def test_resume_gives_same_weights_as_uninterrupted(panel, tmp_path):
     full = _fit(panel, steps=30, valid_every=10, polyak_start=15)
     part = _fit(panel, steps=30, valid_every=10, polyak_start=15, max_steps=17, out_dir=tmp_path / "ck")
