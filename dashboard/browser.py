@@ -148,13 +148,13 @@ def select_option(page, label: str, option: str, timeout: float = 120.0) -> None
 
 
 def step_date(page, steps: int = -5, timeout: float = 120.0) -> None:
-    """Move the sidebar date slider by `steps` forecast dates with the keyboard."""
-    thumb = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]').first
-    thumb.focus()
-    before = runs(page)
+    """Move the sidebar date by `steps` forecast dates with its previous / next buttons."""
+    name = "Previous date" if steps < 0 else "Next date"
+    button = page.locator('[data-testid="stSidebar"] button').filter(has_text=name).first
     for _ in range(abs(steps)):
-        thumb.press("ArrowLeft" if steps < 0 else "ArrowRight")
-    settle(page, timeout, before)
+        before = runs(page)
+        button.click()
+        settle(page, timeout, before)
 
 
 def metric(page, label: str) -> str:

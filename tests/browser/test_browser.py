@@ -79,3 +79,18 @@ def test_edit_weight_updates_risk(page):
     after = b.metric(page, "Volatility (daily)")
     assert after != before
     assert page.locator('[data-testid="stAlert"]').filter(has_text="sum to").count() >= 1  # 0.9 + rest != 1
+
+
+def test_previous_and_next_date_buttons(page):
+    """Issue 14: the date was picked on a 228 px slider of 2,265 dates; now stepped by buttons (typed dates:
+    tests/dashboard/test_pages_apptest.py::test_typed_date_snaps_and_previous_next_buttons_step)."""
+    import re
+
+    b.go_to(page, "Overview")
+    start = re.search(r"date=(\d{4}-\d{2}-\d{2})", page.url).group(1)
+    b.step_date(page, 1)
+    _healthy(page)
+    after = re.search(r"date=(\d{4}-\d{2}-\d{2})", page.url).group(1)
+    assert after > start, (start, after)
+    b.step_date(page, -1)
+    assert f"date={start}" in page.url
