@@ -19,7 +19,9 @@ adapts the models to short files, stating what it did in state["notes"] (`model.
   per-stock NLL exceeds the shrunk one by about 0.4 nats at N = T/2, 0.9 at 2T/3, 4 at 5T/6 and
   1e8 from N = T. Below the limit the textbook estimators stay as they are (sp500-20: 20 stocks,
   252 days, 32 EWMA days). Fit decides from its first forecast (state["shrink"], then every
-  date is shrunk); a later date whose universe crosses the limit is shrunk too.
+  date is shrunk); a later date whose universe crosses the limit is shrunk too. A shrunk window
+  with fewer rows than stocks is written in factor form with at most `rows` factors (exact,
+  `_low_rank`) instead of N: the evaluation's mean-variance QPs and risk sums scale with them.
 """
 from __future__ import annotations
 
@@ -83,11 +85,9 @@ class SampleCovariance(ConfiguredModel):
     def _days_text(self, n_rows: int) -> str:
         return f"the {n_rows}-day window"
 
-    def shrink(self, cov: np.ndarray, dev: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-        """Ledoit-Wolf toward the scaled identity where the model shrinks on this date, else cov."""
-        if self.always_shrinks or self.state.get("shrink") or len(cov) > self.shrink_limit(len(dev)):
-            return shrink_to_identity(cov, shrinkage_intensity(dev, weights))
-        return cov
+    def shrinks(self, n_stocks: int, n_rows: int) -> bool:
+        """Whether this date's covariance is shrunk (always for Ledoit-Wolf)."""
+        return self.always_shrinks or bool(self.state.get("shrink")) or n_stocks > self.shrink_limit(n_rows)
 
     def _block(self, returns: np.ndarray, pos: int) -> tuple[np.ndarray, np.ndarray]:
         window = self.window
@@ -103,10 +103,36 @@ class SampleCovariance(ConfiguredModel):
         block = block[:, ok]
         w = self.weights(len(block))
         mean, cov = window_moments(block, w)
-        cov = self.shrink(cov, np.where(np.isfinite(block), block - mean, 0.0), w)
         names = panel.tickers  # a property that builds a list: read it once
         tickers = [names[i] for i in np.flatnonzero(ok)]
+        rows, n = block.shape
+        if self.shrinks(n, rows):
+            dev = np.where(np.isfinite(block), block - mean, 0.0)
+            delta = shrinkage_intensity(dev, w)
+            if rows < n and delta > 0.0:
+                return self._low_rank(panel.dates[pos], tickers, mean, cov, block, w, delta)
+            cov = shrink_to_identity(cov, delta)
         return FactorForecast.from_covariance(panel.dates[pos], tickers, mean, cov, model=self.name)
+
+    def _low_rank(self, date, tickers, mean, cov, block, w, delta: float) -> FactorForecast:
+        """(1 - delta) S + delta mu I for a window with fewer rows than stocks, in factor form with at
+        most `rows` factors (exact): S = window_moments' covariance = C C' with C = D dev' W^(1/2)
+        (N x rows), so B = sqrt(1 - delta) U s from the SVD of C and idio_var = delta mu. The same
+        distribution as from_covariance of the shrunk matrix with N factors, at a fraction of the
+        cost for every consumer (risk, QPs, sampling)."""
+        rows = len(block)
+        wr = np.full(rows, 1.0 / rows) if w is None else np.asarray(w, dtype=np.float64)
+        obs = np.isfinite(block)
+        share = (obs * wr[:, None]).sum(axis=0)
+        c = (np.where(obs, block - mean, 0.0) * np.sqrt(wr)[:, None]).T / np.sqrt(share)[:, None]
+        u, sv, _ = np.linalg.svd(c, full_matrices=False)
+        keep = sv > 1e-12 * max(float(sv[0]), 1e-300)
+        b = u[:, keep] * (np.sqrt(1.0 - delta) * sv[keep])
+        k = b.shape[1]
+        mu = float(np.trace(cov)) / len(cov)
+        return FactorForecast(date=pd.Timestamp(date), tickers=list(tickers), mean=np.asarray(mean, dtype=np.float64),
+                              exposures=b, factor_cov=np.eye(k), idio_var=np.full(len(tickers), delta * mu),
+                              model=self.name, factor_names=[f"pc{j + 1}" for j in range(k)])
 
 
 class LedoitWolfCovariance(SampleCovariance):

@@ -185,3 +185,20 @@ def test_garch_caps_its_training_requirement(short_panel):
     fc = model.forecast(panel, forecast_dates(panel, "test")[0])
     assert fc.n_stocks > 0.8 * panel.returns.iloc[panel.date_position(fc.date)].notna().sum()
     assert np.all(np.isfinite(fc.idio_var) & (fc.idio_var > 0))
+
+
+@pytest.mark.parametrize("name", ["ledoit-wolf", "ewma"])
+def test_fewer_rows_than_stocks_is_the_shrunk_covariance_in_few_factors(name, short_panel):
+    """N > window rows: at most `rows` factors, exactly (1 - d) S + d mu I."""
+    panel = short_panel
+    model = fit(name, panel, window=60)
+    date = forecast_dates(panel, "test")[3]
+    fc = model.forecast(panel, date)
+    assert fc.n_factors <= 60 < fc.n_stocks
+    block = trailing(panel.returns.to_numpy(), panel.date_position(date), 60)[:, [panel.tickers.index(t) for t in fc.tickers]]
+    w = model.weights(len(block))
+    mean, cov = window_moments(block, w)
+    d = shrinkage_intensity(np.where(np.isfinite(block), block - mean, 0.0), w)
+    target = (1 - d) * cov + d * np.trace(cov) / len(cov) * np.eye(len(cov))
+    np.testing.assert_allclose(fc.dense_cov(), target, rtol=1e-9, atol=1e-12 * np.trace(cov))
+    np.testing.assert_allclose(fc.mean, mean)
