@@ -22,14 +22,14 @@ from core.data.panel import Panel
 from core.errors import ModelError, NotAvailable as Unavailable  # noqa: F401  (pages catch it as services.Unavailable)
 from core.forecast import FactorForecast, ForecastSeries
 from core.models.registry import label as registry_label
-from core.portfolio.weights import check_custom, format_weights, normalise, parse_weights, read_weights_csv, weights_csv  # noqa
+from core.portfolio.weights import (check_custom, format_weights, normalise, parse_weights,  # noqa: F401
+                                    read_weights_csv, weights_csv)
 from core.scorecard import PAPER_TABLE  # noqa: F401
 from core.workbench import views
 from core.workbench.portfolios import MV_RISK_AVERSION, PORTFOLIOS, Risk  # noqa: F401
 from core.workbench.views import COV_HORIZON, var_backtest, var_verdicts  # noqa: F401
 
-DATASETS = ("sp500-20", "synthetic")
-TRUTH = wb.TRUTH
+DATASETS, TRUTH = ("sp500-20", "synthetic"), wb.TRUTH
 
 
 # --- datasets -----------------------------------------------------------------------------

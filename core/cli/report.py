@@ -13,7 +13,7 @@ def add(sub) -> None:
     add_source(p)
     p.add_argument("--model", required=True, help="model name (`neuralfactors models`)")
     p.add_argument("--date", default=None, metavar="YYYY-MM-DD",
-                   help="forecast date (default: the last forecast date); a date without a forecast snaps to the one before")
+                   help="forecast date (default: the last one); a date without a forecast snaps to the one before")
     p.add_argument("--portfolio", default="equal weight",
                    help="equal weight, minimum variance, mean-variance optimal, one per sector or custom")
     p.add_argument("--weights", default="", metavar="TICKER:W,...", help="custom weights (with --portfolio custom)")
@@ -37,7 +37,8 @@ def report_command(args: argparse.Namespace) -> int:
     panel = load_source(args)
     fc = forecasts(panel, model)
     dates = fc.series.dates
-    date = dates[-1] if args.date is None else dates[max(int(dates.searchsorted(pd.Timestamp(args.date), "right")) - 1, 0)]
+    pos = len(dates) if args.date is None else int(dates.searchsorted(pd.Timestamp(args.date), "right"))
+    date = dates[max(pos - 1, 0)]
     if args.date is not None and date != pd.Timestamp(args.date):
         print(f"report: no forecast at {args.date}; using the forecast date before it, {date.date()}", file=sys.stderr)
     page = for_view(panel, fc, date, args.portfolio, args.weights)

@@ -125,7 +125,8 @@ with ui.guard():
         left, right = st.columns(2)
         with left:
             ui.plot(figures.bar_by_ticker(w_opt, p.sectors, figures.sector_colours(p.sectors),
-                                          f"Optimal weights ({OBJECTIVES[objective]})", "weight (%)"), "optimal_weights")
+                                          f"Optimal weights ({OBJECTIVES[objective]})", "weight (%)"),
+                    "optimal_weights")
             st.download_button("Download optimal weights (CSV)", services.weights_csv(w_opt),
                                file_name="optimal_weights.csv", mime="text/csv", key="dl_optimal_weights.csv")
         with right:
