@@ -44,6 +44,8 @@ def train_command(args: argparse.Namespace) -> int:
         print(f"training {args.model} on {panel.name} ({panel.n_tickers} stocks, {len(train)} train / "
               f"{len(valid)} valid dates) on {model.device}; config: {model.config.to_json()}")
     model.fit(panel, train, valid)
+    for line in getattr(model, "notes", ()):
+        print(f"{args.model}: {line}")
     model.save(out)
     result = getattr(model, "result", None)
     if result is not None:

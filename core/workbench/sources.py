@@ -118,7 +118,11 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
                          f"{source} --out RUN_DIR, then evaluate with --run {name}=RUN_DIR")
     print(f"{name}: no shipped outputs for {panel.name}; fitting it now on the training dates", file=log)
     model = create_model(name).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
-    return Forecasts(name, model.forecast_series(panel, dates), model, "fitted", "fitted now on the training dates")
+    notes = tuple(getattr(model, "notes", ()))  # how the fit adapted to this data (capped windows, shrinkage)
+    for line in notes:
+        print(f"{name}: {line}", file=log)
+    return Forecasts(name, model.forecast_series(panel, dates), model, "fitted", "fitted now on the training dates",
+                     notes)
 
 
 def available(panel, root: str | Path | None = None) -> list[str]:
