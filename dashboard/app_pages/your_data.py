@@ -24,7 +24,7 @@ if upload is not None and st.session_state.get("upload_file") != (upload.name, u
         base = services.add_upload(upload.name, upload.getvalue())
     except NeuralFactorsError as exc:
         current = st.session_state.get("dataset")
-        st.error(f"{upload.name} was not loaded: {exc}. "
+        st.error(f"{upload.name} was not loaded: {ui.no_paths(str(exc))}. "
                  f"The dataset in every page is still {services.dataset_label(current) if current else 'unchanged'}.")
         st.stop()
     else:
