@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import NeuralFactorsError
-from dashboard import services, state
+from dashboard import services, state, ui
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
 
@@ -76,8 +76,10 @@ def sidebar() -> state.Selection | None:
     st.sidebar.caption(f"{services.dataset_label(dataset)} · {services.model_label(model)} · "
                        f"{sel.part} split")
     notes = services.forecast_notes(dataset, model)
-    if len(notes) > 1:  # zero-shot: how the pretrained model adapted this data's inputs, said once here
-        with st.sidebar.expander("How the pretrained model reads this data"):
+    if len(notes) > 1:  # how the model adapted to this data (zero-shot inputs, capped windows), said once here
+        zero_shot = "zero-shot" in notes[0]
+        with st.sidebar.expander("How the pretrained model reads this data" if zero_shot else
+                                 "How this model was fitted to this data"):
             st.markdown("\n".join(f"- {n}" for n in notes))
     return sel
 
