@@ -88,7 +88,7 @@ page = st.navigation(PAGES)  # every page stays reachable, whatever fails below
 try:
     selection, problem = sidebar(), "no model has outputs on this dataset"
 except NeuralFactorsError as exc:
-    selection, problem = None, str(exc)
+    selection, problem = None, ui.no_paths(str(exc))
 if selection is not None:
     state.publish(selection)
     page.run()
