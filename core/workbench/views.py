@@ -257,3 +257,17 @@ def covariance_scores(panel, series: ForecastSeries, dates, h: int = COV_HORIZON
         rows[pd.Timestamp(d)] = {"QLIKE": qlike(sub, fut.to_numpy()),
                                  "correlation error (Frobenius)": correlation_error(sub, fut.to_numpy())}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def factor_names(panel, forecasts, shipped: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What each latent factor is (core.workbench.factor_names): correlations of its realised returns with
+    the market, each sector and the style ETFs, and a suggested name, over the VALIDATION window only (no
+    peeking at the test split); the window is in the column "window"."""
+    from core.workbench.factor_names import factor_names as name_factors
+
+    dates = window(panel, forecasts.series, "valid")
+    if len(dates) == 0:
+        raise NotAvailable("no forecasts on the validation split: the factors cannot be named without the test split")
+    out = name_factors(panel, factor_returns(panel, forecasts, dates, shipped))
+    out.insert(4, "window", f"validation {dates[0].date()} to {dates[-1].date()}")
+    return out
