@@ -135,6 +135,30 @@ def bar(values: pd.Series, title: str, x_title: str, y_title: str) -> go.Figure:
     return _layout(fig, title, x_title, y_title)
 
 
+def factor_correlations(corr: pd.DataFrame, names: pd.Series | None = None,
+                        title: str = "What the factors are: correlation of factor returns") -> go.Figure:
+    """corr: factors x references (market, sectors, style ETFs), in [-1, 1] on a fixed diverging scale;
+    rows labelled "f1: <suggested name>" when `names` (factor -> name) is given."""
+    rows = [f"{f}: {names[f]}" if names is not None and f in names.index else str(f) for f in corr.index]
+    fig = go.Figure(go.Heatmap(z=corr.to_numpy(dtype=float), x=[str(c) for c in corr.columns], y=rows,
+                               colorscale=DIVERGING, zmid=0, zmin=-1, zmax=1, colorbar=dict(title="corr"),
+                               text=np.round(corr.to_numpy(dtype=float), 2), texttemplate="%{text}",
+                               hovertemplate="%{y} vs %{x}: %{z:.2f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, "reference return series", "factor (suggested name)",
+                   height=max(HEIGHT, 60 + 40 * len(rows)))
+
+
+def active_risk_bars(contributions: pd.Series, title: str, x_title: str) -> go.Figure:
+    """Contributions to the daily tracking error (Euler: they sum to it), in % per day, largest first."""
+    values = contributions.reindex(contributions.abs().sort_values(ascending=False).index)
+    labels = [str(i) for i in values.index]
+    fig = go.Figure(go.Bar(x=labels, y=_pct(values), marker_color=PALETTE[0],
+                           hovertemplate="%{x}: %{y:.3f}% per day<extra></extra>"))
+    fig.update_xaxes(type="category", tickmode="array", tickvals=labels, ticktext=labels)
+    return _layout(fig, title, x_title, "contribution to tracking error (% per day)")
+
+
 def embedding_scatter(points: pd.DataFrame, colours: Mapping[str, str], title: str) -> go.Figure:
     """points: columns x, y, ticker, name, sector (one row per stock)."""
     fig = go.Figure()

@@ -168,3 +168,22 @@ def test_factor_returns_chart_in_the_units_of_the_exposures():
     fig = figures.factor_returns_chart(z, date=idx[5])
     assert max(fig.data[0].y) == pytest.approx(8.0) and "%" not in fig.layout.yaxis.title.text
     assert "B z" in fig.layout.yaxis.title.text and len(fig.layout.shapes) == 1
+
+
+def test_factor_correlations_fixed_scale_and_named_rows():
+    corr = pd.DataFrame({"market": [0.9, -0.1], "value (VLUE)": [0.2, -0.5]}, index=["f1", "f2"])
+    fig = figures.factor_correlations(corr, pd.Series({"f1": "market", "f2": "-value (VLUE)"}))
+    _titled(fig)
+    h = fig.data[0]
+    assert (h.zmin, h.zmax, h.zmid) == (-1, 1, 0) and list(h.y) == ["f1: market", "f2: -value (VLUE)"]
+    assert np.asarray(h.z).max() == pytest.approx(0.9)  # correlations, not percent
+    assert "factor" in fig.layout.yaxis.title.text
+
+
+def test_active_risk_bars_in_percent_per_day_largest_first():
+    fig = figures.active_risk_bars(pd.Series({"f1": 0.001, "f2": -0.004, "specific": 0.002}),
+                                   "Active risk by factor", "factor")
+    _titled(fig)
+    assert list(fig.data[0].x) == ["f2", "specific", "f1"]
+    assert list(fig.data[0].y) == pytest.approx([-0.4, 0.2, 0.1])
+    assert "tracking error (% per day)" in fig.layout.yaxis.title.text
