@@ -1,10 +1,7 @@
-"""The dashboard's only door to `core`: st.cache_* wrappers around core.workbench, keyed by the
-sidebar's strings (dataset key, model key, date). No maths here.
-
-Dataset keys: an embedded name ("sp500-20", "synthetic") or "upload:<sha1>[@<train end>,<valid end>]" (a
-validated upload of this server, re-split). Model keys: a registered name, "truth" (synthetic) or "run:<id>"
-(a finished run in the user data folder). Where forecasts come from: core.workbench.sources.
-"""
+"""The dashboard's only door to `core`: st.cache_* wrappers around core.workbench keyed by the sidebar's strings
+(dataset key, model key, date); no maths. Dataset keys: an embedded name ("sp500-20", "synthetic") or
+"upload:<sha1>[@<train end>,<valid end>]" (an upload of this server, re-split). Model keys: a registered name,
+"truth" (synthetic) or "run:<id>" (a finished run). Forecasts' origin: core.workbench.sources."""
 from __future__ import annotations
 
 import hashlib
@@ -25,9 +22,8 @@ from core.models.registry import label as registry_label
 from core.portfolio.weights import (check_custom, format_weights, normalise, parse_weights,  # noqa: F401
                                     read_weights_csv, weights_csv)
 from core.scorecard import PAPER_TABLE  # noqa: F401
-from core.workbench import views
-from core.workbench.portfolios import MV_RISK_AVERSION, PORTFOLIOS, Risk  # noqa: F401
-from core.workbench.views import COV_HORIZON, var_backtest, var_verdicts  # noqa: F401
+from core.workbench import PORTFOLIOS, Risk, active, views  # noqa: F401  (pages: services.active.active_risk)
+from core.workbench.views import COV_HORIZON, MV_RISK_AVERSION, var_backtest, var_verdicts  # noqa: F401
 
 DATASETS, TRUTH = ("sp500-20", "synthetic"), wb.TRUTH
 
@@ -174,6 +170,10 @@ def factor_returns(dataset: str, model: str, part: str) -> pd.DataFrame:
     p, fc = panel(dataset), _forecasts(dataset, model)
     shipped = store.load_factor_returns(p.name, model) if fc.source == "shipped" else None
     return views.factor_returns(p, fc, window(dataset, model, part), shipped)
+
+
+def factor_names(dataset: str, model: str) -> pd.DataFrame:  # validation window; its factor returns are cached
+    return views.factor_names(panel(dataset), _forecasts(dataset, model), factor_returns(dataset, model, "valid"))
 
 
 @st.cache_data(show_spinner="Computing VaR over time ...", max_entries=64)

@@ -1,6 +1,8 @@
 """Factor exposures: mean beta by sector with a drill-down to a sector's stocks (top-N, search),
-the portfolio's exposures over time, realised factor returns, factor vs specific risk.
+the portfolio's exposures over time, realised factor returns, factor vs specific risk, and what the
+factors are (correlations with the market, sectors and style ETFs over the validation window, suggested names).
 Readable at any universe size: the heatmaps have one row per sector or per shown stock."""
+import pandas as pd
 import streamlit as st
 
 from dashboard import figures, services, state, ui
@@ -15,7 +17,8 @@ with ui.guard():
     beta = services.exposures_table(sel.dataset, sel.model, sel.date)
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     r = services.risk(sel.dataset, sel.model, sel.date, weights)
-    st.metric("Factor share of portfolio volatility", ui.pct(r.factor_share, 1))
+    st.metric("Factor share of variance", ui.pct(r.factor_share, 1),
+              help="share of the portfolio's forecast variance that comes from the factors")
     full = beta
     if beta.shape[1] > 40:
         st.caption(f"{beta.shape[1]} factors (a full-covariance model written in factor form): "
@@ -49,7 +52,28 @@ with ui.guard():
         table.insert(0, "sector", p.sectors.reindex(rows).fillna("Unknown"))
         table.insert(0, "name", names.reindex(rows).fillna(""))
         st.dataframe(table.round(4), width="stretch", height=min(38 + 35 * len(rows), 400))
-    ui.csv_download(full, f"Download all {len(full)} stocks' exposures (CSV)", f"exposures_{sel.date}.csv")
+    try:
+        named = services.factor_names(sel.dataset, sel.model)
+    except services.Unavailable as exc:
+        named, why = None, str(exc)
+    head = None if named is None else named["suggested name"].reindex(full.columns).fillna("unnamed")
+    note = "" if head is None else ", first row: the factors' suggested names"
+    ui.csv_download(full if head is None else pd.concat([head.to_frame("suggested name").T, full]),
+                    f"Download all {len(full)} stocks' exposures (CSV{note})", f"exposures_{sel.date}.csv")
+
+    st.subheader("What the factors are")
+    if named is None:
+        st.info(why)
+    else:
+        refs = [c for c in named.columns if c not in ("suggested name", "best match", "correlation", "n_dates",
+                                                      "window")]
+        st.caption(f"Correlation of each factor's realised returns with the market"
+                   f"{'' if 'market' in refs else ' (no benchmark: the equal-weighted mean return of the universe)'}"
+                   f", each sector's average return and the style ETFs (where they exist), over the "
+                   f"{named['window'].iloc[0]} ({int(named['n_dates'].iloc[0])} days; the test split is not used). "
+                   "Suggested name: the best absolute match, with its sign, when |corr| >= 0.3; otherwise unnamed.")
+        ui.plot(figures.factor_correlations(named[refs].iloc[:40], named["suggested name"]), "factor_names")
+        st.dataframe(named[["suggested name", "best match", "correlation"]].round(3), width="stretch")
 
     left, right = st.columns([2, 1])
     with left:
@@ -60,5 +84,4 @@ with ui.guard():
         ui.plot(figures.risk_split(r.factor_share, 1.0 - r.factor_share, "Factor vs specific risk"), "risk_split")
     with ui.guard():
         fr = services.factor_returns(sel.dataset, sel.model, sel.part)
-        ui.plot(figures.time_series(fr.iloc[:, :10], "Realised factor returns", "factor return (% per day)",
-                                    percent=True), "factor_returns")
+        ui.plot(figures.factor_returns_chart(fr.iloc[:, :10], date=sel.date), "factor_returns")

@@ -1,5 +1,6 @@
 """Portfolio lab: what-if weights (editor + CSV), live risk, the optimiser with constraints and the
-efficient frontier, backtest against the benchmark, CSV downloads."""
+efficient frontier, benchmark-relative risk (active weights, tracking error by factor and sector), backtest
+against the benchmark, CSV downloads."""
 import hashlib
 
 import pandas as pd
@@ -136,6 +137,44 @@ with ui.guard():
                                   services.annualised_point(sel.dataset, sel.model, sel.date, base)],
                                  index=["optimal", sel.portfolio])
             ui.plot(figures.frontier(fr, marks), "frontier")
+
+st.subheader("Benchmark-relative risk")
+with ui.guard():
+    act = services.active
+    c1, c2 = st.columns([1, 2])
+    kind = c1.radio("Benchmark", list(act.BENCHMARKS), format_func=act.BENCHMARKS.get, key="act_benchmark",
+                    help="the weights the portfolio is measured against")
+    file = c2.file_uploader("Benchmark weights CSV (ticker,weight)", type=["csv"], key="act_csv") \
+        if kind == "uploaded" else None
+    bench = _uploaded_weights(file) if file is not None else None
+    if kind == "uploaded" and not bench:
+        st.info("upload a benchmark weights CSV (columns ticker,weight) to measure the portfolio against it")
+    else:
+        fc = services.forecast_at(sel.dataset, sel.model, sel.date)
+        b, notes = act.benchmark_weights(list(fc.tickers), kind, bench)
+        ar = act.active_risk(fc, base, b, p.sectors)
+        for note in notes + ar.notes:
+            st.caption(note)
+        m = st.columns(3)
+        m[0].metric("Tracking error (daily)", ui.pct(ar.te, 3), help="forecast sqrt((w-b)' Sigma (w-b)), factor form")
+        m[1].metric("Tracking error (annualised)", ui.pct(ar.te * 252 ** 0.5))
+        m[2].metric("Factor share of active variance", ui.pct(ar.factor / ar.te, 1) if ar.te > 0 and ar.has_factors
+                    else "n/a", help="n/a for a model without factors")
+        st.caption(f"The {sel.portfolio} portfolio of {sel.date} against the {act.BENCHMARKS[kind]} benchmark: "
+                   "Euler contributions, which sum to the tracking error.")
+        t = st.tabs(["Active weights", "Active risk by factor", "Active risk by sector"])
+        with t[0]:
+            ui.plot(figures.bar_by_ticker(ar.active, p.sectors, figures.sector_colours(p.sectors),
+                                          "Active weights (portfolio minus benchmark)", "active weight (%)"),
+                    "active_weights")
+        with t[1]:
+            by_factor = pd.concat([ar.per_factor, pd.Series({"specific": ar.specific})])
+            ui.plot(figures.active_risk_bars(by_factor, "Active risk by factor", "factor"), "active_by_factor")
+        with t[2]:
+            ui.plot(figures.active_risk_bars(ar.per_sector, "Active risk by sector", "sector"), "active_by_sector")
+        ui.csv_download(pd.DataFrame({"weight": base.reindex(fc.tickers).fillna(0.0), "benchmark": b,
+                                      "active": ar.active, "te_contribution": ar.per_stock}),
+                        "Download active weights and risk (CSV)", "active_risk.csv")
 
 st.subheader("Backtest against the benchmark")
 with ui.guard():
