@@ -45,7 +45,9 @@ def parse_runs(items: list[str], flag: str) -> dict[str, str]:
 def evaluate_command(args: argparse.Namespace) -> int:
     from core.evaluate import evaluate_models, to_json, to_markdown
     from core.io import atomic_write_bytes
+    from core.training.threads import limit_math_threads
 
+    limit_math_threads()
     models = names(args.models) if args.models else None
     runs = parse_runs(args.run, "--run")
     part = args.split if args.split in PARTS else (args.part or "test")

@@ -32,7 +32,9 @@ def add(sub) -> None:
 
 def train_command(args: argparse.Namespace) -> int:
     from core.training.setup import build_model, parse_overrides
+    from core.training.threads import limit_math_threads
 
+    limit_math_threads(args.threads)
     out = Path(args.out)
     if args.nproc is not None or args.threads is not None or _under_torchrun():
         return _train_distributed(args, out)

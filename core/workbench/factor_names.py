@@ -11,6 +11,9 @@ import pandas as pd
 
 STYLES = {"MTUM": "momentum", "QUAL": "quality", "SIZE": "size", "USMV": "low volatility", "VLUE": "value"}
 MIN_CORR = 0.3  # below this |corr| a factor stays "unnamed"
+#: the market wins a near tie: a factor within this |corr| of its best match is named after the market
+#: (a sector's average return is itself mostly market, e.g. 5 Health Care stocks of 20)
+MARKET_MARGIN = 0.05
 MIN_OBS = 20  # fewer common dates than this: no correlation
 
 
@@ -49,8 +52,8 @@ def correlations(factor_returns: pd.DataFrame, refs: pd.DataFrame, min_obs: int 
 
 
 def suggest(corr: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
-    """Per factor: the best absolute match, its correlation and a suggested name, signed ("-value
-    (VLUE)" when the factor moves against it), "unnamed" below `min_corr`."""
+    """Per factor: the best absolute match (the market on a near tie, MARKET_MARGIN), its correlation and
+    a suggested name, signed ("-value (VLUE)" when the factor moves against it), "unnamed" below `min_corr`."""
     rows = {}
     for f, c in corr.iterrows():
         c = c.dropna()
@@ -58,6 +61,9 @@ def suggest(corr: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
             rows[f] = {"suggested name": "unnamed", "best match": "", "correlation": np.nan}
             continue
         best = c.abs().idxmax()
+        market = [k for k in c.index if str(k).startswith("market")]
+        if market and abs(c[market[0]]) >= abs(c[best]) - MARKET_MARGIN:
+            best = market[0]
         rho = float(c[best])
         name = ("-" if rho < 0 else "") + best if abs(rho) >= min_corr else "unnamed"
         rows[f] = {"suggested name": name, "best match": best, "correlation": rho}

@@ -120,7 +120,7 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
     model = create_model(name).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
     notes = tuple(getattr(model, "notes", ()))  # how the fit adapted to this data (capped windows, shrinkage)
     for line in notes:
-        print(f"{name}: {line}", file=log)
+        print(line, file=log)  # the model's notes name it
     return Forecasts(name, model.forecast_series(panel, dates), model, "fitted", "fitted now on the training dates",
                      notes)
 
