@@ -61,7 +61,8 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
     names = models or model_names()
     dates = output_dates(panel)
     manifest_path = Path(out) / dataset / "manifest.json"
-    timings = read_json(manifest_path).get("models", {}) if reuse and manifest_path.exists() else {}
+    previous = read_json(manifest_path) if reuse and manifest_path.exists() else {}
+    timings = previous.get("models", {})
     for name in names:
         if reuse and name not in (from_runs or {}) and _reusable(store.model_dir(dataset, name, out), panel):
             print(f"[{name}] kept (already built from this data)", file=log)
@@ -101,6 +102,8 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
                    + (f" --models {','.join(models)}" if models else "")
                    + "".join(f" --from-run {k}={v}" for k, v in (from_runs or {}).items()) + (" --reuse" if reuse else ""),
         "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        # a --reuse build adds to an earlier one: keep how the rest was made
+        "previous_commands": previous.get("previous_commands", []) + ([previous["command"]] if previous.get("command") else []),
     }
     write_json(Path(out) / dataset / "manifest.json", manifest)
     return manifest
