@@ -34,14 +34,7 @@ def fit_model(name: str, panel, max_steps: int | None, device: str, work_dir: Pa
     """Fit one registered model on the panel's train/valid dates with the settings its class gives a build
     (`build_settings`: NeuralFactors trains its preset and checkpoints in `work_dir`, so an interrupted
     build resumes where it stopped)."""
-    from core.models.registry import create_model
-    from core.training.checkpoint import exists as checkpoint_exists
-
-    if name == "neuralfactors":
-        model = create_model(name, preset=NF_PRESET, device=device, max_steps=max_steps, progress=True,
-                             out_dir=work_dir, resume=checkpoint_exists(work_dir))
-    else:
-        model = create_model(name)
+    model = create_model(name, **model_class(name).build_settings(max_steps, device, work_dir))
     return model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
 
 

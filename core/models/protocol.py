@@ -27,11 +27,6 @@ class RiskModel(Protocol):
 
     def forecast(self, panel, date) -> FactorForecast: ...
 
-    @classmethod
-    def build_settings(cls, max_steps: int | None, device: str, work_dir: Path) -> dict:
-        """Keyword settings for a pretrained build (core.build); classical models use their defaults."""
-        return {}
-
     def forecast_series(self, panel, dates) -> ForecastSeries: ...
 
     def save(self, path: str | Path) -> None: ...
@@ -60,6 +55,11 @@ class BaseRiskModel:
     joint = True
     #: its exposures are factors with a meaning (False: covariance-only or univariate)
     has_factors = True
+
+    @classmethod
+    def build_settings(cls, max_steps: int | None, device: str, work_dir: Path) -> dict:
+        """Keyword settings for a pretrained build (core.build); classical models use their defaults."""
+        return {}
 
     def forecast_series(self, panel, dates) -> ForecastSeries:
         fcs = [self.forecast(panel, d) for d in dates]
