@@ -1,5 +1,5 @@
-"""Screenshots of every dashboard page at 1280 x 800 into docs/screenshots/ (light theme; the
-Overview also in dark). Run: `python -m dashboard.screenshots` or `make screenshots`."""
+"""Screenshots of every dashboard page at 1280 x 800 into docs/screenshots/, light and dark
+(<page>.png, <page>_dark.png). Run: `python -m dashboard.screenshots` or `make screenshots`."""
 from __future__ import annotations
 
 import argparse
@@ -16,22 +16,17 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with b.serve() as url:
-        with b.browser_page() as page:
-            b.open_app(page, url, args.query, timeout=300)
-            for path, title in b.PAGES.items():
-                b.go_to(page, title, timeout=300)
-                if path not in ("comparison", "your_data"):
-                    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
-                page.wait_for_timeout(800)
-                name = out / f"{path or 'overview'}.png"
-                page.screenshot(path=str(name))
-                print(name)
-        with b.browser_page(dark=True) as page:
-            b.open_app(page, url, args.query, timeout=300)
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
-            page.wait_for_timeout(800)
-            page.screenshot(path=str(out / "overview_dark.png"))
-            print(out / "overview_dark.png")
+        for dark in (False, True):
+            with b.browser_page(dark=dark) as page:
+                b.open_app(page, url, args.query, timeout=300)
+                for path, title in b.PAGES.items():
+                    b.go_to(page, title, timeout=300)
+                    if path not in ("comparison", "your_data"):
+                        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+                    page.wait_for_timeout(800)
+                    name = out / f"{path or 'overview'}{'_dark' if dark else ''}.png"
+                    page.screenshot(path=str(name))
+                    print(name)
     return 0
 
 
