@@ -23,6 +23,7 @@ A metric that does not apply is null and its reason is recorded.
 """
 from __future__ import annotations
 
+import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,12 +193,13 @@ def _r2(model, panel, dates, reasons: dict) -> dict:
 
 def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | Path | None = None,
                     settings: Settings | None = None, log=None, recompute: bool = True,
-                    runs: dict[str, str] | None = None) -> pd.DataFrame:
+                    runs: dict[str, str] | None = None, workers: int = 1) -> pd.DataFrame:
     """The evaluation table: one row per model, columns METRICS (NaN = null). The reasons for nulls
     are in `table.attrs["reasons"]` ({model: {metric: reason}}), the NLL scale in `table.attrs["nll_scale"]`.
     Forecasts come from core.workbench.forecasts (shipped, run, zero-shot or fitted now; `runs` maps a
     name to a run directory). With recompute=False a model's shipped metrics.json (same data, version,
-    default settings) answers directly."""
+    default settings) answers directly. workers > 1 evaluates models in that many processes (same
+    numbers: every Monte Carlo draw is seeded by model-independent day seeds)."""
     from core.data.features import FeatureScaler
     from core.models.registry import check_names
 
@@ -206,7 +208,7 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
     log = log or sys.stderr
     scale = FeatureScaler.fit(panel, panel.split_dates("train")).return_scale
     dates = forecast_dates(panel, split)
-    rows, reasons = {}, {}
+    rows, reasons, todo = {}, {}, []
     for name in names:
         shipped = None if recompute or settings != Settings() or name in (runs or {}) else store.shipped_metrics(
             panel, name, split, settings.risk_aversion, pretrained_root)
@@ -214,14 +216,50 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
             print(f"{name}: shipped metrics of {panel.name} (use --recompute to recompute them "
                   f"from the shipped forecasts)", file=log)
             rows[name], reasons[name] = shipped
-            continue
-        fc = forecasts(panel, name, dates, pretrained_root, run=(runs or {}).get(name), log=log)
-        rows[name], reasons[name] = evaluate_series(panel, fc.series, split, scale, settings, fc.model)
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=METRICS).astype(float)
+        else:
+            todo.append(name)
+    jobs = [(panel, name, split, dates, scale, settings, pretrained_root, (runs or {}).get(name)) for name in todo]
+    for name, (values, why, notes) in zip(todo, _map(_evaluate_one, jobs, min(workers, len(jobs)), log)):
+        print(notes, end="", file=log)
+        rows[name], reasons[name] = values, why
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=METRICS).astype(float).reindex(names)
     table.index.name = "model"
-    table.attrs.update(reasons=reasons, nll_scale=scale, split=split,
+    table.attrs.update(reasons={n: reasons[n] for n in names}, nll_scale=scale, split=split,
                        dates=[str(dates[0].date()), str(dates[-1].date())], risk_aversion=settings.risk_aversion)
     return table
+
+
+def _evaluate_one(panel, name, split, dates, scale, settings, root, run) -> tuple[dict, dict, str]:
+    """(metrics, reasons, notes printed while getting the forecasts) of one model."""
+    notes = io.StringIO()
+    fc = forecasts(panel, name, dates, root, run=run, log=notes)
+    return (*evaluate_series(panel, fc.series, split, scale, settings, fc.model), notes.getvalue())
+
+
+def _map(fn, jobs: list[tuple], workers: int, log):
+    """fn(*job) for each job, in order; in `workers` spawned processes when > 1, each limited to its
+    share of the cores (torch and BLAS threads)."""
+    if workers <= 1:
+        return [fn(*job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    from core.training.threads import available_cores
+
+    threads = max(1, available_cores() // workers)
+    print(f"evaluating {len(jobs)} models in {workers} processes ({threads} thread(s) each)", file=log)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_limit_threads, initargs=(threads,)) as pool:
+        return [f.result() for f in [pool.submit(fn, *job) for job in jobs]]
+
+
+def _limit_threads(threads: int) -> None:
+    import os
+
+    from core.training.threads import ENV_VAR, limit_math_threads
+
+    os.environ[ENV_VAR] = str(threads)
+    limit_math_threads(threads)
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 4) -> str:

@@ -24,6 +24,8 @@ def add(sub) -> None:
     p.add_argument("--valid-end", default=None, metavar="DATE", help="last validation date (YYYY-MM-DD)")
     p.add_argument("--run", action="append", default=[], metavar="MODEL=DIR",
                    help="take MODEL's forecasts from a finished `neuralfactors train --out DIR` run")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="models evaluated in parallel processes (default: the cores available, at most one per model)")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.add_argument("--out", default=None, help="directory for CSV and Markdown tables")
     p.add_argument("--pretrained", default=None, help="directory of shipped models and outputs (default: the installed ones)")
@@ -45,7 +47,8 @@ def parse_runs(items: list[str], flag: str) -> dict[str, str]:
 def evaluate_command(args: argparse.Namespace) -> int:
     from core.evaluate import evaluate_models, to_json, to_markdown
     from core.io import atomic_write_bytes
-    from core.training.threads import limit_math_threads
+    from core.errors import ModelError
+    from core.training.threads import available_cores, limit_math_threads
 
     limit_math_threads()
     models = names(args.models) if args.models else None
@@ -57,7 +60,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
         from core.workbench import TRUTH, available
 
         models = [m for m in available(panel, args.pretrained) if m != TRUTH]
-    table = evaluate_models(panel, models, part, args.pretrained, recompute=args.recompute, runs=runs)
+    workers = args.workers if args.workers is not None else available_cores()
+    if workers < 1:
+        raise ModelError(f"--workers {workers}: use a whole number >= 1")
+    table = evaluate_models(panel, models, part, args.pretrained, recompute=args.recompute, runs=runs,
+                            workers=workers)
     if args.out:
         out = Path(args.out)
         atomic_write_bytes(out / f"evaluate_{part}.csv", table.to_csv().encode())

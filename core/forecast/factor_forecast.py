@@ -67,7 +67,7 @@ class FactorForecast:
     # --- moments in factor form ---------------------------------------------------------
     def total_var(self) -> np.ndarray:
         """Marginal variance of each stock, (N,): diag(B Sz B') + d, without forming N x N."""
-        return np.einsum("nf,fg,ng->n", self.exposures, self.factor_cov, self.exposures) + self.idio_var
+        return np.sum((self.exposures @ self.factor_cov) * self.exposures, axis=1) + self.idio_var
 
     def portfolio_mean(self, w: np.ndarray) -> float:
         """w: (N,) weights -> expected portfolio return."""

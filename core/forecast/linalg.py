@@ -43,3 +43,9 @@ class FactorPrecision:
         c = (x / self.d) @ self.a
         v = np.linalg.solve(self.m_chol, c.T)
         return np.sum(x * x / self.d, axis=1) - np.sum(v * v, axis=0)
+
+    def solve(self, x: np.ndarray) -> np.ndarray:
+        """Sigma^-1 x for x (N,) or (N, h): D^-1 x - D^-1 A M^-1 A' D^-1 x."""
+        dx = x / (self.d if x.ndim == 1 else self.d[:, None])
+        c = np.linalg.solve(self.m_chol.T, np.linalg.solve(self.m_chol, self.a.T @ dx))
+        return dx - (self.a @ c) / (self.d if x.ndim == 1 else self.d[:, None])

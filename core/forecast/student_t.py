@@ -29,6 +29,9 @@ def student_t_logpdf(x: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor, do
     scale = torch.as_tensor(scale, dtype=x.dtype, device=x.device)
     y = (x - loc) / scale
     finite = torch.isfinite(dof)
+    if bool(finite.all()):  # the common case: the per-stock constant once, two passes over the big tensor
+        const = torch.lgamma((dof + 1) / 2) - torch.lgamma(dof / 2) - 0.5 * torch.log(math.pi * dof) - torch.log(scale)
+        return const - (dof + 1) / 2 * torch.log1p(y * y / dof)
     nu = torch.where(finite, dof, torch.ones_like(dof))
     log_t = (torch.lgamma((nu + 1) / 2) - torch.lgamma(nu / 2) - 0.5 * torch.log(math.pi * nu)
              - (nu + 1) / 2 * torch.log1p(y * y / nu))

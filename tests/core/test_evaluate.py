@@ -175,3 +175,16 @@ def test_univariate_model_gets_portfolio_var_from_the_portfolio_garch(panel, tmp
     uni = table.loc["dbl-uni"]
     assert uni[["calib_port", "var95_rate", "var99_rate", "kupiec_p95", "kupiec_p99", "christoffersen_p99"]].notna().all()
     assert 0 <= uni["var95_rate"] <= 1 and uni[["nll_joint", "cov_mse", "sharpe_mv_lo"]].isna().all()
+
+
+def test_models_in_two_processes_give_the_same_table(panel, tmp_path, capsys):
+    """workers=2 (spawned processes, models from the catalogue) prints each model's notes once, in
+    order, and gives the one-process table exactly."""
+    names = ["ewma", "ledoit-wolf", "sample"]
+    one = evaluate_models(panel, names, "valid", pretrained_root=tmp_path, settings=FAST)
+    err_one = capsys.readouterr().err
+    two = evaluate_models(panel, names, "valid", pretrained_root=tmp_path, settings=FAST, workers=2)
+    err_two = capsys.readouterr().err
+    assert list(two.index) == names
+    assert two.equals(one) and two.attrs["reasons"] == one.attrs["reasons"]
+    assert "in 2 processes" in err_two and err_two.split("\n", 1)[1] == err_one

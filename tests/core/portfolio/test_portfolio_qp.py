@@ -47,3 +47,41 @@ def test_minimum_variance_by_the_qp_matches_cvxpy(seed):
     expected = optimise(fc, objective="min_variance", constraints=cons).weights.to_numpy()
     minv, mv = qp.mean_variance_qps(fc, cons, (np.inf, 20.0))
     assert np.allclose(minv, expected, atol=1e-5) and np.allclose(mv, qp.mean_variance_qp(fc, cons, 20.0), atol=1e-9)
+
+
+def _many_factor_forecast(seed: int, n: int = 240, f: int = 60) -> FactorForecast:
+    """A shrunk sample covariance in factor form (like ledoit-wolf with fewer dates than stocks)."""
+    rng = np.random.default_rng(seed)
+    window = rng.standard_t(5, size=(f, n)) * 0.02 + rng.normal(0, 0.01, (f, 1))
+    u, sv, _ = np.linalg.svd((window - window.mean(0)).T / np.sqrt(f), full_matrices=False)
+    return FactorForecast(date="2020-01-02", tickers=[f"T{i}" for i in range(n)], mean=rng.normal(3e-4, 8e-4, n),
+                          exposures=u * sv * 0.9, factor_cov=np.eye(f), idio_var=np.full(n, 2e-5))
+
+
+@pytest.mark.parametrize("variant", ["mv_lo", "mv_lo_l1", "mv_ls_l1"])
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("risk_aversion", [20.0, np.inf])
+def test_working_set_gives_the_full_qp_weights(variant, seed, risk_aversion, monkeypatch):
+    """Many factors: the working set (QPs on subsets priced by the full KKT conditions) gives the
+    weights of the full factor-form QP, and never solves the full problem to get them."""
+    fc, cons = _many_factor_forecast(seed), MV_VARIANTS[variant]
+    if risk_aversion == np.inf and cons.budget is None:
+        pytest.skip("minimum variance without a budget holds nothing")
+    assert fc.n_factors > qp.WORKING_SET_FACTORS
+    s2 = float(np.median(fc.total_var()))
+    full = qp._QP(cons, fc.n_stocks, *qp._factor_objective(fc, s2)).solve(fc.mean / (risk_aversion * s2))[0]
+    sizes = []
+    solve = qp._QP.solve
+    monkeypatch.setattr(qp._QP, "solve", lambda self, q: sizes.append(self.n) or solve(self, q))
+    got = qp.mean_variance_qp(fc, cons, risk_aversion)
+    assert max(sizes) <= fc.n_stocks // 2, sizes
+    assert np.allclose(got, full, atol=1e-5 * max(1.0, np.abs(full).sum()))
+
+
+@pytest.mark.parametrize("budget", [None, 1.0])
+def test_closed_form_without_sign_constraints_matches_the_qp(budget):
+    fc = _forecast(3)
+    cons = Constraints(budget=budget)
+    ref = FactorProblem(fc.tickers, fc.n_factors, fc.factor_names, "mean_variance", cons, risk_aversion=20.0)
+    ref.set_forecast(fc)
+    assert np.allclose(qp.mean_variance_qp(fc, cons, 20.0), ref.solve(), atol=1e-6)
