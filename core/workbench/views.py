@@ -3,16 +3,35 @@ FactorForecast), weights (pd.Series by ticker) and dates. The dashboard caches t
 and the report call them directly."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from core.errors import ModelError, NotAvailable
 from core.forecast import FactorForecast, ForecastSeries, restrict
+from core.forecast.linalg import safe_cholesky
+from core.risk.portfolio_garch import METHOD as GARCH_METHOD
 from core.workbench.portfolios import (MV_RISK_AVERSION, VAR_LEVELS, aligned, constraints, has_factors, optimise,
                                        realised_return, require_joint)
 
 COV_HORIZON = 21  # realised-covariance window (trading days)
 MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
+N_COMPONENTS = 5  # principal components shown for a model without factors
+#: the backtest metrics (core.portfolio.metrics keys) in words
+PERFORMANCE_LABELS = {"accumulated_return": "total return", "annualised_return": "annualised return",
+                      "annualised_vol": "annualised volatility", "max_drawdown": "maximum drawdown",
+                      "sharpe": "Sharpe ratio", "sortino": "Sortino ratio", "calmar": "Calmar ratio",
+                      "turnover": "daily turnover"}
+#: how a VaR was computed, in words (the method strings of core.risk.var and core.risk.portfolio_garch)
+METHODS = {"parametric": "the closed-form Normal quantile",
+           "monte_carlo": "Monte Carlo draws of the Student-t forecast",
+           GARCH_METHOD: "a GARCH(1,1)-t fitted on the portfolio's own returns"}
+
+
+def method_label(method: str) -> str:
+    """A VaR method in words: "monte_carlo" -> "Monte Carlo draws of the Student-t forecast"."""
+    return METHODS.get(method, method)
 
 
 def split_of(panel, date) -> str:
@@ -39,6 +58,93 @@ def require_factors(fc_or_series) -> None:
         kind = "univariate" if not fc_or_series.joint else "a covariance-only model"
         raise NotAvailable(f"{name} is {kind}, with no factor structure: no factor exposures or factor returns "
                            "(its risk is on the Overview and VaR pages)")
+
+
+@dataclass
+class Components:
+    """The k largest principal components of the forecast covariance S_t on each of T dates (N tickers).
+
+    loadings (T, N, k): sqrt(lambda) v, each stock's return (fraction per day) for a one-standard-deviation
+    move along the component, NaN for a stock without a forecast; variance (T, k): the eigenvalues lambda,
+    largest first; total (T,): trace S_t, the stocks' summed forecast variance."""
+
+    dates: pd.DatetimeIndex
+    tickers: list[str]
+    loadings: np.ndarray
+    variance: np.ndarray
+    total: np.ndarray
+
+    @property
+    def names(self) -> list[str]:
+        return [f"PC{j + 1}" for j in range(self.loadings.shape[2])]
+
+
+def _top_eigen(m: np.ndarray, d: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k largest eigenpairs, (k,) and (N, k), of S = m m' + diag(d) (m: N x F, F <= N or not): from the
+    F x F Gram matrix m'm when d is one number (every covariance-only model, FactorForecast.from_covariance),
+    else from the dense S."""
+    from scipy.linalg import eigh
+
+    n, f = m.shape
+    if np.ptp(d) <= 1e-12 * d.max() and f <= n:
+        s2, w = eigh(m.T @ m, subset_by_index=[f - k, f - 1])
+        s2, w = np.clip(s2[::-1], 0.0, None), w[:, ::-1]
+        return s2 + d[0], (m @ w) / np.sqrt(np.where(s2 > 0, s2, np.inf))
+    lam, vec = eigh(m @ m.T + np.diag(d), subset_by_index=[n - k, n - 1])
+    return lam[::-1], vec[:, ::-1]
+
+
+def principal_components(series: ForecastSeries, dates, k: int = N_COMPONENTS) -> Components:
+    """Principal components of the forecast covariance on each of `dates`: the statistical directions of a
+    model without factors (they are not factors). An eigenvector's sign is arbitrary and a solver may flip it
+    from one date to the next, so each component's sign is fixed over time: its loadings have a positive dot
+    product with the previous date's, and a positive sum on the first date. Ranked by variance on each date,
+    so two components of nearly equal variance can swap places."""
+    require_joint(series, "principal components of a forecast covariance")
+    pos = series.dates.get_indexer(pd.DatetimeIndex(dates))
+    n, k = len(series.tickers), min(k, len(series.tickers), series.exposures.shape[2])
+    loadings, variance = np.full((len(pos), n, k), np.nan), np.full((len(pos), k), np.nan)
+    total = np.full(len(pos), np.nan)
+    ref = np.ones((n, k))  # the first date: a positive sum
+    for i, p in enumerate(pos):
+        ok = np.isfinite(series.mean[p]) & np.isfinite(series.idio_var[p])
+        m = np.nan_to_num(series.exposures[p, ok]) @ safe_cholesky(series.factor_cov[p])
+        d = series.idio_var[p, ok]
+        lam, vec = _top_eigen(m, d, min(k, len(d)))
+        load = np.zeros((n, k))
+        load[ok, :len(lam)] = vec * np.sqrt(np.clip(lam, 0.0, None))
+        load *= np.where(np.sum(load * ref, axis=0) < 0, -1.0, 1.0)
+        loadings[i, ok], variance[i, :len(lam)], total[i] = load[ok], lam, np.sum(m * m) + d.sum()
+        ref = load
+    return Components(pd.DatetimeIndex(series.dates[pos]), list(series.tickers), loadings, variance, total)
+
+
+def _component_date(pcs: Components, date) -> int:
+    i = pcs.dates.get_indexer([pd.Timestamp(date)])[0]
+    if i < 0:
+        raise ModelError(f"no principal components at {pd.Timestamp(date).date()}: pick a date of the same split")
+    return int(i)
+
+
+def component_loadings(pcs: Components, date) -> pd.DataFrame:
+    """tickers with a forecast on `date` x components: the loadings (fraction per day)."""
+    return pd.DataFrame(pcs.loadings[_component_date(pcs, date)], index=pcs.tickers, columns=pcs.names).dropna()
+
+
+def component_exposures_over_time(pcs: Components, weights: pd.Series) -> pd.DataFrame:
+    """The fixed-weight portfolio's loadings w'l_t over the dates (dates x components, fraction per day)."""
+    w = weights.reindex(pcs.tickers).fillna(0.0).to_numpy()
+    return pd.DataFrame(np.einsum("n,tnk->tk", w, np.nan_to_num(pcs.loadings)), index=pcs.dates, columns=pcs.names)
+
+
+def component_summary(pcs: Components, fc: FactorForecast, weights: pd.Series) -> pd.DataFrame:
+    """Components x [share of the stocks' variance (lambda / trace S), portfolio loading w'l (fraction per day),
+    share of the portfolio's variance (w'l)^2 / w'Sw] on the date of `fc`."""
+    i = _component_date(pcs, fc.date)
+    y = np.nan_to_num(pcs.loadings[i]).T @ weights.reindex(pcs.tickers).fillna(0.0).to_numpy()
+    return pd.DataFrame({"share of the stocks' variance": pcs.variance[i] / pcs.total[i], "portfolio loading": y,
+                         "share of the portfolio's variance": y ** 2 / fc.portfolio_var(aligned(fc, weights))},
+                        index=pcs.names)
 
 
 def exposures_over_time(series: ForecastSeries, dates: pd.DatetimeIndex, weights: pd.Series) -> pd.DataFrame:
@@ -93,7 +199,8 @@ def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_sampl
         w = weights.reindex(fc.tickers).fillna(0.0)
         if w.abs().sum() < 1e-9:
             continue
-        res = {f"VaR {int(lv * 100)}%": v.var for lv, v in forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples).items()}
+        tail = forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples)
+        res = {f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}
         res["return"] = realised_return(panel, d, w)
         rows[pd.Timestamp(d)] = res
     out = pd.DataFrame.from_dict(rows, orient="index")
@@ -179,7 +286,7 @@ def backtest(panel, series: ForecastSeries, dates, weights: pd.Series, optimised
     portfolio's fixed weights, equal weight, (optionally) minimum variance and mean-variance
     re-optimised daily, and the benchmark. `optimised`: True, or the `optimised_strategies` already
     computed for these dates. Returns {"values": growth of 1 (dates x strategies), "metrics":
-    strategies x metrics}."""
+    strategies x metrics, labelled by PERFORMANCE_LABELS}."""
     from core.portfolio import backtest as bt
     from core.portfolio.metrics import performance_metrics
 
@@ -201,7 +308,8 @@ def backtest(panel, series: ForecastSeries, dates, weights: pd.Series, optimised
     if panel.benchmark is not None:
         rets[f"benchmark ({panel.benchmark.name})"] = panel.benchmark.reindex(next(iter(rets.values())).index)
     frame = pd.DataFrame(rets)
-    metrics = pd.DataFrame({k: performance_metrics(frame[k], turns.get(k)) for k in frame}).T
+    metrics = pd.DataFrame({k: performance_metrics(frame[k], turns.get(k)) for k in frame}).T.rename(
+        columns=PERFORMANCE_LABELS)
     return {"values": (1.0 + frame.fillna(0.0)).cumprod(), "metrics": metrics}
 
 
