@@ -61,31 +61,34 @@ def pick_rows(exposures: pd.DataFrame, sectors: pd.Series, names: pd.Series | No
     return list(size.index[:max(int(top_n), 1)])
 
 
-def sector_heatmap(means: pd.DataFrame, title: str) -> go.Figure:
-    """means: sector_means output (an `n` column, then factors); one row per sector."""
+def sector_heatmap(means: pd.DataFrame, title: str, unit: str = "beta", axis: str = "factor") -> go.Figure:
+    """means: sector_means output (an `n` column, then factors or components); one row per sector;
+    `unit` names the values (colour bar, hover), `axis` the columns."""
     z = means.drop(columns="n")
     labels = [f"{s} ({int(n)})" for s, n in means["n"].items()]
     lim = float(np.nanmax(np.abs(z.to_numpy()))) if z.size else 1.0
     fig = go.Figure(go.Heatmap(z=z.to_numpy(), x=[str(c) for c in z.columns], y=labels, colorscale=DIVERGING,
-                               zmid=0, zmin=-lim, zmax=lim, colorbar=dict(title="mean beta"),
+                               zmid=0, zmin=-lim, zmax=lim, colorbar=dict(title=f"mean {unit}"),
                                text=np.round(z.to_numpy(), 3), texttemplate="%{text}" if z.shape[1] <= 12 else None,
-                               hovertemplate="%{y} on %{x}: mean beta %{z:.3f}<extra></extra>"))
+                               hovertemplate=f"%{{y}} on %{{x}}: mean {unit} %{{z:.3f}}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category", title_text="sector (stocks)", automargin=True)
-    fig.update_xaxes(title_text="factor")
+    fig.update_xaxes(title_text=axis)
     fig.update_layout(title=title, height=max(HEIGHT, 28 * len(labels) + 160), margin=dict(l=60, r=20, t=60, b=50))
     return fig
 
 
-def stock_heatmap(exposures: pd.DataFrame, sectors: pd.Series, title: str) -> go.Figure:
-    """exposures: a few stocks x factors (pick_rows first); rows labelled "TICKER · sector", in the given order."""
+def stock_heatmap(exposures: pd.DataFrame, sectors: pd.Series, title: str, unit: str = "beta",
+                  axis: str = "factor") -> go.Figure:
+    """exposures: a few stocks x factors or components (pick_rows first); rows labelled "TICKER · sector", in the
+    given order; `unit` names the values, `axis` the columns."""
     sec = sectors.reindex(exposures.index).fillna("Unknown")
     labels = [f"{t} · {s}" for t, s in sec.items()]
     lim = float(np.nanmax(np.abs(exposures.to_numpy()))) if exposures.size else 1.0
     fig = go.Figure(go.Heatmap(z=exposures.to_numpy(), x=[str(c) for c in exposures.columns], y=labels,
-                               colorscale=DIVERGING, zmid=0, zmin=-lim, zmax=lim, colorbar=dict(title="beta"),
-                               hovertemplate="%{y} on %{x}: %{z:.3f}<extra></extra>"))
+                               colorscale=DIVERGING, zmid=0, zmin=-lim, zmax=lim, colorbar=dict(title=unit),
+                               hovertemplate=f"%{{y}} on %{{x}}: {unit} %{{z:.3f}}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category", title_text="stock · sector", automargin=True)
-    fig.update_xaxes(title_text="factor")
+    fig.update_xaxes(title_text=axis)
     fig.update_layout(title=title, height=max(HEIGHT, ROW_PX * len(labels) + 160), margin=dict(l=60, r=20, t=60, b=50))
     return fig
 

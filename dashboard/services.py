@@ -23,7 +23,8 @@ from core.portfolio.weights import (check_custom, format_weights, normalise, par
                                     read_weights_csv, weights_csv)
 from core.scorecard import PAPER_TABLE  # noqa: F401
 from core.workbench import PORTFOLIOS, Risk, active, views  # noqa: F401  (pages: services.active.active_risk)
-from core.workbench.views import COV_HORIZON, MV_RISK_AVERSION, var_backtest, var_verdicts  # noqa: F401
+from core.workbench.views import (COV_HORIZON, MV_RISK_AVERSION, method_label, var_backtest,  # noqa: F401
+                                  var_verdicts)
 
 DATASETS, TRUTH = ("sp500-20", "synthetic"), wb.TRUTH
 
@@ -174,6 +175,35 @@ def factor_returns(dataset: str, model: str, part: str) -> pd.DataFrame:
 
 def factor_names(dataset: str, model: str) -> pd.DataFrame:  # validation window; its factor returns are cached
     return views.factor_names(panel(dataset), _forecasts(dataset, model), factor_returns(dataset, model, "valid"))
+
+
+def has_factors(dataset: str, model: str) -> bool:
+    """The model has a factor structure (covariance-only and univariate models do not)."""
+    return wb.portfolios.has_factors(forecasts(dataset, model))
+
+
+def require_joint(dataset: str, model: str, what: str) -> None:
+    """Unavailable, in one line, when the model is univariate: `what` needs a joint distribution."""
+    wb.portfolios.require_joint(forecasts(dataset, model), what)
+
+
+@st.cache_data(show_spinner="Computing principal components of the forecast covariance ...", max_entries=16)
+def components(dataset: str, model: str, part: str) -> views.Components:
+    """The sign-fixed principal components of the forecast covariance over the split (models without factors)."""
+    return views.principal_components(forecasts(dataset, model), window(dataset, model, part))
+
+
+def component_loadings(dataset: str, model: str, date: str) -> pd.DataFrame:
+    return views.component_loadings(components(dataset, model, split_of(dataset, date)), date)
+
+
+def component_summary(dataset: str, model: str, date: str, weights: pd.Series) -> pd.DataFrame:
+    return views.component_summary(components(dataset, model, split_of(dataset, date)),
+                                   forecast_at(dataset, model, date), weights)
+
+
+def component_exposures_over_time(dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
+    return views.component_exposures_over_time(components(dataset, model, part), weights)
 
 
 @st.cache_data(show_spinner="Computing VaR over time ...", max_entries=64)

@@ -40,5 +40,10 @@ def csv_download(frame: pd.DataFrame, label: str, filename: str) -> None:
     st.download_button(label, frame.to_csv().encode(), file_name=filename, mime="text/csv", key=f"dl_{filename}")
 
 
+def split_name(part: str) -> str:
+    """A split in words: "valid" -> "validation"."""
+    return {"valid": "validation"}.get(part, part)
+
+
 def pct(x: float, digits: int = 2) -> str:
     return "n/a" if x != x else f"{100 * x:.{digits}f}%"

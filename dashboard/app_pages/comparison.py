@@ -18,7 +18,7 @@ def readable(table: pd.DataFrame) -> None:
         if c in LABELS}
     st.dataframe(shown, width="stretch", column_config=config)
 st.title("Model comparison")
-split = st.radio("Split", ["valid", "test"], horizontal=True, key="cmp_split")
+split = st.radio("Split", ["valid", "test"], horizontal=True, key="cmp_split", format_func=ui.split_name)
 with ui.guard():
     table = services.metrics_table(sel.dataset, split)
     if table.empty:

@@ -1,6 +1,8 @@
 """Factor exposures: mean beta by sector with a drill-down to a sector's stocks (top-N, search),
 the portfolio's exposures over time, realised factor returns, factor vs specific risk, and what the
 factors are (correlations with the market, sectors and style ETFs over the validation window, suggested names).
+A covariance-only model has no factors: the page shows the principal components of its forecast covariance
+instead (sign-fixed over time), labelled as such, without factor share, factor returns or names.
 Readable at any universe size: the heatmaps have one row per sector or per shown stock."""
 import pandas as pd
 import streamlit as st
@@ -14,20 +16,29 @@ sel = state.selection()
 st.title("Factor exposures")
 with ui.guard():
     p = services.panel(sel.dataset)
-    beta = services.exposures_table(sel.dataset, sel.model, sel.date)
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
-    r = services.risk(sel.dataset, sel.model, sel.date, weights)
-    st.metric("Factor share of variance", ui.pct(r.factor_share, 1),
-              help="share of the portfolio's forecast variance that comes from the factors")
+    factors = services.has_factors(sel.dataset, sel.model) or not services.forecasts(sel.dataset, sel.model).joint
+    if factors:  # a univariate model stops here, saying why in one line
+        beta = services.exposures_table(sel.dataset, sel.model, sel.date)
+        r = services.risk(sel.dataset, sel.model, sel.date, weights)
+        st.metric("Factor share", ui.pct(r.factor_share, 1),
+                  help="share of the portfolio's forecast variance that comes from the factors")
+        unit, axis, what = "beta", "factor", "Exposures (beta)"
+    else:
+        beta = 100 * services.component_loadings(sel.dataset, sel.model, sel.date)  # % per day
+        st.info(f"{services.model_label(sel.model)} is a covariance-only model: it has no factors, so none are "
+                f"shown. Shown instead: the {beta.shape[1]} largest principal components of its forecast "
+                "covariance (statistical directions ranked by variance, not factors), each one's sign kept from "
+                "one date to the next.")
+        unit, axis, what = "loading (% per day)", "principal component", "Principal-component loadings"
     full = beta
     if beta.shape[1] > 40:
-        st.caption(f"{beta.shape[1]} factors (a full-covariance model written in factor form): "
-                   "the 40 largest are shown.")
+        st.caption(f"{beta.shape[1]} factors: the 40 largest are shown.")
         beta = beta[beta.abs().sum().sort_values(ascending=False).index[:40]]
     names = p.meta["name"]
 
     means = fu.sector_means(beta, p.sectors)
-    ui.plot(fu.sector_heatmap(means, f"Mean exposure (beta) by sector on {sel.date}, {len(beta)} stocks"),
+    ui.plot(fu.sector_heatmap(means, f"{what}: mean by sector on {sel.date}, {len(beta)} stocks", unit, axis),
             "sector_exposures")
 
     st.subheader("Stocks")
@@ -46,42 +57,58 @@ with ui.guard():
         where = "" if sector == ALL else f" in {sector}"
         found = f" matching {search!r}" if fu.search_terms(search) else ""
         ui.plot(fu.stock_heatmap(beta.loc[rows], p.sectors,
-                                 f"Exposures (beta) on {sel.date}: top {len(rows)} stocks{where}{found}"),
+                                 f"{what} on {sel.date}: top {len(rows)} stocks{where}{found}", unit, axis),
                 "exposure_heatmap")
         table = beta.loc[rows].copy()
         table.insert(0, "sector", p.sectors.reindex(rows).fillna("Unknown"))
         table.insert(0, "name", names.reindex(rows).fillna(""))
         st.dataframe(table.round(4), width="stretch", height=min(38 + 35 * len(rows), 400))
-    try:
-        named = services.factor_names(sel.dataset, sel.model)
-    except services.Unavailable as exc:
-        named, why = None, str(exc)
-    head = None if named is None else named["suggested name"].reindex(full.columns).fillna("unnamed")
-    note = "" if head is None else ", first row: the factors' suggested names"
-    ui.csv_download(full if head is None else pd.concat([head.to_frame("suggested name").T, full]),
-                    f"Download all {len(full)} stocks' exposures (CSV{note})", f"exposures_{sel.date}.csv")
-
-    st.subheader("What the factors are")
-    if named is None:
-        st.info(why)
+    if not factors:
+        ui.csv_download(full, f"Download all {len(full)} stocks' loadings (CSV, % per day)",
+                        f"component_loadings_{sel.date}.csv")
+        st.subheader("The components")
+        st.caption(f"On {sel.date}: each component's share of the stocks' summed forecast variance, the "
+                   f"{sel.portfolio} portfolio's loading (its return for a one-standard-deviation move along the "
+                   "component) and its share of the portfolio's forecast variance. A principal component is not a "
+                   "factor: it has no realised returns and no name.")
+        summary = services.component_summary(sel.dataset, sel.model, sel.date, weights)
+        st.dataframe(summary, width="stretch", column_config={c: st.column_config.NumberColumn(format="percent")
+                                                              for c in summary.columns})
+        y = services.component_exposures_over_time(sel.dataset, sel.model, sel.part, weights)
+        ui.plot(figures.time_series(y, f"{sel.portfolio.capitalize()} portfolio loadings on the principal "
+                                    "components over time", "loading (% per day)", percent=True, date=sel.date),
+                "portfolio_exposures")
     else:
-        refs = [c for c in named.columns if c not in ("suggested name", "best match", "correlation", "n_dates",
-                                                      "window")]
-        st.caption(f"Correlation of each factor's realised returns with the market"
-                   f"{'' if 'market' in refs else ' (no benchmark: the equal-weighted mean return of the universe)'}"
-                   f", each sector's average return and the style ETFs (where they exist), over the "
-                   f"{named['window'].iloc[0]} ({int(named['n_dates'].iloc[0])} days; the test split is not used). "
-                   "Suggested name: the best absolute match, with its sign, when |corr| >= 0.3; otherwise unnamed.")
-        ui.plot(figures.factor_correlations(named[refs].iloc[:40], named["suggested name"]), "factor_names")
-        st.dataframe(named[["suggested name", "best match", "correlation"]].round(3), width="stretch")
+        try:
+            named = services.factor_names(sel.dataset, sel.model)
+        except services.Unavailable as exc:
+            named, why = None, str(exc)
+        head = None if named is None else named["suggested name"].reindex(full.columns).fillna("unnamed")
+        note = "" if head is None else ", first row: the factors' suggested names"
+        ui.csv_download(full if head is None else pd.concat([head.to_frame("suggested name").T, full]),
+                        f"Download all {len(full)} stocks' exposures (CSV{note})", f"exposures_{sel.date}.csv")
 
-    left, right = st.columns([2, 1])
-    with left:
-        y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)
-        ui.plot(figures.time_series(y.iloc[:, :10], f"{sel.portfolio.capitalize()} portfolio exposures over time",
-                                    "exposure (beta units)"), "portfolio_exposures")
-    with right:
-        ui.plot(figures.risk_split(r.factor_share, 1.0 - r.factor_share, "Factor vs specific risk"), "risk_split")
-    with ui.guard():
-        fr = services.factor_returns(sel.dataset, sel.model, sel.part)
-        ui.plot(figures.factor_returns_chart(fr.iloc[:, :10], date=sel.date), "factor_returns")
+        st.subheader("What the factors are")
+        if named is None:
+            st.info(why)
+        else:
+            refs = [c for c in named.columns if c not in ("suggested name", "best match", "correlation", "n_dates",
+                                                          "window")]
+            market = "" if "market" in refs else " (no benchmark: the equal-weighted mean return of the universe)"
+            st.caption(f"Correlation of each factor's realised returns with the market{market}"
+                       f", each sector's average return and the style ETFs (where they exist), over the "
+                       f"{named['window'].iloc[0]} ({int(named['n_dates'].iloc[0])} days; the test split is not used). "
+                       "Suggested name: the best absolute match, with its sign, when |corr| >= 0.3; otherwise unnamed.")
+            ui.plot(figures.factor_correlations(named[refs].iloc[:40], named["suggested name"]), "factor_names")
+            st.dataframe(named[["suggested name", "best match", "correlation"]].round(3), width="stretch")
+
+        left, right = st.columns([2, 1])
+        with left:
+            y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)
+            ui.plot(figures.time_series(y.iloc[:, :10], f"{sel.portfolio.capitalize()} portfolio exposures over time",
+                                        "exposure (beta units)", date=sel.date), "portfolio_exposures")
+        with right:
+            ui.plot(figures.risk_split(r.factor_share, 1.0 - r.factor_share, "Factor vs specific risk"), "risk_split")
+        with ui.guard():
+            fr = services.factor_returns(sel.dataset, sel.model, sel.part)
+            ui.plot(figures.factor_returns_chart(fr.iloc[:, :10], date=sel.date), "factor_returns")

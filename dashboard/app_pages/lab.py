@@ -12,6 +12,7 @@ from dashboard import figures, services, state, ui
 sel = state.selection()
 st.title("Portfolio lab")
 OBJECTIVES = {"min_variance": "minimum variance", "mean_variance": "mean-variance", "max_return": "maximum return"}
+PERCENT = ("total return", "annualised return", "annualised volatility", "maximum drawdown", "daily turnover")
 
 
 def _apply_custom(weights: dict) -> None:
@@ -58,26 +59,33 @@ def what_if(p, base: pd.Series) -> None:
             st.info("all weights are zero: give some stocks a weight")
             return
         r = services.risk(sel.dataset, sel.model, sel.date, w)
-        m = st.columns(4)
+        m = st.columns(4 if r.has_factors else 3)
         m[0].metric("Volatility (daily)", ui.pct(r.vol))
         m[1].metric("VaR 99%", ui.pct(r.var[0.99]))
         m[2].metric("CVaR 99%", ui.pct(r.cvar[0.99]))
-        m[3].metric("Factor share of variance", ui.pct(r.factor_share, 1) if r.has_factors else "n/a",
-                    help="share of the forecast variance from the factors; n/a for a model without factors")
+        if r.has_factors:
+            m[3].metric("Factor share", ui.pct(r.factor_share, 1),
+                        help="share of the portfolio's forecast variance from the factors")
         st.session_state["lab_vol"] = r.vol
-        tabs = st.tabs(["Risk contributions", "Factor exposures"])
+        structure = "Factor exposures" if r.has_factors else "Principal components" if r.joint else None
+        tabs = st.tabs(["Risk contributions"] + ([structure] if structure else []))
         with tabs[0]:
             if len(r.contributions):
                 ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours, "Contribution to daily volatility",
                                               "volatility contribution (% per day)"), "lab_contributions")
             else:
                 st.info(r.note)
-        with tabs[1]:
-            if r.has_factors:
+        if r.has_factors:
+            with tabs[1]:
                 ui.plot(figures.bar(r.exposures.iloc[:20], "Portfolio factor exposures (w'B)", "factor",
                                     "exposure (beta units)"), "lab_exposures")
-            else:
-                st.info(r.note or "this model has no factor structure")
+        elif r.joint:
+            with tabs[1]:
+                st.caption("A covariance-only model has no factors: the portfolio's loadings on the principal "
+                           "components of its forecast covariance (statistical directions, not factors).")
+                pcs = services.component_summary(sel.dataset, sel.model, sel.date, w)
+                ui.plot(figures.bar(100 * pcs["portfolio loading"], "Portfolio loadings on the principal components",
+                                    "principal component", "loading (% per day)"), "lab_exposures")
         results = pd.DataFrame({"weight": w, "vol_contribution": r.contributions.reindex(w.index)})
         c1, c2 = st.columns(2)
         with c1:
@@ -95,7 +103,9 @@ with ui.guard():
 
 st.subheader("Optimiser")
 with ui.guard():
-    fc_factors = list(services.exposures_table(sel.dataset, sel.model, sel.date).columns)
+    services.require_joint(sel.dataset, sel.model, "the optimiser")
+    fc_factors = list(services.exposures_table(sel.dataset, sel.model, sel.date).columns) \
+        if services.has_factors(sel.dataset, sel.model) else []
     sectors = sorted(p.sectors.unique())
     with st.form("optimiser"):
         c1, c2, c3 = st.columns(3)
@@ -108,9 +118,13 @@ with ui.guard():
                               key="opt_lambda")
         caps = c3.data_editor(pd.DataFrame({"sector": sectors, "cap": [1.0] * len(sectors)}), hide_index=True,
                               disabled=["sector"], key="opt_caps", height=200)
-        bounds = st.data_editor(pd.DataFrame({"factor": fc_factors[:8], "min": [None] * min(8, len(fc_factors)),
-                                              "max": [None] * min(8, len(fc_factors))}, dtype=object).astype(
-            {"min": float, "max": float}), hide_index=True, disabled=["factor"], key="opt_bounds")
+        bounds = pd.DataFrame({"factor": fc_factors[:8], "min": [None] * min(8, len(fc_factors)),
+                               "max": [None] * min(8, len(fc_factors))}, dtype=object).astype({"min": float,
+                                                                                               "max": float})
+        if fc_factors:
+            bounds = st.data_editor(bounds, hide_index=True, disabled=["factor"], key="opt_bounds")
+        else:
+            st.caption("No factor bounds: this model has no factors.")
         go = st.form_submit_button("Optimise")
     if target == 0 and objective == "max_return":
         st.warning("maximum return needs a target volatility: set one above 0")
@@ -153,24 +167,28 @@ with ui.guard():
         fc = services.forecast_at(sel.dataset, sel.model, sel.date)
         b, notes = act.benchmark_weights(list(fc.tickers), kind, bench)
         ar = act.active_risk(fc, base, b, p.sectors)
-        for note in notes + ar.notes:
+        for note in notes:
             st.caption(note)
         m = st.columns(3)
         m[0].metric("Tracking error (daily)", ui.pct(ar.te, 3), help="forecast sqrt((w-b)' Sigma (w-b)), factor form")
         m[1].metric("Tracking error (annualised)", ui.pct(ar.te * 252 ** 0.5))
-        m[2].metric("Factor share of active variance", ui.pct(ar.factor / ar.te, 1) if ar.te > 0 and ar.has_factors
-                    else "n/a", help="n/a for a model without factors")
+        if ar.has_factors:
+            m[2].metric("Factor share", ui.pct(ar.factor / ar.te, 1) if ar.te > 0 else "n/a",
+                        help="share of the active (tracking) variance from the factors")
         st.caption(f"The {sel.portfolio} portfolio of {sel.date} against the {act.BENCHMARKS[kind]} benchmark: "
-                   "Euler contributions, which sum to the tracking error.")
-        t = st.tabs(["Active weights", "Active risk by factor", "Active risk by sector"])
+                   "Euler contributions, which sum to the tracking error."
+                   + ("" if ar.has_factors else " No active risk by factor: a covariance-only model has no factors."))
+        t = st.tabs(["Active weights"] + (["Active risk by factor"] if ar.has_factors else []) +
+                    ["Active risk by sector"])
         with t[0]:
             ui.plot(figures.bar_by_ticker(ar.active, p.sectors, figures.sector_colours(p.sectors),
                                           "Active weights (portfolio minus benchmark)", "active weight (%)"),
                     "active_weights")
-        with t[1]:
-            by_factor = pd.concat([ar.per_factor, pd.Series({"specific": ar.specific})])
-            ui.plot(figures.active_risk_bars(by_factor, "Active risk by factor", "factor"), "active_by_factor")
-        with t[2]:
+        if ar.has_factors:
+            with t[1]:
+                by_factor = pd.concat([ar.per_factor, pd.Series({"specific": ar.specific})])
+                ui.plot(figures.active_risk_bars(by_factor, "Active risk by factor", "factor"), "active_by_factor")
+        with t[-1]:
             ui.plot(figures.active_risk_bars(ar.per_sector, "Active risk by sector", "sector"), "active_by_sector")
         ui.csv_download(pd.DataFrame({"weight": base.reindex(fc.tickers).fillna(0.0), "benchmark": b,
                                       "active": ar.active, "te_contribution": ar.per_stock}),
@@ -181,8 +199,9 @@ with ui.guard():
     optimised = st.toggle("Include daily re-optimised minimum-variance and mean-variance strategies (slower)",
                           key="bt_optimised")
     bt = services.backtest(sel.dataset, sel.model, sel.part, base, optimised)
-    ui.plot(figures.equity_curves(bt["values"], f"Growth of 1 over the {sel.part} "
+    ui.plot(figures.equity_curves(bt["values"], f"Growth of 1 over the {ui.split_name(sel.part)} "
                                   "split, daily rebalancing", date=sel.date), "equity_curves")
-    st.dataframe(bt["metrics"], width="stretch")
+    st.dataframe(bt["metrics"], width="stretch", column_config={c: st.column_config.NumberColumn(
+        format="percent" if c in PERCENT else "%.2f") for c in bt["metrics"].columns})
     ui.csv_download(bt["values"], "Download equity curves (CSV)", "equity_curves.csv")
     ui.csv_download(bt["metrics"], "Download backtest metrics (CSV)", "backtest_metrics.csv")

@@ -17,7 +17,7 @@ with ui.guard():
                 f" forecast dates")
     if split is not None:
         c3.markdown(f"**Split** train .. {split.train_end.date()}, validation .. {split.valid_end.date()}, "
-                    f"test after  \nthis date is in **{services.split_of(sel.dataset, sel.date)}**")
+                    f"test after  \nthis date is in **{ui.split_name(services.split_of(sel.dataset, sel.date))}**")
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     r = services.risk(sel.dataset, sel.model, sel.date, weights)
     st.subheader(f"{sel.portfolio.capitalize()} portfolio, forecast at the close of {sel.date} for the next day")
@@ -27,13 +27,16 @@ with ui.guard():
     m[2].metric("VaR 99%", ui.pct(r.var[0.99]), help="one-day loss exceeded on 1 day in 100")
     m[3].metric("CVaR 99%", ui.pct(r.cvar[0.99]), help="average loss on the days beyond the 99% VaR")
     if r.has_factors:
-        m[4].metric("Factor share of variance", ui.pct(r.factor_share, 1),
-                    help="share of the forecast variance from the factors (= their share of the Euler "
+        m[4].metric("Factor share", ui.pct(r.factor_share, 1),
+                    help="share of the portfolio's forecast variance from the factors (= their share of the Euler "
                          "volatility contributions)")
     m[-1].metric("Next-day return", ui.pct(r.realised), help="realised return of the next trading day")
-    st.caption(f"One-day VaR and CVaR as positive losses (method: {r.method}); volatility of the daily return.")
+    st.caption(f"One-day VaR and CVaR as positive losses, from {services.method_label(r.method)}; volatility of "
+               "the daily return.")
     if r.note:
-        st.info(r.note)
+        pcs = "" if not r.joint or r.has_factors else \
+            "; the Factor exposures page shows the principal components of its forecast covariance instead"
+        st.info(r.note + pcs)
     colours = figures.sector_colours(p.sectors)
     left, right = st.columns(2)
     with left:

@@ -23,7 +23,7 @@ def verdict_table(table: pd.DataFrame) -> None:
 with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     series = services.var_series(sel.dataset, sel.model, sel.part, weights)
-    part = sel.part
+    part = ui.split_name(sel.part)
     st.caption(f"{sel.portfolio.capitalize()} portfolio with the weights of {sel.date} held fixed, "
                f"over the {part} split: one-day VaR forecast at each close against the next day's return.")
     if not services.forecasts(sel.dataset, sel.model).joint:
@@ -46,7 +46,8 @@ with ui.guard():
     with ui.guard():
         rows = []
         for m in [sel.model, *chosen]:
-            d = sel.date if sel.date in services.forecast_dates(sel.dataset, m) else services.forecast_dates(sel.dataset, m)[-1]
+            dates = services.forecast_dates(sel.dataset, m)
+            d = sel.date if sel.date in dates else dates[-1]
             w = services.portfolio_weights(sel.dataset, m, d, sel.portfolio, sel.custom)
             bt = services.var_verdicts(services.var_series(sel.dataset, m, sel.part, w))
             rows.append(bt.assign(model=services.model_label(m))[["model", *bt.columns[:-1]]])

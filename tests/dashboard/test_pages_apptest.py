@@ -3,6 +3,7 @@ change the numbers shown. Runs on the embedded synthetic market (its ground-trut
 always available) so it does not depend on shipped outputs."""
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import pytest
@@ -156,4 +157,46 @@ def test_univariate_and_covariance_only_models_on_every_risk_page():
         _clean(at)
     at = _app(dataset="sp500-20", model="ledoit-wolf", portfolio="equal weight")
     _clean(at)
-    assert "Factor share of variance" not in _metrics(at)
+    assert "Factor share" not in _metrics(at)
+
+
+@pytest.mark.slow
+def test_covariance_only_model_shows_principal_components_not_factors():
+    """Issue 14: Ledoit-Wolf showed 20 "pc" factors whose exposures flipped sign over time and a factor share.
+    Now the pages say it has no factors and show the principal components of its forecast covariance, labelled
+    as such and sign-fixed over time, with no factor share, factor tab, factor returns or factor names; its
+    optimiser works (it was hidden behind the missing exposures)."""
+    pcs = services.components("sp500-20", "ledoit-wolf", "test")
+    dots = np.einsum("tnk,tnk->tk", np.nan_to_num(pcs.loadings[1:]), np.nan_to_num(pcs.loadings[:-1]))
+    assert len(pcs.dates) > 500 and (dots > 0).all()
+    at = _app(dataset="sp500-20", model="ledoit-wolf", portfolio="equal weight")
+    at.switch_page("app_pages/exposures.py").run(timeout=300)
+    _clean(at)
+    assert not [m for m in at.metric if "factor" in m.label.lower()]
+    assert any("principal components of its forecast covariance" in i.value and "not factors" in i.value
+               for i in at.info)
+    assert [s.value for s in at.subheader] == ["Stocks", "The components"]
+    stocks, summary = at.dataframe[0].value, at.dataframe[1].value
+    assert list(stocks.columns) == ["name", "sector", "PC1", "PC2", "PC3", "PC4", "PC5"]
+    assert list(summary.index) == ["PC1", "PC2", "PC3", "PC4", "PC5"]
+    assert 0.2 < summary["share of the stocks' variance"].iloc[0] < 1 and summary.iloc[:, 0].is_monotonic_decreasing
+    at.switch_page("app_pages/lab.py").run(timeout=300)
+    _clean(at)
+    tabs = [t.label for t in at.tabs]
+    assert "Principal components" in tabs and not {"Factor exposures", "Active risk by factor"} & set(tabs)
+    assert not [m for m in at.metric if "factor" in m.label.lower()]
+    assert any(b.label == "Optimise" for b in at.button)
+    metrics = at.dataframe[-1].value  # the backtest metrics, readable
+    assert "Sharpe ratio" in metrics.columns and not [c for c in metrics.columns if "_" in c]
+
+
+def test_var_method_and_split_in_words():
+    """Issue 14: the Overview caption showed the internal "monte_carlo"; the comparison split read "valid"."""
+    at = _app(dataset="sp500-20", model="neuralfactors", portfolio="equal weight")
+    _clean(at)
+    assert "Factor share" in _metrics(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Monte Carlo draws of the Student-t forecast" in captions and "monte_carlo" not in captions
+    at.switch_page("app_pages/comparison.py").run(timeout=300)
+    _clean(at)
+    assert at.radio(key="cmp_split").options == ["validation", "test"]
