@@ -59,7 +59,8 @@ if key is not None:
     # --- split --------------------------------------------------------------------------------
     st.subheader("Split")
     part = {x: p.split_dates(x) for x in ("train", "valid", "test")}
-    st.caption(" · ".join(f"{x}: {d[0].date()} .. {d[-1].date()} ({len(d)} dates)" if len(d) else f"{x}: none"
+    st.caption(" · ".join(f"{ui.split_name(x)}: {d[0].date()} .. {d[-1].date()} ({len(d)} dates)" if len(d)
+                          else f"{ui.split_name(x)}: none"
                           for x, d in part.items()))
     with st.form("split_form"):
         how = st.radio("Split by", ["shares of the dates", "end dates"], horizontal=True, key="split_how")
@@ -106,7 +107,9 @@ if key is not None:
         st.caption("Upload the file again (above) to train on it.")
     else:
         c1, c2 = st.columns(2)
-        preset = c1.selectbox("Preset", ["tiny", "sp500-20", "paper"], key="train_preset")
+        presets = services.train_presets()
+        preset = c1.selectbox("Preset", list(presets), key="train_preset", format_func=presets.get,
+                              help="the network's size and training length (the preset's name in brackets)")
         steps = c2.number_input("Max steps", 10, 100_000, 500, 50, key="train_steps")
         if st.button("Start training in the background", key="train_go"):
             with ui.guard():
