@@ -24,6 +24,9 @@ def add(sub) -> None:
     p.add_argument("--valid-end", default=None, metavar="DATE", help="last validation date (YYYY-MM-DD)")
     p.add_argument("--run", action="append", default=[], metavar="MODEL=DIR",
                    help="take MODEL's forecasts from a finished `neuralfactors train --out DIR` run")
+    p.add_argument("--iwae-k", type=int, default=None, metavar="K",
+                   help="importance samples for NLL_joint of Student-t models (default 100, the paper's; "
+                        "larger K lowers the bound's upward bias)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="models evaluated in parallel processes (default: the cores available, at most one per model)")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
@@ -45,7 +48,7 @@ def parse_runs(items: list[str], flag: str) -> dict[str, str]:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from core.evaluate import evaluate_models, to_json, to_markdown
+    from core.evaluate import Settings, evaluate_models, to_json, to_markdown
     from core.io import atomic_write_bytes
     from core.errors import ModelError
     from core.training.threads import available_cores, limit_math_threads
@@ -63,8 +66,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
     workers = args.workers if args.workers is not None else available_cores()
     if workers < 1:
         raise ModelError(f"--workers {workers}: use a whole number >= 1")
-    table = evaluate_models(panel, models, part, args.pretrained, recompute=args.recompute, runs=runs,
-                            workers=workers)
+    if args.iwae_k is not None and args.iwae_k < 1:
+        raise ModelError(f"--iwae-k {args.iwae_k}: use a whole number >= 1")
+    settings = Settings() if args.iwae_k is None else Settings(iwae_k=args.iwae_k)
+    table = evaluate_models(panel, models, part, args.pretrained, settings=settings, recompute=args.recompute,
+                            runs=runs, workers=workers)
     if args.out:
         out = Path(args.out)
         atomic_write_bytes(out / f"evaluate_{part}.csv", table.to_csv().encode())

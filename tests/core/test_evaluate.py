@@ -188,3 +188,19 @@ def test_models_in_two_processes_give_the_same_table(panel, tmp_path, capsys):
     assert list(two.index) == names
     assert two.equals(one) and two.attrs["reasons"] == one.attrs["reasons"]
     assert "in 2 processes" in err_two and err_two.split("\n", 1)[1] == err_one
+
+
+def test_iwae_k_option_reaches_the_settings(panel, monkeypatch, capsys):
+    import core.data
+    import core.evaluate
+
+    from core.cli import main
+
+    seen = {}
+    monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None, date_format=None: panel)
+    monkeypatch.setattr(core.evaluate, "evaluate_models", lambda *a, **kw: seen.update(kw) or (_ for _ in ()).throw(
+        ModelError("stop here")))
+    assert main(["evaluate", "--dataset", "synthetic", "--models", "ewma", "--iwae-k", "1000"]) != 0
+    assert seen["settings"].iwae_k == 1000 and seen["settings"].portfolio_samples == Settings().portfolio_samples
+    assert main(["evaluate", "--dataset", "synthetic", "--models", "ewma", "--iwae-k", "0"]) != 0
+    assert "--iwae-k 0" in capsys.readouterr().err
