@@ -16,7 +16,8 @@ def readable(table: pd.DataFrame) -> None:
         LABELS.get(c, c), format="%.4g",
         help=f"{c}: {'higher' if c in HIGHER_IS_BETTER else 'lower'} is better") for c in table.columns
         if c in LABELS}
-    st.dataframe(shown, width="stretch", column_config=config)
+    width = 8 * max(map(len, shown.index), default=10) + 24  # the longest model name in full
+    st.dataframe(shown, width="stretch", column_config={"_index": st.column_config.TextColumn(width=width)} | config)
 st.title("Model comparison")
 split = st.radio("Split", ["valid", "test"], horizontal=True, key="cmp_split", format_func=ui.split_name)
 with ui.guard():
