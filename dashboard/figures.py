@@ -171,8 +171,9 @@ def embedding_scatter(points: pd.DataFrame, colours: Mapping[str, str], title: s
     return _layout(fig, title, "t-SNE 1 (arbitrary units)", "t-SNE 2 (arbitrary units)", height=520)
 
 
-def correlation_heatmaps(forecast: pd.DataFrame, realised: pd.DataFrame, title: str) -> go.Figure:
-    """Forecast, realised and their difference (forecast - realised), side by side; N x N each."""
+def correlation_heatmaps(forecast: pd.DataFrame, realised: pd.DataFrame, title: str, axis: str = "ticker") -> go.Figure:
+    """Forecast, realised and their difference (forecast - realised), side by side; N x N each
+    (stocks, or sectors with axis="sector")."""
     fig = make_subplots(rows=1, cols=3, subplot_titles=("forecast", "realised", "forecast - realised"),
                         horizontal_spacing=0.06)
     labels = list(forecast.index)
@@ -182,8 +183,8 @@ def correlation_heatmaps(forecast: pd.DataFrame, realised: pd.DataFrame, title: 
                                  hovertemplate="%{y} / %{x}: %{z:.2f}<extra></extra>"), 1, k + 1)
         fig.update_yaxes(autorange="reversed", row=1, col=k + 1)
     fig.update_layout(title=title, height=460, margin=dict(l=60, r=20, t=80, b=50))
-    fig.update_xaxes(title_text="ticker")
-    fig.update_yaxes(title_text="ticker", row=1, col=1)
+    fig.update_xaxes(title_text=axis)
+    fig.update_yaxes(title_text=axis, row=1, col=1)
     return fig
 
 

@@ -246,6 +246,14 @@ def covariance_view(dataset: str, model: str, date: str, h: int = COV_HORIZON) -
     return views.covariance_view(panel(dataset), forecast_at(dataset, model, date), h)
 
 
+@st.cache_data(show_spinner="Averaging correlations by sector ...", max_entries=64)
+def sector_correlation_view(dataset: str, model: str, date: str, h: int = COV_HORIZON) -> dict:
+    """`covariance_view` with forecast and realised correlations averaged by sector (S x S)."""
+    view, sectors = covariance_view(dataset, model, date, h), panel(dataset).sectors
+    return {**view, "forecast": views.sector_correlations(view["forecast"], sectors),
+            "realised": views.sector_correlations(view["realised"], sectors)}
+
+
 @st.cache_data(show_spinner="Scoring covariance forecasts over time ...", max_entries=32)
 def covariance_scores(dataset: str, model: str, part: str, h: int = COV_HORIZON, step: int = 5) -> pd.DataFrame:
     return views.covariance_scores(panel(dataset), forecasts(dataset, model), window(dataset, model, part), h, step)

@@ -350,6 +350,38 @@ def covariance_view(panel, fc: FactorForecast, h: int = COV_HORIZON) -> dict:
     }
 
 
+#: correlation heatmaps of more stocks than this are drawn by sector or for the largest holdings
+MAX_HEATMAP_STOCKS = 60
+
+
+def sector_correlations(corr: pd.DataFrame, sectors: pd.Series) -> pd.DataFrame:
+    """Mean pairwise correlation within and between sectors, (S, S) from an (N, N) correlation
+    matrix; a diagonal cell averages the distinct pairs of its sector (NaN for a one-stock sector).
+    Labels "sector (n stocks)", sectors in alphabetical order."""
+    group = sectors.reindex(corr.index).fillna("Unknown").to_numpy()
+    names = sorted(set(group))
+    member = np.array([[g == name for g in group] for name in names], dtype=float)  # (S, N)
+    c = corr.to_numpy(dtype=float)
+    sums = member @ c @ member.T
+    counts = np.outer(member.sum(1), member.sum(1))
+    size = member.sum(1)
+    sums[np.diag_indices(len(names))] -= member @ np.diag(c)  # drop each stock's correlation with itself
+    counts[np.diag_indices(len(names))] = size * (size - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
+    labels = [f"{name} ({int(k)})" for name, k in zip(names, size)]
+    return pd.DataFrame(out, index=labels, columns=labels)
+
+
+def largest_holdings(view: dict, weights: pd.Series, n: int = MAX_HEATMAP_STOCKS) -> dict:
+    """`covariance_view` restricted to the n stocks with the largest |weight| (ties: ticker order)."""
+    tickers = list(view["forecast"].index)
+    w = weights.reindex(tickers).fillna(0.0).abs()
+    keep = sorted(tickers, key=lambda t: (-w[t], tickers.index(t)))[:n]
+    keep = [t for t in tickers if t in set(keep)]
+    return {**view, "forecast": view["forecast"].loc[keep, keep], "realised": view["realised"].loc[keep, keep]}
+
+
 def covariance_scores(panel, series: ForecastSeries, dates, h: int = COV_HORIZON, step: int = 5) -> pd.DataFrame:
     """QLIKE and correlation error of every `step`-th forecast in `dates` (dates x 2)."""
     from core.risk.covariance import correlation_error, qlike

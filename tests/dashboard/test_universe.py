@@ -163,6 +163,11 @@ def test_upload_used_in_every_page(upload):
         at.switch_page(f"app_pages/{page}.py").run()
         _clean(at)
         assert at.title and at.title[0].value, page
+        if page == "covariance":  # 500 x 500 heatmaps are not drawn by default: sector averages
+            show = at.radio(key="cov_show")
+            assert show.value == "Sector averages" and show.options[1] == "The 60 largest holdings"
+            show.set_value(show.options[1]).run()
+            _clean(at)
     at.selectbox(key="model").set_value("ppca").run()
     assert not at.exception, [e.value for e in at.exception]
     for page in ("overview", "exposures", "clusters"):
