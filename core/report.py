@@ -173,7 +173,7 @@ def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom
         boxes = "".join(f"<div>{_e(k)}<b>{_e(v)}</b></div>" for k, v in kpis)
         note = f'<p class="note">{_e(risk.note)}</p>' if risk.note else ""
         return (f'<div class="kpi">{boxes}</div><p class="note">One-day VaR / CVaR as positive losses of the '
-                f"portfolio's next-day return (method: {_e(risk.method)}).</p>{note}")
+                f"portfolio's next-day return (method: {_e(views.method_label(risk.method))}).</p>{note}")
 
     def holdings():
         frame = pd.DataFrame({"sector": sectors, "weight": weights.round(10)})

@@ -37,9 +37,9 @@ def date_control(dates: list[str]) -> str:
                                "forecast snaps to the forecast date before it")
     prev, nxt = st.sidebar.columns(2)
     prev.button("Previous date", key="date_prev", on_click=state.step_date, args=(dates, -1), width="stretch",
-                icon=":material/chevron_left:")
+                help="the forecast date before this one")  # no icon: the label must fit half the sidebar
     nxt.button("Next date", key="date_next", on_click=state.step_date, args=(dates, 1), width="stretch",
-               icon=":material/chevron_right:")
+               help="the forecast date after this one")
     return st.session_state["date"]
 
 

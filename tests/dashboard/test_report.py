@@ -25,6 +25,7 @@ def test_report_is_self_contained_with_every_section(synthetic):
     assert "<script" not in page and not re.search(r'(src|href)="https?://', page)  # readable offline
     assert "reject at 5%" in page or "pass" in page  # verdicts
     assert "Basel traffic light" in page and "last 250 days" in page and "<svg" in page
+    assert "(method: " in page and not re.search(r"method: [a-z]+_[a-z]+", page)  # in words, not the key
 
 
 def test_report_command_writes_the_file(tmp_path, capsys):
