@@ -81,3 +81,16 @@ def embed_exposures(fc: FactorForecast, sectors: pd.Series, k: int = 5, seed: in
     coords["sector"] = labels
     chance = float(pd.Series(labels).value_counts(normalize=True).iloc[0])
     return Embedding(coords, knn_accuracy(fc.exposures, labels, k), knn_accuracy(xy, labels, k), chance)
+
+
+def sector_knn(series, sectors: pd.Series, dates, k: int = 5) -> tuple[float, float]:
+    """(mean kNN sector accuracy of the exposures, mean chance) over `dates` of a ForecastSeries:
+    the sector evidence of a model without the t-SNE (for ablations: a model that takes sector as an
+    input must be compared with one trained without it)."""
+    acc, chance = [], []
+    for d in dates:
+        fc = series.at(d)
+        labels = sectors.reindex(fc.tickers).fillna("Unknown").to_numpy()
+        acc.append(knn_accuracy(fc.exposures, labels, k))
+        chance.append(float(pd.Series(labels).value_counts(normalize=True).iloc[0]))
+    return float(np.mean(acc)), float(np.mean(chance))

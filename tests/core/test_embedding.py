@@ -32,3 +32,23 @@ def test_embedding_separates_clustered_sectors_and_not_random_ones():
     with pytest.raises(ModelError, match="at least"):
         embed_exposures(FactorForecast(pd.Timestamp("2020-01-01"), tickers[:4], np.zeros(4), b[:4], np.eye(f),
                                        np.ones(4)), sectors)
+
+
+def test_sector_knn_over_dates_separates_sector_structure_from_noise():
+    from core.embedding import sector_knn
+    from core.forecast import ForecastSeries
+
+    rng = np.random.default_rng(0)
+    tickers = [f"T{i}" for i in range(30)]
+    sectors = pd.Series(np.repeat(["a", "b", "c"], 10), index=tickers)
+    centre = np.repeat(np.eye(3) * 3, 10, axis=0)  # (30, 3): one direction per sector
+    dates = pd.bdate_range("2020-01-01", periods=4)
+
+    def series(expo):
+        return ForecastSeries(dates=dates, tickers=tickers, mean=np.zeros((4, 30)), exposures=expo,
+                              factor_cov=np.broadcast_to(np.eye(3), (4, 3, 3)).copy(), idio_var=np.ones((4, 30)))
+
+    noise = rng.normal(size=(4, 30, 3))
+    acc, chance = sector_knn(series(centre[None] + 0.3 * noise), sectors, dates)
+    blind, _ = sector_knn(series(noise), sectors, dates)
+    assert chance == pytest.approx(1 / 3) and acc == 1.0 and blind < 0.6
