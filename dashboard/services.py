@@ -182,6 +182,11 @@ def has_factors(dataset: str, model: str) -> bool:
     return wb.portfolios.has_factors(forecasts(dataset, model))
 
 
+def sector_input(dataset: str, model: str) -> bool:
+    """The model is given each stock's sector as an input (its sector clusters are partly by construction)."""
+    return bool(getattr(_forecasts(dataset, model).model, "sector_input", False))
+
+
 def require_joint(dataset: str, model: str, what: str) -> None:
     """Unavailable, in one line, when the model is univariate: `what` needs a joint distribution."""
     wb.portfolios.require_joint(forecasts(dataset, model), what)

@@ -90,6 +90,7 @@ class CrossSectionalRegression(FactorHistoryModel):
 
     name = "xs-regression"
     label = "Cross-sectional sector regression"
+    sector_input = True  # sector dummies
     description = ("Daily cross-sectional regression on sector dummies (+ the data's characteristics) -> factor "
                    "returns; 252-day factor covariance (Normal)")
     defaults = {"window": 252, "min_obs": 60, "ridge": 1.0, "characteristics": "features"}

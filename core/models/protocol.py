@@ -55,6 +55,8 @@ class BaseRiskModel:
     joint = True
     #: its exposures are factors with a meaning (False: covariance-only or univariate)
     has_factors = True
+    #: given each stock's sector as an input, so its exposures cluster by sector partly by construction
+    sector_input = False
 
     @classmethod
     def build_settings(cls, max_steps: int | None, device: str, work_dir: Path) -> dict:

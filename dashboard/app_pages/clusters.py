@@ -31,6 +31,11 @@ with ui.guard():
         st.metric("Chance (largest sector)", ui.pct(emb["chance"], 1))
         st.caption(f"Sector accuracy of a leave-one-out k-nearest-neighbour vote (k = {emb['k']}) in the "
                    "exposure space and in the map; chance = share of the largest sector.")
+    if services.sector_input(sel.dataset, sel.model):
+        st.warning("This model is given each stock's sector as an input, so its exposures cluster by sector "
+                   "partly by construction. The same network trained without the sector input scores near "
+                   "chance on sp500-20 (the sector ablation in docs/results.md); compare with a model that "
+                   "sees returns only, such as PPCA.", icon=":material/info:")
     if found:
         st.subheader("Nearest stocks on the map")
         st.dataframe(fu.nearest(points, found).round(3), hide_index=True, width="stretch",

@@ -200,3 +200,13 @@ def test_var_method_and_split_in_words():
     at.switch_page("app_pages/comparison.py").run(timeout=300)
     _clean(at)
     assert at.radio(key="cmp_split").options == ["validation", "test"]
+
+
+@pytest.mark.parametrize("model, told", [("neuralfactors", True), ("ppca", False)])
+def test_clusters_page_says_when_sector_is_an_input(model, told):
+    """Issue 15: NeuralFactors' sector clusters are partly by construction (sector is an input); the page says so."""
+    at = _app(dataset="sp500-20", model=model)
+    at.switch_page("app_pages/clusters.py").run(timeout=120)
+    _clean(at)
+    said = any("sector as an input" in w.value for w in at.warning)
+    assert said == told

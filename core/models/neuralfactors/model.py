@@ -48,6 +48,7 @@ class NeuralFactorsModel(BaseRiskModel):
     learned = True
     step_trained = True
     zero_shot = True
+    sector_input = True  # a sector embedding; its ablation: docs/results.md
 
     def __init__(self, preset: str | None = None, config: NFConfig | None = None, device: str = "auto",
                  seed: int = 0, max_steps: int | None = None, out_dir: str | Path | None = None,
