@@ -7,9 +7,19 @@
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+
+# pytest puts tests/ on sys.path (for this file and tests/userfiles.py); there tests/core, a folder without
+# __init__.py, is a namespace package `core` that hides the real one unless the repo root is on sys.path too, as it is
+# under `python -m pytest` but not under `.venv/bin/pytest` (the editable install's finder comes after sys.path)
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.append(ROOT)
 
 
 def prices_from_returns(returns: pd.DataFrame) -> pd.DataFrame:

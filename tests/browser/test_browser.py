@@ -23,13 +23,11 @@ def page():
 
 
 def _charts(pg, at_least: int = 1) -> int:
-    pg.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {at_least}",
-                         timeout=60_000)
-    return pg.locator(".js-plotly-plot").count()
+    return b.charts(pg, at_least, timeout=60)
 
 
 def _healthy(pg) -> None:
-    assert b.exceptions(pg) == 0, pg.locator('[data-testid="stException"]').first.inner_text()
+    assert b.exceptions(pg) == 0, f"the page shows an exception box\n{b.describe(pg)}"
 
 
 def test_first_page_renders(page):
