@@ -16,9 +16,6 @@ from dashboard import browser as b
 pytestmark = pytest.mark.browser
 GOAL_S = 3.0
 TIMES: dict[str, tuple[float, float]] = {}
-#: pages measured over the goal at 500 stocks, and why (left to the pages' owners; the test passes once fixed)
-KNOWN_SLOW = {"Covariance": "it draws three 500 x 500 correlation heatmaps (750,000 cells; 4.4 s and 2.5 s "
-                            "measured in two runs); at this size it needs a top-N or by-sector view"}
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +105,6 @@ def test_every_page_on_the_upload(page, title):
                         full_page=True)
     print(f"\n{title}: first visit {first:.1f} s, once computed {again:.2f} s")
     assert "dataset=upload" in page.url
-    if again >= GOAL_S and title in KNOWN_SLOW:
-        pytest.xfail(f"{title}: {again:.2f} s once computed: {KNOWN_SLOW[title]}")
     assert again < GOAL_S, f"{title} took {again:.2f} s once computed (goal < {GOAL_S} s)"
 
 
