@@ -87,8 +87,7 @@ def _working_set(fc: FactorForecast, c: Constraints, q: np.ndarray, s2: float) -
     def gradient(w_s, s):  # Sigma w - q for every stock, w zero outside s: (N,)
         return b @ (sz @ (b[s].T @ w_s)) + _scatter(d[s] * w_s, s, n) - q
 
-    start = np.full(n, (c.budget or 1.0) / n)
-    g0 = b @ (sz @ (b.T @ start)) + d * start - q
+    g0 = gradient(np.full(n, 1.0 / n), np.arange(n))  # at equal weights: the first set is the steepest stocks
     s = np.sort(np.argsort(-np.abs(g0) if not c.long_only else g0)[:WORKING_SET_STEP])
     while True:
         cov = b[s] @ sz @ b[s].T + np.diag(d[s])
