@@ -75,12 +75,17 @@ def embed_exposures(fc: FactorForecast, sectors: pd.Series, k: int = 5, seed: in
     if n < k + 2 or fc.n_factors == 0:
         raise ModelError(f"an embedding needs at least {k + 2} stocks with exposures (got {n} stocks, "
                          f"{fc.n_factors} factors); pick a date or model with more")
-    labels = sectors.reindex(fc.tickers).fillna("Unknown").to_numpy()
+    labels, chance = _sector_labels(fc, sectors)
     xy = _tsne(fc.exposures, min(perplexity, (n - 1) / 3), seed)
     coords = pd.DataFrame(xy, index=pd.Index(fc.tickers, name="ticker"), columns=["x", "y"])
     coords["sector"] = labels
-    chance = float(pd.Series(labels).value_counts(normalize=True).iloc[0])
     return Embedding(coords, knn_accuracy(fc.exposures, labels, k), knn_accuracy(xy, labels, k), chance)
+
+
+def _sector_labels(fc: FactorForecast, sectors: pd.Series) -> tuple[np.ndarray, float]:
+    """(sector of each of fc's tickers (N,), "Unknown" where not given; chance = largest sector's share)."""
+    labels = sectors.reindex(fc.tickers).fillna("Unknown").to_numpy()
+    return labels, float(pd.Series(labels).value_counts(normalize=True).iloc[0])
 
 
 def sector_knn(series, sectors: pd.Series, dates, k: int = 5) -> tuple[float, float]:
@@ -90,7 +95,7 @@ def sector_knn(series, sectors: pd.Series, dates, k: int = 5) -> tuple[float, fl
     acc, chance = [], []
     for d in dates:
         fc = series.at(d)
-        labels = sectors.reindex(fc.tickers).fillna("Unknown").to_numpy()
+        labels, share = _sector_labels(fc, sectors)
         acc.append(knn_accuracy(fc.exposures, labels, k))
-        chance.append(float(pd.Series(labels).value_counts(normalize=True).iloc[0]))
+        chance.append(share)
     return float(np.mean(acc)), float(np.mean(chance))
