@@ -20,6 +20,7 @@ class NFConfig:
     heads: int = 4                     # attention heads (transformer)
     dropout: float = 0.25
     min_history: int = 21              # stocks with fewer observed returns in the window are masked
+    dof_floor: float = 4.0             # lower bound of every Student-t dof (noise and factors); > 2
     # likelihood
     k: int = 20                        # IWAE importance samples in training (1 = VAE)
     k_eval: int = 100                  # importance samples for NLL_joint (evaluation.md)
@@ -42,6 +43,8 @@ class NFConfig:
             raise ModelError(f"sequence must be 'transformer' or 'lstm', not {self.sequence!r}")
         if self.n_factors < 1 or self.lookback < 2 or self.hidden < 1 or self.k < 1:
             raise ModelError("n_factors, hidden and k must be >= 1 and lookback >= 2; fix the configuration")
+        if not self.dof_floor > 2:
+            raise ModelError(f"dof_floor must be > 2 (a finite variance), not {self.dof_floor}")
         if self.sequence == "transformer" and self.hidden % self.heads:
             raise ModelError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
 

@@ -19,7 +19,7 @@ class StockEmbedder(nn.Module):
     def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
         super().__init__()
         h, f = cfg.hidden, cfg.n_factors
-        self.n_factors = f
+        self.n_factors, self.dof_floor = f, cfg.dof_floor
         self.inp = nn.Linear(n_channels, h)
         if cfg.sequence == "transformer":
             self.pos = nn.Parameter(torch.zeros(cfg.lookback, h))
@@ -45,22 +45,23 @@ class StockEmbedder(nn.Module):
         alpha = out[:, 0]
         beta = out[:, 1:1 + self.n_factors] / math.sqrt(self.n_factors)
         sigma = fn.softplus(out[:, 1 + self.n_factors]) + 1e-4
-        nu = fn.softplus(out[:, 2 + self.n_factors]) + 4.0
+        nu = fn.softplus(out[:, 2 + self.n_factors]) + self.dof_floor
         return alpha, beta, sigma, nu
 
 
 class NeuralFactorsNet(nn.Module):
-    """Embedder + Student-t prior: per-factor scale (softplus) and dof (softplus + 4); mu_z = 0."""
+    """Embedder + Student-t prior: per-factor scale (softplus) and dof (softplus + cfg.dof_floor); mu_z = 0."""
 
     def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
         super().__init__()
         self.embedder = StockEmbedder(cfg, n_channels, n_sectors)
         self.prior_scale_raw = nn.Parameter(torch.full((cfg.n_factors,), math.log(math.e - 1)))  # softplus -> 1
         self.prior_dof_raw = nn.Parameter(torch.full((cfg.n_factors,), 2.0))
+        self.dof_floor = cfg.dof_floor
 
     def prior(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(scale_z, dof_z), each (F,)."""
-        return fn.softplus(self.prior_scale_raw), fn.softplus(self.prior_dof_raw) + 4.0
+        return fn.softplus(self.prior_scale_raw), fn.softplus(self.prior_dof_raw) + self.dof_floor
 
     def forward(self, x: torch.Tensor, sector: torch.Tensor):
         return self.embedder(x, sector)

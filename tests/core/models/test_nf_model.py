@@ -123,6 +123,18 @@ def test_config_errors():
         NeuralFactorsModel(preset="tiny").forecast(None, pd.Timestamp("2020-01-01"))
 
 
+def test_dof_floor_bounds_every_dof():
+    from core.models.neuralfactors.network import NeuralFactorsNet
+    with pytest.raises(ModelError, match="dof_floor"):
+        make_config("tiny", dof_floor=2.0)
+    cfg = make_config("tiny", dof_floor=2.5)
+    net = NeuralFactorsNet(cfg, n_channels=3, n_sectors=2)
+    with torch.no_grad():
+        net.prior_dof_raw.fill_(-30.0)
+        nu = net(torch.randn(5, cfg.lookback, 3), torch.zeros(5, dtype=torch.long))[3]
+    assert torch.all(nu >= 2.5) and torch.allclose(net.prior()[1], torch.full((cfg.n_factors,), 2.5))
+
+
 def test_empty_date_selection_gives_empty_tables(trained, market):
     panel, _ = market
     none = panel.dates[:0]
