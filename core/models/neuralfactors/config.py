@@ -20,6 +20,7 @@ class NFConfig:
     heads: int = 4                     # attention heads (transformer)
     dropout: float = 0.25
     min_history: int = 21              # stocks with fewer observed returns in the window are masked
+    sector_factors: bool = False       # add one factor per training sector, loaded only by its stocks
     dof_floor: float = 4.0             # lower bound of every Student-t dof (noise and factors); > 2
     # likelihood
     k: int = 20                        # IWAE importance samples in training (1 = VAE)

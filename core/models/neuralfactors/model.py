@@ -130,7 +130,7 @@ class NeuralFactorsModel(BaseRiskModel):
         idx = b.eligible.reshape(-1).nonzero().squeeze(1)
         dev = b.x.device
         alpha, sigma = torch.zeros(d * n, device=dev), torch.ones(d * n, device=dev)
-        nu, beta = torch.full((d * n,), 5.0, device=dev), torch.zeros(d * n, self.config.n_factors, device=dev)
+        nu, beta = torch.full((d * n,), 5.0, device=dev), torch.zeros(d * n, net.n_factors, device=dev)
         if len(idx):
             a, be, s, v = net(b.x.reshape(d * n, lb, c)[idx], b.sector.repeat(d)[idx])
             alpha, beta, sigma, nu = (alpha.index_copy(0, idx, a), beta.index_copy(0, idx, be),
@@ -215,7 +215,7 @@ class NeuralFactorsModel(BaseRiskModel):
         win = self._windows(panel)
         t = np.array([panel.date_position(d) for d in dates], dtype=np.int64)
         s = self.scaler.return_scale
-        n, f = panel.n_tickers, self.config.n_factors
+        n, f = panel.n_tickers, self.net.n_factors
         mean, var, dof = (np.full((len(t), n), np.nan) for _ in range(3))
         expo = np.zeros((len(t), n, f))
         scale_z, dof_z = (v.detach().cpu().double().numpy() for v in self.net.prior())
@@ -231,7 +231,7 @@ class NeuralFactorsModel(BaseRiskModel):
             dates=pd.DatetimeIndex([panel.dates[i] for i in t]), tickers=panel.tickers, mean=mean, exposures=expo,
             factor_cov=np.broadcast_to(np.diag(var_z), (len(t), f, f)).copy(), idio_var=var, family="student_t",
             factor_dof=np.broadcast_to(dof_z, (len(t), f)).copy(), idio_dof=dof, model=self.name,
-            factor_names=[f"f{j + 1}" for j in range(f)])
+            factor_names=self.factor_names())
 
     def score(self, panel: Panel, dates, k: int | None = None, n_samples: int = 0, seed: int = 0) -> pd.DataFrame:
         """Per forecast date t: NLL_joint of r_{t+1} (IWAE, k = config.k_eval) and, when
@@ -269,10 +269,16 @@ class NeuralFactorsModel(BaseRiskModel):
                               h["scale_z"].expand(d, -1), h["dof_z"].expand(d, -1), torch.zeros_like(h["beta"][:, 0]))
             mu[~b.observed.any(1)] = float("nan")
             out.append(mu.cpu().numpy())
-        cols = [f"f{j + 1}" for j in range(self.config.n_factors)]
-        values = np.concatenate(out) if out else np.zeros((0, self.config.n_factors))
+        cols = self.factor_names()
+        values = np.concatenate(out) if out else np.zeros((0, len(cols)))
         return pd.DataFrame(values, index=pd.DatetimeIndex([panel.dates[i + 1] for i in t], name="date"),
                             columns=cols)
+
+    def factor_names(self) -> list[str]:
+        """f1..fF for the learned factors, then "sector: NAME" for each sector factor (sector_factors)."""
+        net = self._require()
+        names = [f"f{j + 1}" for j in range(self.config.n_factors)]
+        return names + [f"sector: {s}" for s in self.scaler.sectors][:net.n_factors - len(names)]
 
     def exposures(self, panel: Panel, dates) -> pd.DataFrame:
         """Exposures beta_{i,t} (original units) for every (date, ticker) with a forecast:

@@ -10,16 +10,24 @@ from torch.nn import functional as fn
 from core.models.neuralfactors.config import NFConfig
 
 
+def total_factors(cfg: NFConfig, n_sectors: int) -> int:
+    """F of the model: cfg.n_factors, plus one per training sector with cfg.sector_factors."""
+    return cfg.n_factors + (n_sectors if cfg.sector_factors else 0)
+
+
 class StockEmbedder(nn.Module):
     """(B, L, C) windows + (B,) sector ids -> heads alpha (B,), beta (B, F), sigma (B,), nu (B,).
 
     Linear+GELU per time step, two-layer transformer (learned positions, last step read out)
-    or LSTM, sector embedding concatenated, two-layer MLP, linear heads."""
+    or LSTM, sector embedding concatenated, two-layer MLP, linear heads. With cfg.sector_factors
+    beta ends in a sector block (B, n_sectors): a stock's own sector column holds one more head,
+    the other columns (and every column for an unknown sector) are 0, as in industry factors."""
 
     def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
         super().__init__()
         h, f = cfg.hidden, cfg.n_factors
         self.n_factors, self.dof_floor = f, cfg.dof_floor
+        self.n_sector_factors = n_sectors if cfg.sector_factors else 0
         self.inp = nn.Linear(n_channels, h)
         if cfg.sequence == "transformer":
             self.pos = nn.Parameter(torch.zeros(cfg.lookback, h))
@@ -32,7 +40,7 @@ class StockEmbedder(nn.Module):
         self.sector = nn.Embedding(n_sectors + 1, cfg.sector_dim)  # last row: unknown sector
         self.mlp = nn.Sequential(nn.Linear(h + cfg.sector_dim, h), nn.GELU(), nn.Dropout(cfg.dropout),
                                  nn.Linear(h, h), nn.GELU())
-        self.head = nn.Linear(h, 3 + f)
+        self.head = nn.Linear(h, 3 + f + (1 if self.n_sector_factors else 0))
 
     def forward(self, x: torch.Tensor, sector: torch.Tensor):
         h = fn.gelu(self.inp(x))
@@ -46,6 +54,9 @@ class StockEmbedder(nn.Module):
         beta = out[:, 1:1 + self.n_factors] / math.sqrt(self.n_factors)
         sigma = fn.softplus(out[:, 1 + self.n_factors]) + 1e-4
         nu = fn.softplus(out[:, 2 + self.n_factors]) + self.dof_floor
+        if self.n_sector_factors:
+            own = fn.one_hot(sector, self.n_sector_factors + 1)[:, :-1].to(out.dtype)  # unknown sector: 0
+            beta = torch.cat([beta, own * out[:, 3 + self.n_factors, None]], dim=-1)
         return alpha, beta, sigma, nu
 
 
@@ -55,8 +66,9 @@ class NeuralFactorsNet(nn.Module):
     def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
         super().__init__()
         self.embedder = StockEmbedder(cfg, n_channels, n_sectors)
-        self.prior_scale_raw = nn.Parameter(torch.full((cfg.n_factors,), math.log(math.e - 1)))  # softplus -> 1
-        self.prior_dof_raw = nn.Parameter(torch.full((cfg.n_factors,), 2.0))
+        self.n_factors = f = total_factors(cfg, n_sectors)
+        self.prior_scale_raw = nn.Parameter(torch.full((f,), math.log(math.e - 1)))  # softplus -> 1
+        self.prior_dof_raw = nn.Parameter(torch.full((f,), 2.0))
         self.dof_floor = cfg.dof_floor
 
     def prior(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -135,6 +135,22 @@ def test_dof_floor_bounds_every_dof():
     assert torch.all(nu >= 2.5) and torch.allclose(net.prior()[1], torch.full((cfg.n_factors,), 2.5))
 
 
+def test_sector_factors_load_only_own_sector(market):
+    panel, _ = market
+    m = NeuralFactorsModel(preset="tiny", device="cpu", steps=4, valid_every=4, sector_factors=True).fit(
+        panel, panel.split_dates("train"), panel.split_dates("valid"))
+    sectors = m.scaler.sectors
+    names = m.factor_names()
+    assert names == ["f1", "f2"] + [f"sector: {s}" for s in sectors]
+    date = panel.split_dates("valid")[5]
+    fc = m.forecast(panel, date)
+    block = fc.exposures[:, 2:]
+    own = np.array([sectors.index(panel.sectors[t]) for t in fc.tickers])
+    assert np.all(block[np.arange(fc.n_stocks), own] != 0)
+    block[np.arange(fc.n_stocks), own] = 0.0
+    assert np.all(block == 0) and fc.factor_cov.shape == (len(names), len(names))
+
+
 def test_empty_date_selection_gives_empty_tables(trained, market):
     panel, _ = market
     none = panel.dates[:0]
