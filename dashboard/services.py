@@ -22,7 +22,7 @@ from core.models.registry import label as registry_label
 from core.portfolio.weights import (check_custom, format_weights, normalise, parse_weights,  # noqa: F401
                                     read_weights_csv, weights_csv)
 from core.scorecard import PAPER_TABLE  # noqa: F401
-from core.workbench import PORTFOLIOS, Risk, active, views  # noqa: F401  (pages: services.active.active_risk)
+from core.workbench import PORTFOLIOS, Risk, ablation, active, views  # noqa: F401  (pages: services.active.active_risk)
 from core.workbench.views import (COV_HORIZON, MV_RISK_AVERSION, method_label, var_backtest,  # noqa: F401
                                   var_verdicts)
 
@@ -185,6 +185,18 @@ def has_factors(dataset: str, model: str) -> bool:
 def sector_input(dataset: str, model: str) -> bool:
     """The model is given each stock's sector as an input (its sector clusters are partly by construction)."""
     return bool(getattr(_forecasts(dataset, model).model, "sector_input", False))
+
+
+@st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=64)
+def sector_scores(dataset: str, model: str, date: str) -> ablation.Scores:
+    """kNN sector accuracy on `date` with and without the sector input (NotAvailable unless shipped NeuralFactors)."""
+    return ablation.sector_scores(panel(dataset), _forecasts(dataset, model), [date])
+
+
+@st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=16)
+def split_sector_scores(dataset: str, model: str, part: str) -> ablation.Scores | None:
+    """The same over the sample of split `part` (None outside valid and test)."""
+    return ablation.split_scores(panel(dataset), _forecasts(dataset, model), part)
 
 
 def require_joint(dataset: str, model: str, what: str) -> None:

@@ -1,10 +1,30 @@
 """Sector clusters: t-SNE of the exposures on the date, coloured by sector, with kNN sector accuracy.
 At any universe size: markers only (hover for the name), search labels the stocks asked for and
-lists their nearest neighbours on the map. The map is cached per (dataset, model, date)."""
+lists their nearest neighbours on the map. The map is cached per (dataset, model, date). For a model given the
+sector as an input, NeuralFactors' score is shown beside its no-sector ablation's (core.workbench.ablation)."""
 import streamlit as st
 
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
+
+
+def ablation_words(sel: state.Selection) -> str:
+    """The chosen model's sector score beside that of the same network trained without the sector input."""
+    try:
+        day = services.sector_scores(sel.dataset, sel.model, sel.date)
+        split = services.split_sector_scores(sel.dataset, sel.model, sel.part)
+    except services.Unavailable as exc:
+        return f"No score without the sector input here: {ui.no_paths(str(exc))}."
+    out = (f"kNN sector accuracy of the exposures{' (both networks zero-shot on this universe)' * day.zero_shot}: "
+           f"on {sel.date} **{ui.pct(day.with_input, 1)}** with the sector input and "
+           f"**{ui.pct(day.without_input, 1)}** without it (the same network trained without the sector input, "
+           f"the ablation), chance {ui.pct(day.chance, 1)}")
+    if split:
+        out += (f"; over the {ui.split_name(sel.part)} split ({split.n_dates} dates, one in {services.ablation.STEP}) "
+                f"**{ui.pct(split.with_input, 1)}** with and **{ui.pct(split.without_input, 1)}** without, "
+                f"chance {ui.pct(split.chance, 1)}")
+    return f"{out}. {'Over the split' if split else 'On this date'}, {(split or day).meaning()}."
+
 
 sel = state.selection()
 st.title("Sector clusters")
@@ -33,9 +53,8 @@ with ui.guard():
                    "exposure space and in the map; chance = share of the largest sector.")
     if services.sector_input(sel.dataset, sel.model):
         st.warning("This model is given each stock's sector as an input, so its exposures cluster by sector "
-                   "partly by construction. The same network trained without the sector input scores near "
-                   "chance on sp500-20 (the sector ablation in docs/results.md); compare with a model that "
-                   "sees returns only, such as PPCA.", icon=":material/info:")
+                   f"partly by construction. {ablation_words(sel)} Compare with a model that sees returns only, "
+                   "such as PPCA (the sector ablation: docs/results.md).", icon=":material/info:")
     if found:
         st.subheader("Nearest stocks on the map")
         st.dataframe(fu.nearest(points, found).round(3), hide_index=True, width="stretch",
