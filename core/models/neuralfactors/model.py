@@ -48,7 +48,11 @@ class NeuralFactorsModel(BaseRiskModel):
     learned = True
     step_trained = True
     zero_shot = True
-    sector_input = True  # a sector embedding; its ablation: docs/results.md
+
+    @property
+    def sector_input(self) -> bool:
+        """Whether the network sees each stock's sector (embedding or sector factors; ablation: docs/results.md)."""
+        return self.config.sector_dim > 0 or self.config.sector_factors
 
     def __init__(self, preset: str | None = None, config: NFConfig | None = None, device: str = "auto",
                  seed: int = 0, max_steps: int | None = None, out_dir: str | Path | None = None,

@@ -149,6 +149,7 @@ def test_sector_factors_load_only_own_sector(market):
     assert np.all(block[np.arange(fc.n_stocks), own] != 0)
     block[np.arange(fc.n_stocks), own] = 0.0
     assert np.all(block == 0) and fc.factor_cov.shape == (len(names), len(names))
+    assert m.sector_input and not NeuralFactorsModel(preset="tiny", sector_dim=0).sector_input
 
 
 def test_empty_date_selection_gives_empty_tables(trained, market):
