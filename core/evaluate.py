@@ -19,7 +19,8 @@ Metrics (lower is better unless stated):
   sharpe_mv_*          annualised Sharpe of the four daily mean-variance strategies (higher is better),
                        weights at t from the forecast for t+1 over the stocks forecast at t, no costs.
   r2_total, r2_pred    from the model's own `r2_scores(panel, dates)` where it defines one.
-A metric that does not apply is null and its reason is recorded.
+A metric that does not apply is null and its reason is recorded. `Settings.groups` restricts the
+work to some METRIC_GROUPS (default all); the others are null with the reason "not computed".
 """
 from __future__ import annotations
 
@@ -49,11 +50,21 @@ RISK_AVERSION = 100.0
 PORTFOLIO_SAMPLES = 10_000
 MARGINAL_SAMPLES = 10_000
 IWAE_K = 100
+#: the metrics by the computation behind them; Settings.groups names the groups an evaluation computes
+METRIC_GROUPS = {
+    "joint": ["nll_joint"],
+    "marginal": ["nll_ind", "calib_uni"],
+    "covariance": ["cov_mse", "box_m"],
+    "portfolio": PORTFOLIO_GARCH_METRICS,
+    "sharpe": ["sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1", "sharpe_mv_ls_l1"],
+    "r2": ["r2_total", "r2_pred"],
+}
 
 
 @dataclass
 class Settings:
-    """Sample sizes of the Monte Carlo estimates (Student-t forecasts only) and the MV risk aversion."""
+    """Sample sizes of the Monte Carlo estimates (Student-t forecasts only), the MV risk aversion and
+    the metric groups computed (keys of METRIC_GROUPS)."""
 
     risk_aversion: float = RISK_AVERSION
     portfolio_samples: int = PORTFOLIO_SAMPLES
@@ -61,6 +72,12 @@ class Settings:
     iwae_k: int = IWAE_K
     calibration_samples: int = 500
     seed: int = 0
+    groups: tuple[str, ...] = tuple(METRIC_GROUPS)
+
+    def __post_init__(self) -> None:
+        unknown = [g for g in self.groups if g not in METRIC_GROUPS]
+        if unknown:
+            raise ModelError(f"unknown metric group(s) {unknown}; choose from {', '.join(METRIC_GROUPS)}")
 
 
 def mv_sharpes(panel, series: ForecastSeries, dates: pd.DatetimeIndex, risk_aversion: float,
@@ -104,47 +121,65 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
         raise ModelError(f"{series.model}: no stock has both a forecast and a return in split {split!r}")
     joint = series.joint
     seed = s.seed
+    want = set(s.groups)
     nll_j, nll_i, port_pit, port_r, var95, var99 = [], [], [], [], [], []
     pits = np.full((len(fcs), len(panel.tickers)), np.nan)
     for k, (fc, r) in enumerate(zip(fcs, rows)):
-        nll_i.append(nll_ind(fc, r, scale, n_samples=s.marginal_samples, seed=seed + k))
-        pits[k, [col[t] for t in fc.tickers]] = marginal_pit(fc, r, s.calibration_samples, seed + k)
+        if "marginal" in want:
+            nll_i.append(nll_ind(fc, r, scale, n_samples=s.marginal_samples, seed=seed + k))
+            pits[k, [col[t] for t in fc.tickers]] = marginal_pit(fc, r, s.calibration_samples, seed + k)
         if not joint:
             continue
-        nll_j.append(nll_joint(fc, r, scale, k=s.iwae_k, seed=seed + k))
-        w = np.full(fc.n_stocks, 1.0 / fc.n_stocks)
-        port_r.append(float(r.mean()))
-        pit, tail = fc.distribution.portfolio_pit_var(fc, w, port_r[-1], (0.95, 0.99), s.portfolio_samples, seed + k)
-        port_pit.append(pit)
-        var95.append(tail[0.95][0])
-        var99.append(tail[0.99][0])
-    values["nll_ind"] = float(np.mean(nll_i))
-    values["calib_uni"] = uni_calibration(pits)
+        if "joint" in want:
+            nll_j.append(nll_joint(fc, r, scale, k=s.iwae_k, seed=seed + k))
+        if "portfolio" in want:
+            w = np.full(fc.n_stocks, 1.0 / fc.n_stocks)
+            port_r.append(float(r.mean()))
+            pit, tail = fc.distribution.portfolio_pit_var(fc, w, port_r[-1], (0.95, 0.99), s.portfolio_samples,
+                                                          seed + k)
+            port_pit.append(pit)
+            var95.append(tail[0.95][0])
+            var99.append(tail[0.99][0])
+    if "marginal" in want:
+        values["nll_ind"] = float(np.mean(nll_i))
+        values["calib_uni"] = uni_calibration(pits)
+    if "portfolio" in want:
+        if not joint:
+            port_r, port_pit, var95, var99 = _portfolio_garch(panel, fcs, rows)
+        values |= _portfolio_scores(port_r, port_pit, var95, var99, reasons)
     if not joint:
-        port_r, port_pit, var95, var99 = _portfolio_garch(panel, fcs, rows)
-    if port_r:
-        values["calib_port"] = calibration_error(np.array(port_pit))
-        b95 = vb.var_backtest(np.array(port_r), np.array(var95), 0.95)
-        b99 = vb.var_backtest(np.array(port_r), np.array(var99), 0.99)
-        values |= {"var95_rate": b95.rate, "var99_rate": b99.rate, "kupiec_p95": b95.kupiec_p,
-                   "kupiec_p99": b99.kupiec_p, "christoffersen_p99": b99.christoffersen_cc_p}
-    else:
-        from core.risk.portfolio_garch import MIN_OBS
-
-        for m in PORTFOLIO_GARCH_METRICS:
-            values[m] = None
-            reasons[m] = f"portfolio GARCH needs {MIN_OBS} days of portfolio returns before the split"
-    if joint:
-        values["nll_joint"] = float(np.mean(nll_j))
-        values |= _whitening(fcs, rows, values, reasons)
-        values |= mv_sharpes(panel, series, dates, s.risk_aversion, reasons)
-    else:
         for m in JOINT_ONLY:
             if m not in PORTFOLIO_GARCH_METRICS:
                 values[m] = None
                 reasons[m] = "univariate model (joint=False): no joint distribution across stocks"
-    values |= _r2(model, panel, panel.split_dates(split), reasons)  # r2 is indexed by the return dates t+1
+    else:
+        if "joint" in want:
+            values["nll_joint"] = float(np.mean(nll_j))
+        if "covariance" in want:
+            values |= _whitening(fcs, rows, values, reasons)
+        if "sharpe" in want:
+            values |= mv_sharpes(panel, series, dates, s.risk_aversion, reasons)
+    if "r2" in want:
+        values |= _r2(model, panel, panel.split_dates(split), reasons)  # r2 is indexed by the return dates t+1
+    for group in [g for g in METRIC_GROUPS if g not in want]:
+        for m in METRIC_GROUPS[group]:
+            reasons.setdefault(m, f"not computed (metric group {group!r} not requested)")
     return {m: values.get(m) for m in METRICS}, reasons
+
+
+def _portfolio_scores(port_r: list, port_pit: list, var95: list, var99: list, reasons: dict) -> dict:
+    """Calibration and VaR backtests of the equal-weight portfolio from its daily (realised, PIT,
+    VaR95, VaR99); nulls with the reason when there are none (too little history for the GARCH)."""
+    if not port_r:
+        from core.risk.portfolio_garch import MIN_OBS
+
+        for m in PORTFOLIO_GARCH_METRICS:
+            reasons[m] = f"portfolio GARCH needs {MIN_OBS} days of portfolio returns before the split"
+        return dict.fromkeys(PORTFOLIO_GARCH_METRICS)
+    b95 = vb.var_backtest(np.array(port_r), np.array(var95), 0.95)
+    b99 = vb.var_backtest(np.array(port_r), np.array(var99), 0.99)
+    return {"calib_port": calibration_error(np.array(port_pit)), "var95_rate": b95.rate, "var99_rate": b99.rate,
+            "kupiec_p95": b95.kupiec_p, "kupiec_p99": b99.kupiec_p, "christoffersen_p99": b99.christoffersen_cc_p}
 
 
 def _portfolio_garch(panel, fcs: list[FactorForecast], rows: list[np.ndarray]):
