@@ -65,7 +65,7 @@ PRESETS: dict[str, NFConfig] = {
     # chosen on validation NLL_joint and cov_mse of sp500-20 (docs/neuralfactors_tuning.md); the sector
     # factor block is a departure from the paper (its industry-factor analogue), chosen in issue 15
     "sp500-20": NFConfig(n_factors=4, lookback=64, hidden=32, sector_dim=4, heads=4, dropout=0.0, k=20,
-                         sector_factors=True,
+                         sector_factors=True, dof_floor=2.5,
                          lr=1e-3, weight_decay=1e-6, steps=3000, days_per_step=8, polyak_start=1500,
                          valid_every=500, valid_days=0, patience=5),
     "tiny": NFConfig(n_factors=2, lookback=16, hidden=8, sector_dim=2, heads=2, dropout=0.0, k=4, k_eval=20,
