@@ -37,6 +37,9 @@ QUICK_NOTE = ("QUICK mode: a tiny market, a few training steps and small Monte C
               "(a smoke test, not a result).")
 
 
+SHOWN_CONFIG = ("n_factors", "sector_factors", "dof_floor", "lookback", "hidden", "sequence")
+
+
 def nf_overrides(steps: int) -> dict:
     """The sp500-20 preset's schedule scaled to `steps`: Polyak averaging over the second half, one
     validation at the end on VALID_DAYS days spread over the split (the evaluation scores all of it)."""
@@ -54,7 +57,8 @@ def train_nf(panel, steps: int, run_dir: Path, device: str) -> dict:
     model.save(run_dir)
     res = model.result
     out = {"steps": res.step, "steps_per_s": res.steps_per_s, "best_valid": res.best_valid, "stopped": res.stopped,
-           "seconds": time.perf_counter() - t0, "device": str(model.device), "k_eval": model.config.k_eval}
+           "seconds": time.perf_counter() - t0, "device": str(model.device), "k_eval": model.config.k_eval,
+           "config": {k: getattr(model.config, k) for k in SHOWN_CONFIG}}
     print(f"neuralfactors: {out['steps']} steps in {out['seconds']:.0f} s, {out['steps_per_s']:.3f} steps/s "
           f"(validation included), validation NLL_joint {out['best_valid']:.4f}", file=sys.stderr)
     return out
@@ -147,7 +151,8 @@ on {nf['device']}; torch threads {nf_threads.describe()}; the machine's other wo
 (1-minute load average at the start {wall['load']:.1f}).
 
 - market built in {wall['market']:.1f} s
-- NeuralFactors: preset sp500-20 trained {nf['steps']} steps (the preset trains 3000; schedule scaled:
+- NeuralFactors: preset sp500-20 ({", ".join(f"{k} {v}" for k, v in nf["config"].items())})
+  trained {nf['steps']} steps (the preset trains 3000; schedule scaled:
   Polyak averaging from step {nf_overrides(nf['steps'])['polyak_start']}, one validation at the end on
   {VALID_DAYS} validation days), {nf['steps_per_s']:.3f} steps/s including that validation, {nf['seconds']:.0f} s,
   stopped: {nf['stopped']}, validation NLL_joint {nf['best_valid']:.4f} (IWAE k = {nf['k_eval']})
