@@ -50,7 +50,8 @@ def _check_run(directory: Path) -> None:
     if missing:
         raise NotAvailable(f"the no-sector ablation network is not installed ({' and '.join(missing)} missing in "
                            f"{directory}); copy a run of `neuralfactors train --model {MODEL} --dataset "
-                           f"{ZERO_SHOT_DATASET} --preset {ZERO_SHOT_DATASET} --set sector_dim=0` there")
+                           f"{ZERO_SHOT_DATASET} --preset {ZERO_SHOT_DATASET} --set sector_dim=0 "
+                           f"--set sector_factors=false` there")
     if (name := read_json(directory / "config.json").get("model")) != MODEL:
         raise NotAvailable(f"{directory} holds a {name!r} model, not a {MODEL} run; the sector ablation needs one")
 
