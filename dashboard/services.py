@@ -296,11 +296,13 @@ def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str
 
 # --- background training ------------------------------------------------------------------
 def train_presets() -> dict[str, str]:
-    """NeuralFactors presets, shortest training first: name -> "4 factors, 3,000 steps (sp500-20)"."""
+    """NeuralFactors presets, shortest training first: name -> "4 factors + one per sector, 3,000 steps (sp500-20)"."""
     from core.models.neuralfactors.config import PRESETS
 
-    return {k: f"{c.n_factors} factors, {c.steps:,} steps ({k})" for k, c in sorted(PRESETS.items(),
-                                                                                  key=lambda kc: kc[1].steps)}
+    def factors(c) -> str:
+        return f"{c.n_factors} factors" + (" + one per sector" if c.sector_factors else "")
+
+    return {k: f"{factors(c)}, {c.steps:,} steps ({k})" for k, c in sorted(PRESETS.items(), key=lambda kc: kc[1].steps)}
 
 
 def start_training(dataset_key: str, filename: str, data: bytes, preset: str, max_steps: int) -> str:

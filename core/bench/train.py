@@ -68,7 +68,7 @@ def time_steps(panel, preset: str, steps: int, device: str, threads: int | str |
     peak = (torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return {"case": preset, "device": str(dev), "threads": n_threads, "stocks": panel.n_tickers,
-            "lookback": cfg.lookback, "hidden": cfg.hidden, "factors": cfg.n_factors,
+            "lookback": cfg.lookback, "hidden": cfg.hidden, "factors": net.n_factors,
             "days_per_step": cfg.days_per_step, "k": cfg.k, "steps_timed": steps, "seconds": el,
             "steps_per_s": steps / el, "stock_days_per_s": stock_days / el, "peak_mib": peak,
             "peak_kind": "torch.cuda.max_memory_allocated" if dev.type == "cuda" else "process peak RSS (ru_maxrss)"}

@@ -175,7 +175,7 @@ def adapt_inputs(panel: Panel, scaler: FeatureScaler) -> tuple[dict, dict, list[
     if unseen:
         count = int(panel.sectors.isin(unseen).sum())
         notes.append(f"{count} stocks in sectors the model never saw ({', '.join(unseen[:5])}"
-                     f"{', ...' if len(unseen) > 5 else ''}) use its unknown-sector embedding")
+                     f"{', ...' if len(unseen) > 5 else ''}) use its unknown-sector embedding (and load on no sector factor)")
     return {c: chans[c] for c in scaler.stock_names}, {m: mk[m] for m in scaler.market_names}, notes
 
 

@@ -11,6 +11,14 @@ from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
 
 ALL = "all sectors"
+MAX_LINES = 12  # factor lines per time-series chart (the sp500-20 NeuralFactors has 4 + 7 sector factors)
+
+
+def _lines_note(n_factors: int) -> None:
+    """Say when a chart shows only the first MAX_LINES factors."""
+    if n_factors > MAX_LINES:
+        st.caption(f"The first {MAX_LINES} of {n_factors} factors are drawn.")
+
 
 sel = state.selection()
 st.title("Factor exposures")
@@ -105,10 +113,12 @@ with ui.guard():
         left, right = st.columns([2, 1])
         with left:
             y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)
-            ui.plot(figures.time_series(y.iloc[:, :10], f"{sel.portfolio.capitalize()} portfolio exposures over time",
-                                        "exposure (beta units)", date=sel.date), "portfolio_exposures")
+            ui.plot(figures.time_series(y.iloc[:, :MAX_LINES], f"{sel.portfolio.capitalize()} portfolio exposures over "
+                                        "time", "exposure (beta units)", date=sel.date), "portfolio_exposures")
+            _lines_note(y.shape[1])
         with right:
             ui.plot(figures.risk_split(r.factor_share, 1.0 - r.factor_share, "Factor vs specific risk"), "risk_split")
         with ui.guard():
             fr = services.factor_returns(sel.dataset, sel.model, sel.part)
-            ui.plot(figures.factor_returns_chart(fr.iloc[:, :10], date=sel.date), "factor_returns")
+            ui.plot(figures.factor_returns_chart(fr.iloc[:, :MAX_LINES], date=sel.date), "factor_returns")
+            _lines_note(fr.shape[1])

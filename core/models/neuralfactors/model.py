@@ -262,7 +262,7 @@ class NeuralFactorsModel(BaseRiskModel):
 
     def factor_returns(self, panel: Panel, dates) -> pd.DataFrame:
         """Realised factor returns: the posterior mean of z_{t+1} for each forecast date t in
-        `dates` that has a next day; index = the realised date t+1, columns f1..fF."""
+        `dates` that has a next day; index = the realised date t+1, columns factor_names()."""
         win = self._windows(panel)
         t = np.array([panel.date_position(d) for d in dates], dtype=np.int64)
         t = t[t + 1 < len(panel.dates)]
@@ -286,7 +286,7 @@ class NeuralFactorsModel(BaseRiskModel):
 
     def exposures(self, panel: Panel, dates) -> pd.DataFrame:
         """Exposures beta_{i,t} (original units) for every (date, ticker) with a forecast:
-        rows indexed by (date, ticker), columns f1..fF."""
+        rows indexed by (date, ticker), columns factor_names()."""
         fs = self.forecast_series(panel, dates)
         ok = np.isfinite(fs.mean)
         t_idx, n_idx = np.nonzero(ok)
