@@ -33,11 +33,9 @@ TRUTH_ROW = "truth (ground truth)"
 COLUMNS = ["nll_joint", "cov_mse", "var95_rate", "var99_rate", "kupiec_p95", "kupiec_p99"]
 SPLITS = ("valid", "test")
 VALID_DAYS = 252
+SHOWN_CONFIG = ("n_factors", "sector_factors", "dof_floor", "lookback", "hidden", "sequence")
 QUICK_NOTE = ("QUICK mode: a tiny market, a few training steps and small Monte Carlo samples "
               "(a smoke test, not a result).")
-
-
-SHOWN_CONFIG = ("n_factors", "sector_factors", "dof_floor", "lookback", "hidden", "sequence")
 
 
 def nf_overrides(steps: int) -> dict:

@@ -280,9 +280,9 @@ class NeuralFactorsModel(BaseRiskModel):
 
     def factor_names(self) -> list[str]:
         """f1..fF for the learned factors, then "sector: NAME" for each sector factor (sector_factors)."""
-        net = self._require()
-        names = [f"f{j + 1}" for j in range(self.config.n_factors)]
-        return names + [f"sector: {s}" for s in self.scaler.sectors][:net.n_factors - len(names)]
+        self._require()
+        sectors = [f"sector: {s}" for s in self.scaler.sectors] if self.config.sector_factors else []
+        return [f"f{j + 1}" for j in range(self.config.n_factors)] + sectors
 
     def exposures(self, panel: Panel, dates) -> pd.DataFrame:
         """Exposures beta_{i,t} (original units) for every (date, ticker) with a forecast:

@@ -69,11 +69,10 @@ class NeuralFactorsNet(nn.Module):
         self.n_factors = f = total_factors(cfg, n_sectors)
         self.prior_scale_raw = nn.Parameter(torch.full((f,), math.log(math.e - 1)))  # softplus -> 1
         self.prior_dof_raw = nn.Parameter(torch.full((f,), 2.0))
-        self.dof_floor = cfg.dof_floor
 
     def prior(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(scale_z, dof_z), each (F,)."""
-        return fn.softplus(self.prior_scale_raw), fn.softplus(self.prior_dof_raw) + self.dof_floor
+        return fn.softplus(self.prior_scale_raw), fn.softplus(self.prior_dof_raw) + self.embedder.dof_floor
 
     def forward(self, x: torch.Tensor, sector: torch.Tensor):
         return self.embedder(x, sector)
