@@ -1,11 +1,11 @@
-"""`neuralfactors bench scale`: model quality on a SYNTHETIC S&P-like market (issue 15's scale test bed).
+"""`python -m benchmarks scale`: model quality on a SYNTHETIC S&P-like market (issue 15's scale test bed).
 
 Builds core.data.synthetic.sp500_like_market (500 stocks, 20 years, 11 sectors, Student-t factors and
 noise with GARCH volatility clustering, time-varying exposures, listings and delistings; --quick: 40
 stocks, 2 years), trains NeuralFactors on its train split (preset sp500-20, `steps` steps with the
 preset's schedule scaled to them), fits PPCA and Ledoit-Wolf on the same dates, and scores the three
 and the market's true distribution (SyntheticTruth.forecast_series) on the valid and test splits with
-core.evaluate (metric groups joint, covariance, portfolio). Writes docs/bench_scale.md.
+core.evaluate (metric groups joint, covariance, portfolio). Writes <out>/bench_scale.md.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from benchmarks import COMMAND, write
 from core.evaluate import Settings, evaluate_series, to_markdown
 from core.training import threads as nf_threads
 
@@ -136,7 +137,7 @@ def report(cmd: str, panel, truth, nf: dict, tables: dict, times: dict, wall: di
     return f"""# Scale test bed: a SYNTHETIC S&P-like market (`{cmd}`)
 
 **SYNTHETIC data, not real returns**: core.data.synthetic.sp500_like_market, whose true distribution is
-known (the "truth" row, the ground-truth reference). Written by core/bench/scale.py.
+known (the "truth" row, the ground-truth reference). Written by benchmarks/scale.py.
 {QUICK_NOTE if quick else ''}
 
 ## The market
@@ -169,10 +170,9 @@ trailing window, so their stock sets are smaller), VaR of the equal-weight portf
 {split_text}"""
 
 
-def run(quick: bool = False, out: str | None = None, device: str = "auto", steps: int | None = None) -> int:
-    """Build the market, train, fit, evaluate; print and write the report to `out` (default docs/bench_scale.md)."""
+def run(quick: bool = False, out: str | Path = ".", device: str = "auto", steps: int | None = None) -> int:
+    """Build the market, train, fit, evaluate; print the report and write it to <out>/bench_scale.md."""
     from core.data.synthetic import sp500_like_market
-    from core.io import atomic_write_bytes
 
     cfg = QUICK if quick else FULL
     steps = cfg["steps"] if steps is None else steps
@@ -187,11 +187,9 @@ def run(quick: bool = False, out: str | None = None, device: str = "auto", steps
         nf = train_nf(panel, steps, run_dir, device or "auto")
         tables, times = score(panel, truth, run_dir, cfg["settings"])
     wall["total"] = time.perf_counter() - t_start
-    cmd = "neuralfactors bench scale" + (" --quick" if quick else "")
+    cmd = f"{COMMAND} scale" + (" --quick" if quick else "")
     cmd += f" --steps {steps}" if steps != cfg["steps"] else ""
     text = report(cmd, panel, truth, nf, tables, times, wall, cfg["settings"], quick)
-    path = Path(out or "docs/bench_scale.md")
-    atomic_write_bytes(path, text.encode())
     print(text)
-    print(f"wrote {path}")
+    write(out, "scale", text)
     return 0
