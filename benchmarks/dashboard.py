@@ -3,19 +3,18 @@
 Cold start: from launching `neuralfactors dashboard --headless` (a fresh process, empty caches)
 to the Overview's metrics and charts drawn in Chromium. Widget change: from the change (date
 slider one step, portfolio switch) to the end of the rerun with the new numbers on screen.
-Run: `python -m dashboard.bench [--quick] [--out docs/bench_dashboard.md]`
-(or `neuralfactors bench dashboard`).
+Run: `python -m benchmarks dashboard [--quick] [--query Q] [--out DIR]` (writes DIR/bench_dashboard.md).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import statistics
 import time
 from pathlib import Path
 
-from dashboard import browser as b
+from benchmarks import COMMAND, write
+from tests.browser import driver as b
 
 PORTFOLIOS = ("one per sector", "equal weight")
 
@@ -69,23 +68,19 @@ def _source(query: str, model: str) -> str:
     return f"no shipped outputs for it under pretrained/{dataset}/: the cold start includes fitting it and forecasting"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="1 cold start and 2 repeats of each change")
-    ap.add_argument("--query", default="", help="URL query (default: the default view)")
-    ap.add_argument("--out", default=str(b.ROOT / "docs" / "bench_dashboard.md"))
-    args = ap.parse_args(argv)
-    colds = [cold_start(args.query) for _ in range(1 if args.quick else 2)]
-    changes = widget_changes(args.query, 2 if args.quick else 5)
+def run(quick: bool = False, out: str | Path = ".", query: str = "") -> int:
+    """Measure, print and write <out>/bench_dashboard.md. quick: 1 cold start and 2 repeats of each change
+    (else 2 and 5); query: the URL query of the first page (default: the default view)."""
+    colds = [cold_start(query) for _ in range(1 if quick else 2)]
+    changes = widget_changes(query, 2 if quick else 5)
     load = os.getloadavg()
     lines = [
         "# Dashboard speed (real browser)", "",
-        f"Command: `python -m dashboard.bench{' --quick' if args.quick else ''}"
-        f"{' --query ' + repr(args.query) if args.query else ''}` (also `neuralfactors bench dashboard`)", "",
+        f"Command: `{COMMAND} dashboard{' --quick' if quick else ''}{' --query ' + repr(query) if query else ''}`", "",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average during the "
         f"run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min; the machine was shared)", "",
         f"Headless Chromium ({b.chromium_path()}) at 1280 x 800, driven by Playwright; first page model: "
-        f"{colds[0][1]} ({_source(args.query, colds[0][1])}).", "",
+        f"{colds[0][1]} ({_source(query, colds[0][1])}).", "",
         "| measure | median (s) | max (s) | n | goal |", "|---|---|---|---|---|",
         f"| cold start to first page drawn | {statistics.median(c for c, _ in colds):.2f} | "
         f"{max(c for c, _ in colds):.2f} | {len(colds)} | < 15 s |",
@@ -95,11 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "Cold start = process launch -> Streamlit up -> first script run (data load, forecasts) -> "
               "metrics and Plotly charts in the DOM. A widget change = input -> rerun finished "
               "(stApp data-test-script-state back to notRunning).", ""]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines))
     print("\n".join(lines))
+    write(out, "dashboard", "\n".join(lines))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""`neuralfactors bench data`: time the data layer and write docs/bench_data.md.
+"""`python -m benchmarks data`: time the data layer and write <out>/bench_data.md.
 
 Measures: building the synthetic market (N = 5000 stocks x T = 2500 dates; goal < 30 s),
 loading the embedded sp500-20 dataset, and loading a generated long-format CSV and Parquet
@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks import COMMAND, write
 
 SYNTH_GOAL_S = 30.0
 
@@ -43,9 +45,8 @@ def _long_table(n_stocks: int, n_dates: int) -> pd.DataFrame:
     return long
 
 
-def run(quick: bool = False, out: str | None = None) -> int:
-    """Measure and write the Markdown table to `out` (default docs/bench_data.md)."""
-    out_arg = out
+def run(quick: bool = False, out: str | Path = ".") -> int:
+    """Measure, print and write the Markdown table to <out>/bench_data.md."""
     from core.data.embedded import load_sp500_20
     from core.data.files import load_file
     from core.data.synthetic import make_market
@@ -78,8 +79,7 @@ def run(quick: bool = False, out: str | None = None) -> int:
                          secs, f"{len(panel.warnings)} warnings"))
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    out = Path(out_arg or "docs/bench_data.md")
-    command = "neuralfactors bench data" + (" --quick" if quick else "") + (f" --out {out_arg}" if out_arg else "")
+    command = f"{COMMAND} data" + (" --quick" if quick else "")
     lines = [
         "# Data layer benchmark",
         "",
@@ -94,8 +94,6 @@ def run(quick: bool = False, out: str | None = None) -> int:
         f"Peak resident memory of the whole run: {peak:,.0f} MiB.",
         "",
     ]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines))
     print("\n".join(lines))
-    print(f"wrote {out}")
+    write(out, "data", "\n".join(lines))
     return 0

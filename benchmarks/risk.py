@@ -1,4 +1,4 @@
-"""`neuralfactors bench risk`: factor-form vs dense (N x N) portfolio volatility, VaR and cvxpy solve time.
+"""`python -m benchmarks risk`: factor-form vs dense (N x N) portfolio volatility, VaR and cvxpy solve time.
 
 Random Normal forecast with F = 64 factors at N = 500, 2000, 5000 (--quick: N = 100, 200, F = 8).
 Latencies are medians of repeated calls; the dense side is timed given Sigma already built
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks import COMMAND, write
 
 from core.forecast import FactorForecast
 from core.risk.factor import portfolio_mean_vol
@@ -76,15 +78,15 @@ def measure(n: int, f: int, dense_cvxpy: bool) -> dict:
     return row
 
 
-def run(quick: bool = False, out: str | None = None) -> int:
-    """Measure and write the Markdown table to `out` (default docs/bench_risk.md)."""
+def run(quick: bool = False, out: str | Path = ".") -> int:
+    """Measure, print and write the Markdown table to <out>/bench_risk.md."""
     cfg = QUICK if quick else FULL
     rows = [measure(n, cfg["factors"], n <= cfg["dense_cvxpy_max"]) for n in cfg["sizes"]]
     table = pd.DataFrame(rows)
-    cmd = "neuralfactors bench risk" + (" --quick" if quick else "")
+    cmd = f"{COMMAND} risk" + (" --quick" if quick else "")
     lines = [
         "# Risk benchmark: factor form vs dense N x N", "",
-        f"Command: `{cmd}` (written by core/bench/risk.py). Machine: {platform.machine()}, "
+        f"Command: `{cmd}` (written by benchmarks/risk.py). Machine: {platform.machine()}, "
         f"{platform.python_implementation()} {platform.python_version()}, CPU only.", "",
         "Latencies are medians of 7 calls; the dense side is timed with Sigma already built (build time in its own "
         "column). cvxpy: long-only minimum variance, sum w = 1, solver Clarabel, including compilation; "
@@ -96,9 +98,6 @@ def run(quick: bool = False, out: str | None = None) -> int:
         cells = [str(int(v)) if k in ("N", "F") else ("n/a" if pd.isna(v) else f"{v:.3g}") for k, v in r.items()]
         lines.append("| " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
-    out = Path(out or "docs/bench_risk.md")
-    from core.io import atomic_write_bytes
-
-    atomic_write_bytes(out, text.encode())
     print(text)
+    write(out, "risk", text)
     return 0

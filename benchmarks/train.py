@@ -1,4 +1,4 @@
-"""`neuralfactors bench train`: training speed (steps/s, stock-days/s), thread setting and peak memory.
+"""`python -m benchmarks train`: training speed (steps/s, stock-days/s), thread setting and peak memory.
 
 Cases: (a) the sp500-20 preset on the embedded data; (b) the paper configuration (500
 synthetic stocks, lookback 256, hidden 256, F = 64, one day per step). Each case times full
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmarks import COMMAND, write
 from core.data.features import FeatureScaler
 from core.models.neuralfactors.model import NeuralFactorsModel, forecast_positions
 from core.models.neuralfactors.network import NeuralFactorsNet
@@ -118,9 +119,9 @@ def sweep_table(rows: list[dict]) -> str:
     return out
 
 
-def run(quick: bool = False, out: str | None = None, device: str = "auto", threads: int | str | None = None,
+def run(quick: bool = False, out: str | Path = ".", device: str = "auto", threads: int | str | None = None,
         sweep: bool = True) -> int:
-    """Measure, print and write the Markdown report to `out` (default docs/bench_train.md).
+    """Measure, print and write the Markdown report to <out>/bench_train.md.
     threads: for the two cases (None = core.training.threads' choice); sweep: the CPU thread
     sweep (CPU runs only)."""
     from core.data.embedded import load_dataset
@@ -164,10 +165,10 @@ parallel region), so one thread is the robust choice there.
     hours = 100_000 / paper["steps_per_s"] / 3600
     gpu = "a CUDA GPU was used" if paper["device"].startswith("cuda") else (
         "no GPU was used (none was available to this run); GPU figures are not measured")
-    cmd = "neuralfactors bench train" + (" --quick" if quick else "") + f" --device {device}"
+    cmd = f"{COMMAND} train" + (" --quick" if quick else "") + f" --device {device}"
     report = f"""# Training benchmark (`{cmd}`)
 
-Written by core/bench/train.py on {platform.machine()} with {nf_threads.available_cores()} cores, torch {torch.__version__};
+Written by benchmarks/train.py on {platform.machine()} with {nf_threads.available_cores()} cores, torch {torch.__version__};
 {gpu}. Torch threads: {nf_threads.describe(threads)}.
 Peak memory: {rows[0]['peak_kind']}. Each case: one warm-up step, then full training steps
 (windows gathered, forward, IWAE loss with k samples, backward, Adam).
@@ -196,9 +197,5 @@ it: kernel-launch overhead and the small per-day batch (500 sequences) at one da
 attention over the 256-day lookback (quadratic in lookback); the float64 F x F Cholesky
 (tiny but serial per day). Not measured here without a GPU.
 """
-    path = Path(out or "docs/bench_train.md")
-    from core.io import atomic_write_bytes
-
-    atomic_write_bytes(path, report.encode())
-    print(f"wrote {path}")
+    write(out, "train", report)
     return 0

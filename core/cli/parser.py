@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import bench, dashboard, data, evaluate, models, pretrained, report, runs, train
+from core.cli import dashboard, data, evaluate, models, pretrained, report, runs, train
 
-COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, bench, report)
+COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
-"""Drive the dashboard in a real Chromium (Playwright): used by the browser tests, the
-screenshots and the speed benchmark. Needs /usr/bin/chromium (`apt-get install chromium`).
+"""Drive the dashboard in a real Chromium (Playwright): used by the browser tests (tests/browser/),
+the screenshots and the speed benchmark (benchmarks/screenshots.py, benchmarks/dashboard.py).
+Needs /usr/bin/chromium (`apt-get install chromium`).
 
 Every wait here is bounded and, when it runs out, raises `WaitTimeout` saying what was awaited,
 on which page, what the page showed (its exception boxes, the end of its text) and where the
@@ -29,7 +30,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-component-update", "--disable-sync"]
 INSTALL_HINT = ("Chromium not found at {path}: install it with `apt-get update && apt-get install -y chromium` "
                 "(or `make browser-deps`), or point NF_CHROMIUM at a Chromium binary")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository root
 PAGES = {  # url path -> sidebar link text
     "": "Overview", "exposures": "Factor exposures", "clusters": "Sector clusters", "covariance": "Covariance",
     "var": "VaR", "lab": "Portfolio lab", "comparison": "Model comparison", "scenarios": "Scenarios",

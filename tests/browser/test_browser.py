@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from dashboard import browser as b
+from tests.browser import driver as b
 
 pytestmark = pytest.mark.browser
 QUERY = "?dataset=synthetic&model=truth"  # ground-truth forecasts: no fitting, no shipped files needed

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from dashboard import browser as b
+from tests.browser import driver as b
 
 pytestmark = pytest.mark.browser
 GOAL_S = 3.0
