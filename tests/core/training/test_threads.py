@@ -71,13 +71,3 @@ def test_model_applies_threads_before_training(keep_torch_threads, monkeypatch):
     m.forecast_series(panel, panel.dates[-3:])    # CPU inference applies the setting too
     assert torch.get_num_threads() == 1
 
-
-def test_bench_train_records_the_thread_setting(keep_torch_threads):
-    from core.bench.train import sweep_table, time_steps
-    from core.data.synthetic import make_market
-
-    panel = make_market(n_stocks=10, n_dates=260, n_factors=2, seed=2)[0]
-    row = time_steps(panel, "tiny", 2, "cpu", threads=1)
-    assert row["threads"] == 1 and row["steps_per_s"] > 0 and row["device"] == "cpu"
-    table = sweep_table([{"busy": 0, "setting": 1, "threads": 1, "runs": [5.0, 7.0]}])
-    assert "| 0 | 1" in table and "| 6.00 | 5.00, 7.00 |" in table
