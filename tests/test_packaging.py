@@ -1,5 +1,6 @@
-"""Packaging: the wheel carries the code, the dashboard, the metadata CSVs and the shipped models,
-and every third-party library the code imports is declared in pyproject.toml."""
+"""Packaging: the wheel carries the code, the dashboard, the metadata CSVs and the shipped models and no
+test or benchmark tooling; every third-party library the code imports is declared in pyproject.toml, and
+the shipped packages import no development-only library."""
 from __future__ import annotations
 
 import ast
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_ONLY = {"playwright"}  # the browser helper (dashboard/browser.py) is for tests and screenshots only
+DEV_ONLY = {"playwright", "pytest", "hypothesis"}  # the dev extra: tests, tests/browser/driver.py, benchmarks/
+SHIPPED = ("core", "dashboard", "pretrained")
 
 
 def declared() -> set[str]:
@@ -24,22 +26,30 @@ def declared() -> set[str]:
     return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in reqs}
 
 
-def imported_top_levels() -> set[str]:
+def top_levels(path: Path) -> set[str]:
+    """The top-level names a module imports, function-level imports included (relative imports left out)."""
     out = set()
-    for path in list((ROOT / "core").rglob("*.py")) + list((ROOT / "dashboard").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                out |= {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                out.add(node.module.split(".")[0])
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module.split(".")[0])
     return out
+
+
+def product_modules() -> list[Path]:
+    return sorted(p for top in ("core", "dashboard") for p in (ROOT / top).rglob("*.py"))
+
+
+def imported_top_levels() -> set[str]:
+    return set().union(*map(top_levels, product_modules()))
 
 
 def test_every_imported_library_is_declared():
     dists = packages_distributions()
     stdlib = set(sys.stdlib_module_names)
     missing = []
-    for top in sorted(imported_top_levels() - stdlib - {"core", "dashboard", "pretrained"}):
+    for top in sorted(imported_top_levels() - stdlib - set(SHIPPED)):
         names = {d.lower().replace("_", "-") for d in dists.get(top, [top])}
         if not names & declared():
             missing.append(f"{top} (distribution {sorted(names)})")
@@ -47,8 +57,16 @@ def test_every_imported_library_is_declared():
     assert DEV_ONLY <= declared()
 
 
+def test_the_product_imports_no_development_only_library():
+    """playwright and the test libraries are a dev extra: the installed `neuralfactors` never imports them."""
+    assert len(product_modules()) > 50
+    bad = {str(p.relative_to(ROOT)): sorted(top_levels(p) & DEV_ONLY) for p in product_modules()}
+    bad = {path: libs for path, libs in bad.items() if libs}
+    assert not bad, f"shipped modules importing dev-only libraries (move that code to tests/ or benchmarks/): {bad}"
+
+
 @pytest.mark.slow
-def test_wheel_contains_code_dashboard_and_shipped_models(tmp_path):
+def test_wheel_ships_code_dashboard_and_models_without_tooling(tmp_path):
     src = tmp_path / "src"
     shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
                                                              ".pytest_cache", ".hypothesis", "runs"))
@@ -62,6 +80,9 @@ def test_wheel_contains_code_dashboard_and_shipped_models(tmp_path):
                    "pretrained/sp500-20/neuralfactors/forecasts.safetensors",
                    "pretrained/sp500-20/ppca/metrics.json"):
         assert needed in names, needed
-    assert not [n for n in names if n.startswith(("tests/", "docs/", ".venv/"))]
+    assert {n.split("/")[0] for n in names} == {*SHIPPED, "neuralfactors-0.1.0.dist-info"}
+    tooling = [n for n in names if n.startswith(("tests/", "benchmarks/", "docs/", "core/bench/"))
+               or Path(n).name in ("browser.py", "driver.py", "screenshots.py", "bench.py")]
+    assert not tooling, f"test or benchmark tooling in the wheel: {tooling}"
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "neuralfactors = core.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

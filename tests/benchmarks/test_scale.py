@@ -1,14 +1,13 @@
-"""Smoke run of `neuralfactors bench scale --quick` (the full run writes docs/bench_scale.md)."""
-from core.cli import main
+"""Smoke run of `python -m benchmarks scale --quick` (the full run writes docs/bench_scale.md)."""
+from benchmarks.__main__ import main
 
 ROWS = ("truth (ground truth)", "neuralfactors", "ppca", "ledoit-wolf")
 
 
 def test_quick_scale_bench_writes_the_quality_tables(tmp_path):
-    out = tmp_path / "scale.md"
-    assert main(["bench", "scale", "--quick", "--steps", "1", "--out", str(out)]) == 0
-    text = out.read_text()
-    assert "SYNTHETIC" in text and "neuralfactors bench scale --quick --steps 1" in text
+    assert main(["scale", "--quick", "--steps", "1", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "bench_scale.md").read_text()
+    assert "SYNTHETIC" in text and "python -m benchmarks scale --quick --steps 1" in text
     assert "11 sectors" in text and "GARCH(1,1)" in text and "steps/s" in text
     head = "| model | nll_joint | cov_mse | var95_rate | var99_rate | kupiec_p95 | kupiec_p99 |"
     assert text.count(head) == 2 and "## valid split" in text and "## test split" in text
@@ -16,8 +15,3 @@ def test_quick_scale_bench_writes_the_quality_tables(tmp_path):
         rows = [line for line in split.splitlines() if line.startswith("| ") and not line.startswith("| model")]
         assert [r.split(" | ")[0][2:] for r in rows[-4:]] == list(ROWS)
         assert all("n/a" not in r for r in rows)
-
-
-def test_steps_only_for_the_scale_bench(capsys):
-    assert main(["bench", "risk", "--steps", "3"]) == 2
-    assert "--steps applies to `bench scale` only" in capsys.readouterr().err
