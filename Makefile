@@ -33,8 +33,9 @@ browser-deps:
 test: setup browser-deps
 	$(BIN)/python -m pytest -q
 
+# Benchmarks (not shipped): $(BIN)/python -m benchmarks data|train|risk|scale|dashboard --out docs
 screenshots: setup browser-deps
-	$(BIN)/python -m dashboard.screenshots
+	$(BIN)/python -m benchmarks screenshots --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache
