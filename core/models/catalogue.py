@@ -3,6 +3,7 @@ label and capabilities live on each class (core.models.protocol.BaseRiskModel)."
 
 CATALOGUE: dict[str, str] = {
     "neuralfactors": "core.models.neuralfactors.model:NeuralFactorsModel",
+    "factorvae": "core.models.factorvae.model:FactorVAEModel",
     "ca0": "core.models.conditional_ae:CA0",
     "ca1": "core.models.conditional_ae:CA1",
     "ca2": "core.models.conditional_ae:CA2",
