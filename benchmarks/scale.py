@@ -48,16 +48,14 @@ def nf_overrides(steps: int) -> dict:
 def train_nf(panel, steps: int, run_dir: Path, device: str) -> dict:
     """Train NeuralFactors on the panel's train split (nf_overrides), save it to `run_dir`; returns
     its figures (steps, steps/s, validation NLL_joint, seconds, device, k_eval)."""
-    from core.training.setup import build_model
+    from core.models.training_run import RunSettings, train_run
 
-    model = build_model("neuralfactors", run_dir, nf_overrides(steps), "sp500-20", None, device, 0, False)
     t0 = time.perf_counter()
-    model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
-    model.save(run_dir)
-    res = model.result
-    out = {"steps": res.step, "steps_per_s": res.steps_per_s, "best_valid": res.best_valid, "stopped": res.stopped,
-           "seconds": time.perf_counter() - t0, "device": str(model.device), "k_eval": model.config.k_eval,
-           "config": {k: getattr(model.config, k) for k in SHOWN_CONFIG}}
+    res = train_run(RunSettings(model="neuralfactors", out=run_dir, overrides=nf_overrides(steps), preset="sp500-20",
+                                device=device, seed=0), lambda: panel)
+    out = {"steps": res["step"], "steps_per_s": res["steps_per_s"], "best_valid": res["best_valid"],
+           "stopped": res["stopped"], "seconds": time.perf_counter() - t0, "device": res["device"],
+           "k_eval": res["config"]["k_eval"], "config": {k: res["config"][k] for k in SHOWN_CONFIG}}
     print(f"neuralfactors: {out['steps']} steps in {out['seconds']:.0f} s, {out['steps_per_s']:.3f} steps/s "
           f"(validation included), validation NLL_joint {out['best_valid']:.4f}", file=sys.stderr)
     return out

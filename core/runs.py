@@ -1,14 +1,14 @@
 """The user data folder and the training runs in it (never the source tree).
 
 NEURALFACTORS_HOME (default ~/.neuralfactors) holds
-    runs/<id>/          a finished `neuralfactors train --out` run (config.json names the model)
+    runs/<id>/          a `neuralfactors train --out` run (config.json, naming the model, once finished;
+                        progress.jsonl, the training progress, while it trains)
     runs/<id>.log       the output of a run started in the background (dashboard)
     uploads/<sha>.<ext> a copy of a file a dashboard user uploaded for training
 """
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.errors import ModelError
 from core.io import atomic_write_bytes, read_json
+from core.training import progress
 
 
 def home() -> Path:
@@ -118,30 +119,31 @@ def cancel_training(run: str) -> bool:
     return True
 
 
-#: a tqdm line of core/training/loop.py: " 12%|##  | 60/500 [00:10<01:15,  5.84step/s, loss=0.9300, valid=0.6100]"
-_TQDM = re.compile(r"(\d+)/(\d+) \[([\d:]+)<([\d:?]+),\s*([\d.?]+)\s*(?:step/s|s/step)"
-                   r"(?:, loss=([-+\w.]+))?(?:, valid=([-+\w.]+))?")
+def _clock(seconds) -> str:
+    """Seconds as tqdm writes them: "mm:ss" (or "h:mm:ss"); "?" when unknown."""
+    if seconds is None or seconds != seconds:
+        return "?"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{sec:02d}" if hours else f"{minutes:02d}:{sec:02d}"
 
 
-def _number(text: str | None) -> float:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return float("nan")
+def _float(value) -> float:
+    return float("nan") if value is None else float(value)
 
 
-def parse_progress(log: str) -> dict:
-    """The last progress figures in a training log: step, total, elapsed and left ("mm:ss"),
-    loss and valid (floats, NaN before the first), best (the final best validation NLL, when printed)."""
-    found = _TQDM.findall(log)
-    out: dict = {}
-    if found:
-        step, total, elapsed, left, _, loss, valid = found[-1]
-        out = {"step": int(step), "total": int(total), "elapsed": elapsed, "left": left,
-               "loss": _number(loss), "valid": _number(valid)}
-    best = re.findall(r"best validation NLL_joint ([-+\w.]+)", log)
-    if best:
-        out["best"] = _number(best[-1])
+def read_progress(run_dir: str | Path) -> dict:
+    """The last progress figures of a run folder's progress.jsonl (core.training.progress): step, total,
+    elapsed and left ("mm:ss"), loss and valid (floats, NaN before the first), best (the best validation
+    NLL, once the loop has finished); {} before the first record."""
+    record = progress.last(Path(run_dir) / progress.FILE)
+    if record is None:
+        return {}
+    out = {"step": int(record["step"]), "total": int(record["total"]), "elapsed": _clock(record.get("elapsed")),
+           "left": _clock(record.get("eta")), "loss": _float(record.get("train_loss")),
+           "valid": _float(record.get("valid"))}
+    if "best_valid" in record:
+        out["best"] = _float(record["best_valid"])
     return out
 
 
@@ -158,13 +160,15 @@ def _progress_text(prog: dict) -> str:
 
 def training_status(run: str) -> dict:
     """state (running / finished / failed / cancelled / unknown), fraction done, the last progress
-    figures (step, total, loss, valid = validation NLL, left = time left "mm:ss", elapsed) parsed
-    from the tqdm bar of the log, a one-line text and the log tail (bar redraws collapsed)."""
+    figures (step, total, loss, valid = validation NLL, left = time left "mm:ss", elapsed, best) read
+    from the run folder's progress.jsonl, a one-line text and the log tail (progress-bar redraws
+    collapsed to the last one, as a terminal shows them)."""
     log_path = runs_dir() / f"{run}.log"
-    raw = log_path.read_text(errors="replace")[-20000:] if log_path.exists() else ""
-    lines = [ln for ln in raw.replace("\r", "\n").split("\n") if ln.strip()]
+    raw = log_path.read_bytes()[-20000:].decode(errors="replace") if log_path.exists() else ""  # "\r" kept
+    shown = ([seg for seg in ln.split("\r") if seg.strip()] for ln in raw.split("\n"))
+    lines = [segs[-1] for segs in shown if segs]  # a line redrawn after "\r" shows its last drawing
     proc, total = _PROCESSES.get(run, (None, 0))
-    prog = parse_progress(raw)
+    prog = read_progress(runs_dir() / run)
     total = prog.get("total") or total
     step = prog.get("step", 0)
     fraction = min(1.0, step / total) if total else 0.0
@@ -183,7 +187,6 @@ def training_status(run: str) -> dict:
         text = _progress_text(prog) if "step" in prog else "starting (loading data, building features) ..."
     else:
         text = (lines[-1] if lines else "no output")[:200]
-    tail = [ln for ln in lines if not _TQDM.search(ln)] + ([lines[-1]] if lines and _TQDM.search(lines[-1]) else [])
     return {"state": state, "fraction": fraction, "step": step, "total": total, "text": text,
-            "log": "\n".join(tail[-40:]), **{k: prog[k] for k in ("loss", "valid", "left", "elapsed", "best")
+            "log": "\n".join(lines[-40:]), **{k: prog[k] for k in ("loss", "valid", "left", "elapsed", "best")
                                                if k in prog}}

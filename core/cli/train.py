@@ -31,68 +31,28 @@ def add(sub) -> None:
 
 
 def train_command(args: argparse.Namespace) -> int:
-    from core.training.setup import build_model, parse_overrides
+    from core.models.training_run import RunSettings, parse_overrides, train_run
     from core.training.threads import limit_math_threads
 
     limit_math_threads(args.threads)
     out = Path(args.out)
-    if args.nproc is not None or args.threads is not None or _under_torchrun():
-        return _train_distributed(args, out)
-    model = build_model(args.model, out, parse_overrides(args.overrides), args.preset, args.max_steps, args.device,
-                        args.seed, args.resume)
-    panel = load_source(args)
-    train, valid = panel.split_dates("train"), panel.split_dates("valid")
-    if model.step_trained:
-        print(f"training {args.model} on {panel.name} ({panel.n_tickers} stocks, {len(train)} train / "
-              f"{len(valid)} valid dates) on {model.device}; config: {model.config.to_json()}")
-    model.fit(panel, train, valid)
-    for line in getattr(model, "notes", ()):
-        print(f"{args.model}: {line}")
-    model.save(out)
-    result = getattr(model, "result", None)
-    if result is not None:
-        print(f"step {result.step}, stopped: {result.stopped}, best validation NLL_joint "
-              f"{result.best_valid:.4f} per stock (returns / training std {model.scaler.return_scale:.5f}); "
-              f"{result.steps_per_s:.1f} steps/s")
-        if result.stopped == "non_finite":
-            print(f"error: {result.message}")
-            return 1
-        if result.stopped == "max_steps":
-            print(f"stopped at --max-steps; continue with the same command plus --resume (checkpoint in {out / 'checkpoint'})")
-    print(f"saved {args.model} to {out}")
-    return 0
-
-
-def _under_torchrun() -> bool:
-    import os
-
-    return "TORCHELASTIC_RUN_ID" in os.environ or ("RANK" in os.environ and "WORLD_SIZE" in os.environ)
-
-
-def _train_distributed(args: argparse.Namespace, out: Path) -> int:
-    """NeuralFactors on --nproc processes (or the ranks of a torchrun), rank 0 saving and printing."""
-    from core.data.splits import parse_shares
-    from core.errors import ModelError
-    from core.models.registry import model_class
-    from core.training.parallel import train_neuralfactors
-    from core.training.setup import parse_overrides
-
-    if not model_class(args.model).step_trained:
-        raise ModelError(f"--nproc and --threads apply to step-trained models (neuralfactors), not {args.model!r}")
-    load_source(args)  # checks the file and prints the split and the warnings once, before spawning
-    summary = train_neuralfactors(
-        args.nproc, out, dataset=args.dataset, data=args.data, date_format=args.date_format,
-        split=parse_shares(args.split) if args.split else None, train_end=args.train_end, valid_end=args.valid_end,
-        preset=args.preset, device=args.device or "auto", seed=0 if args.seed is None else args.seed,
-        max_steps=args.max_steps, out_dir=out / "checkpoint", resume=args.resume, progress=True,
-        threads=args.threads, **parse_overrides(args.overrides))
+    settings = RunSettings(model=args.model, out=out, overrides=parse_overrides(args.overrides), preset=args.preset,
+                           max_steps=args.max_steps, device=args.device, seed=args.seed, resume=args.resume,
+                           threads=args.threads, nproc=args.nproc)
+    summary = train_run(settings, lambda: load_source(args))
     if summary is None:  # a torchrun rank other than 0
         return 0
-    print(f"step {summary['step']}, stopped: {summary['stopped']}, best validation NLL_joint "
-          f"{summary['best_valid']:.4f} per stock on {summary['world_size']} processes x {summary['threads']} "
-          f"threads ({summary['device']}); {summary['steps_per_s']:.1f} steps/s")
-    if summary["stopped"] == "non_finite":
-        print(f"error: {summary['message']}")
-        return 1
+    for line in summary["notes"]:
+        print(f"{args.model}: {line}")
+    if "step" in summary:
+        print(f"step {summary['step']}, stopped: {summary['stopped']}, best validation NLL_joint "
+              f"{summary['best_valid']:.4f} per stock (returns / training std {summary['return_scale']:.5f}) on "
+              f"{summary['world_size']} processes x {summary['threads']} threads ({summary['device']}); "
+              f"{summary['steps_per_s']:.1f} steps/s")
+        if summary["stopped"] == "non_finite":
+            print(f"error: {summary['message']}")
+            return 1
+        if summary["stopped"] == "max_steps":
+            print(f"stopped at --max-steps; continue with the same command plus --resume (checkpoint in {out / 'checkpoint'})")
     print(f"saved {args.model} to {out}")
     return 0

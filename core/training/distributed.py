@@ -4,7 +4,7 @@ One process per rank, gloo on the CPU, NCCL on CUDA (one GPU per process, cuda:L
 Two ways in:
 
 - `launch(nproc, fn, *args, device=..., **kwargs)` from plain Python (what
-  `neuralfactors train --nproc N` calls, through core.training.parallel.train_neuralfactors): spawns `nproc`
+  `neuralfactors train --nproc N` calls, through core.models.training_run.train_run): spawns `nproc`
   processes (torch.multiprocessing, start method "spawn"), each with the torchrun variables
   RANK / WORLD_SIZE / LOCAL_RANK / LOCAL_WORLD_SIZE and MASTER_ADDR=127.0.0.1 with a free
   MASTER_PORT, initialises the process group from them, runs fn(*args, **kwargs) and returns
@@ -50,10 +50,6 @@ def rank_world() -> tuple[int, int]:
     if is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
-
-
-def is_main() -> bool:
-    return rank_world()[0] == 0
 
 
 def share(n: int, rank: int | None = None, world: int | None = None) -> slice:

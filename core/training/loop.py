@@ -1,5 +1,6 @@
 """A resumable training loop: Adam, Polyak averaging, periodic validation keeping the best
-weights, early stopping, NaN/inf guard, checkpoints, a tqdm progress bar.
+weights, early stopping, NaN/inf guard, checkpoints, a tqdm progress bar and, when
+`progress_log` names a file, progress as JSON lines (core.training.progress) for a dashboard.
 
 The loop knows nothing about the model: the caller gives
     loss_fn(net, rng: np.random.Generator, gen: torch.Generator) -> scalar loss tensor
@@ -16,7 +17,7 @@ Every rank draws the same days (numpy rng) and the same noise stream (gen) with 
 seeds; dropout draws from torch's global RNG seeded seed + 2 + rank. The logged loss is the
 mean over ranks; a non-finite loss on any rank stops all of them. Validation runs on rank 0
 and its value is broadcast, so every rank takes the same keep-best / early-stop decision;
-checkpoints are written by rank 0 only (with every rank's dropout RNG state).
+checkpoints and progress lines are written by rank 0 only (with every rank's dropout RNG state).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from tqdm.auto import tqdm
 
 from core.errors import CheckpointError, ModelError
 from core.training import checkpoint as ckpt
-from core.training import distributed
+from core.training import distributed, progress
 from core.training.device import autocast
 
 
@@ -54,6 +55,7 @@ class LoopSettings:
     progress: bool = True
     bf16: bool = False       # bf16 autocast of the loss (CUDA only; ignored on the CPU)
     compile: bool = False    # torch.compile the network for the training steps
+    progress_log: str | Path | None = None  # JSON lines of progress (core.training.progress); restarted unless resume
 
 
 @dataclass
@@ -151,6 +153,21 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
     stop_at = s.steps if s.max_steps is None else min(s.steps, s.max_steps)
     stopped, message, last_loss, valid = "done", "", float("nan"), (best_valid if best else float("nan"))
     t0, step0 = time.perf_counter(), step
+    log = Path(s.progress_log) if s.progress_log and rank == 0 else None
+    if log is not None and not s.resume:
+        log.unlink(missing_ok=True)
+    logged_at = -float("inf")
+
+    def report(**final) -> None:
+        """One progress line: every step at most once a second, on a validation step, and at the end."""
+        nonlocal logged_at
+        now = time.perf_counter()
+        if log is None or not (final or now - logged_at >= 1.0 or step % s.valid_every == 0):
+            return
+        logged_at, elapsed = now, now - t0
+        eta = (stop_at - step) * elapsed / (step - step0) if step > step0 else float("nan")
+        progress.append(log, {"step": step, "total": stop_at, "elapsed": round(elapsed, 3), "eta": round(eta, 3),
+                              "train_loss": last_loss, "valid": valid, **final})
     bar = tqdm(total=stop_at, initial=step, unit="step", disable=not s.progress or rank != 0, dynamic_ncols=True)
     while step < stop_at:
         net.train()
@@ -190,6 +207,7 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
                 break
         bar.update(1)
         bar.set_postfix(loss=f"{last_loss:.4f}", valid=f"{valid:.4f}")
+        report()
     bar.close()
     elapsed = time.perf_counter() - t0
     if stopped == "done" and step < s.steps:
@@ -207,5 +225,6 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
             # for the report only (the checkpoint's keep-best state is untouched, so --resume is unchanged)
             best_valid = validate()
             history.append({"step": step, "train_loss": last_loss, "valid": best_valid, "final_only": True})
+    report(stopped=stopped, best_valid=best_valid)
     return LoopResult(best_state=final, best_valid=best_valid, step=step, stopped=stopped, history=history,
                       message=message, steps_per_s=(step - step0) / elapsed if elapsed > 0 else float("nan"))

@@ -1,7 +1,7 @@
 """A PM's own 500-stock universe in the dashboard (issue 13): the vendor-style file of
 tests/userfiles.py uploaded through services.add_upload, used in every page on the pretrained
 NeuralFactors (zero-shot) and a quick-fit classical model, re-split on Your data; the large-universe
-figure builders; the background-training progress parsed from the training loop's tqdm bar."""
+figure builders; the background-training progress on Your data (core.runs itself: tests/core/test_runs.py)."""
 from __future__ import annotations
 
 import time
@@ -20,10 +20,7 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = ["overview", "exposures", "clusters", "covariance", "var", "lab", "comparison", "scenarios", "your_data"]
 TIMEOUT = 900  # the first run scores 500 stocks zero-shot (about a minute on 2 busy cores)
 
-TQDM_LOG = ("training neuralfactors on vendor500.csv (500 stocks, 150 train / 50 valid dates) on cpu\n"
-            "  0%|          | 0/40 [00:00<?, ?step/s]\r"
-            "  2%|▎         | 1/40 [00:00<00:16,  2.42step/s, loss=1.1259, valid=nan]\r"
-            " 65%|██████▌   | 26/40 [00:09<00:05,  2.80step/s, loss=1.0982, valid=1.1272]\r")
+PROGRESS = {"step": 26, "total": 40, "elapsed": 9.2, "eta": 5.1, "train_loss": 1.0982, "valid": 1.1272}
 
 
 @pytest.fixture(scope="module")
@@ -48,48 +45,11 @@ def _clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-# --- training progress -------------------------------------------------------------------------
-def test_progress_parsed_from_the_training_bar():
-    prog = runs.parse_progress(TQDM_LOG)
-    assert (prog["step"], prog["total"], prog["left"], prog["elapsed"]) == (26, 40, "00:05", "00:09")
-    assert prog["loss"] == pytest.approx(1.0982) and prog["valid"] == pytest.approx(1.1272)
-    first = runs.parse_progress(TQDM_LOG.split("\r")[1])
-    assert first["step"] == 1 and np.isnan(first["valid"])
-    assert runs.parse_progress("no bar yet") == {}
-    done = runs.parse_progress(TQDM_LOG + "\nstep 40, stopped: max_steps, best validation NLL_joint 1.1201 per stock")
-    assert done["best"] == pytest.approx(1.1201)
-
-
-def test_training_status_and_cancel(home, monkeypatch):
-    (runs.runs_dir()).mkdir(parents=True, exist_ok=True)
-    (runs.runs_dir() / "r1.log").write_text(TQDM_LOG)
-    status = runs.training_status("r1")
-    assert status["state"] == "unknown" and status["step"] == 26 and status["fraction"] == pytest.approx(26 / 40)
-    assert status["log"].count("step/s") == 1  # bar redraws collapsed to the last one
-    # a run started in the background can be cancelled (a stand-in process: no training needed)
-    import subprocess
-    import sys
-
-    real = subprocess.Popen
-    monkeypatch.setattr(runs.subprocess, "Popen", lambda cmd, **kw: real(
-        [sys.executable, "-c", "import time; print(' 10%|#  | 1/10 [00:01<00:09,  1.0step/s, loss=1.0, valid=nan]',"
-                               " flush=True); time.sleep(60)"], **kw))
-    run = runs.start_training(b"date,ticker,close\n", ".csv", "neuralfactors", "tiny", 10,
-                              split=type("S", (), {"train_end": pd.Timestamp("2021-08-02"),
-                                                   "valid_end": pd.Timestamp("2021-10-11")})())
-    deadline = time.monotonic() + 20
-    while runs.training_status(run)["step"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    status = runs.training_status(run)
-    assert status["state"] == "running" and status["text"].startswith("step 1/10, loss 1.0000")
-    assert runs.cancel_training(run)
-    assert runs.training_status(run)["state"] == "cancelled"
-    assert not runs.cancel_training(run)
-
-
+# --- training progress ---------------------------------------------------------------------------
 def test_your_data_shows_training_progress(home):
-    runs.runs_dir().mkdir(parents=True, exist_ok=True)
-    (runs.runs_dir() / "r2.log").write_text(TQDM_LOG)
+    from core.training import progress
+
+    progress.append(runs.runs_dir() / "r2" / progress.FILE, PROGRESS)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update(dataset="synthetic", model="truth")
     at.session_state["train_run"] = "r2"

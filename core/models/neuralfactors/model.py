@@ -37,7 +37,7 @@ class NeuralFactorsModel(BaseRiskModel):
     """NeuralFactors. Keyword arguments other than the ones below override the preset's settings.
 
     preset: "paper" | "sp500-20" | "tiny"; device: "auto" | "cpu" | "cuda"; seed: initialisation
-    and training seed; max_steps, out_dir, resume, progress: passed to the training loop;
+    and training seed; max_steps, out_dir, resume, progress, progress_log: passed to the training loop;
     threads: torch CPU threads for training and CPU inference (None = NEURALFACTORS_THREADS or
     the default of core.training.threads). In a distributed run (core.training.distributed)
     each rank trains on its block of every step's days."""
@@ -57,11 +57,11 @@ class NeuralFactorsModel(BaseRiskModel):
     def __init__(self, preset: str | None = None, config: NFConfig | None = None, device: str = "auto",
                  seed: int = 0, max_steps: int | None = None, out_dir: str | Path | None = None,
                  resume: bool = False, progress: bool = False, threads: int | str | None = None,
-                 **overrides) -> None:
+                 progress_log: str | Path | None = None, **overrides) -> None:
         self.config = config if config is not None else make_config(preset, **overrides)
         self.device = resolve_device(device)
         self.seed, self.max_steps, self.out_dir, self.resume, self.progress = seed, max_steps, out_dir, resume, progress
-        self.threads = threads
+        self.threads, self.progress_log = threads, progress_log
         self.net: NeuralFactorsNet | None = None
         self.scaler: FeatureScaler | None = None
         self.tickers: list[str] = []
@@ -115,12 +115,21 @@ class NeuralFactorsModel(BaseRiskModel):
         settings = LoopSettings(
             steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, polyak_start=cfg.polyak_start,
             valid_every=cfg.valid_every, patience=cfg.patience, seed=self.seed, max_steps=self.max_steps,
-            out_dir=self.out_dir, resume=self.resume, progress=self.progress, bf16=cfg.bf16, compile=cfg.compile)
+            out_dir=self.out_dir, resume=self.resume, progress=self.progress, bf16=cfg.bf16, compile=cfg.compile,
+            progress_log=self.progress_log)
         self.result = train_loop(self.net, loss_fn, valid_fn, settings, dev,
                                  extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint})
         self.net.load_state_dict(self.result.best_state)
         self.net.eval()
         return self
+
+    def training_summary(self) -> dict:
+        """What the last fit did: step, stopped, best_valid (validation NLL_joint per stock, scaled returns),
+        steps_per_s, message, return_scale (the training std), device and config (JSON)."""
+        r = self.result
+        return {"step": r.step, "stopped": r.stopped, "best_valid": r.best_valid, "steps_per_s": r.steps_per_s,
+                "message": r.message, "return_scale": self.scaler.return_scale, "device": str(self.device),
+                "config": self.config.to_json()}
 
     @staticmethod
     def _usable(win: Windows, t: np.ndarray) -> np.ndarray:

@@ -150,9 +150,12 @@ def test_torchrun_trains_and_rank0_saves(tmp_path):
     script = tmp_path / "run.py"
     script.write_text(textwrap.dedent(f"""
         import json
-        from core.training.parallel import train_neuralfactors
-        summary = train_neuralfactors(None, {str(out)!r}, dataset="synthetic", preset="tiny", device="cpu",
-                                      steps=4, valid_every=2, valid_days=5, out_dir={str(out / "checkpoint")!r})
+        from pathlib import Path
+        from core.data import load_panel
+        from core.models.training_run import RunSettings, train_run
+        settings = RunSettings(model="neuralfactors", out=Path({str(out)!r}), preset="tiny", device="cpu",
+                               overrides={{"steps": 4, "valid_every": 2, "valid_days": 5}})
+        summary = train_run(settings, lambda: load_panel(dataset="synthetic"))
         if summary is not None:
             print("SUMMARY " + json.dumps(summary))
     """))
@@ -169,3 +172,4 @@ def test_torchrun_trains_and_rank0_saves(tmp_path):
     model = NeuralFactorsModel.load(out, device="cpu")
     assert torch.isfinite(next(model.net.parameters())).all()
     assert ckpt.load_checkpoint(out / "checkpoint")["meta"]["world_size"] == 2
+    assert json.loads((out / "progress.jsonl").read_text().splitlines()[-1])["best_valid"] == summary["best_valid"]

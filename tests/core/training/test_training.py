@@ -8,7 +8,7 @@ from core.data.synthetic import make_market
 from core.models.neuralfactors.model import NeuralFactorsModel
 from core.errors import ModelError
 from core.training import checkpoint as ckpt
-from core.training.setup import parse_overrides
+from core.models.training_run import parse_overrides
 from core.training.loop import LoopSettings, train_loop
 from core.training.device import resolve_device
 
@@ -124,7 +124,7 @@ def test_parse_overrides_and_device(monkeypatch):
 
 
 def test_train_command_passes_seed_to_models_that_have_one(tmp_path, monkeypatch):
-    import core.training.setup as base
+    import core.models.training_run as base
 
     seen = {}
 
