@@ -1,14 +1,18 @@
-"""Loading the user's own CSV / Parquet files: formats, detection, warnings and one-line errors."""
+"""core.data.files.load_file end to end: a user's CSV / Parquet file into a Panel (returns, split,
+meta, features, warnings) or a one-line DataError. Each step has its own tests: test_text,
+test_reader, test_columns, test_dates, test_layout."""
 from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import prices_from_returns, to_long
+from userfiles import write_vendor_csv
 
 from core.data import load_panel
 from core.data.files import load_file
@@ -147,8 +151,6 @@ def test_several_hundred_tickers_with_injected_splits(tmp_path):
     UN-adjusted by injecting 2:1 and 3:1 splits (prices before the split date multiplied by k).
     skfolio's larger NASDAQ set needs a download, so this is the largest real set offline: the
     split warnings must name exactly the injected (ticker, date) pairs."""
-    import time
-
     from skfolio.datasets import load_sp500_dataset
 
     from core.data.synthetic import make_market
@@ -177,3 +179,37 @@ def test_several_hundred_tickers_with_injected_splits(tmp_path):
     new = found["dirty"] - found["clean"]
     assert new == set(splits)
     assert not {t for t, _ in found["clean"]} & {t for t, _ in splits}
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"date_style": "dayfirst", "delimiter": ";", "decimal_comma": True, "encoding": "latin-1"},
+    {"date_style": "monthfirst", "delimiter": "\t", "id_column": "PERMNO"},
+], ids=["iso-comma-utf8", "dayfirst-semicolon-latin1", "monthfirst-tab-permno"])
+def test_realistic_500_stock_vendor_file(tmp_path, options):
+    vf = write_vendor_csv(tmp_path / "vendor.csv", **options)
+    before = hashlib.sha256(vf.path.read_bytes()).hexdigest()
+    t0 = time.perf_counter()
+    p = load_file(vf.path)
+    assert time.perf_counter() - t0 < 10
+    assert hashlib.sha256(vf.path.read_bytes()).hexdigest() == before
+    assert p.n_tickers == 500 and sorted(p.tickers) == sorted(vf.tickers) and p.frequency == "daily"
+    assert list(p.dates) == list(vf.dates[1:]) and p.benchmark is None
+    found = {tuple(w.split(":")[0].split(" ")) for w in p.warnings if "split" in w}
+    assert found == set(vf.splits) and len(found) == 4
+    for (ticker, day), k in vf.splits.items():
+        assert any(w.startswith(f"{ticker} {day}:") and f"unadjusted {k}:1 split" in w for w in p.warnings)
+    assert (p.meta["sector"].to_numpy() == vf.sectors.reindex(p.tickers).to_numpy()).all()
+    assert (p.meta["industry"].to_numpy() == vf.industries.reindex(p.tickers).to_numpy()).all()
+    assert (p.meta["sector"] == "Unknown").sum() == (vf.sectors == "Unknown").sum() > 0
+    assert (p.meta.loc[vf.accented, "name"] == vf.names[vf.accented]).all() and len(vf.accented) == 20
+    assert sorted(p.features) == ["volume"]
+    # away from the split dates the returns are those of the adjusted closes
+    expected = vf.adjusted.pct_change(fill_method=None).iloc[1:].reindex(columns=p.tickers)
+    for (ticker, day) in vf.splits:
+        expected.loc[day, ticker] = p.returns.loc[day, ticker]
+    np.testing.assert_allclose(p.returns.to_numpy(), expected.to_numpy(), rtol=1e-9, atol=1e-12)
+    text = "\n".join(p.warnings)
+    assert ("decoded as cp1252" in text) is (options.get("encoding") == "latin-1")
+    assert ("dates read as DD/MM/YYYY" in text) is (options.get("date_style") == "dayfirst")
+    assert ("dates read as MM/DD/YYYY" in text) is (options.get("date_style") == "monthfirst")
