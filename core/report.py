@@ -16,7 +16,15 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
+from core import store
 from core.errors import NeuralFactorsError
+from core.models.registry import label
+from core.scorecard import LABELS
+from core.workbench.backtests import backtest
+from core.workbench.covariance import covariance_view
+from core.workbench.dates import split_of, window
+from core.workbench.portfolios import named_portfolio, portfolio_risk
+from core.workbench.var import method_label, var_series, verdict_table
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 VERDICT = {"pass": "#2ca02c", "plausible": "#2ca02c", "green zone": "#2ca02c", "yellow zone": "#b8860b",
@@ -147,11 +155,6 @@ def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom
                  comparison: pd.DataFrame | None = None) -> str:
     """The HTML report. forecasts: core.workbench.Forecasts; date: a forecast date; portfolio: one of
     core.workbench.portfolios.PORTFOLIOS; comparison: an evaluation table (models x metrics) or None."""
-    from core.models.registry import label
-    from core.scorecard import LABELS
-    from core.workbench import views
-    from core.workbench.portfolios import named_portfolio, portfolio_risk
-
     series = forecasts.series
     date = pd.Timestamp(date)
     if date not in series.dates:
@@ -159,7 +162,7 @@ def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom
                                  f"{series.dates[0].date()}..{series.dates[-1].date()}")
     fc = series.at(date)
     weights = named_portfolio(panel, fc, portfolio, custom)
-    part = views.split_of(panel, date)
+    part = split_of(panel, date)
     risk = portfolio_risk(panel, fc, weights)
     sectors = panel.sectors.reindex(weights.index).fillna("")
     title = f"{label(forecasts.name)} · {panel.name} · {date.date()} · {portfolio}"
@@ -173,7 +176,7 @@ def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom
         boxes = "".join(f"<div>{_e(k)}<b>{_e(v)}</b></div>" for k, v in kpis)
         note = f'<p class="note">{_e(risk.note)}</p>' if risk.note else ""
         return (f'<div class="kpi">{boxes}</div><p class="note">One-day VaR / CVaR as positive losses of the '
-                f"portfolio's next-day return (method: {_e(views.method_label(risk.method))}).</p>{note}")
+                f"portfolio's next-day return (method: {_e(method_label(risk.method))}).</p>{note}")
 
     def holdings():
         frame = pd.DataFrame({"sector": sectors, "weight": weights.round(10)})
@@ -190,21 +193,21 @@ def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom
         return bar_svg(y, "exposure (beta units)", scale=1.0) + table_html(frame)
 
     def var_section():
-        vs = views.var_series(panel, series, views.window(panel, series, part), weights)
+        vs = var_series(panel, series, window(panel, series, part), weights)
         chart = line_svg(pd.DataFrame({"portfolio return": vs["return"], "-VaR 95%": -vs["VaR 95%"],
                                        "-VaR 99%": -vs["VaR 99%"]}), "daily return (%)", 100.0, mark=date)
-        verdicts = views.var_verdicts(vs)
+        verdicts = verdict_table(vs)
         return (f'<p class="note">Weights of {date.date()} held fixed over the {part} split. Each test at the '
                 "5% level; the Basel traffic light counts 99% breaches in the last 250 days only.</p>" + chart
                 + table_html(verdicts, colour_col="verdict", index=False))
 
     def covariance():
-        view = views.covariance_view(panel, fc)
+        view = covariance_view(panel, fc)
         return (f'<p class="note">Forecast correlation at {date.date()}; realised over the next {view["h"]} '
                 "days below.</p>" + heatmap_html(view["forecast"]) + heatmap_html(view["realised"]))
 
     def equity():
-        bt = views.backtest(panel, series, views.window(panel, series, part), weights)
+        bt = backtest(panel, series, window(panel, series, part), weights)
         return (line_svg(bt["values"], "value of 1 invested", mark=date) + table_html(bt["metrics"]))
 
     def models():
@@ -229,9 +232,6 @@ def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom
 def for_view(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "") -> str:
     """`build_report` with the shipped model comparison of the date's split (none for your own data):
     what the dashboard's button and `neuralfactors report` write."""
-    from core import store
-    from core.workbench.views import split_of
-
     try:
         comparison = store.metrics_table(panel.name, "test" if split_of(panel, date) == "test" else "valid")
     except NeuralFactorsError:

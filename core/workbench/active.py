@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from core.errors import PortfolioError
 from core.forecast import FactorForecast
-from core.workbench.portfolios import aligned, has_factors, require_joint
+from core.risk.factor import risk_decomposition
+from core.workbench.capabilities import has_factors, require_joint
+from core.workbench.portfolios import aligned
 
 BENCHMARKS = {"equal": "equal weight", "uploaded": "uploaded weights file"}
 
@@ -58,8 +59,6 @@ def benchmark_weights(tickers: list[str], kind: str = "equal", uploaded: dict[st
 def active_risk(fc: FactorForecast, weights: pd.Series, benchmark: pd.Series, sectors: pd.Series) -> ActiveRisk:
     """Tracking error of `weights` against `benchmark` (both by ticker; absent tickers 0) under the forecast
     `fc`, decomposed by factor, stock and sector (`sectors`: ticker -> sector)."""
-    from core.risk.factor import risk_decomposition
-
     require_joint(fc, "a tracking error")
     a = aligned(fc, weights) - aligned(fc, benchmark)
     d = risk_decomposition(fc, a)
@@ -71,9 +70,3 @@ def active_risk(fc: FactorForecast, weights: pd.Series, benchmark: pd.Series, se
                       per_factor=pd.Series(d.per_factor, index=names), per_stock=stocks,
                       per_sector=stocks.groupby(sec).sum().sort_values(ascending=False), has_factors=has_factors(fc),
                       notes=notes)
-
-
-def te_direct(fc: FactorForecast, weights: pd.Series, benchmark: pd.Series) -> float:
-    """sqrt((w-b)' Sigma (w-b)) via FactorForecast.portfolio_var (a check on active_risk)."""
-    a = aligned(fc, weights) - aligned(fc, benchmark)
-    return float(np.sqrt(max(fc.portfolio_var(a), 0.0)))

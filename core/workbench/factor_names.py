@@ -2,12 +2,20 @@
 series (the market, each sector's average return, the style ETFs shipped with the data) and a
 suggested name from the best absolute match.
 
-Computed over the window the caller passes (the dashboard: the validation split, never the test
-split). Factor returns are indexed by the date they are realised, like Panel.returns rows."""
+`factor_names` names a model's factors over the validation split only (never the test split);
+`name_factors` over whatever factor returns it is given. Factor returns are indexed by the date
+they are realised, like Panel.returns rows."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from core.errors import NotAvailable
+from core.workbench.dates import window
+from core.workbench.exposures import factor_returns
+from core.workbench.sources import Forecasts
 
 STYLES = {"MTUM": "momentum", "QUAL": "quality", "SIZE": "size", "USMV": "low volatility", "VLUE": "value"}
 MIN_CORR = 0.3  # below this |corr| a factor stays "unnamed"
@@ -38,11 +46,11 @@ def references(panel, dates: pd.DatetimeIndex | None = None) -> pd.DataFrame:
     return pd.DataFrame(cols, index=rets.index)
 
 
-def correlations(factor_returns: pd.DataFrame, refs: pd.DataFrame, min_obs: int = MIN_OBS) -> pd.DataFrame:
+def correlations(returns: pd.DataFrame, refs: pd.DataFrame, min_obs: int = MIN_OBS) -> pd.DataFrame:
     """factors x references Pearson correlations on the dates where both exist (pairwise), NaN with
     fewer than `min_obs` common dates."""
-    z = factor_returns.reindex(refs.index)
-    out = pd.DataFrame(np.nan, index=factor_returns.columns, columns=refs.columns)
+    z = returns.reindex(refs.index)
+    out = pd.DataFrame(np.nan, index=returns.columns, columns=refs.columns)
     for f in z.columns:
         for r in refs.columns:
             ok = z[f].notna() & refs[r].notna()
@@ -70,14 +78,25 @@ def suggest(corr: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def factor_names(panel, factor_returns: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
+def name_factors(panel, returns: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
     """factors x [suggested name, best match, correlation, n_dates, <every reference's correlation>]
-    over the dates of `factor_returns` (pass only the validation window)."""
-    z = factor_returns.dropna(how="all")
+    over the dates of the factor returns `returns` (dates x factors; pass only the validation window)."""
+    z = returns.dropna(how="all")
     refs = references(panel, z.index)
     corr = correlations(z, refs)
     out = suggest(corr, min_corr)
     out.insert(3, "n_dates", int(len(z)))
     out = pd.concat([out, corr], axis=1)
     out.index.name = "factor"
+    return out
+
+
+def factor_names(panel, forecasts: Forecasts, root: str | Path | None = None) -> pd.DataFrame:
+    """`name_factors` of the model's realised factor returns (core.workbench.exposures.factor_returns) over the
+    VALIDATION window only (no peeking at the test split); the window is in the column "window"."""
+    dates = window(panel, forecasts.series, "valid")
+    if len(dates) == 0:
+        raise NotAvailable("no forecasts on the validation split: the factors cannot be named without the test split")
+    out = name_factors(panel, factor_returns(panel, forecasts, dates, root))
+    out.insert(4, "window", f"validation {dates[0].date()} to {dates[-1].date()}")
     return out

@@ -7,10 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.errors import NotAvailable
 from core.forecast import FactorForecast
 from core.portfolio.constraints import Constraints
+from core.portfolio.optimiser import efficient_frontier, optimise as solve
 from core.portfolio.weights import normalise, parse_weights
+from core.risk.factor import portfolio_mean_vol, risk_decomposition
+from core.risk.portfolio_garch import portfolio_garch
+from core.risk.var import forecast_vars
+from core.workbench.capabilities import has_factors, require_joint
 
 PORTFOLIOS = ("equal weight", "minimum variance", "mean-variance optimal", "one per sector", "custom")
 MV_RISK_AVERSION = 10.0  # default lambda of the "mean-variance optimal" portfolio (daily returns)
@@ -26,35 +30,10 @@ def constraints(long_only: bool = True, max_weight: float | None = None, sector_
                        factor_bounds={f: (lo, hi) for f, lo, hi in factor_bounds}, target_vol=target_vol)
 
 
-def has_factors(fc_or_series) -> bool:
-    """The model behind a forecast has an explicit factor structure (class attribute has_factors);
-    covariance-only models written in factor form (sample, Ledoit-Wolf, EWMA) do not."""
-    from core.models.catalogue import CATALOGUE
-    from core.models.registry import model_class
-
-    name = getattr(fc_or_series, "model", "")
-    if not fc_or_series.joint:
-        return False
-    return bool(model_class(name).has_factors) if name in CATALOGUE else True
-
-
-def require_joint(fc_or_series, what: str) -> None:
-    """NotAvailable for a univariate model: `what` needs a joint distribution across stocks."""
-    if not fc_or_series.joint:
-        from core.models.registry import label
-
-        name = getattr(fc_or_series, "model", "") or "this model"
-        raise NotAvailable(f"{label(name)} is univariate (no joint distribution across stocks): {what} "
-                           "needs a joint model")
-
-
 def optimise(panel, fc: FactorForecast, objective: str, risk_aversion: float = MV_RISK_AVERSION,
              **cons) -> pd.Series:
     """Optimal weights (index = forecast tickers); objective min_variance or mean_variance; cons: `constraints`."""
-    from core.portfolio.optimiser import optimise as solve
-
     require_joint(fc, "portfolio optimisation")
-
     res = solve(fc, objective=objective, constraints=constraints(**cons), risk_aversion=risk_aversion,
                 sectors=panel.sectors.reindex(fc.tickers))
     return res.weights.rename("weight")
@@ -80,8 +59,6 @@ def named_portfolio(panel, fc: FactorForecast, kind: str, custom: str = "") -> p
 def frontier(panel, fc: FactorForecast, n_points: int = 25, **cons) -> pd.DataFrame:
     """Efficient frontier, annualised (x252, x sqrt 252): columns vol, ret, risk_aversion; at least
     `n_points` distinct portfolios from minimum variance to the highest-return feasible one."""
-    from core.portfolio.optimiser import efficient_frontier
-
     require_joint(fc, "the efficient frontier")
     fr = efficient_frontier(fc, constraints=constraints(**cons), n_points=n_points,
                             sectors=panel.sectors.reindex(fc.tickers))
@@ -96,8 +73,6 @@ def aligned(fc: FactorForecast, weights: pd.Series) -> np.ndarray:
 
 def annualised_point(fc: FactorForecast, weights: pd.Series) -> dict:
     """Forecast (vol, ret) of `weights`, annualised, for marking on the frontier."""
-    from core.risk.factor import portfolio_mean_vol
-
     require_joint(fc, "the efficient frontier")
     mean, vol = portfolio_mean_vol(fc, aligned(fc, weights))
     return {"vol": vol * np.sqrt(ANNUAL), "ret": mean * ANNUAL}
@@ -138,13 +113,8 @@ def portfolio_risk(panel, fc: FactorForecast, weights: pd.Series, n_samples: int
     """Volatility, VaR / CVaR at VAR_LEVELS, factor share and Euler contributions of `weights`.
     A univariate forecast (joint=False) is NEVER combined across stocks: its portfolio risk is the
     portfolio GARCH(1,1)-t on the portfolio's own history (core.risk.portfolio_garch)."""
-    from core.risk.factor import portfolio_mean_vol, risk_decomposition
-    from core.risk.var import forecast_vars
-
     realised = realised_return(panel, fc.date, weights)
     if not fc.joint:
-        from core.risk.portfolio_garch import portfolio_garch
-
         g = portfolio_garch(panel.returns, fc.date, weights.reindex(fc.tickers).fillna(0.0), VAR_LEVELS)
         empty = pd.Series(dtype=float)
         return Risk(mean=g.mean, vol=g.vol, var=g.var, cvar=g.cvar, factor_share=float("nan"), exposures=empty,

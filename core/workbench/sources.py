@@ -2,7 +2,8 @@
 
 For (panel, model) the first that applies:
   1. "truth" on the embedded synthetic market: its ground-truth forecasts;
-  2. a finished training run the caller names (`run=` a directory);
+  2. a finished training run the caller names (`run=` a directory, or the model key "run:<id>" of a run in the
+     user data folder, core.runs);
   3. shipped outputs built from this very data (store.built_from: same fingerprint);
   4. a shipped model of this dataset whose forecasts were built from other data: forecast now;
   5. a zero-shot model (class attribute `zero_shot`): the weights shipped for the default
@@ -18,12 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from core import store
+from core import runs, store
+from core.data.embedded import DATASETS
+from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import CheckpointError, ModelError
 from core.forecast import ForecastSeries
-from core.models.registry import check_names, create_model, load_model, model_class
-
-TRUTH = "truth"
+from core.models.registry import check_names, create_model, load_model, model_class, model_names, models_where
+from core.workbench.keys import TRUTH, parse_model, run_key
 #: the dataset whose shipped weights score other universes zero-shot
 ZERO_SHOT_DATASET = "sp500-20"
 
@@ -57,8 +59,6 @@ def view_dates(panel) -> pd.DatetimeIndex:
 
 def has_truth(panel) -> bool:
     """The panel is the embedded synthetic market, whose true forecasts are known."""
-    from core.data.synthetic import default_synthetic_panel
-
     return panel.synthetic and panel.name == "synthetic" and panel.fingerprint() == default_synthetic_panel().fingerprint()
 
 
@@ -70,14 +70,15 @@ def zero_shot_weights(name: str, root: str | Path | None = None) -> Path | None:
 
 def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str | Path | None = None,
               run: str | Path | None = None, log=None) -> Forecasts:
-    """The forecasts of model `name` on `panel` at `dates` (default: `view_dates`), see the module docstring."""
+    """The forecasts of model `name` (a registered name, TRUTH or a run key) on `panel` at `dates` (default:
+    `view_dates`), see the module docstring."""
     log = log or sys.stderr
+    if run is None and (key := parse_model(name)).run:
+        run = runs.run_path(key.run)
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
     if name == TRUTH:
         if not has_truth(panel):
             raise ModelError("the ground truth is known only for the embedded synthetic dataset")
-        from core.data.synthetic import default_synthetic
-
         return Forecasts(TRUTH, default_synthetic()[1].forecast_series(panel, dates), None, "truth",
                          "the synthetic market's true distribution")
     if run is not None:
@@ -111,8 +112,6 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
             print(f"{name}: {line}", file=log)
         return Forecasts(name, model.forecast_series(panel, dates), model, "zero-shot", note, notes)
     if cls.learned:
-        from core.data.embedded import DATASETS
-
         source = f"--dataset {panel.name}" if panel.name in DATASETS else "--data FILE"
         raise ModelError(f"no trained {name} for {panel.name}; train one first: neuralfactors train --model {name} "
                          f"{source} --out RUN_DIR, then evaluate with --run {name}=RUN_DIR")
@@ -128,11 +127,15 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
 def available(panel, root: str | Path | None = None) -> list[str]:
     """Model names with forecasts on `panel` without training: the ground truth (synthetic), zero-shot
     models, shipped outputs, then every quick-fit model."""
-    from core.models.registry import model_names, models_where
-
     names = model_names()
     out = [m for m in names if store.built_from(store.model_dir(panel.name, m, root), panel, same_version=False)]
     out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
     out += [m for m in models_where(quick_fit=True) if m not in out]
     out.sort(key=lambda m: not model_class(m).zero_shot)
     return [TRUTH] + out if has_truth(panel) else out
+
+
+def model_keys(panel, root: str | Path | None = None) -> list[str]:
+    """The model keys on offer for `panel`: `available` models, then the finished training runs of this very data
+    (core.runs, same fingerprint) as "run:<id>"."""
+    return available(panel, root) + [run_key(r.id) for r in runs.list_runs(panel.fingerprint())]

@@ -71,17 +71,21 @@ def test_workbench_dispatches_univariate_and_covariance_only_forecasts():
     """Issue 14: views must never combine univariate forecasts as if stocks were independent, and factor
     views need a factor structure; each says so in one line (NotAvailable)."""
     from core.forecast import FactorForecast
-    from core.workbench import views
-    from core.workbench.portfolios import has_factors, optimise
+    from core.workbench.capabilities import has_factors
+    from core.workbench.clusters import embedding
+    from core.workbench.covariance import covariance_view
+    from core.workbench.exposures import exposures_table
+    from core.workbench.portfolios import optimise
+    from core.workbench.scenarios import scenarios, stock_scenarios
 
     uni = FactorForecast(date="2020-01-02", tickers=["A", "B"], mean=np.zeros(2), exposures=np.zeros((2, 0)),
                          factor_cov=np.zeros((0, 0)), idio_var=np.full(2, 1e-4), joint=False, model="garch")
     cov = FactorForecast.from_covariance(pd.Timestamp("2020-01-02"), ["A", "B"], np.zeros(2),
                                          np.array([[1e-4, 5e-5], [5e-5, 1e-4]]), model="ledoit-wolf")
     assert not has_factors(uni) and not has_factors(cov)
-    for call in (lambda: optimise(None, uni, "min_variance"), lambda: views.covariance_view(None, uni),
-                 lambda: views.stock_scenarios(uni, ("A", "B")), lambda: views.exposures_table(cov),
-                 lambda: views.embedding(None, cov), lambda: views.scenarios(uni, pd.Series({"A": 1.0}))):
+    for call in (lambda: optimise(None, uni, "min_variance"), lambda: covariance_view(None, uni),
+                 lambda: stock_scenarios(uni, ("A", "B")), lambda: exposures_table(cov),
+                 lambda: embedding(None, cov), lambda: scenarios(uni, pd.Series({"A": 1.0}))):
         with pytest.raises(NotAvailable) as err:
             call()
         assert "\n" not in str(err.value)

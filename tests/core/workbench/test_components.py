@@ -1,4 +1,4 @@
-"""core.workbench.views principal components: the PCs of a covariance-only model's forecast covariance (issue 14:
+"""core.workbench.components: principal components: the PCs of a covariance-only model's forecast covariance (issue 14:
 Ledoit-Wolf showed 20 "pc" factors whose exposures flipped sign from one date to the next)."""
 import numpy as np
 import pandas as pd
@@ -6,7 +6,8 @@ import pytest
 
 from core.errors import NotAvailable
 from core.forecast import FactorForecast, ForecastSeries
-from core.workbench import views
+from core.workbench.components import (component_exposures_over_time, component_loadings, component_summary,
+                                       principal_components)
 
 N, T = 8, 30
 TICKERS = [f"T{i}" for i in range(N)]
@@ -35,21 +36,21 @@ def _series(flip_seed=None) -> ForecastSeries:
 
 def test_components_are_the_eigenvectors_of_the_forecast_covariance():
     series = _series()
-    pcs = views.principal_components(series, DATES, k=3)
+    pcs = principal_components(series, DATES, k=3)
     assert pcs.names == ["PC1", "PC2", "PC3"] and pcs.loadings.shape == (T, N, 3)
     for t in (0, T - 1):
         lam, vec = np.linalg.eigh(series.at(DATES[t]).dense_cov())
         assert pcs.variance[t] == pytest.approx(lam[::-1][:3], rel=1e-8)
         assert pcs.total[t] == pytest.approx(lam.sum(), rel=1e-10)
         want = vec[:, ::-1][:, :3] * np.sqrt(lam[::-1][:3])
-        assert np.abs(views.component_loadings(pcs, DATES[t]).to_numpy()) == pytest.approx(np.abs(want), abs=1e-10)
+        assert np.abs(component_loadings(pcs, DATES[t]).to_numpy()) == pytest.approx(np.abs(want), abs=1e-10)
 
 
 def test_unequal_specific_variances_use_the_dense_covariance():
     rng = np.random.default_rng(3)
     fc = FactorForecast(date=DATES[0], tickers=TICKERS, mean=np.zeros(N), exposures=rng.standard_normal((N, 2)),
                         factor_cov=np.diag([2.0, 0.5]), idio_var=rng.uniform(0.1, 1.0, N))
-    pcs = views.principal_components(ForecastSeries.stack([fc], TICKERS), DATES[:1], k=2)
+    pcs = principal_components(ForecastSeries.stack([fc], TICKERS), DATES[:1], k=2)
     lam = np.linalg.eigvalsh(fc.dense_cov())[::-1]
     assert pcs.variance[0] == pytest.approx(lam[:2], rel=1e-10)
 
@@ -60,7 +61,7 @@ def test_signs_are_fixed_over_time():
     raw = _series(flip_seed=1)
     top = raw.exposures[:, :, -3:]  # from_covariance orders eigenvalues ascending: the largest last
     assert (np.einsum("tnk,tnk->tk", top[1:], top[:-1]) < 0).any()
-    pcs, flipped = views.principal_components(_series(), DATES), views.principal_components(raw, DATES)
+    pcs, flipped = principal_components(_series(), DATES), principal_components(raw, DATES)
     assert flipped.loadings == pytest.approx(pcs.loadings, abs=1e-12)
     assert (np.einsum("tnk,tnk->tk", pcs.loadings[1:], pcs.loadings[:-1]) > 0).all()
     assert (pcs.loadings[0].sum(axis=0) > 0).all()
@@ -68,13 +69,13 @@ def test_signs_are_fixed_over_time():
 
 def test_summary_shares_and_portfolio_loadings():
     series = _series()
-    pcs = views.principal_components(series, DATES, k=N)
+    pcs = principal_components(series, DATES, k=N)
     fc, w = series.at(DATES[5]), pd.Series(1.0 / N, index=TICKERS)
-    table = views.component_summary(pcs, fc, w)
+    table = component_summary(pcs, fc, w)
     assert list(table.index) == pcs.names
     assert table["share of the stocks' variance"].sum() == pytest.approx(1.0, rel=1e-10)
     assert table["share of the portfolio's variance"].sum() == pytest.approx(1.0, rel=1e-8)
-    over_time = views.component_exposures_over_time(pcs, w)
+    over_time = component_exposures_over_time(pcs, w)
     assert over_time.shape == (T, N) and over_time.iloc[5].to_numpy() == pytest.approx(table["portfolio loading"])
 
 
@@ -82,10 +83,5 @@ def test_univariate_forecasts_have_no_components():
     series = _series()
     series.joint = False
     with pytest.raises(NotAvailable, match="univariate"):
-        views.principal_components(series, DATES)
+        principal_components(series, DATES)
 
-
-def test_var_methods_in_words():
-    assert views.method_label("monte_carlo") == "Monte Carlo draws of the Student-t forecast"
-    assert views.method_label("portfolio GARCH(1,1)-t") == "a GARCH(1,1)-t fitted on the portfolio's own returns"
-    assert views.method_label("something new") == "something new"

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from core.workbench.factor_names import MIN_CORR, correlations, factor_names, references, suggest
+from core.workbench.factor_names import MIN_CORR, correlations, factor_names, name_factors, references, suggest
 
 
 def test_synthetic_truth_market_factor_named_market():
@@ -11,7 +11,7 @@ def test_synthetic_truth_market_factor_named_market():
     panel, truth = default_synthetic()
     dates = panel.split_dates("valid")
     z = pd.DataFrame(truth.factor_returns, index=panel.dates, columns=["f1", "f2", "f3", "f4"]).reindex(dates)
-    out = factor_names(panel, z)
+    out = name_factors(panel, z)
     assert out.loc["f1", "suggested name"] == "market"  # factor 1 acts as the market by construction
     assert out.loc["f1", "market"] > 0.9
     assert out["n_dates"].iloc[0] == len(dates)
@@ -28,7 +28,7 @@ def test_sign_unnamed_and_equal_weighted_market_without_benchmark():
     z = pd.DataFrame({"f1": -truth.factor_returns[:, 0], "f2": rng.standard_normal(300)}, index=panel.dates)
     from dataclasses import replace
 
-    out = factor_names(replace(panel, benchmark=None), z)
+    out = name_factors(replace(panel, benchmark=None), z)
     assert "market (equal-weighted mean)" in out.columns
     assert out.loc["f1", "suggested name"].startswith("-")  # moves against its best match
     assert out.loc["f1", "correlation"] < -0.5
@@ -48,13 +48,12 @@ def test_style_etfs_only_where_they_exist():
 
 
 def test_sp500_neuralfactors_has_a_market_factor():
-    from core import store, workbench as wb
+    from core import workbench as wb
     from core.data.embedded import load_dataset
-    from core.workbench import views
 
     panel = load_dataset("sp500-20")
     fc = wb.forecasts(panel, "neuralfactors")
-    out = views.factor_names(panel, fc, store.load_factor_returns(panel.name, "neuralfactors"))
+    out = factor_names(panel, fc)  # the shipped factor returns of the shipped forecasts
     assert out["window"].iloc[0].startswith("validation")
     assert out["market"].abs().max() > 0.7
     assert {"momentum (MTUM)", "quality (QUAL)", "size (SIZE)", "low volatility (USMV)", "value (VLUE)"} <= set(out)

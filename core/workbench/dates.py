@@ -1,0 +1,23 @@
+"""Which split a date is in, and the forecast dates of a split that a series covers (the span of the time charts)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from core.forecast import ForecastSeries
+
+SPLITS = ("train", "valid", "test")
+
+
+def split_of(panel, date) -> str:
+    """The split holding `date`: train, valid, test or "outside the data"."""
+    ts = pd.Timestamp(date)
+    for part in SPLITS:
+        if ts in panel.split_dates(part):
+            return part
+    return "outside the data"
+
+
+def window(panel, series: ForecastSeries, part: str) -> pd.DatetimeIndex:
+    """The forecast dates of split `part` that the series covers."""
+    span = panel.split_dates(part) if part in SPLITS else pd.DatetimeIndex([])
+    return series.dates[series.dates.isin(span)]

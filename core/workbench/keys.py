@@ -1,0 +1,108 @@
+"""The one grammar of dataset and model keys (the dashboard's sidebar values and a shared link's query).
+
+Dataset keys: an embedded dataset's name ("sp500-20", "synthetic"), or "upload:<sha1>[@<train end>,<valid end>]":
+a file uploaded to this server, by the first 10 hex digits of the SHA-1 of its bytes, optionally re-split at two
+dates (YYYY-MM-DD). Model keys: a registered model name, "truth" (the synthetic market's ground truth) or
+"run:<id>" (a finished training run in the user data folder)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.errors import ModelError
+from core.models.registry import label
+
+UPLOAD, RUN, TRUTH = "upload:", "run:", "truth"
+
+
+@dataclass(frozen=True)
+class DatasetKey:
+    """A parsed dataset key: an embedded `name`, or an `upload` digest with an optional re-split `split`
+    ((train end, valid end), YYYY-MM-DD strings)."""
+
+    name: str = ""
+    upload: str = ""
+    split: tuple[str, str] | None = None
+
+    @property
+    def is_upload(self) -> bool:
+        return bool(self.upload)
+
+    @property
+    def base(self) -> str:
+        """The key without its re-split: the upload as first loaded (an embedded name as it is)."""
+        return f"{UPLOAD}{self.upload}" if self.upload else self.name
+
+    def __str__(self) -> str:
+        return self.base + (f"@{self.split[0]},{self.split[1]}" if self.split else "")
+
+
+def parse_dataset(key: str) -> DatasetKey:
+    """"upload:3f2a9c01bd@2015-12-31,2018-12-31" -> DatasetKey(upload="3f2a9c01bd", split=(...)); "sp500-20" ->
+    DatasetKey(name="sp500-20"). ModelError for an upload key whose split is not two dates."""
+    if not key.startswith(UPLOAD):
+        return DatasetKey(name=key)
+    digest, _, split = key[len(UPLOAD):].partition("@")
+    if not split:
+        return DatasetKey(upload=digest)
+    ends = tuple(split.split(","))
+    if len(ends) != 2 or not all(ends):
+        raise ModelError(f"dataset key {key!r}: the split after '@' must be '<train end>,<valid end>' "
+                         "(e.g. @2015-12-31,2018-12-31); upload the file again")
+    return DatasetKey(upload=digest, split=ends)
+
+
+def upload_key(data: bytes) -> str:
+    """The dataset key of an uploaded file's bytes: "upload:<first 10 hex digits of their SHA-1>"."""
+    return f"{UPLOAD}{hashlib.sha1(data).hexdigest()[:10]}"
+
+
+def resplit_key(key: str, train_end, valid_end) -> str:
+    """The key of upload `key` re-split at (train_end, valid_end), any previous split replaced."""
+    return str(DatasetKey(upload=parse_dataset(key).upload,
+                          split=(str(pd.Timestamp(train_end).date()), str(pd.Timestamp(valid_end).date()))))
+
+
+def dataset_label(key: str, upload_name: str | None = None) -> str:
+    """A dataset key in words: "synthetic (SYNTHETIC data)", "uploaded: prices.csv (split 2015-12-31,2018-12-31)"
+    (`upload_name`: the uploaded file's name, the key itself when unknown), an embedded name as it is."""
+    if key == "synthetic":
+        return "synthetic (SYNTHETIC data)"
+    parsed = parse_dataset(key)
+    if not parsed.is_upload:
+        return key
+    split = f" (split {parsed.split[0]},{parsed.split[1]})" if parsed.split else ""
+    return f"uploaded: {upload_name if upload_name is not None else key}{split}"
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """A parsed model key: a registered model or TRUTH (`name`), or a training run (`run`, its id)."""
+
+    name: str = ""
+    run: str = ""
+
+    @property
+    def registered(self) -> bool:
+        """A model of the registry (not the ground truth, not a run)."""
+        return not self.run and self.name != TRUTH
+
+    def __str__(self) -> str:
+        return f"{RUN}{self.run}" if self.run else self.name
+
+
+def parse_model(key: str) -> ModelKey:
+    """"run:20240101-abc" -> ModelKey(run="20240101-abc"); "ppca" -> ModelKey(name="ppca")."""
+    return ModelKey(run=key[len(RUN):]) if key.startswith(RUN) else ModelKey(name=key)
+
+
+def run_key(run_id: str) -> str:
+    """The model key of training run `run_id`: "run:<id>"."""
+    return str(ModelKey(run=run_id))
+
+
+def model_label(key: str) -> str:
+    """A model key in words: the registry's label, "truth (synthetic ground truth)", a run key as it is."""
+    return "truth (synthetic ground truth)" if key == TRUTH else label(key)

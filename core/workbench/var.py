@@ -1,0 +1,57 @@
+"""VaR over time: a fixed-weight portfolio's one-day VaR 95/99 at every forecast date against its realised
+next-date return, the VaR methods in words, and the backtests' plain-language verdicts."""
+from __future__ import annotations
+
+import pandas as pd
+
+from core.forecast import ForecastSeries
+from core.risk.backtest import var_backtest, verdicts
+from core.risk.portfolio_garch import METHOD as GARCH_METHOD, portfolio_garch_series
+from core.risk.var import forecast_vars
+from core.workbench.portfolios import VAR_LEVELS, realised_return
+
+MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
+#: how a VaR was computed, in words (the method strings of core.risk.var and core.risk.portfolio_garch)
+METHODS = {"parametric": "the closed-form Normal quantile",
+           "monte_carlo": "Monte Carlo draws of the Student-t forecast",
+           GARCH_METHOD: "a GARCH(1,1)-t fitted on the portfolio's own returns"}
+
+
+def method_label(method: str) -> str:
+    """A VaR method in words: "monte_carlo" -> "Monte Carlo draws of the Student-t forecast"."""
+    return METHODS.get(method, method)
+
+
+def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_samples: int = MC_SAMPLES) -> pd.DataFrame:
+    """Per forecast date: VaR 95/99 (positive losses) and the realised next-date return of the
+    fixed-weight portfolio; columns "VaR 95%", "VaR 99%", "return" (dates with an outcome only)."""
+    if not series.joint:  # never combine univariate forecasts: the portfolio GARCH on its own history
+        w = weights.reindex(series.tickers).fillna(0.0)
+        out = portfolio_garch_series(panel.returns, dates, w, VAR_LEVELS)
+        if not len(out):
+            return pd.DataFrame(columns=["VaR 95%", "VaR 99%", "return"])
+        out = out[[f"VaR {int(lv * 100)}%" for lv in VAR_LEVELS]]
+        out["return"] = [realised_return(panel, d, w) for d in out.index]
+        return out[out["return"].notna()]
+    rows = {}
+    for d in dates:
+        fc = series.at(d)
+        w = weights.reindex(fc.tickers).fillna(0.0)
+        if w.abs().sum() < 1e-9:
+            continue
+        tail = forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples)
+        res = {f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}
+        res["return"] = realised_return(panel, d, w)
+        rows[pd.Timestamp(d)] = res
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    return out[out["return"].notna()] if len(out) else out
+
+
+def verdict_table(series: pd.DataFrame) -> pd.DataFrame:
+    """The backtests of a `var_series` in plain language: one row per test and VaR level (test, the
+    window it uses, result, formatted p-value, verdict, what it checks); core.risk.backtest.verdicts."""
+    rows = []
+    for lv in VAR_LEVELS:
+        col = f"VaR {int(lv * 100)}%"
+        rows += verdicts(var_backtest(series["return"].to_numpy(), series[col].to_numpy(), lv))
+    return pd.DataFrame(rows)
