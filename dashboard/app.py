@@ -5,30 +5,24 @@ model, date, portfolio) live in the sidebar so they persist across pages, and in
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from core.errors import NeuralFactorsError
+from core.portfolio.weights import check_custom, parse_weights
+from core.workbench.covariance import COV_HORIZON
+from core.workbench.dates import split_of
+from core.workbench.keys import model_label
+from core.workbench.portfolios import PORTFOLIOS
+from core.workbench.sources import model_keys
 from dashboard import services, state, ui
+from dashboard.pages import PAGES
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
-
-PAGES = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("app_pages/exposures.py", title="Factor exposures", icon=":material/grid_on:"),
-    st.Page("app_pages/clusters.py", title="Sector clusters", icon=":material/bubble_chart:"),
-    st.Page("app_pages/covariance.py", title="Covariance", icon=":material/blur_on:"),
-    st.Page("app_pages/var.py", title="VaR", icon=":material/warning:"),
-    st.Page("app_pages/lab.py", title="Portfolio lab", icon=":material/tune:"),
-    st.Page("app_pages/comparison.py", title="Model comparison", icon=":material/table_chart:"),
-    st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/scatter_plot:"),
-    st.Page("app_pages/your_data.py", title="Your data", icon=":material/upload_file:"),
-]
 
 
 def date_control(dates: list[str]) -> str:
     """A typed / calendar date (snapped to the forecast date at or before it) and previous / next buttons."""
-    import pandas as pd
-
     st.session_state["date_pick"] = pd.Timestamp(st.session_state["date"]).date()
     st.sidebar.date_input("Forecast date (close)", key="date_pick", min_value=pd.Timestamp(dates[0]).date(),
                           max_value=pd.Timestamp(dates[-1]).date(), on_change=state.pick_date, args=(dates,),
@@ -51,31 +45,32 @@ def sidebar() -> state.Selection | None:
     dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=services.dataset_label)
     if dataset == "synthetic":
         st.sidebar.warning("SYNTHETIC data: a simulated market with known factors, not real prices.")
-    models = services.model_options(dataset)
+    models = model_keys(services.panel(dataset))
     if not models:
         return None
-    state.ensure_option("model", models, models[0], services.model_label)
-    model = st.sidebar.selectbox("Model", models, key="model", format_func=services.model_label)
+    state.ensure_option("model", models, models[0], model_label)
+    model = st.sidebar.selectbox("Model", models, key="model", format_func=model_label)
     dates = services.forecast_dates(dataset, model)
-    state.ensure_option("date", dates, dates[max(len(dates) - 1 - services.COV_HORIZON, 0)])
+    state.ensure_option("date", dates, dates[max(len(dates) - 1 - COV_HORIZON, 0)])
     date = date_control(dates)
-    state.ensure_option("portfolio", list(services.PORTFOLIOS), services.PORTFOLIOS[0])
-    portfolio = st.sidebar.selectbox("Portfolio", services.PORTFOLIOS, key="portfolio")
+    state.ensure_option("portfolio", list(PORTFOLIOS), PORTFOLIOS[0])
+    portfolio = st.sidebar.selectbox("Portfolio", PORTFOLIOS, key="portfolio")
     st.session_state.setdefault("w", "")
-    sel = state.Selection(dataset, model, date, portfolio, st.session_state["w"], services.split_of(dataset, date))
+    sel = state.Selection(dataset, model, date, portfolio, st.session_state["w"], split_of(services.panel(dataset), date))
     if portfolio == "custom":
         tickers = services.forecast_at(dataset, model, date).tickers
         if not sel.custom:
             st.sidebar.warning("no custom weights yet: edit them in the Portfolio lab and press "
                                "'Use as the custom portfolio'; equal weights meanwhile")
-        for problem in services.check_custom(services.parse_weights(sel.custom), tickers) if sel.custom else []:
+        for problem in check_custom(parse_weights(sel.custom), tickers) if sel.custom else []:
             st.sidebar.warning(f"custom weights: {problem}. Shown meanwhile: unknown tickers dropped, "
                                "weights rescaled to sum to 1.")
     for message in st.session_state.pop("_link_warnings", []):
         st.sidebar.warning(message)
-    st.sidebar.caption(f"{services.dataset_label(dataset)} · {services.model_label(model)} · "
+    st.sidebar.caption(f"{services.dataset_label(dataset)} · {model_label(model)} · "
                        f"{sel.part} split")
-    notes = services.forecast_notes(dataset, model)
+    source = services.forecasts(dataset, model)
+    notes = [source.note, *source.notes]
     if len(notes) > 1:  # how the model adapted to this data (zero-shot inputs, capped windows), said once here
         zero_shot = "zero-shot" in notes[0]
         with st.sidebar.expander("How the pretrained model reads this data" if zero_shot else
@@ -84,7 +79,8 @@ def sidebar() -> state.Selection | None:
     return sel
 
 
-page = st.navigation(PAGES)  # every page stays reachable, whatever fails below
+page = st.navigation([st.Page(f"app_pages/{p.stem}.py", title=p.title, icon=p.icon, default=p == PAGES[0])
+                      for p in PAGES])  # every page stays reachable, whatever fails below
 try:
     selection, problem = sidebar(), "no model has outputs on this dataset"
 except NeuralFactorsError as exc:

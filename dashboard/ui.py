@@ -7,9 +7,8 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from core.errors import NeuralFactorsError
+from core.errors import NeuralFactorsError, NotAvailable
 from dashboard.figures import png_config
-from dashboard.services import Unavailable
 
 
 def plot(fig, name: str) -> None:
@@ -22,7 +21,7 @@ def guard():
     """Show a user-causable error as st.error with its fix; a view the model cannot fill as st.info."""
     try:
         yield
-    except Unavailable as exc:
+    except NotAvailable as exc:
         st.info(no_paths(str(exc)))
     except NeuralFactorsError as exc:
         st.error(no_paths(str(exc)))

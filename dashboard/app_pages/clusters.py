@@ -4,6 +4,9 @@ lists their nearest neighbours on the map. The map is cached per (dataset, model
 sector as an input, NeuralFactors' score is shown beside its no-sector ablation's (core.workbench.ablation)."""
 import streamlit as st
 
+from core.errors import NotAvailable
+from core.workbench.ablation import STEP
+from core.workbench.capabilities import sector_input
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
 
@@ -13,14 +16,14 @@ def ablation_words(sel: state.Selection) -> str:
     try:
         day = services.sector_scores(sel.dataset, sel.model, sel.date)
         split = services.split_sector_scores(sel.dataset, sel.model, sel.part)
-    except services.Unavailable as exc:
+    except NotAvailable as exc:
         return f"No score without the sector input here: {ui.no_paths(str(exc))}."
     out = (f"kNN sector accuracy of the exposures{' (both networks zero-shot on this universe)' * day.zero_shot}: "
            f"on {sel.date} **{ui.pct(day.with_input, 1)}** with the sector input and "
            f"**{ui.pct(day.without_input, 1)}** without it (the same network trained without the sector input, "
            f"the ablation), chance {ui.pct(day.chance, 1)}")
     if split:
-        out += (f"; over the {ui.split_name(sel.part)} split ({split.n_dates} dates, one in {services.ablation.STEP}) "
+        out += (f"; over the {ui.split_name(sel.part)} split ({split.n_dates} dates, one in {STEP}) "
                 f"**{ui.pct(split.with_input, 1)}** with and **{ui.pct(split.without_input, 1)}** without, "
                 f"chance {ui.pct(split.chance, 1)}")
     return f"{out}. {'Over the split' if split else 'On this date'}, {(split or day).meaning()}."
@@ -51,7 +54,7 @@ with ui.guard():
         st.metric("Chance (largest sector)", ui.pct(emb["chance"], 1))
         st.caption(f"Sector accuracy of a leave-one-out k-nearest-neighbour vote (k = {emb['k']}) in the "
                    "exposure space and in the map; chance = share of the largest sector.")
-    if services.sector_input(sel.dataset, sel.model):
+    if sector_input(services.forecasts(sel.dataset, sel.model)):
         st.warning("This model is given each stock's sector as an input, so its exposures cluster by sector "
                    f"partly by construction. {ablation_words(sel)} Compare with a model that sees returns only, "
                    "such as PPCA (the sector ablation: docs/results.md).", icon=":material/info:")

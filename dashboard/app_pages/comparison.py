@@ -2,7 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from core.scorecard import HIGHER_IS_BETTER, LABELS
+from core.scorecard import HIGHER_IS_BETTER, LABELS, PAPER_TABLE
+from core.workbench.keys import model_label
+from core.workbench.sources import model_keys
 from dashboard import services, state, ui
 
 sel = state.selection()
@@ -10,7 +12,7 @@ sel = state.selection()
 
 def readable(table: pd.DataFrame) -> None:
     """The table with model labels as rows and metric labels as columns, the key and direction in tooltips."""
-    shown = table.rename(index=services.model_label, columns=lambda c: LABELS.get(c, c))
+    shown = table.rename(index=model_label, columns=lambda c: LABELS.get(c, c))
     shown.index.name = "model"
     config = {LABELS.get(c, c): st.column_config.NumberColumn(
         LABELS.get(c, c), format="%.4g",
@@ -27,9 +29,8 @@ with ui.guard():
     else:
         readable(table)
         ui.csv_download(table, "Download table (CSV)", f"evaluation_{split}.csv")
-    models = st.multiselect("Evaluate now", services.model_options(sel.dataset), key="cmp_models",
-                            default=[m for m in services.model_options(sel.dataset)[:3]],
-                            format_func=services.model_label)
+    options = model_keys(services.panel(sel.dataset))
+    models = st.multiselect("Evaluate now", options, key="cmp_models", default=options[:3], format_func=model_label)
     if st.button("Evaluate", key="cmp_go") and models:
         live = services.evaluate(sel.dataset, tuple(models), split)
         readable(live)
@@ -38,4 +39,4 @@ with ui.guard():
 st.subheader("The paper's numbers, for orientation")
 st.caption("From Gopal (2024), S&P 500 test period 2019-2023: different data, universe and period from "
            "ours, so compare the ORDER of models, not the numbers.")
-st.dataframe(pd.DataFrame(services.PAPER_TABLE).set_index("model"), width="stretch")
+st.dataframe(pd.DataFrame(PAPER_TABLE).set_index("model"), width="stretch")

@@ -1,6 +1,7 @@
 """Covariance: forecast vs realised correlation, their difference, eigenvalue spectra, scores over time."""
 import streamlit as st
 
+from core.workbench.covariance import MAX_HEATMAP_STOCKS, by_sector as sector_averages, largest_holdings
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
@@ -12,7 +13,7 @@ with ui.guard():
     st.caption(f"Realised correlation from the {view['h']} trading days after {sel.date}; "
                f"{n} stocks with complete returns in that window.")
     title = f"Correlation forecast at {sel.date} vs realised over the next {view['h']} days"
-    shown, limit = "All stocks", services.views.MAX_HEATMAP_STOCKS
+    shown, limit = "All stocks", MAX_HEATMAP_STOCKS
     if n > limit:
         top = f"The {limit} largest holdings"
         shown = st.radio("Show", ["Sector averages", top, f"All {n} stocks (slow to draw)"], horizontal=True,
@@ -20,9 +21,9 @@ with ui.guard():
                          "and between sectors. Largest holdings: by absolute weight in the chosen portfolio.")
         if shown == top:
             weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
-            view = services.views.largest_holdings(view, weights)
+            view = largest_holdings(view, weights)
     if shown == "Sector averages":
-        by_sector = services.sector_correlation_view(sel.dataset, sel.model, sel.date, h)
+        by_sector = sector_averages(view, services.panel(sel.dataset).sectors)
         ui.plot(figures.correlation_heatmaps(by_sector["forecast"], by_sector["realised"],
                                              f"{title}: sector averages", axis="sector"), "correlation")
     else:

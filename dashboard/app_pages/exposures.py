@@ -7,6 +7,11 @@ Readable at any universe size: the heatmaps have one row per sector or per shown
 import pandas as pd
 import streamlit as st
 
+from core.errors import NotAvailable
+from core.workbench.capabilities import has_factors
+from core.workbench.components import component_exposures_over_time, component_loadings, component_summary
+from core.workbench.exposures import exposures_table
+from core.workbench.keys import model_label
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
 
@@ -25,16 +30,18 @@ st.title("Factor exposures")
 with ui.guard():
     p = services.panel(sel.dataset)
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
-    factors = services.has_factors(sel.dataset, sel.model) or not services.forecasts(sel.dataset, sel.model).joint
+    series = services.forecasts(sel.dataset, sel.model).series
+    factors = has_factors(series) or not series.joint
     if factors:  # a univariate model stops here, saying why in one line
-        beta = services.exposures_table(sel.dataset, sel.model, sel.date)
+        beta = exposures_table(services.forecast_at(sel.dataset, sel.model, sel.date))
         r = services.risk(sel.dataset, sel.model, sel.date, weights)
         st.metric("Factor share", ui.pct(r.factor_share, 1),
                   help="share of the portfolio's forecast variance that comes from the factors")
         unit, axis, what = "beta", "factor", "Exposures (beta)"
     else:
-        beta = 100 * services.component_loadings(sel.dataset, sel.model, sel.date)  # % per day
-        st.info(f"{services.model_label(sel.model)} is a covariance-only model: it has no factors, so none are "
+        pcs = services.components(sel.dataset, sel.model, sel.part)
+        beta = 100 * component_loadings(pcs, sel.date)  # % per day
+        st.info(f"{model_label(sel.model)} is a covariance-only model: it has no factors, so none are "
                 f"shown. Shown instead: the {beta.shape[1]} largest principal components of its forecast "
                 "covariance (statistical directions ranked by variance, not factors), each one's sign kept from "
                 "one date to the next.")
@@ -79,17 +86,17 @@ with ui.guard():
                    f"{sel.portfolio} portfolio's loading (its return for a one-standard-deviation move along the "
                    "component) and its share of the portfolio's forecast variance. A principal component is not a "
                    "factor: it has no realised returns and no name.")
-        summary = services.component_summary(sel.dataset, sel.model, sel.date, weights)
+        summary = component_summary(pcs, services.forecast_at(sel.dataset, sel.model, sel.date), weights)
         st.dataframe(summary, width="stretch", column_config={c: st.column_config.NumberColumn(format="percent")
                                                               for c in summary.columns})
-        y = services.component_exposures_over_time(sel.dataset, sel.model, sel.part, weights)
+        y = component_exposures_over_time(pcs, weights)
         ui.plot(figures.time_series(y, f"{sel.portfolio.capitalize()} portfolio loadings on the principal "
                                     "components over time", "loading (% per day)", percent=True, date=sel.date),
                 "portfolio_exposures")
     else:
         try:
             named = services.factor_names(sel.dataset, sel.model)
-        except services.Unavailable as exc:
+        except NotAvailable as exc:
             named, why = None, str(exc)
         head = None if named is None else named["suggested name"].reindex(full.columns).fillna("unnamed")
         note = "" if head is None else ", first row: the factors' suggested names"

@@ -7,6 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import PortfolioError
+from core.portfolio.weights import check_custom, format_weights, normalise, read_weights_csv, weights_csv
+from core.workbench.active import BENCHMARKS, active_risk, benchmark_weights
+from core.workbench.capabilities import has_factors, require_joint
+from core.workbench.components import component_summary
+from core.workbench.exposures import exposures_table
+from core.workbench.portfolios import MV_RISK_AVERSION, annualised_point
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
@@ -16,14 +22,14 @@ PERCENT = ("total return", "annualised return", "annualised volatility", "maximu
 
 
 def _apply_custom(weights: dict) -> None:
-    st.session_state["w"] = services.format_weights(weights)
+    st.session_state["w"] = format_weights(weights)
     st.session_state["portfolio"] = "custom"
     st.session_state["_rerun_app"] = True
 
 
 def _uploaded_weights(file) -> dict | None:
     try:
-        return services.read_weights_csv(file.getvalue())
+        return read_weights_csv(file.getvalue())
     except PortfolioError as exc:
         st.error(str(exc))
         return None
@@ -50,9 +56,9 @@ def what_if(p, base: pd.Series) -> None:
             disabled=["sector"], num_rows="dynamic",
             column_config={"weight": st.column_config.NumberColumn("weight", format="%.4f", step=0.0001)})
         raw = {str(t): float(w) for t, w in zip(edited["ticker"], edited["weight"].fillna(0.0)) if t}
-        for problem in services.check_custom(raw, base.index.tolist(), long_only):
+        for problem in check_custom(raw, base.index.tolist(), long_only):
             st.warning(f"{problem}. Shown meanwhile: unknown tickers dropped, weights rescaled to sum to 1.")
-        w = services.normalise(raw, base.index.tolist())
+        w = normalise(raw, base.index.tolist())
         st.button("Use as the custom portfolio", on_click=_apply_custom, args=(w.to_dict(),), key="lab_apply")
     with right:
         if w.abs().sum() == 0:
@@ -83,13 +89,14 @@ def what_if(p, base: pd.Series) -> None:
             with tabs[1]:
                 st.caption("A covariance-only model has no factors: the portfolio's loadings on the principal "
                            "components of its forecast covariance (statistical directions, not factors).")
-                pcs = services.component_summary(sel.dataset, sel.model, sel.date, w)
+                pcs = component_summary(services.components(sel.dataset, sel.model, sel.part),
+                                        services.forecast_at(sel.dataset, sel.model, sel.date), w)
                 ui.plot(figures.bar(100 * pcs["portfolio loading"], "Portfolio loadings on the principal components",
                                     "principal component", "loading (% per day)"), "lab_exposures")
         results = pd.DataFrame({"weight": w, "vol_contribution": r.contributions.reindex(w.index)})
         c1, c2 = st.columns(2)
         with c1:
-            st.download_button("Download weights (CSV)", services.weights_csv(w), file_name="weights.csv",
+            st.download_button("Download weights (CSV)", weights_csv(w), file_name="weights.csv",
                                mime="text/csv", key="dl_weights.csv")
         with c2:
             ui.csv_download(results, "Download risk results (CSV)", "risk_results.csv")
@@ -103,9 +110,9 @@ with ui.guard():
 
 st.subheader("Optimiser")
 with ui.guard():
-    services.require_joint(sel.dataset, sel.model, "the optimiser")
-    fc_factors = list(services.exposures_table(sel.dataset, sel.model, sel.date).columns) \
-        if services.has_factors(sel.dataset, sel.model) else []
+    fc = services.forecast_at(sel.dataset, sel.model, sel.date)
+    require_joint(fc, "the optimiser")
+    fc_factors = list(exposures_table(fc).columns) if has_factors(fc) else []
     sectors = sorted(p.sectors.unique())
     with st.form("optimiser"):
         c1, c2, c3 = st.columns(3)
@@ -114,7 +121,7 @@ with ui.guard():
         long_only = c1.checkbox("Long-only", value=True, key="opt_long_only")
         max_w = c2.number_input("Max weight per stock (0 = none)", 0.0, 1.0, 0.0, 0.05, key="opt_max_w")
         target = c2.number_input("Target volatility, % per year (0 = none)", 0.0, 100.0, 0.0, 1.0, key="opt_target")
-        lam = c3.number_input("Risk aversion lambda (mean-variance)", 0.1, 1000.0, services.MV_RISK_AVERSION,
+        lam = c3.number_input("Risk aversion lambda (mean-variance)", 0.1, 1000.0, MV_RISK_AVERSION,
                               key="opt_lambda")
         caps = c3.data_editor(pd.DataFrame({"sector": sectors, "cap": [1.0] * len(sectors)}), hide_index=True,
                               disabled=["sector"], key="opt_caps", height=200)
@@ -142,21 +149,19 @@ with ui.guard():
             ui.plot(figures.bar_by_ticker(w_opt, p.sectors, figures.sector_colours(p.sectors),
                                           f"Optimal weights ({OBJECTIVES[objective]})", "weight (%)"),
                     "optimal_weights")
-            st.download_button("Download optimal weights (CSV)", services.weights_csv(w_opt),
+            st.download_button("Download optimal weights (CSV)", weights_csv(w_opt),
                                file_name="optimal_weights.csv", mime="text/csv", key="dl_optimal_weights.csv")
         with right:
             fr = services.frontier(sel.dataset, sel.model, sel.date, **{k: v for k, v in cons.items()
                                                                         if k != "target_vol"})
-            marks = pd.DataFrame([services.annualised_point(sel.dataset, sel.model, sel.date, w_opt),
-                                  services.annualised_point(sel.dataset, sel.model, sel.date, base)],
+            marks = pd.DataFrame([annualised_point(fc, w_opt), annualised_point(fc, base)],
                                  index=["optimal", sel.portfolio])
             ui.plot(figures.frontier(fr, marks), "frontier")
 
 st.subheader("Benchmark-relative risk")
 with ui.guard():
-    act = services.active
     c1, c2 = st.columns([1, 2])
-    kind = c1.radio("Benchmark", list(act.BENCHMARKS), format_func=act.BENCHMARKS.get, key="act_benchmark",
+    kind = c1.radio("Benchmark", list(BENCHMARKS), format_func=BENCHMARKS.get, key="act_benchmark",
                     help="the weights the portfolio is measured against")
     file = c2.file_uploader("Benchmark weights CSV (ticker,weight)", type=["csv"], key="act_csv") \
         if kind == "uploaded" else None
@@ -165,8 +170,8 @@ with ui.guard():
         st.info("upload a benchmark weights CSV (columns ticker,weight) to measure the portfolio against it")
     else:
         fc = services.forecast_at(sel.dataset, sel.model, sel.date)
-        b, notes = act.benchmark_weights(list(fc.tickers), kind, bench)
-        ar = act.active_risk(fc, base, b, p.sectors)
+        b, notes = benchmark_weights(list(fc.tickers), kind, bench)
+        ar = active_risk(fc, base, b, p.sectors)
         for note in notes:
             st.caption(note)
         m = st.columns(3)
@@ -175,7 +180,7 @@ with ui.guard():
         if ar.has_factors:
             m[2].metric("Factor share", ui.pct(ar.factor / ar.te, 1) if ar.te > 0 else "n/a",
                         help="share of the active (tracking) variance from the factors")
-        st.caption(f"The {sel.portfolio} portfolio of {sel.date} against the {act.BENCHMARKS[kind]} benchmark: "
+        st.caption(f"The {sel.portfolio} portfolio of {sel.date} against the {BENCHMARKS[kind]} benchmark: "
                    "Euler contributions, which sum to the tracking error."
                    + ("" if ar.has_factors else " No active risk by factor: a covariance-only model has no factors."))
         t = st.tabs(["Active weights"] + (["Active risk by factor"] if ar.has_factors else []) +

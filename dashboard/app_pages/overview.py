@@ -1,6 +1,8 @@
 """Overview: dataset, model, split and the headline risk of the chosen portfolio on the date."""
 import streamlit as st
 
+from core.workbench.keys import model_label
+from core.workbench.var import method_label
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
@@ -13,11 +15,11 @@ with ui.guard():
     c1, c2, c3 = st.columns(3)
     c1.markdown(f"**Dataset** {services.dataset_label(sel.dataset)}  \n{p.n_tickers} stocks, {len(p.dates)} "
                 f"{p.frequency} dates, {p.dates[0].date()} .. {p.dates[-1].date()}  \n{p.source}")
-    c2.markdown(f"**Model** {services.model_label(sel.model)}  \n{len(services.forecast_dates(sel.dataset, sel.model))}"
+    c2.markdown(f"**Model** {model_label(sel.model)}  \n{len(services.forecast_dates(sel.dataset, sel.model))}"
                 f" forecast dates")
     if split is not None:
         c3.markdown(f"**Split** train .. {split.train_end.date()}, validation .. {split.valid_end.date()}, "
-                    f"test after  \nthis date is in **{ui.split_name(services.split_of(sel.dataset, sel.date))}**")
+                    f"test after  \nthis date is in **{ui.split_name(sel.part)}**")
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     r = services.risk(sel.dataset, sel.model, sel.date, weights)
     st.subheader(f"{sel.portfolio.capitalize()} portfolio, forecast at the close of {sel.date} for the next day")
@@ -31,7 +33,7 @@ with ui.guard():
                     help="share of the portfolio's forecast variance from the factors (= their share of the Euler "
                          "volatility contributions)")
     m[-1].metric("Next-day return", ui.pct(r.realised), help="realised return of the next trading day")
-    st.caption(f"One-day VaR and CVaR as positive losses, from {services.method_label(r.method)}; volatility of "
+    st.caption(f"One-day VaR and CVaR as positive losses, from {method_label(r.method)}; volatility of "
                "the daily return.")
     if r.note:
         pcs = "" if not r.joint or r.has_factors else \

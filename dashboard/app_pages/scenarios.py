@@ -1,6 +1,7 @@
 """Scenarios: joint return scenarios sampled from the model for the portfolio, against history."""
 import streamlit as st
 
+from core.workbench.scenarios import history, stock_scenarios
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
@@ -8,8 +9,9 @@ st.title("Scenarios")
 with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     draws = services.scenarios(sel.dataset, sel.model, sel.date, weights)
-    hist = services.history(sel.dataset, sel.date, weights=weights)
-    joint = services.forecasts(sel.dataset, sel.model).joint
+    p = services.panel(sel.dataset)
+    hist = history(p, sel.date, weights=weights)
+    joint = services.forecasts(sel.dataset, sel.model).series.joint
     source = "joint draws from the forecast" if joint else ("draws of the portfolio GARCH(1,1)-t fitted on the "
                                                             "portfolio's own history (univariate model)")
     st.caption(f"{len(draws):,} {source} at {sel.date} (seed 0) against the last "
@@ -28,6 +30,6 @@ with ui.guard():
     elif not joint:
         st.info("A univariate model has no joint distribution of two stocks; pick a joint model for this view.")
     else:
-        pair = services.stock_scenarios(sel.dataset, sel.model, sel.date, (a, b))
-        ui.plot(figures.scenario_scatter(pair, services.history(sel.dataset, sel.date, tickers=(a, b)), (a, b)),
+        pair = stock_scenarios(services.forecast_at(sel.dataset, sel.model, sel.date), (a, b))
+        ui.plot(figures.scenario_scatter(pair, history(p, sel.date, tickers=(a, b)), (a, b)),
                 "scenario_pair")

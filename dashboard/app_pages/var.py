@@ -2,6 +2,9 @@
 import pandas as pd
 import streamlit as st
 
+from core.workbench.keys import model_label
+from core.workbench.sources import model_keys
+from core.workbench.var import verdict_table
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
@@ -26,29 +29,29 @@ with ui.guard():
     part = ui.split_name(sel.part)
     st.caption(f"{sel.portfolio.capitalize()} portfolio with the weights of {sel.date} held fixed, "
                f"over the {part} split: one-day VaR forecast at each close against the next day's return.")
-    if not services.forecasts(sel.dataset, sel.model).joint:
+    if not services.forecasts(sel.dataset, sel.model).series.joint:
         st.info("Univariate model: the portfolio's VaR comes from a GARCH(1,1)-t fitted on the portfolio's own "
                 "daily returns up to each date (refit every 20 dates), never from the stocks combined as if "
                 "independent.")
     ui.plot(figures.var_chart(series["return"], series.drop(columns="return"),
-                              f"{services.model_label(sel.model)}: daily returns and -VaR ({part} split)",
+                              f"{model_label(sel.model)}: daily returns and -VaR ({part} split)",
                               date=sel.date), "var")
     st.subheader("Backtests")
     st.caption("Each test at the 5% significance level. Kupiec and Christoffersen use every day of the split; "
                "the Basel traffic light counts 99% VaR breaches in the last 250 days only (green 0-4, yellow 5-9, "
                "red 10 or more), so it can be green while Kupiec rejects.")
     with ui.guard():
-        verdict_table(services.var_verdicts(series))
+        verdict_table(verdict_table(series))
     st.subheader("Models side by side")
-    others = [m for m in services.model_options(sel.dataset) if m != sel.model]
+    others = [m for m in model_keys(services.panel(sel.dataset)) if m != sel.model]
     chosen = st.multiselect("Compare with", others, default=[], key="var_models",
-                            format_func=services.model_label)
+                            format_func=model_label)
     with ui.guard():
         rows = []
         for m in [sel.model, *chosen]:
             dates = services.forecast_dates(sel.dataset, m)
             d = sel.date if sel.date in dates else dates[-1]
             w = services.portfolio_weights(sel.dataset, m, d, sel.portfolio, sel.custom)
-            bt = services.var_verdicts(services.var_series(sel.dataset, m, sel.part, w))
-            rows.append(bt.assign(model=services.model_label(m))[["model", *bt.columns[:-1]]])
+            bt = verdict_table(services.var_series(sel.dataset, m, sel.part, w))
+            rows.append(bt.assign(model=model_label(m))[["model", *bt.columns[:-1]]])
         verdict_table(pd.concat(rows, ignore_index=True))

@@ -1,16 +1,34 @@
 """Your data: upload a file, see its validation (warnings summarised), choose its split, use it in
 every page (pretrained NeuralFactors zero-shot, classical models fitted on it), train NeuralFactors on it."""
 import math
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from core import runs
+from core.data.info import warning_summary
 from core.errors import NeuralFactorsError
+from core.models.neuralfactors.config import PRESETS
+from core.workbench.keys import parse_dataset
 from dashboard import services, ui
 
 st.title("Your data")
 st.markdown("Upload a CSV or Parquet file of prices or returns, long (date, ticker, price/return, optional "
             "sector, name, volume ...) or wide (date plus one column per ticker). See docs/data_format.md.")
+
+
+def _same_upload(a: str, b: str) -> bool:
+    """Both dataset keys name the same uploaded file (whatever their splits)."""
+    return parse_dataset(a).base == parse_dataset(b).base
+
+
+def _presets() -> dict[str, str]:
+    """NeuralFactors presets, shortest training first: name -> "4 factors + one per sector, 3,000 steps (sp500-20)"."""
+    def factors(c) -> str:
+        return f"{c.n_factors} factors" + (" + one per sector" if c.sector_factors else "")
+
+    return {k: f"{factors(c)}, {c.steps:,} steps ({k})" for k, c in sorted(PRESETS.items(), key=lambda kc: kc[1].steps)}
 
 
 def _use(key: str) -> None:
@@ -33,7 +51,7 @@ if upload is not None and st.session_state.get("upload_file") != (upload.name, u
 
 in_use = st.session_state.get("dataset", "")
 key = st.session_state.get("upload_key")  # the last upload (or its re-split), else the upload in use
-if in_use.startswith("upload:") and (key is None or in_use.split("@")[0] == key.split("@")[0]):
+if in_use and parse_dataset(in_use).is_upload and (key is None or _same_upload(in_use, key)):
     key = in_use
 if key is not None:
     try:
@@ -45,7 +63,7 @@ if key is not None:
                f"{p.dates[0].date()} .. {p.dates[-1].date()}")
 
     # --- warnings, summarised -----------------------------------------------------------------
-    groups = services.warning_summary(list(p.warnings))
+    groups = warning_summary(list(p.warnings))
     if groups:
         total = sum(g["count"] for g in groups)
         lines = [f"**{total} data warnings**: " + ", ".join(f"{g['count']} {g['kind']}" for g in groups)]
@@ -85,7 +103,7 @@ if key is not None:
                 st.error(str(exc))
             else:
                 st.session_state["upload_key"] = new
-                if in_use.split("@")[0] == key.split("@")[0]:
+                if in_use and _same_upload(in_use, key):
                     st.session_state["dataset"] = new
                 st.rerun()
     st.caption("The test part is what is left after the validation part. Classical models refit on the new "
@@ -103,18 +121,19 @@ if key is not None:
     # --- train --------------------------------------------------------------------------------
     st.subheader("Train NeuralFactors on this file")
     data = st.session_state.get("upload_bytes")
-    if data is None or st.session_state.get("upload_key", "").split("@")[0] != key.split("@")[0]:
+    if data is None or not _same_upload(st.session_state.get("upload_key", ""), key):
         st.caption("Upload the file again (above) to train on it.")
     else:
         c1, c2 = st.columns(2)
-        presets = services.train_presets()
+        presets = _presets()
         preset = c1.selectbox("Preset", list(presets), key="train_preset", format_func=presets.get,
                               help="the network's size and training length (the preset's name in brackets)")
         steps = c2.number_input("Max steps", 10, 100_000, 500, 50, key="train_steps")
         if st.button("Start training in the background", key="train_go"):
             with ui.guard():
-                st.session_state["train_run"] = services.start_training(key, st.session_state["upload_file"][0],
-                                                                        data, preset, int(steps))
+                suffix = Path(st.session_state["upload_file"][0]).suffix.lower()
+                st.session_state["train_run"] = runs.start_training(data, suffix, "neuralfactors", preset, int(steps),
+                                                                    split=services.panel(key).split)
 
 
 def _fmt(x) -> str:
@@ -123,7 +142,7 @@ def _fmt(x) -> str:
 
 def _progress_view() -> None:
     run = st.session_state.get("train_run")
-    status = services.training_status(run)
+    status = runs.training_status(run)
     st.progress(status["fraction"], text=f"run {run}: {status['state']} · {status['text']}")
     m = st.columns(4)
     m[0].metric("Step", f"{status['step']} / {status['total'] or '?'}")
@@ -132,7 +151,7 @@ def _progress_view() -> None:
     m[3].metric("Time left", status.get("left", "?") if status["state"] == "running" else "0:00")
     if status["state"] == "running":
         if st.button("Cancel training", key="train_cancel"):
-            services.cancel_training(run)
+            runs.cancel_training(run)
             st.rerun(scope="app")
     elif status["state"] == "finished":
         st.success(f"finished: pick the model run:{run} in the sidebar (this dataset)")
@@ -150,6 +169,6 @@ def _progress_view() -> None:
 
 
 if st.session_state.get("train_run"):
-    running = services.training_status(st.session_state["train_run"])["state"] == "running"
+    running = runs.training_status(st.session_state["train_run"])["state"] == "running"
     st.session_state["train_polling"] = running
     st.fragment(_progress_view, run_every=2.0 if running else None)()

@@ -10,10 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.errors import DataError
-from dashboard import services
+from core.workbench.sources import model_keys
+from dashboard import pages, services
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ["overview", "exposures", "clusters", "covariance", "var", "lab", "comparison", "scenarios", "your_data"]
+PAGES = [page.stem for page in pages.PAGES]
 
 
 def _app(**params) -> AppTest:
@@ -75,7 +76,7 @@ def test_portfolio_change_changes_numbers():
 
 @pytest.mark.slow
 def test_model_change_changes_numbers():
-    options = services.model_options("synthetic")
+    options = model_keys(services.panel("synthetic"))
     assert "truth" in options and "pca" in options, options
     at = _app(model="truth", portfolio="equal weight")
     before = _metrics(at)
@@ -106,7 +107,7 @@ def test_bad_query_values_fall_back():
     at = _app(model="no-such-model", date="1900-01-01", portfolio="nonsense")
     _clean(at)
     sel = at.session_state["selection"]
-    assert (sel.model, sel.portfolio) == (services.model_options("synthetic")[0], "equal weight")
+    assert (sel.model, sel.portfolio) == (model_keys(services.panel("synthetic"))[0], "equal weight")
     assert sel.date == services.forecast_dates("synthetic", sel.model)[0]  # snapped to the first forecast date
     # issue 14: never a silent fallback, and the warning names what the link asked for
     text = " ".join(w.value for w in at.sidebar.warning)

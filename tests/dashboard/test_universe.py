@@ -13,11 +13,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import runs
+from core.errors import NeuralFactorsError
+from core.workbench.covariance import COV_HORIZON
+from core.workbench.sources import model_keys
 from dashboard import figures_universe as fu
-from dashboard import services
+from dashboard import pages, services
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-PAGES = ["overview", "exposures", "clusters", "covariance", "var", "lab", "comparison", "scenarios", "your_data"]
+PAGES = [page.stem for page in pages.PAGES]
 TIMEOUT = 900  # the first run scores 500 stocks zero-shot (about a minute on 2 busy cores)
 
 PROGRESS = {"step": 26, "total": 40, "elapsed": 9.2, "eta": 5.1, "train_loss": 1.0982, "valid": 1.1272}
@@ -116,7 +119,7 @@ def test_upload_used_in_every_page(upload):
     assert (sel.dataset, sel.model) == (key, "neuralfactors")
     assert at.query_params["dataset"] in ([key], key)
     dates = services.forecast_dates(key, "neuralfactors")
-    assert sel.date == dates[len(dates) - 1 - services.COV_HORIZON]  # its own default date, not sp500-20's
+    assert sel.date == dates[len(dates) - 1 - COV_HORIZON]  # its own default date, not sp500-20's
     notes = " ".join(e.label + " " + " ".join(m.value for m in e.markdown) for e in at.sidebar.expander)
     assert "zero-shot" in notes and "equal-weighted mean return" in notes
     for page in PAGES:
@@ -164,7 +167,7 @@ def test_split_control_resplits_the_upload(upload):
 
 
 def test_failed_upload_keeps_the_dataset_and_says_why():
-    with pytest.raises(services.ModelError.__mro__[1]):  # NeuralFactorsError
+    with pytest.raises(NeuralFactorsError):
         services.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
     assert all(not k.startswith("upload:") or services.panel(k) is not None for k in services.dataset_options())
 
@@ -194,7 +197,7 @@ def test_train_the_upload_from_your_data(upload):
         runs._PROCESSES[run][0].args)
     at.run()
     _clean(at)
-    assert f"run:{run}" in services.model_options(key)
+    assert f"run:{run}" in model_keys(services.panel(key))
     assert any(f"run:{run}" in s.value for s in at.success)
 
 

@@ -1,0 +1,33 @@
+"""core.portfolio.weights: custom weights typed as text or uploaded as a CSV."""
+import numpy as np
+import pandas as pd
+
+from core.portfolio.weights import check_custom, format_weights, normalise, parse_weights, read_weights_csv, weights_csv
+
+
+def test_custom_weights_parse_check_normalise():
+    w = parse_weights("A:0.5, B:-0.25,junk,C:x")
+    assert w == {"A": 0.5, "B": -0.25}
+    assert any("negative" in m for m in check_custom(w, ["A", "B"], long_only=True))
+    assert any("unknown" in m for m in check_custom({"Z": 1.0}, ["A", "B"]))
+    assert any("sum to" in m for m in check_custom({"A": 0.5}, ["A", "B"]))
+    assert check_custom({"A": 0.5, "B": 0.5}, ["A", "B"]) == []
+    n = normalise({"A": 2.0, "Z": 5.0}, ["A", "B"])
+    assert list(n.index) == ["A", "B"] and np.isclose(n.sum(), 1.0) and n["B"] == 0
+    assert parse_weights(format_weights({"A": 0.25, "B": 0.75})) == {"A": 0.25, "B": 0.75}
+
+
+def test_weights_file_round_trips():
+    """Issue 14: the lab's weights CSV could not be uploaded back ("columns ['Unnamed: 0', 'weight']") and
+    held 0.04999999999999999."""
+    w = pd.Series(np.full(20, 1 / 20), index=[f"T{i}" for i in range(20)])
+    w.iloc[:3] = [0.04999999999999999, 0.05000000000000001, 1 / 3 * 0.15]
+    w = w / w.sum()
+    data = weights_csv(w)
+    assert data.decode().splitlines()[0] == "ticker,weight" and "0.04999999999999999" not in data.decode()
+    back = pd.Series(read_weights_csv(data))
+    assert list(back.index) == list(w.index)
+    assert np.allclose(back.to_numpy(), w.to_numpy(), atol=1e-10) and abs(back.sum() - 1.0) < 1e-12
+    assert normalise(back.to_dict(), list(w.index)).round(10).equals(w.round(10))
+    old = w.rename("weight").to_frame().to_csv().encode()  # the old download: unnamed index column
+    assert read_weights_csv(old).keys() == back.to_dict().keys()
