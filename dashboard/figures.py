@@ -159,18 +159,6 @@ def active_risk_bars(contributions: pd.Series, title: str, x_title: str) -> go.F
     return _layout(fig, title, x_title, "contribution to tracking error (% per day)")
 
 
-def embedding_scatter(points: pd.DataFrame, colours: Mapping[str, str], title: str) -> go.Figure:
-    """points: columns x, y, ticker, name, sector (one row per stock)."""
-    fig = go.Figure()
-    for sector, grp in points.groupby("sector", sort=True):
-        fig.add_trace(go.Scatter(
-            x=grp["x"], y=grp["y"], mode="markers+text", name=str(sector), text=grp["ticker"],
-            textposition="top center", customdata=np.c_[grp["ticker"], grp["name"], grp["sector"]],
-            marker=dict(size=11, color=colours.get(str(sector), "grey")),
-            hovertemplate="%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}<extra></extra>"))
-    return _layout(fig, title, "t-SNE 1 (arbitrary units)", "t-SNE 2 (arbitrary units)", height=520)
-
-
 def correlation_heatmaps(forecast: pd.DataFrame, realised: pd.DataFrame, title: str, axis: str = "ticker") -> go.Figure:
     """Forecast, realised and their difference (forecast - realised), side by side; N x N each
     (stocks, or sectors with axis="sector")."""

@@ -81,17 +81,3 @@ class MeanVariance:
         prob = self._cache[key]
         prob.set_forecast(fc)
         return prob.solve()
-
-
-def equal_weight(fc: FactorForecast) -> np.ndarray:
-    """1/N on the day's stocks."""
-    return np.full(fc.n_stocks, 1.0 / fc.n_stocks)
-
-
-def lever_to(returns: pd.Series, reference: pd.Series) -> pd.Series:
-    """The strategy's returns scaled so their volatility equals the reference's over the same dates (for charts)."""
-    both = pd.concat([returns, reference], axis=1).dropna()
-    sd = both.iloc[:, 0].std()
-    if len(both) < 2 or not sd > 0:
-        raise PortfolioError("cannot lever a strategy with no variation or no overlap with the benchmark")
-    return returns * (both.iloc[:, 1].std() / sd)

@@ -29,7 +29,6 @@ from core.forecast import FactorForecast
 from core.forecast.linalg import FactorPrecision
 from core.portfolio.constraints import Constraints
 
-SUPPORTED = {"long_only", "budget", "gross_leverage"}
 #: the working set is used above this many factors (below, the factor-form QP takes a few ms)
 WORKING_SET_FACTORS = 32
 #: stocks added to the working set per round

@@ -37,9 +37,3 @@ def uni_calibration(pits: np.ndarray) -> float:
 def marginal_pit(fc: FactorForecast, r: np.ndarray, n_samples: int = CALIBRATION_SAMPLES, seed: int = 0) -> np.ndarray:
     """Forecast CDF of each stock at its realised return r (N,) -> (N,)."""
     return fc.distribution.marginal_cdf(fc, np.asarray(r, dtype=np.float64), n_samples, seed)
-
-
-def portfolio_pit(fc: FactorForecast, w: np.ndarray, outcome: float, n_samples: int = CALIBRATION_SAMPLES,
-                  seed: int = 0) -> float:
-    """Forecast CDF of the portfolio return w'r at the realised value `outcome`."""
-    return fc.distribution.portfolio_cdf(fc, np.asarray(w, dtype=np.float64), outcome, n_samples, seed)

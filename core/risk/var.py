@@ -60,14 +60,3 @@ def forecast_vars(fc: FactorForecast, w, levels=(0.95, 0.99), n_samples: int = D
     levels = [_check_level(lv) for lv in levels]
     out, method, n = fc.distribution.portfolio_var(fc, check_weights(fc, w), levels, n_samples, seed)
     return {lv: VaRResult(lv, *out[lv], method, n) for lv in levels}
-
-
-def historical_var(returns, level: float = 0.99, window: int | None = 250) -> VaRResult:
-    """Historical VaR / CVaR from the last `window` realised portfolio returns (all if None)."""
-    level = _check_level(level)
-    r = np.asarray(returns, dtype=np.float64)
-    r = r[np.isfinite(r)]
-    if window is not None:
-        r = r[-window:]
-    var, cvar = empirical_var(r, level)
-    return VaRResult(level, var, cvar, "historical", r.size)

@@ -64,14 +64,6 @@ def test_bar_by_ticker_colours_by_sector(colours):
     assert np.allclose(by_name["Tech"].y, [10.0, 30.0])
 
 
-def test_embedding_scatter_one_trace_per_sector(colours):
-    pts = pd.DataFrame({"x": [0, 1, 2, 3.0], "y": [0, 1, 0, 1.0], "ticker": list("ABCD"),
-                        "name": ["a", "b", "c", "d"], "sector": SECTORS.to_numpy()})
-    fig = figures.embedding_scatter(pts, colours, "map")
-    assert {t.name for t in fig.data} == {"Tech", "Energy", "Health"}
-    assert "t-SNE" in fig.layout.xaxis.title.text
-
-
 def test_correlation_heatmaps_difference():
     f = pd.DataFrame([[1, 0.5], [0.5, 1.0]], index=list("AB"), columns=list("AB"))
     r = pd.DataFrame([[1, 0.2], [0.2, 1.0]], index=list("AB"), columns=list("AB"))

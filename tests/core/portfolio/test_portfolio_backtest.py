@@ -6,7 +6,7 @@ import pytest
 from core.errors import PortfolioError
 from core.forecast import FactorForecast
 from core.models.protocol import BaseRiskModel
-from core.portfolio.backtest import MeanVariance, equal_weight, lever_to, run_backtest, strategy_weights
+from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import performance_metrics
 from core.portfolio.validation import validate_weights
@@ -57,18 +57,6 @@ def test_no_look_ahead_in_mean_variance_backtest(small_market):
     r1, r2 = run_backtest(w, panel.returns).returns, run_backtest(w2, changed).returns
     assert r1.loc[:cut].equals(r2.loc[:cut])
     assert r1.loc[panel.dates[t + 1]] != r2.loc[panel.dates[t + 1]]
-
-
-def test_equal_weight_and_leverage():
-    fc = FactorForecast(pd.Timestamp("2020-01-01"), ["a", "b", "c", "d"], np.zeros(4), np.zeros((4, 0)),
-                        np.zeros((0, 0)), np.ones(4))
-    assert equal_weight(fc).tolist() == [0.25] * 4
-    rng = np.random.default_rng(0)
-    idx = pd.bdate_range("2020-01-01", periods=300)
-    s, b = pd.Series(rng.normal(0, 0.002, 300), idx), pd.Series(rng.normal(0, 0.01, 300), idx)
-    assert lever_to(s, b).std() == pytest.approx(b.std())
-    with pytest.raises(PortfolioError):
-        lever_to(pd.Series(0.0, idx), b)
 
 
 def test_metrics_hand_worked():

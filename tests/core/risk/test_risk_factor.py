@@ -6,13 +6,13 @@ from scipy import stats
 
 from core.errors import ModelError, PortfolioError
 from core.forecast import FactorForecast
-from core.risk.calibration import calibration_error, marginal_pit, portfolio_pit, uni_calibration
+from core.risk.calibration import calibration_error, marginal_pit, uni_calibration
 from core.risk.covariance import correlation_error, qlike, whitened, whitening_scores
 from core.forecast import restrict
 from core.risk.factor import portfolio_mean_vol, risk_decomposition
 from core.forecast import Normal
 from core.risk.likelihood import nll_ind, nll_joint
-from core.risk.var import forecast_var, historical_var
+from core.risk.var import forecast_var
 
 
 def make_fc(n=12, f=3, family="normal", seed=0):
@@ -90,13 +90,6 @@ def test_student_t_scenarios_match_joint_sampler_variance():
     assert draws.mean() == pytest.approx(t.portfolio_mean(w), abs=0.01 * np.sqrt(t.portfolio_var(w)))
 
 
-def test_historical_var():
-    r = np.linspace(-0.05, 0.05, 101)
-    res = historical_var(r, 0.95, window=None)
-    assert res.var == pytest.approx(np.quantile(-r, 0.95))
-    assert res.cvar >= res.var
-
-
 def test_woodbury_nll_equals_scipy_and_scale_shift():
     fc = make_fc(n=10, f=4)
     r = fc.sample(1, rng=5)[0]
@@ -158,7 +151,7 @@ def test_calibration_error_definition_and_pits():
     r = fc.sample(1, rng=1)[0]
     np.testing.assert_allclose(marginal_pit(fc, r), stats.norm.cdf(r, fc.mean, np.sqrt(fc.total_var())))
     w = np.full(fc.n_stocks, 1 / fc.n_stocks)
-    assert 0 < portfolio_pit(fc, w, float(w @ r)) < 1
+    assert 0 < fc.distribution.portfolio_cdf(fc, w, float(w @ r), 2000, 0) < 1
 
 
 def test_student_t_pits_are_uniform_for_draws_from_the_forecast():
@@ -167,5 +160,5 @@ def test_student_t_pits_are_uniform_for_draws_from_the_forecast():
     pit = np.array([marginal_pit(t, d, n_samples=400, seed=i) for i, d in enumerate(draws)])
     assert stats.kstest(pit[:, 0], "uniform").pvalue > 0.01
     w = np.full(3, 1 / 3)
-    pp = np.array([portfolio_pit(t, w, float(d @ w), n_samples=2000, seed=i) for i, d in enumerate(draws)])
+    pp = np.array([t.distribution.portfolio_cdf(t, w, float(d @ w), 2000, i) for i, d in enumerate(draws)])
     assert stats.kstest(pp, "uniform").pvalue > 0.01
