@@ -72,5 +72,6 @@ def test_long_table_becomes_dates_by_tickers_with_features_meta_and_notes():
 def test_wide_table_is_prices_unless_negative_or_small(values, kind):
     table = pd.DataFrame({"date": ["2020-01-03", "2020-01-02", "2020-01-06"], "A": values, "B": values})
     shaped = _reshape(table)
-    assert (shaped.layout, shaped.kind, shaped.ticker_col, shaped.features, shaped.notes) == ("wide", kind, None, {}, [])
+    assert (shaped.layout, shaped.kind, shaped.ticker_col) == ("wide", kind, None)
+    assert shaped.features == {} and shaped.notes == []
     assert list(shaped.values.index) == sorted(pd.to_datetime(table["date"])) and list(shaped.meta.index) == ["A", "B"]
