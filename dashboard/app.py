@@ -56,7 +56,8 @@ def sidebar() -> state.Selection | None:
     state.ensure_option("portfolio", list(PORTFOLIOS), PORTFOLIOS[0])
     portfolio = st.sidebar.selectbox("Portfolio", PORTFOLIOS, key="portfolio")
     st.session_state.setdefault("w", "")
-    sel = state.Selection(dataset, model, date, portfolio, st.session_state["w"], split_of(services.panel(dataset), date))
+    part = split_of(services.panel(dataset), date)
+    sel = state.Selection(dataset, model, date, portfolio, st.session_state["w"], part)
     if portfolio == "custom":
         tickers = services.forecast_at(dataset, model, date).tickers
         if not sel.custom:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.workbench.keys import model_label
 from core.workbench.sources import model_keys
-from core.workbench.var import verdict_table
+from core.workbench.var import verdict_table as verdicts
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
@@ -41,7 +41,7 @@ with ui.guard():
                "the Basel traffic light counts 99% VaR breaches in the last 250 days only (green 0-4, yellow 5-9, "
                "red 10 or more), so it can be green while Kupiec rejects.")
     with ui.guard():
-        verdict_table(verdict_table(series))
+        verdict_table(verdicts(series))
     st.subheader("Models side by side")
     others = [m for m in model_keys(services.panel(sel.dataset)) if m != sel.model]
     chosen = st.multiselect("Compare with", others, default=[], key="var_models",
@@ -52,6 +52,6 @@ with ui.guard():
             dates = services.forecast_dates(sel.dataset, m)
             d = sel.date if sel.date in dates else dates[-1]
             w = services.portfolio_weights(sel.dataset, m, d, sel.portfolio, sel.custom)
-            bt = verdict_table(services.var_series(sel.dataset, m, sel.part, w))
+            bt = verdicts(services.var_series(sel.dataset, m, sel.part, w))
             rows.append(bt.assign(model=model_label(m))[["model", *bt.columns[:-1]]])
         verdict_table(pd.concat(rows, ignore_index=True))

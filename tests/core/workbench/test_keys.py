@@ -36,8 +36,10 @@ def test_dataset_labels():
 
 
 def test_model_keys():
-    assert parse_model("run:20240101-abc") == ModelKey(run="20240101-abc") and run_key("20240101-abc") == "run:20240101-abc"
+    assert parse_model("run:20240101-abc") == ModelKey(run="20240101-abc")
+    assert run_key("20240101-abc") == "run:20240101-abc"
     assert str(parse_model("run:x")) == "run:x" and str(parse_model("ppca")) == "ppca"
-    assert parse_model("ppca").registered and not parse_model("truth").registered and not parse_model("run:x").registered
+    assert parse_model("ppca").registered
+    assert not parse_model("truth").registered and not parse_model("run:x").registered
     assert model_label("truth") == "truth (synthetic ground truth)" and model_label("run:x") == "run:x"
     assert model_label("ledoit-wolf") != "ledoit-wolf"  # the registry's label

@@ -13,7 +13,8 @@ def test_var_methods_in_words():
 
 def test_verdict_table_has_rows_for_both_levels():
     r = np.random.default_rng(0).normal(0.0, 0.01, 500)
-    series = pd.DataFrame({"VaR 95%": 0.0165, "VaR 99%": 0.0233, "return": r}, index=pd.bdate_range("2020", periods=500))
+    dates = pd.bdate_range("2020-01-01", periods=500)
+    series = pd.DataFrame({"VaR 95%": 0.0165, "VaR 99%": 0.0233, "return": r}, index=dates)
     table = verdict_table(series)
     assert {"verdict"} <= set(table.columns) and len(table) >= 4
     assert table.astype(str).apply(lambda c: c.str.contains("99")).any().any()
