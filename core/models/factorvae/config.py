@@ -15,7 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "lookback": 64,            # days of inputs per stock (rows t-L+1..t)
     "min_history": 21,         # stocks with fewer observed returns in the window are left out
     # loss
-    "gamma": 1.0,              # KL weight: mean reconstruction NLL per stock + gamma * KL (the paper's form)
+    "gamma": 1.0,              # KL weight: (reconstruction NLL + gamma * KL) per stock; 1 = the ELBO
     # training
     "lr": 1e-3,
     "weight_decay": 0.0,

@@ -9,17 +9,18 @@ portfolio weight, no attention and no loss.
   applied to the returns at t+1 (D, M); mapping layer, posterior mean and scale of z (D, K);
 - factor decoder: alpha layer (LeakyReLU hidden layer, then mean and scale of the idiosyncratic
   return, (D, N)); beta layer, exposures (D, N, K): r = alpha + beta z + eps;
-- factor predictor: K learned queries attend over the day's stocks (ReLU of the cosine similarity
-  between query and key, normalised over stocks), each head's value summary -> prior mean and scale.
+- factor predictor: K learned queries attend over the day's stocks (scaled dot-product softmax),
+  each head's value summary -> prior mean and scale of its factor.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
 from torch.nn.functional import softplus
 
 MIN_SCALE = 1e-4  # floor of every predicted scale (returns are in units of their training std)
-ATTENTION_EPS = 1e-6
 
 
 class GaussianHead(nn.Module):
@@ -74,12 +75,10 @@ class FactorVAENet(nn.Module):
         return self.post_mean(y), softplus(self.post_scale(y)) + MIN_SCALE
 
     def predictor(self, e: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Prior of z from the day's stocks (mask) -> mean, scale (D, K)."""
-        k = self.key(e)
-        cos = torch.einsum("kh,dnh->dkn", self.query, k) / (
-            self.query.norm(dim=1)[None, :, None] * k.norm(dim=2)[:, None, :] + ATTENTION_EPS)
-        att = torch.relu(cos) * mask[:, None, :]
-        att = att / (att.sum(dim=2, keepdim=True) + ATTENTION_EPS)
+        """Prior of z from the day's stocks (mask) -> mean, scale (D, K). Head k: softmax over the
+        stocks of q_k . key_i / sqrt(H), the weighted mean of value_i, then the prior head."""
+        scores = torch.einsum("kh,dnh->dkn", self.query, self.key(e)) / self.query.shape[1] ** 0.5
+        att = torch.softmax(scores.masked_fill(~mask[:, None, :], float("-inf")), dim=2).nan_to_num(0.0)
         return self.prior_head(torch.einsum("dkn,dnh->dkh", att, self.value(e)))
 
 
@@ -89,16 +88,16 @@ def gaussian_kl(mu_q: torch.Tensor, s_q: torch.Tensor, mu_p: torch.Tensor, s_p: 
 
 
 def vae_loss(net: FactorVAENet, x, returns, eligible, observed, gamma: float, gen: torch.Generator) -> torch.Tensor:
-    """The training loss of a batch of days, averaged over days: mean over observed stocks of
-    -log N(r | alpha + beta z, sigma_alpha^2) with z ~ posterior (one reparameterised draw), plus
-    gamma * KL(posterior || prior). x (D, N, L, C); returns (D, N) at t+1; eligible, observed (D, N)."""
+    """The training loss of a batch of days, averaged over days, per observed stock:
+    (sum over observed stocks of -log N(r | alpha + beta z, sigma_alpha^2), z ~ posterior by one
+    reparameterised draw, + gamma * KL(posterior || prior)) / n_observed; gamma = 1 is the negative ELBO.
+    x (D, N, L, C); returns (D, N) at t+1; eligible, observed (D, N)."""
     e = net.features(x, eligible)
     mu_a, sigma_a, beta = net.decoder(e)
     mu_q, s_q = net.encoder(e, returns, observed)
     mu_p, s_p = net.predictor(e, eligible)
     z = mu_q + s_q * torch.randn(mu_q.shape, generator=gen, device=mu_q.device)
     loc = mu_a + torch.einsum("dnk,dk->dn", beta, z)
-    nll = 0.5 * ((returns - loc) / sigma_a) ** 2 + torch.log(sigma_a) + 0.5 * torch.log(torch.tensor(2 * torch.pi))
-    n_obs = observed.sum(1).clamp(min=1)
-    recon = (nll * observed).sum(1) / n_obs
-    return (recon + gamma * gaussian_kl(mu_q, s_q, mu_p, s_p)).mean()
+    nll = 0.5 * ((returns - loc) / sigma_a) ** 2 + torch.log(sigma_a) + 0.5 * math.log(2 * math.pi)
+    recon = (nll * observed).sum(1)
+    return ((recon + gamma * gaussian_kl(mu_q, s_q, mu_p, s_p)) / observed.sum(1).clamp(min=1)).mean()
