@@ -8,6 +8,7 @@ from core.data.synthetic import make_market
 from core.models.neuralfactors.model import NeuralFactorsModel
 from core.errors import ModelError
 from core.training import checkpoint as ckpt
+from core.training import progress
 from core.models.training_run import parse_overrides
 from core.training.loop import LoopSettings, train_loop
 from core.training.device import resolve_device
@@ -92,6 +93,8 @@ def test_train_command_neuralfactors_and_resume(tmp_path, capsys):
     assert main(args + ["--resume"]) == 0
     assert "step 6" in capsys.readouterr().out
     assert (out / "weights.safetensors").exists() and (out / "checkpoint" / "checkpoint.json").exists()
+    final = progress.last(out / progress.FILE)       # the dashboard's channel: the resumed run appended to it
+    assert (final["step"], final["total"], final["stopped"]) == (6, 6, "done") and final["best_valid"] is not None
 
 
 def test_train_command_errors(tmp_path, capsys):
