@@ -47,7 +47,8 @@ def train_command(args: argparse.Namespace) -> int:
     if "step" in summary:
         print(f"step {summary['step']}, stopped: {summary['stopped']}, best validation NLL_joint "
               f"{summary['best_valid']:.4f} per stock (returns / training std {summary['return_scale']:.5f}) on "
-              f"{summary['world_size']} processes x {summary['threads']} threads ({summary['device']}); "
+              f"{summary['world_size']} process{'es' if summary['world_size'] > 1 else ''} x {summary['threads']} "
+              f"threads ({summary['device']}); "
               f"{summary['steps_per_s']:.1f} steps/s")
         if summary["stopped"] == "non_finite":
             print(f"error: {summary['message']}")
