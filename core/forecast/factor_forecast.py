@@ -18,6 +18,7 @@ import pandas as pd
 from core.errors import ModelError, PortfolioError
 from core.forecast.distributions import distribution
 from core.forecast.linalg import safe_cholesky
+from core.forecast.recalibrated import Recalibrated, check_pit_map
 
 
 @dataclass
@@ -27,6 +28,8 @@ class FactorForecast:
     tickers: N names; mean: (N,); exposures: (N, F); factor_cov: (F, F); idio_var: (N,);
     factor_dof: (F,) and idio_dof: (N,) for family "student_t" (None for "normal"); a dof of
     np.inf marks a Normal component (e.g. PPCA with Normal factors and Student-t noise).
+    pit_map: (K,) values of a portfolio calibration map at PIT_KNOTS, or None for the raw model;
+    when set, `distribution` is the family wrapped in the calibration layer (forecast/recalibrated.py).
     """
 
     date: pd.Timestamp
@@ -41,6 +44,7 @@ class FactorForecast:
     joint: bool = True
     model: str = ""
     factor_names: list[str] = field(default_factory=list)
+    pit_map: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.mean = np.asarray(self.mean, dtype=np.float64)
@@ -52,6 +56,9 @@ class FactorForecast:
             raise ModelError(f"forecast shapes disagree: mean {self.mean.shape}, idio_var {self.idio_var.shape}, N={n}")
         self.distribution = distribution(self.family, self.factor_dof, self.idio_dof, f, n)
         self.factor_dof, self.idio_dof = (None, None) if self.distribution.closed_form else self.distribution.dofs(f, n)
+        if self.pit_map is not None:
+            self.pit_map = check_pit_map(self.pit_map)
+            self.distribution = Recalibrated(self.distribution, self.pit_map)
         if not self.factor_names:
             self.factor_names = [f"f{k + 1}" for k in range(f)]
 
@@ -127,5 +134,5 @@ def restrict(fc: FactorForecast, tickers: list[str]) -> FactorForecast:
         date=fc.date, tickers=list(tickers), mean=fc.mean[idx], exposures=fc.exposures[idx], factor_cov=fc.factor_cov,
         idio_var=fc.idio_var[idx], family=fc.family, factor_dof=fc.factor_dof,
         idio_dof=None if fc.idio_dof is None else fc.idio_dof[idx], joint=fc.joint, model=fc.model,
-        factor_names=list(fc.factor_names),
+        factor_names=list(fc.factor_names), pit_map=fc.pit_map,
     )

@@ -34,6 +34,7 @@ class ForecastSeries:
     joint: bool = True
     model: str = ""
     factor_names: list[str] = field(default_factory=list)
+    pit_map: np.ndarray | None = None  # (T, K) calibration maps (forecast/recalibrated.py), None when raw
 
     def __len__(self) -> int:
         return len(self.dates)
@@ -55,6 +56,7 @@ class ForecastSeries:
             factor_dof=None if self.factor_dof is None else self.factor_dof[pos],
             idio_dof=None if self.idio_dof is None else self.idio_dof[pos, idx],
             joint=self.joint, model=self.model, factor_names=list(self.factor_names),
+            pit_map=None if self.pit_map is None else self.pit_map[pos],
         )
 
     @classmethod
@@ -71,7 +73,8 @@ class ForecastSeries:
         var = np.full((t, n), np.nan)
         expo = np.zeros((t, n, f))
         fcov = np.broadcast_to(np.eye(f), (t, f, f)).copy()
-        student = not forecasts[0].distribution.closed_form  # dofs to stack
+        student = forecasts[0].factor_dof is not None  # dofs to stack
+        calibrated = forecasts[0].pit_map is not None
         fdof = np.full((t, f), np.inf) if student else None
         idof = np.full((t, n), np.nan) if student else None
         for k, fc in enumerate(forecasts):
@@ -87,6 +90,7 @@ class ForecastSeries:
             dates=pd.DatetimeIndex([fc.date for fc in forecasts]), tickers=list(tickers), mean=mean,
             exposures=expo, factor_cov=fcov, idio_var=var, family=first.family, factor_dof=fdof,
             idio_dof=idof, joint=first.joint, model=first.model, factor_names=list(widest.factor_names),
+            pit_map=np.stack([fc.pit_map for fc in forecasts]) if calibrated else None,
         )
 
     def save(self, directory: str | Path, extra_meta: dict[str, Any] | None = None) -> None:

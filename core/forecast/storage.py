@@ -30,6 +30,8 @@ def save_series(series, directory: str | Path, extra_meta: dict[str, Any] | None
         arrays["factor_cov_triu"] = series.factor_cov[:, *np.triu_indices(f)]
     if series.factor_dof is not None:  # Student-t dofs
         arrays |= {"factor_dof": _once_if_constant(series.factor_dof), "idio_dof": series.idio_dof}
+    if series.pit_map is not None:  # a calibration layer's maps
+        arrays["pit_map"] = series.pit_map
     arrays = {k: v if v.dtype == np.int16 else v.astype(np.float32) for k, v in arrays.items()}
     directory = Path(directory)
     write_arrays(directory / "forecasts.safetensors", arrays)
@@ -67,6 +69,7 @@ def load_series(directory: str | Path) -> dict[str, Any]:
         factor_dof=None if dof is None else np.broadcast_to(dof.astype(np.float64), (t, f)).copy(),
         idio_dof=None if "idio_dof" not in a else a["idio_dof"].astype(np.float64), joint=meta["joint"],
         model=meta["model"], factor_names=meta.get("factor_names", []),
+        pit_map=None if "pit_map" not in a else a["pit_map"].astype(np.float64),
     )
 
 

@@ -1,0 +1,110 @@
+"""Fit the portfolio calibration layer (forecast/recalibrated.py) of any joint forecast series.
+
+Kuleshov et al. (2018): if the PIT values u = F(x) of a forecast are not uniform, the map
+R(u) = P(U <= u), estimated from past PITs, makes R(F(x)) calibrated. Here the PITs come from many
+reference portfolios at once (equal weight, one per sector, random long-only ones), so the map is
+never learned from the portfolio being scored alone. No look-ahead: the map used for the forecast
+made at the close of t is fitted on PITs of forecasts s < t (their outcome, day s+1, is known at t);
+it is refitted every `refit_every` days from all PITs since `start` (an expanding window), and is the
+identity until `min_days` days of PITs exist. sklearn's IsotonicRegression makes the map monotone.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from sklearn.isotonic import IsotonicRegression
+
+from core.errors import ModelError
+from core.forecast import ForecastSeries, restrict
+from core.forecast.recalibrated import PIT_KNOTS
+
+REFIT_EVERY = 21
+MIN_DAYS = 250
+N_RANDOM = 30
+PIT_SAMPLES = 2_000
+
+
+def reference_portfolios(sectors: pd.Series, n_random: int = N_RANDOM, seed: int = 0) -> np.ndarray:
+    """Weights (N, P) over the N tickers of `sectors` (index = tickers): equal weight, one equal-weight
+    portfolio per sector, then n_random long-only Dirichlet(0.5) portfolios. Columns sum to 1."""
+    n = len(sectors)
+    labels = sectors.fillna("Unknown").to_numpy()
+    cols = [np.ones(n)] + [(labels == s).astype(float) for s in sorted(set(labels))]
+    cols += list(np.random.default_rng(seed).dirichlet(np.full(n, 0.5), size=n_random))
+    w = np.array(cols).T
+    return w / w.sum(axis=0)
+
+
+def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray):
+    """For each forecast date with an outcome, yield (k, fc, w, ok, realised): k its position in `dates`,
+    fc the forecast restricted to the n stocks traded at t+1, w (n, P') the columns `ok` (P,) of weights
+    (N, P) over panel.tickers that hold one of them, renormalised to sum to 1, realised (P',) = w'r_{t+1}."""
+    col = {t: i for i, t in enumerate(panel.tickers)}
+    rets = panel.returns.to_numpy(dtype=float)
+    for k, (d, p) in enumerate(zip(dates, panel.dates.get_indexer(dates))):
+        if p < 0 or p + 1 >= len(rets):
+            continue
+        fc = series.at(d)
+        keep = [t for t in fc.tickers if t in col and np.isfinite(rets[p + 1, col[t]])]
+        if not keep:
+            continue
+        idx = np.array([col[t] for t in keep])
+        w = weights[idx]
+        total = w.sum(axis=0)
+        ok = total > 1e-12
+        w = w[:, ok] / total[ok]
+        yield k, restrict(fc, keep), w, ok, rets[p + 1, idx] @ w
+
+
+def portfolio_pits(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
+                   n_samples: int = PIT_SAMPLES, seed: int = 0) -> np.ndarray:
+    """PIT values (T, P): the forecast CDF at each date of each portfolio's realised next-day return
+    (raw joint draws, seeded per day); NaN where a portfolio holds no stock or there is no outcome."""
+    out = np.full((len(dates), weights.shape[1]), np.nan)
+    for k, fc, w, ok, realised in portfolio_days(panel, series, dates, weights):
+        out[k, ok] = np.mean(fc.sample(n_samples, seed + k) @ w <= realised, axis=0)
+    return out
+
+
+def fit_map(pits: np.ndarray) -> np.ndarray:
+    """Map values (K,) at PIT_KNOTS from PIT values (any shape; NaN ignored): the isotonic fit of
+    their empirical CDF, pinned to 0 at 0 and 1 at 1."""
+    u = np.sort(np.asarray(pits, dtype=np.float64)[np.isfinite(pits)])
+    if u.size == 0:
+        raise ModelError("no PIT values to fit a calibration map on; the window has no forecasts with outcomes")
+    ecdf = (np.arange(1, u.size + 1) - 0.5) / u.size
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    iso.fit(np.r_[0.0, u, 1.0], np.r_[0.0, ecdf, 1.0])
+    values = np.maximum.accumulate(iso.predict(PIT_KNOTS))
+    values[0], values[-1] = 0.0, 1.0
+    return values
+
+
+def rolling_maps(pits: np.ndarray, start: int, refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS) -> np.ndarray:
+    """Maps (T, K) for T forecast dates from PITs (T, P): row t fitted on PIT rows start..t-1 (those with
+    an outcome known at t), refitted every `refit_every` rows; identity before start + min_days."""
+    t_all = pits.shape[0]
+    maps = np.broadcast_to(PIT_KNOTS, (t_all, PIT_KNOTS.size)).copy()
+    current = None
+    for t in range(start + min_days, t_all):
+        if current is None or (t - start - min_days) % refit_every == 0:
+            current = fit_map(pits[start:t])
+        maps[t] = current
+    return maps
+
+
+def recalibrate(panel, series: ForecastSeries, start, n_samples: int = PIT_SAMPLES, seed: int = 0,
+                refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS) -> ForecastSeries:
+    """The series with its calibration layer: PITs of the reference portfolios from the forecast date
+    `start` on (e.g. the first validation date: earlier forecasts may be in-sample), maps by rolling_maps."""
+    if not series.joint:
+        raise ModelError(f"{series.model}: the calibration layer needs a joint model (its portfolio distribution)")
+    first = int(series.dates.searchsorted(pd.Timestamp(start)))
+    if first >= len(series.dates):
+        raise ModelError(f"no forecasts of {series.model} on or after {pd.Timestamp(start).date()} to calibrate on")
+    w = reference_portfolios(panel.sectors.reindex(panel.tickers))
+    pits = np.full((len(series.dates), w.shape[1]), np.nan)
+    pits[first:] = portfolio_pits(panel, replace(series, pit_map=None), series.dates[first:], w, n_samples, seed)
+    return replace(series, pit_map=rolling_maps(pits, first, refit_every, min_days))

@@ -1,0 +1,56 @@
+"""Fitting the calibration layer: monotone maps, no look-ahead, the layer fixes a miscalibrated model."""
+import numpy as np
+import pandas as pd
+
+from core.forecast.recalibrated import PIT_KNOTS
+from core.risk.calibration import calibration_error
+from core.risk.recalibration import (fit_map, portfolio_days, portfolio_pits, recalibrate, reference_portfolios,
+                                     rolling_maps)
+
+
+def test_reference_portfolios_are_long_only_and_cover_every_sector():
+    sectors = pd.Series(["Tech", "Tech", None, "Energy"], index=list("ABCD"))
+    w = reference_portfolios(sectors, n_random=5)
+    assert w.shape == (4, 1 + 3 + 5) and np.allclose(w.sum(axis=0), 1) and (w >= 0).all()
+    assert np.allclose(w[:, 0], 0.25) and np.allclose(w[:, 3], [0, 0, 1, 0])  # sectors sorted: Energy, Tech, Unknown
+
+
+def test_fit_map_is_a_cdf_and_recovers_uniform():
+    uniform = fit_map(np.random.default_rng(0).uniform(size=50_000))
+    assert uniform[0] == 0 and uniform[-1] == 1 and np.all(np.diff(uniform) >= 0)
+    assert np.abs(uniform - PIT_KNOTS).max() < 0.02
+
+
+def test_rolling_maps_use_only_the_past():
+    rng = np.random.default_rng(0)
+    pits = rng.beta(3, 3, (120, 4))
+    maps = rolling_maps(pits, start=10, refit_every=7, min_days=30)
+    assert np.array_equal(maps[:40], np.broadcast_to(PIT_KNOTS, (40, PIT_KNOTS.size)))
+    changed = pits.copy()
+    changed[80:] = rng.uniform(size=(40, 4))  # the future changes: maps up to row 80 must not
+    assert np.array_equal(rolling_maps(changed, 10, 7, 30)[:81], maps[:81])
+    assert not np.array_equal(rolling_maps(changed, 10, 7, 30)[81:], maps[81:])
+
+
+def test_layer_calibrates_a_model_whose_variance_is_too_small(small_market):
+    """The truth's forecasts with their covariance shrunk 4x: the PITs of the equal-weight portfolio are
+    far from uniform; the layer (fitted on the past only) brings them close."""
+    from dataclasses import replace
+
+    panel, truth = small_market
+    dates = panel.dates[100:399]
+    raw = truth.forecast_series(panel, dates)
+    narrow = replace(raw, factor_cov=raw.factor_cov / 4, idio_var=raw.idio_var / 4)
+    cal = recalibrate(panel, narrow, dates[0], n_samples=500, min_days=100, refit_every=20)
+    ew = reference_portfolios(panel.sectors)[:, :1]
+    later = dates[150:]
+    before = calibration_error(portfolio_pits(panel, narrow, later, ew, 500)[:, 0])
+    after = calibration_error(_pits_through_layer(panel, cal, later))
+    assert before > 0.5 and after < before / 3
+
+
+def _pits_through_layer(panel, series, dates) -> np.ndarray:
+    """Equal-weight PITs read from each calibrated forecast's own portfolio CDF."""
+    ew = reference_portfolios(panel.sectors)[:, :1]
+    return np.array([fc.distribution.portfolio_cdf(fc, w[:, 0], realised[0], 500, k)
+                     for k, fc, w, _, realised in portfolio_days(panel, series, dates, ew)])
