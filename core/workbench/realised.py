@@ -1,0 +1,84 @@
+"""Realised factor returns and the forecasts behind them at any past date, for the views of past windows (stress
+factor replay, attribution). Factor returns here are indexed by the date they are REALISED (like Panel.returns
+rows): f_s is the factor return from the close of s-1 to the close of s.
+
+The source, the first that applies: the synthetic market's truth; the table shipped with shipped forecasts; the
+model's own `factor_returns` (NeuralFactors: the posterior means of z_s) for the dates the table lacks; for a
+factor model that defines none, a cross-sectional regression of r_s - m_{s-1} on B_{s-1}, weighted by 1/d_{s-1}."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core import store
+from core.errors import DataError, NotAvailable
+from core.forecast import ForecastSeries
+from core.workbench.capabilities import require_factors
+from core.workbench.exposures import factor_returns
+from core.workbench.sources import Forecasts
+
+SOURCES = {"truth": "the synthetic market's true factor returns",
+           "posterior": "the model's posterior factor means",
+           "regression": "a cross-sectional regression of r_s - m_(s-1) on B_(s-1), weighted by 1/d"}
+
+
+def previous_dates(panel, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The trading date before each of `dates` (all inside the data and not its first date)."""
+    pos = panel.dates.get_indexer(pd.DatetimeIndex(dates))
+    if (pos < 1).any():
+        raise DataError(f"dates must lie in {panel.name!r} after its first date, {panel.dates[0].date()}")
+    return panel.dates[pos - 1]
+
+
+def forecasts_at(panel, forecasts: Forecasts, dates: pd.DatetimeIndex) -> ForecastSeries:
+    """Forecasts made at `dates` (forecast dates): the stored series when it covers them all, else the model
+    forecasts them now; NotAvailable naming the stored range when it cannot."""
+    dates = pd.DatetimeIndex(dates)
+    series = forecasts.series
+    if dates.isin(series.dates).all():
+        return series
+    if forecasts.model is None or not hasattr(forecasts.model, "forecast_series"):
+        raise NotAvailable(f"{forecasts.name} has forecasts for {series.dates[0].date()}..{series.dates[-1].date()} "
+                           f"only and no model to forecast {dates[0].date()}..{dates[-1].date()}; pick a period "
+                           "inside that range")
+    return forecasts.model.forecast_series(panel, dates)
+
+
+def regression_factor_returns(panel, series: ForecastSeries, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """dates x factors: per realised date s, the weighted least-squares fit of r_s - m_{s-1} on B_{s-1} over the
+    stocks with a return and a forecast (weights 1/d_{s-1}); NaN where fewer stocks than factors."""
+    prev = previous_dates(panel, dates)
+    pos = series.dates.get_indexer(prev)
+    rets = panel.returns.reindex(columns=series.tickers).loc[dates].to_numpy()
+    out = np.full((len(dates), len(series.factor_names)), np.nan)
+    for k, p in enumerate(pos):
+        b, m, d = series.exposures[p], series.mean[p], series.idio_var[p]
+        ok = np.isfinite(rets[k]) & np.isfinite(m) & np.isfinite(d) & (d > 0) & np.isfinite(b).all(axis=1)
+        if ok.sum() < b.shape[1]:
+            continue
+        s = 1.0 / np.sqrt(d[ok])
+        out[k] = np.linalg.lstsq(b[ok] * s[:, None], (rets[k, ok] - m[ok]) * s, rcond=None)[0]
+    return pd.DataFrame(out, index=dates, columns=series.factor_names)
+
+
+def realised_factor_returns(panel, forecasts: Forecasts, dates, root: str | Path | None = None
+                            ) -> tuple[pd.DataFrame, str]:
+    """(dates x factors realised on `dates`, the source in words, SOURCES); NotAvailable for a model without
+    factors. Rows stay NaN where the source has no value (e.g. no stock observed that day)."""
+    require_factors(forecasts.series)
+    dates = pd.DatetimeIndex(dates)
+    if forecasts.source == "truth":
+        return factor_returns(panel, forecasts, dates, root), SOURCES["truth"]
+    model = forecasts.model
+    if not hasattr(model, "factor_returns"):
+        return regression_factor_returns(panel, forecasts_at(panel, forecasts, previous_dates(panel, dates)),
+                                         dates), SOURCES["regression"]
+    shipped = store.load_factor_returns(panel.name, forecasts.name, root) if forecasts.source == "shipped" else None
+    out = (pd.DataFrame(np.nan, index=dates, columns=forecasts.series.factor_names) if shipped is None
+           else shipped.reindex(dates))
+    missing = dates[~dates.isin(shipped.dropna(how="all").index)] if shipped is not None else dates
+    if len(missing):
+        out = out.combine_first(model.factor_returns(panel, previous_dates(panel, missing)))
+    return out.loc[dates, list(forecasts.series.factor_names)], SOURCES["posterior"]
