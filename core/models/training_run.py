@@ -3,8 +3,10 @@ ranks of a torchrun) and benchmarks/scale.py call `train_run`.
 
 Knows no model by name: the registry builds the model, its `step_trained` capability decides the
 settings it takes. A step-trained model takes preset, device, seed, max_steps, out_dir, resume,
-progress, progress_log and threads, has `device` and `config` (`to_json()`), and after fit
-`training_summary()`; it checkpoints in OUT/checkpoint/ and writes its progress to OUT/progress.jsonl
+progress, progress_log, threads, init (a saved network to fine-tune) and time_budget (seconds), has
+`device`, `config` (`to_json()`), `preset_for(device)` (the preset of a run that names none, and notes),
+`spread_over(world)` (fits its configuration to `world` processes, returns notes) and after fit `notes`
+and `training_summary()`; it checkpoints in OUT/checkpoint/ and writes its progress to OUT/progress.jsonl
 (core.training.progress, what core.runs reads). Only step-trained models train on several processes
 (core.training.distributed.launch: spawned, or the processes of a torchrun).
 """
@@ -19,12 +21,15 @@ from core.data.panel import Panel
 from core.errors import ModelError
 from core.models.registry import create_model, model_class, models_where
 from core.training import distributed, progress
+from core.training.device import resolve_device
 
 
 @dataclass(frozen=True)
 class RunSettings:
     """Plain settings of a run (what the CLI parses). overrides: model settings (e.g. n_factors=8);
-    seed None: the model's default; nproc None: one process, or the ranks of a torchrun."""
+    seed None: the model's default; nproc None: one process, or the ranks of a torchrun; preset None: the
+    model's choice for the device (`preset_for`); init: directory of a saved model to fine-tune;
+    time_budget: seconds of training before a clean stop."""
 
     model: str
     out: Path
@@ -37,6 +42,8 @@ class RunSettings:
     threads: int | str | None = None
     nproc: int | None = None
     progress: bool = True
+    init: Path | None = None
+    time_budget: float | None = None
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -53,15 +60,23 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
-def build_model(s: RunSettings):
-    """The model to train, its settings checked before any data is read (a typo fails at once)."""
+def build_model(s: RunSettings) -> tuple[object, list[str]]:
+    """The model to train, its settings checked before any data is read (a typo fails at once), and notes
+    on how the run was set up (a preset chosen for the device)."""
     overrides = dict(s.overrides)
     cls = model_class(s.model)
     if cls.step_trained:
         out = Path(s.out)
-        return cls(preset=s.preset, device=s.device or "auto", seed=0 if s.seed is None else s.seed,
+        preset, notes = s.preset, []
+        if preset is None and s.init is None:
+            preset, notes = cls.preset_for(resolve_device(s.device or "auto"))
+        return cls(preset=preset, device=s.device or "auto", seed=0 if s.seed is None else s.seed,
                    max_steps=s.max_steps, out_dir=out / "checkpoint", resume=s.resume, progress=s.progress,
-                   progress_log=out / progress.FILE, threads=s.threads, **overrides)
+                   progress_log=out / progress.FILE, threads=s.threads, init=s.init, time_budget=s.time_budget,
+                   **overrides), notes
+    if s.init is not None or s.time_budget is not None:
+        raise ModelError(f"--init and --time-budget apply to {', '.join(models_where(step_trained=True))} only, "
+                         f"not {s.model!r}; drop them")
     if s.preset or s.resume or s.max_steps is not None or s.device is not None:
         raise ModelError(f"--preset, --resume, --max-steps and --device apply to "
                          f"{', '.join(models_where(step_trained=True))} only, not {s.model!r} (it trains on the CPU); "
@@ -73,7 +88,7 @@ def build_model(s: RunSettings):
         if "seed" not in getattr(cls, "defaults", {}):
             raise ModelError(f"{s.model} has no random seed (its fit is deterministic); drop --seed")
         overrides.setdefault("seed", s.seed)
-    return create_model(s.model, **overrides)
+    return create_model(s.model, **overrides), []
 
 
 def train_run(s: RunSettings, load_panel: Callable[[], Panel]) -> dict | None:
@@ -91,7 +106,9 @@ def _fit_and_save(s: RunSettings, panel: Panel) -> dict:
     import torch
 
     rank, world = distributed.rank_world()
-    model = build_model(s if rank == 0 else replace(s, progress=False))
+    model, notes = build_model(s if rank == 0 else replace(s, progress=False))
+    if world > 1:
+        notes += model.spread_over(world)
     train, valid = panel.split_dates("train"), panel.split_dates("valid")
     if rank == 0 and model.step_trained and s.progress:
         where = model.device if world == 1 else f"{world} x {model.device}"
@@ -101,5 +118,5 @@ def _fit_and_save(s: RunSettings, panel: Panel) -> dict:
     if rank == 0:
         model.save(s.out)
     return {"model": s.model, "dataset": panel.name, "n_stocks": panel.n_tickers, "world_size": world,
-            "threads": torch.get_num_threads(), "notes": list(getattr(model, "notes", ())),
+            "threads": torch.get_num_threads(), "notes": notes + list(getattr(model, "notes", ())),
             **(model.training_summary() if model.step_trained else {})}

@@ -1,5 +1,5 @@
 """A resumable training loop: Adam, Polyak averaging, periodic validation keeping the best
-weights, early stopping, NaN/inf guard, checkpoints, a tqdm progress bar and, when
+weights, early stopping, a wall-clock budget, NaN/inf guard, checkpoints, a tqdm progress bar and, when
 `progress_log` names a file, progress as JSON lines (core.training.progress) for a dashboard.
 
 The loop knows nothing about the model: the caller gives
@@ -56,12 +56,13 @@ class LoopSettings:
     bf16: bool = False       # bf16 autocast of the loss (CUDA only; ignored on the CPU)
     compile: bool = False    # torch.compile the network for the training steps
     progress_log: str | Path | None = None  # JSON lines of progress (core.training.progress); restarted unless resume
+    time_budget: float | None = None  # seconds for this call: stop (validated, checkpointed, resumable) within it
 
 
 @dataclass
 class LoopResult:
     """best_state: weights with the best validation (or the last evaluated weights if no
-    validation ran); stopped: "done" | "max_steps" | "early_stop" | "non_finite"."""
+    validation ran); stopped: "done" | "max_steps" | "early_stop" | "time_budget" | "non_finite"."""
 
     best_state: dict[str, torch.Tensor]
     best_valid: float
@@ -168,6 +169,21 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
         eta = (stop_at - step) * elapsed / (step - step0) if step > step0 else float("nan")
         progress.append(log, {"step": step, "total": stop_at, "elapsed": round(elapsed, 3), "eta": round(eta, 3),
                               "train_loss": last_loss, "valid": valid, **final})
+    valid_seconds = 0.0  # duration of the last validation (what the time budget keeps in reserve)
+
+    def validate_and_keep() -> None:
+        """Validate this step's weights, keep them when best, checkpoint."""
+        nonlocal valid, best_valid, best, bad, valid_seconds
+        started = time.perf_counter()
+        valid = validate()
+        valid_seconds = time.perf_counter() - started
+        history.append({"step": step, "train_loss": last_loss, "valid": valid})
+        if valid < best_valid:
+            best_valid, best, bad = valid, {k: v.detach().cpu().clone() for k, v in eval_state().items()}, 0
+        else:
+            bad += 1
+        save()
+
     bar = tqdm(total=stop_at, initial=step, unit="step", disable=not s.progress or rank != 0, dynamic_ncols=True)
     while step < stop_at:
         net.train()
@@ -195,19 +211,18 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
                     else:
                         avg[k].copy_(v)
         if step % s.valid_every == 0 or step == s.steps:
-            valid = validate()
-            history.append({"step": step, "train_loss": last_loss, "valid": valid})
-            if valid < best_valid:
-                best_valid, best, bad = valid, {k: v.detach().cpu().clone() for k, v in eval_state().items()}, 0
-            else:
-                bad += 1
-            save()
+            validate_and_keep()
             if s.patience and bad >= s.patience:
                 stopped = "early_stop"
                 break
         bar.update(1)
-        bar.set_postfix(loss=f"{last_loss:.4f}", valid=f"{valid:.4f}")
+        bar.set_postfix(loss=f"{last_loss:.4f}", valid="pending" if np.isnan(valid) else f"{valid:.4f}")
         report()
+        if s.time_budget and step < stop_at and time.perf_counter() - t0 + valid_seconds >= s.time_budget:
+            stopped = "time_budget"  # stopped early enough that the last validation still ends within the budget
+            if not (history and history[-1]["step"] == step):
+                validate_and_keep()
+            break
     bar.close()
     elapsed = time.perf_counter() - t0
     if stopped == "done" and step < s.steps:

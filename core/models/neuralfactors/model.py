@@ -7,6 +7,7 @@ factor_cov = diag(prior variance), dofs from the network and the prior.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,13 @@ import torch
 from core.data.features import FeatureScaler, Features, build_features
 from core.data.panel import Panel
 from core.errors import CheckpointError, ModelError
-from core.io import load_bundle, save_bundle
+from core.io import load_bundle, read_json, save_bundle
 from core.forecast import FactorForecast, ForecastSeries
 from core.models.protocol import BaseRiskModel
 from core.models.neuralfactors.batches import DayBatch, Windows
 from core.models.neuralfactors.config import NFConfig, make_config
+from core.models.neuralfactors.finetune import expand_state, extend_sectors, finetune_config
+from core.models.neuralfactors.sectors import rename_sectors
 from core.forecast.student_t import (
     iwae_log_likelihood, marginal_log_likelihood, posterior, t_variance,
 )
@@ -31,16 +34,20 @@ from core.training.threads import apply_threads
 from core.training.loop import LoopResult, LoopSettings, train_loop
 
 FORMAT_VERSION = 1
+#: at most this many validation days score a run that validates only once, at its end (shorter than valid_every)
+FINAL_VALID_DAYS = 64
 
 
 class NeuralFactorsModel(BaseRiskModel):
     """NeuralFactors. Keyword arguments other than the ones below override the preset's settings.
 
     preset: "paper" | "sp500-20" | "tiny"; device: "auto" | "cpu" | "cuda"; seed: initialisation
-    and training seed; max_steps, out_dir, resume, progress, progress_log: passed to the training loop;
-    threads: torch CPU threads for training and CPU inference (None = NEURALFACTORS_THREADS or
-    the default of core.training.threads). In a distributed run (core.training.distributed)
-    each rank trains on its block of every step's days."""
+    and training seed; max_steps, out_dir, resume, progress, progress_log, time_budget (seconds): passed to
+    the training loop; threads: torch CPU threads for training and CPU inference (None = NEURALFACTORS_THREADS
+    or the default of core.training.threads); init: the directory of a saved NeuralFactors network to
+    fine-tune (its architecture, FINETUNE training settings, then the overrides; core.models.neuralfactors.finetune)
+    instead of a fresh one. In a distributed run (core.training.distributed) each rank trains on its block
+    of every step's days. After fit, `notes` says how the fit adapted (sectors, validation sample)."""
 
     name = "neuralfactors"
     label = "NeuralFactors"
@@ -48,6 +55,8 @@ class NeuralFactorsModel(BaseRiskModel):
     learned = True
     step_trained = True
     zero_shot = True
+    #: preset of `train` without --preset on a CPU (the paper configuration takes ~2,200 hours there)
+    CPU_PRESET = "sp500-20"
 
     @property
     def sector_input(self) -> bool:
@@ -57,11 +66,21 @@ class NeuralFactorsModel(BaseRiskModel):
     def __init__(self, preset: str | None = None, config: NFConfig | None = None, device: str = "auto",
                  seed: int = 0, max_steps: int | None = None, out_dir: str | Path | None = None,
                  resume: bool = False, progress: bool = False, threads: int | str | None = None,
-                 progress_log: str | Path | None = None, **overrides) -> None:
-        self.config = config if config is not None else make_config(preset, **overrides)
+                 progress_log: str | Path | None = None, init: str | Path | None = None,
+                 time_budget: float | None = None, **overrides) -> None:
+        if init is not None and (preset is not None or config is not None):
+            raise ModelError("--preset does not apply with --init: fine-tuning keeps the start network's "
+                             "configuration; drop --preset")
+        self.init = None if init is None else Path(init)
+        if config is None:
+            config = (make_config(preset, **overrides) if self.init is None
+                      else finetune_config(_saved_config(self.init), overrides))
+        self.config = config
         self.device = resolve_device(device)
         self.seed, self.max_steps, self.out_dir, self.resume, self.progress = seed, max_steps, out_dir, resume, progress
-        self.threads, self.progress_log = threads, progress_log
+        self.threads, self.progress_log, self.time_budget = threads, progress_log, time_budget
+        self.sector_aliases: dict[str, str] = {}
+        self.notes: list[str] = []
         self.net: NeuralFactorsNet | None = None
         self.scaler: FeatureScaler | None = None
         self.tickers: list[str] = []
@@ -78,6 +97,23 @@ class NeuralFactorsModel(BaseRiskModel):
         return {"preset": "sp500-20", "device": device, "max_steps": max_steps, "progress": True,
                 "out_dir": work_dir, "resume": exists(work_dir)}
 
+    @classmethod
+    def preset_for(cls, device: torch.device) -> tuple[str | None, list[str]]:
+        """(preset, notes) of a run that names none: the paper's on CUDA, CPU_PRESET on a CPU."""
+        if device.type != "cpu":
+            return None, []
+        return cls.CPU_PRESET, [f"no --preset on a CPU: training the CPU-sized preset {cls.CPU_PRESET!r}; the paper "
+                                "configuration (--preset paper, 100k steps) would take about 2,200 hours on this "
+                                "kind of CPU (docs/bench_train.md); use it on a GPU"]
+
+    def spread_over(self, world: int) -> list[str]:
+        """Fit the configuration to `world` processes: days_per_step raised to world when smaller (one day
+        per process and step at least). Returns the notes saying so."""
+        if self.config.days_per_step >= world:
+            return []
+        old, self.config = self.config.days_per_step, replace(self.config, days_per_step=world)
+        return [f"days_per_step raised from {old} to {world}: each of the {world} processes needs a day per step"]
+
     def fit(self, panel: Panel, train_dates, valid_dates) -> "NeuralFactorsModel":
         cfg = self.config
         apply_threads(self.threads, self.device)
@@ -85,7 +121,13 @@ class NeuralFactorsModel(BaseRiskModel):
         if cfg.days_per_step < world:
             raise ModelError(f"days_per_step ({cfg.days_per_step}) is smaller than the number of processes ({world}): "
                              f"each process needs at least one day per step; raise days_per_step or lower --nproc")
-        self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates))
+        self.notes, self._cache, start = [], None, None
+        if self.init is None:
+            self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates))
+        else:
+            start = type(self).load(self.init, device="cpu")
+            self.scaler, self.sector_aliases, notes = extend_sectors(start.scaler, panel.sectors)
+            self.notes += [f"fine-tuning the network of {self.init}"] + notes
         self.tickers, self.fingerprint = panel.tickers, panel.fingerprint()
         win = self._windows(panel)
         train_t = self._usable(win, forecast_positions(panel, train_dates))
@@ -93,10 +135,19 @@ class NeuralFactorsModel(BaseRiskModel):
         if len(train_t) == 0 or len(valid_t) == 0:
             raise ModelError("no training or validation day has stocks with enough history; "
                              f"use more dates or lower min_history (now {cfg.min_history}) / lookback ({cfg.lookback})")
-        if cfg.valid_days and len(valid_t) > cfg.valid_days:
-            valid_t = valid_t[np.linspace(0, len(valid_t) - 1, cfg.valid_days).round().astype(int)]
+        n_valid = min(cfg.valid_days or len(valid_t), len(valid_t))
+        if self.max_steps is not None and self.max_steps < min(cfg.valid_every, cfg.steps):
+            n_valid = min(n_valid, FINAL_VALID_DAYS)
+            self.notes.append(f"a run shorter than valid_every ({cfg.valid_every}) is validated once, at its end, on "
+                              f"{n_valid} of the {len(valid_t)} validation days (evenly spaced)")
+        if n_valid < len(valid_t):
+            valid_t = valid_t[np.linspace(0, len(valid_t) - 1, n_valid).round().astype(int)]
         torch.manual_seed(self.seed)
-        self.net = NeuralFactorsNet(cfg, win.feats.n_channels, len(self.scaler.sectors)).to(self.device)
+        self.net = NeuralFactorsNet(cfg, win.feats.n_channels, len(self.scaler.sectors))
+        if start is not None:
+            self.net.load_state_dict(expand_state(start.net.state_dict(), cfg, len(start.scaler.sectors),
+                                                  len(self.scaler.sectors)))
+        self.net.to(self.device)
         dev = self.device
 
         def loss_fn(net, rng, gen):
@@ -116,7 +167,7 @@ class NeuralFactorsModel(BaseRiskModel):
             steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, polyak_start=cfg.polyak_start,
             valid_every=cfg.valid_every, patience=cfg.patience, seed=self.seed, max_steps=self.max_steps,
             out_dir=self.out_dir, resume=self.resume, progress=self.progress, bf16=cfg.bf16, compile=cfg.compile,
-            progress_log=self.progress_log)
+            progress_log=self.progress_log, time_budget=self.time_budget)
         self.result = train_loop(self.net, loss_fn, valid_fn, settings, dev,
                                  extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint})
         self.net.load_state_dict(self.result.best_state)
@@ -205,7 +256,8 @@ class NeuralFactorsModel(BaseRiskModel):
         """Features of `panel` under the frozen scaler (cached for the last panel seen)."""
         if self._cache is not None and self._cache[0] is panel:
             return self._cache[1]
-        win = Windows(build_features(panel, self.scaler), self.config.lookback, self.config.min_history)
+        feats = build_features(rename_sectors(panel, self.sector_aliases), self.scaler)
+        win = Windows(feats, self.config.lookback, self.config.min_history)
         self._cache = (panel, win)
         return win
 
@@ -319,6 +371,7 @@ class NeuralFactorsModel(BaseRiskModel):
             "scaler": self.scaler.to_json(), "tickers": self.tickers, "n_channels": self._n_channels(),
             "fingerprint": self.fingerprint, "training": train, "seed": self.seed,
             "nll_scale": "NLL values are per stock on returns divided by scaler.return_scale",
+            "sector_aliases": self.sector_aliases,
         })
 
     def _n_channels(self) -> int:
@@ -334,6 +387,7 @@ class NeuralFactorsModel(BaseRiskModel):
         model = cls(config=NFConfig.from_json(meta["config"]), device=device, seed=meta.get("seed", 0))
         model.scaler = FeatureScaler.from_json(meta["scaler"])
         model.tickers, model.fingerprint = meta["tickers"], meta.get("fingerprint")
+        model.sector_aliases = meta.get("sector_aliases", {})
         net = NeuralFactorsNet(model.config, meta["n_channels"], len(model.scaler.sectors))
         try:
             net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
@@ -341,6 +395,18 @@ class NeuralFactorsModel(BaseRiskModel):
             raise CheckpointError(f"{path}: weights do not match the saved configuration ({exc}); retrain") from exc
         model.net = net.to(model.device).eval()
         return model
+
+
+def _saved_config(path: Path) -> NFConfig:
+    """The configuration of the NeuralFactors network saved in `path` (a CheckpointError names the problem)."""
+    if not (path / "config.json").is_file():
+        raise CheckpointError(f"--init {path}: no saved model there (config.json missing); give the directory of a "
+                              "NeuralFactors run or 'shipped'")
+    meta = read_json(path / "config.json")
+    if meta.get("model") != NeuralFactorsModel.name:
+        raise CheckpointError(f"--init {path} holds model {meta.get('model')!r}; fine-tuning starts from a "
+                              "NeuralFactors network")
+    return NFConfig.from_json(meta["config"])
 
 
 def forecast_positions(panel: Panel, target_dates) -> np.ndarray:

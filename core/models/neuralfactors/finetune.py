@@ -1,0 +1,61 @@
+"""Fine-tuning a trained NeuralFactors network on another universe (`train --init DIR`).
+
+The network keeps its architecture; only its training settings change (FINETUNE, then the user's
+overrides). The universe's sectors are matched to the training sectors (core.models.neuralfactors.sectors);
+each sector the network never saw gets its own embedding row and, with sector factors, its own factor,
+both started from what the network does for an unknown sector: the unknown-sector embedding row, and
+the mean prior (scale, dof) of the training sectors' factors (an unknown sector has no factor of its own).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+
+from core.data.features import FeatureScaler
+from core.errors import ModelError
+from core.models.neuralfactors.config import NFConfig
+from core.models.neuralfactors.sectors import match_sectors
+
+#: settings that define the network's shape and function; fine-tuning keeps them
+ARCHITECTURE = ("n_factors", "lookback", "hidden", "sector_dim", "sequence", "heads", "sector_factors", "dof_floor")
+#: training settings of a fine-tune (a wall-clock budget or early stopping usually ends it first)
+FINETUNE = {"lr": 3e-4, "steps": 3000, "days_per_step": 8, "polyak_start": 3000, "valid_every": 25,
+            "valid_days": 0, "patience": 4}
+
+
+def finetune_config(start: NFConfig, overrides: dict) -> NFConfig:
+    """The start network's configuration with FINETUNE's training settings and `overrides` (not architecture)."""
+    fixed = sorted(set(overrides) & set(ARCHITECTURE))
+    if fixed:
+        raise ModelError(f"--set {', '.join(fixed)}: fine-tuning keeps the network's architecture; drop it, or "
+                         "train from scratch without --init")
+    return replace(start, **{**FINETUNE, **overrides})
+
+
+def extend_sectors(scaler: FeatureScaler, sectors) -> tuple[FeatureScaler, dict[str, str], list[str]]:
+    """(the scaler with the universe's new sectors appended, aliases {file name: training sector}, notes)
+    for a universe whose stocks have `sectors` (names, "Unknown" where none is given)."""
+    aliases, new = match_sectors(sectors, scaler.sectors)
+    notes = []
+    if aliases:
+        notes.append("sectors mapped to the network's training sectors: "
+                     + "; ".join(f"{a} -> {b}" for a, b in sorted(aliases.items())))
+    if new:
+        notes.append(f"{len(new)} sectors the network never saw get their own embedding and sector factor, started "
+                     f"from the unknown sector: {', '.join(new)}")
+    return replace(scaler, sectors=list(scaler.sectors) + new), aliases, notes
+
+
+def expand_state(state: dict[str, torch.Tensor], cfg: NFConfig, n_old: int, n_new: int) -> dict[str, torch.Tensor]:
+    """A network state for n_new >= n_old sectors from one for n_old: embedding rows n_old..n_new-1 (the new
+    sectors) and the last row (unknown) copy the old unknown row; with cfg.sector_factors the new sector
+    factors' prior parameters are the mean of the old sector factors'. Other weights are shared unchanged."""
+    out = dict(state)
+    emb = state["embedder.sector.weight"]  # (n_old + 1, sector_dim)
+    out["embedder.sector.weight"] = torch.cat([emb[:n_old], emb[n_old:].expand(n_new - n_old + 1, -1)])
+    if cfg.sector_factors and n_new > n_old:
+        for key in ("prior_scale_raw", "prior_dof_raw"):
+            v = state[key]  # (n_factors + n_old,)
+            out[key] = torch.cat([v, v[cfg.n_factors:].mean().expand(n_new - n_old)])
+    return out
