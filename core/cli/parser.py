@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import dashboard, data, evaluate, models, pretrained, report, runs, train
+from core.cli import (attribution, dashboard, data, evaluate, models, pretrained, report, runs, shock, stress,
+                      train)
 
-COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, report)
+COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, report, stress, shock, attribution)
 
 
 def build_parser() -> argparse.ArgumentParser:
