@@ -43,6 +43,7 @@ from core.risk.calibration import calibration_error, marginal_pit, uni_calibrati
 from core.risk.covariance import whitened, whitening_scores
 from core.risk.likelihood import nll_ind, nll_joint
 from core.scorecard import JOINT_ONLY, METRICS, PORTFOLIO_GARCH_METRICS
+from core.workbench.keys import check_model_keys, parse_model
 from core.workbench.sources import forecast_dates, forecasts
 
 #: lambda of Eq. 13 for raw daily returns, chosen on the sp500-20 validation split (docs/results.md).
@@ -236,9 +237,7 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
     default settings) answers directly. workers > 1 evaluates models in that many processes (same
     numbers: every Monte Carlo draw is seeded by model-independent day seeds)."""
     from core.data.features import FeatureScaler
-    from core.models.registry import check_names
-
-    check_names(names)
+    check_model_keys(names)
     settings = settings or Settings()
     log = log or sys.stderr
     scale = FeatureScaler.fit(panel, panel.split_dates("train")).return_scale
@@ -253,7 +252,7 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
             rows[name], reasons[name] = shipped
         else:
             todo.append(name)
-    jobs = [(panel, name, split, dates, scale, settings, pretrained_root, (runs or {}).get(name)) for name in todo]
+    jobs = [(panel, name, split, dates, scale, settings, pretrained_root, _run_of(name, runs)) for name in todo]
     for name, (values, why, notes) in zip(todo, _map(_evaluate_one, jobs, min(workers, len(jobs)), log)):
         print(notes, end="", file=log)
         rows[name], reasons[name] = values, why
@@ -262,6 +261,12 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
     table.attrs.update(reasons={n: reasons[n] for n in names}, nll_scale=scale, split=split,
                        dates=[str(dates[0].date()), str(dates[-1].date())], risk_aversion=settings.risk_aversion)
     return table
+
+
+def _run_of(name: str, runs: dict[str, str] | None) -> str | None:
+    """The run directory given for `name`, or for its raw model when `name` is a calibrated key."""
+    runs = runs or {}
+    return runs.get(name) or runs.get(parse_model(name).base)
 
 
 def _evaluate_one(panel, name, split, dates, scale, settings, root, run) -> tuple[dict, dict, str]:

@@ -40,9 +40,9 @@ def load_source(args: argparse.Namespace, announce: bool = True):
 def names(text: str) -> list[str]:
     """"a, b" -> ["a", "b"], checked against the registry before any work."""
     from core.errors import ModelError
-    from core.models.registry import check_names
+    from core.workbench.keys import check_model_keys
 
     out = [n.strip() for n in text.split(",") if n.strip()]
     if not out:
         raise ModelError("--models is empty; give comma-separated names from `neuralfactors models`")
-    return check_names(out)
+    return check_model_keys(out)

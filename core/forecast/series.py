@@ -2,7 +2,7 @@
 the dashboard read. `.at(date)` gives one `FactorForecast`; storage is in core.forecast.storage."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,17 @@ class ForecastSeries:
             joint=self.joint, model=self.model, factor_names=list(self.factor_names),
             pit_map=None if self.pit_map is None else self.pit_map[pos],
         )
+
+    def select(self, dates) -> "ForecastSeries":
+        """The series at `dates` only (each must have a forecast), in that order."""
+        dates = pd.DatetimeIndex(dates)
+        pos = self.dates.get_indexer(dates)
+        if (pos < 0).any():
+            raise ModelError(f"no forecast of {self.model or 'this model'} at {dates[pos < 0][0].date()}; "
+                             f"forecasts exist for {self.dates[0].date()}..{self.dates[-1].date()}")
+        pick = {k: getattr(self, k)[pos] for k in ("mean", "exposures", "factor_cov", "idio_var", "factor_dof",
+                                                 "idio_dof", "pit_map") if getattr(self, k) is not None}
+        return replace(self, dates=dates, **pick)
 
     @classmethod
     def stack(cls, forecasts: list[FactorForecast], tickers: list[str]) -> "ForecastSeries":

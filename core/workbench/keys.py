@@ -3,7 +3,8 @@
 Dataset keys: an embedded dataset's name ("sp500-20", "synthetic"), or "upload:<sha1>[@<train end>,<valid end>]":
 a file uploaded to this server, by the first 10 hex digits of the SHA-1 of its bytes, optionally re-split at two
 dates (YYYY-MM-DD). Model keys: a registered model name, "truth" (the synthetic market's ground truth) or
-"run:<id>" (a finished training run in the user data folder)."""
+"run:<id>" (a finished training run in the user data folder), either optionally followed by "+cal": the same
+model's forecasts through the portfolio calibration layer (core/risk/recalibration.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.errors import ModelError
-from core.models.registry import label
+from core.models.registry import check_names, label
 
-UPLOAD, RUN, TRUTH = "upload:", "run:", "truth"
+UPLOAD, RUN, TRUTH, CALIBRATED = "upload:", "run:", "truth", "+cal"
 
 
 @dataclass(frozen=True)
@@ -79,23 +80,41 @@ def dataset_label(key: str, upload_name: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class ModelKey:
-    """A parsed model key: a registered model or TRUTH (`name`), or a training run (`run`, its id)."""
+    """A parsed model key: a registered model or TRUTH (`name`), or a training run (`run`, its id); `calibrated`
+    when its forecasts go through the calibration layer."""
 
     name: str = ""
     run: str = ""
+    calibrated: bool = False
 
     @property
     def registered(self) -> bool:
         """A model of the registry (not the ground truth, not a run)."""
         return not self.run and self.name != TRUTH
 
-    def __str__(self) -> str:
+    @property
+    def base(self) -> str:
+        """The key of the raw model (without the calibration layer)."""
         return f"{RUN}{self.run}" if self.run else self.name
+
+    def __str__(self) -> str:
+        return self.base + (CALIBRATED if self.calibrated else "")
 
 
 def parse_model(key: str) -> ModelKey:
-    """"run:20240101-abc" -> ModelKey(run="20240101-abc"); "ppca" -> ModelKey(name="ppca")."""
-    return ModelKey(run=key[len(RUN):]) if key.startswith(RUN) else ModelKey(name=key)
+    """"run:20240101-abc" -> ModelKey(run="20240101-abc"); "ppca" -> ModelKey(name="ppca"); "ppca+cal" ->
+    ModelKey(name="ppca", calibrated=True)."""
+    calibrated = key.endswith(CALIBRATED)
+    base = key[: -len(CALIBRATED)] if calibrated else key
+    if base.startswith(RUN):
+        return ModelKey(run=base[len(RUN):], calibrated=calibrated)
+    return ModelKey(name=base, calibrated=calibrated)
+
+
+def check_model_keys(keys: list[str]) -> list[str]:
+    """`keys` unchanged when every registered base name is known (ModelError listing the known names otherwise)."""
+    check_names([k.name for k in map(parse_model, keys) if k.registered])
+    return keys
 
 
 def run_key(run_id: str) -> str:
@@ -104,5 +123,9 @@ def run_key(run_id: str) -> str:
 
 
 def model_label(key: str) -> str:
-    """A model key in words: the registry's label, "truth (synthetic ground truth)", a run key as it is."""
+    """A model key in words: the registry's label, "truth (synthetic ground truth)", a run key as it is; a
+    calibrated key adds "+ calibration layer"."""
+    parsed = parse_model(key)
+    if parsed.calibrated:
+        return f"{model_label(parsed.base)} + calibration layer"
     return "truth (synthetic ground truth)" if key == TRUTH else label(key)

@@ -10,6 +10,8 @@ For (panel, model) the first that applies:
      dataset score this universe without training;
   6. a model that is not `learned`: fitted now on the panel's train and validation dates;
   7. otherwise a ModelError naming the command that trains it.
+A key ending "+cal" is the same model's forecasts through the portfolio calibration layer
+(core/risk/recalibration.py), fitted on the PITs of forecasts from the first validation date on.
 """
 from __future__ import annotations
 
@@ -25,7 +27,11 @@ from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import CheckpointError, ModelError
 from core.forecast import ForecastSeries
 from core.models.registry import check_names, create_model, load_model, model_class, model_names, models_where
+from core.risk.recalibration import recalibrate
 from core.workbench.keys import TRUTH, parse_model, run_key
+
+#: the models whose calibrated variant ("<name>+cal") the dashboard offers beside the raw one
+CALIBRATED_MODELS = ("neuralfactors", "ppca", "ledoit-wolf")
 #: the dataset whose shipped weights score other universes zero-shot
 ZERO_SHOT_DATASET = "sp500-20"
 
@@ -73,7 +79,9 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
     """The forecasts of model `name` (a registered name, TRUTH or a run key) on `panel` at `dates` (default:
     `view_dates`), see the module docstring."""
     log = log or sys.stderr
-    if run is None and (key := parse_model(name)).run:
+    if (key := parse_model(name)).calibrated:
+        return _calibrated(panel, key, dates, root, run, log)
+    if run is None and key.run:
         run = runs.run_path(key.run)
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
     if name == TRUTH:
@@ -124,6 +132,16 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
                      notes)
 
 
+def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
+    """The forecasts of key.base through the calibration layer: the base model is forecast on every view date
+    (the layer's past PITs start at the first validation forecast) and the result cut to `dates`."""
+    dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
+    base = forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log)
+    series = recalibrate(panel, base.series, forecast_dates(panel, "valid")[0]).select(dates)
+    note = f"{base.note}; portfolio risk through the calibration layer (maps from past PITs only)"
+    return Forecasts(str(key), series, base.model, base.source, note, base.notes)
+
+
 def available(panel, root: str | Path | None = None) -> list[str]:
     """Model names with forecasts on `panel` without training: the ground truth (synthetic), zero-shot
     models, shipped outputs, then every quick-fit model."""
@@ -132,6 +150,7 @@ def available(panel, root: str | Path | None = None) -> list[str]:
     out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
     out += [m for m in models_where(quick_fit=True) if m not in out]
     out.sort(key=lambda m: not model_class(m).zero_shot)
+    out = [v for m in out for v in ((m, f"{m}+cal") if m in CALIBRATED_MODELS else (m,))]
     return [TRUTH] + out if has_truth(panel) else out
 
 

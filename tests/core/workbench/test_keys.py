@@ -43,3 +43,16 @@ def test_model_keys():
     assert not parse_model("truth").registered and not parse_model("run:x").registered
     assert model_label("truth") == "truth (synthetic ground truth)" and model_label("run:x") == "run:x"
     assert model_label("ledoit-wolf") != "ledoit-wolf"  # the registry's label
+
+
+def test_calibrated_keys_round_trip_and_keep_their_base():
+    from core.workbench.keys import check_model_keys, model_label, parse_model
+
+    for key, base in [("neuralfactors+cal", "neuralfactors"), ("run:20240101-abc+cal", "run:20240101-abc")]:
+        parsed = parse_model(key)
+        assert parsed.calibrated and parsed.base == base and str(parsed) == key
+    assert not parse_model("ppca").calibrated
+    assert model_label("ppca+cal").endswith("+ calibration layer")
+    assert check_model_keys(["ppca+cal", "run:x+cal"]) == ["ppca+cal", "run:x+cal"]
+    with pytest.raises(ModelError, match="unknown model"):
+        check_model_keys(["nosuch+cal"])

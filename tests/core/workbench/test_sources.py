@@ -53,3 +53,21 @@ def test_available_models_put_the_truth_and_zero_shot_first(vendor):
     names = available(vendor)
     assert names[0] == "neuralfactors" and {"ppca", "ledoit-wolf", "sample", "ewma", "pca"} <= set(names)
     assert "ca1" not in names
+
+
+def test_calibrated_variant_has_the_raw_forecasts_and_past_only_maps():
+    """"ppca+cal": the raw model's means and covariances, with maps fitted on validation PITs by the test split."""
+    from core.forecast.recalibrated import PIT_KNOTS
+    from core.workbench.sources import forecast_dates
+
+    panel = load_dataset("sp500-20")
+    dates = forecast_dates(panel, "test")[:3]
+    raw, cal = forecasts(panel, "ppca", dates), forecasts(panel, "ppca+cal", dates)
+    assert cal.name == "ppca+cal" and "calibration layer" in cal.note
+    raw_at = raw.series.select(dates)  # shipped outputs come whole
+    assert np.array_equal(cal.series.mean, raw_at.mean, equal_nan=True)
+    assert np.array_equal(cal.series.factor_cov, raw_at.factor_cov)
+    assert cal.series.pit_map.shape == (3, PIT_KNOTS.size)
+    assert np.abs(cal.series.pit_map - PIT_KNOTS).max() > 0.01  # PPCA's test-time map is not the identity
+    names = available(panel)
+    assert names.index("ppca+cal") == names.index("ppca") + 1
