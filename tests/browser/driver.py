@@ -25,17 +25,15 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from dashboard.pages import PAGES as ALL_PAGES, url_path
+
 CHROMIUM = os.environ.get("NF_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 INSTALL_HINT = ("Chromium not found at {path}: install it with `apt-get update && apt-get install -y chromium` "
                 "(or `make browser-deps`), or point NF_CHROMIUM at a Chromium binary")
 ROOT = Path(__file__).resolve().parents[2]  # the repository root
-PAGES = {  # url path -> sidebar link text
-    "": "Overview", "exposures": "Factor exposures", "clusters": "Sector clusters", "covariance": "Covariance",
-    "var": "VaR", "lab": "Portfolio lab", "comparison": "Model comparison", "scenarios": "Scenarios",
-    "your_data": "Your data",
-}
+PAGES = {url_path(p): p.title for p in ALL_PAGES}  # url path -> sidebar link text (dashboard/pages.py)
 ACTION_TIMEOUT_MS = 60_000  # Playwright's default for clicks, reads, ... (each bounded; its own default is 30 s)
 QUIET_MS = 500  # a run counts as settled once nothing has moved for this long
 REACT_S = 15  # an edit or click that changes a widget has the server running the script within this
