@@ -1,4 +1,5 @@
-"""`neuralfactors` command line: data | models | train | evaluate | pretrained | runs | dashboard | report.
+"""`neuralfactors` command line: data | models | train | evaluate | pretrained | runs | dashboard | report |
+stress | shock | attribution.
 
 argparse lives in this package only; each handler parses its options and calls the layers below
 with plain arguments. Errors a user can cause (core.errors.NeuralFactorsError) print one line and
