@@ -19,6 +19,7 @@ import pandas as pd
 from core import store
 from core.errors import NeuralFactorsError
 from core.models.registry import label
+from core.risk.backtest import TONE_COLOURS
 from core.scorecard import LABELS
 from core.workbench.backtests import backtest
 from core.workbench.covariance import covariance_view
@@ -27,8 +28,6 @@ from core.workbench.portfolios import named_portfolio, portfolio_risk
 from core.workbench.var import method_label, var_series, verdict_table
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-VERDICT = {"pass": "#2ca02c", "plausible": "#2ca02c", "green zone": "#2ca02c", "yellow zone": "#b8860b",
-           "reject at 5%": "#d62728", "red zone": "#d62728"}
 CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
 color:#222;padding:0 1em}h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 7px;
@@ -46,16 +45,19 @@ def _pct(x: float, digits: int = 2) -> str:
 
 
 def table_html(frame: pd.DataFrame, fmt=None, colour_col: str | None = None, index: bool = True) -> str:
-    """A plain HTML table; numbers with 4 significant digits (or `fmt`), verdict cells coloured."""
-    def cell(v, col):
+    """A plain HTML table; numbers with 4 significant digits (or `fmt`); with `colour_col`, that column's cells in
+    the colour of the row's "tone" (core.risk.backtest.tone), the tone column itself not shown."""
+    frame = frame.copy()
+    tones = frame.pop("tone") if colour_col and "tone" in frame else pd.Series("", index=frame.index)
+
+    def cell(v, col, tone_=""):
         if isinstance(v, float | np.floating):
             text = "n/a" if not np.isfinite(v) else (fmt(v) if fmt else f"{v:.4g}")
         else:
             text = str(v)
         style = ""
-        if col == colour_col:
-            c = VERDICT.get(text, "#d62728" if text.startswith("implausible") else "")
-            style = f' style="color:{c};font-weight:600"' if c else ""
+        if col == colour_col and TONE_COLOURS.get(tone_):
+            style = f' style="color:{TONE_COLOURS[tone_]};font-weight:600"'
         left = ' class="l"' if not isinstance(v, int | float | np.number) else ""
         return f"<td{left}{style}>{_e(text)}</td>"
 
@@ -63,7 +65,7 @@ def table_html(frame: pd.DataFrame, fmt=None, colour_col: str | None = None, ind
     rows = []
     for idx, row in frame.iterrows():
         first = f'<td class="l">{_e(idx)}</td>' if index else ""
-        rows.append("<tr>" + first + "".join(cell(v, c) for c, v in row.items()) + "</tr>")
+        rows.append("<tr>" + first + "".join(cell(v, c, tones[idx]) for c, v in row.items()) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 

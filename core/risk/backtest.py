@@ -100,16 +100,24 @@ def var_backtest(returns, var, level: float) -> VaRBacktest:
 
 
 # --- plain-language verdicts ---------------------------------------------------------------
+# ONE rule for every verdict (the VaR page, the report, the model comparison, `evaluate`): a breach rate is
+# plausible inside `plausible_range`; a row is "good" (green) only when its test passes AND the breach rate of its
+# VaR level is plausible; a test on a window shorter than its definition says so and is not judged.
 ALPHA = 0.05  # significance level of every verdict
-#: a breach rate outside [1/PLAUSIBLE, PLAUSIBLE] x the expected rate is flagged as implausible
+#: a breach rate inside [1/PLAUSIBLE, PLAUSIBLE] x the expected rate is plausible (so is any count inside the
+#: central 1 - ALPHA binomial interval, which is wider on short windows)
 PLAUSIBLE = 2.0
+TRAFFIC_NA = f"n/a: needs {BASEL_WINDOW} days"
+#: the colour of each tone, shared by the dashboard and the report ("" has none)
+TONE_COLOURS = {"good": "#2ca02c", "warn": "#b8860b", "bad": "#d62728"}
 CHECKS = {
     "breach rate": "share of days whose loss was larger than the VaR; a good model breaches on about {exp} of days",
     "Kupiec": "are there as many breaches as the VaR level promises (unconditional coverage, chi-squared 1 dof)?",
     "Christoffersen independence": "do breaches come one at a time, not in clusters on consecutive days?",
     "Christoffersen conditional coverage": "both at once: the right number of breaches and no clustering "
                                            "(chi-squared 2 dof)",
-    "Basel traffic light": "99% VaR breaches in the last 250 days: green zone 0-4, yellow 5-9, red 10 or more",
+    "Basel traffic light": "99% VaR breaches in the last 250 days: green zone 0-4, yellow 5-9, red 10 or more "
+                           "(defined on 250 days only)",
 }
 
 
@@ -120,37 +128,64 @@ def format_p(p: float | None) -> str:
     return "< 0.0001" if p < 1e-4 else f"{p:.4g}"
 
 
+def plausible_range(n_days: int, level: float) -> tuple[float, float]:
+    """(low, high) plausible breach RATES of a `level` VaR over `n_days`: the wider of the factor-PLAUSIBLE band
+    around the expected rate 1 - level and the central 1 - ALPHA binomial interval of the count."""
+    expected = 1.0 - level
+    if n_days <= 0:
+        return 0.0, 1.0
+    lo = stats.binom.ppf(ALPHA / 2, n_days, expected) / n_days
+    hi = stats.binom.isf(ALPHA / 2, n_days, expected) / n_days
+    return float(min(expected / PLAUSIBLE, lo)), float(max(expected * PLAUSIBLE, hi))
+
+
 def plausible(bt: VaRBacktest) -> bool:
-    """The breach rate is within a factor PLAUSIBLE of 1 - level (or there are too few days to tell)."""
-    expected = 1.0 - bt.level
-    if bt.n_days * expected < 5:
-        return True
-    return expected / PLAUSIBLE <= bt.rate <= expected * PLAUSIBLE
+    """The breach rate lies inside `plausible_range` (False on an empty backtest)."""
+    lo, hi = plausible_range(bt.n_days, bt.level)
+    return bt.n_days > 0 and lo <= bt.rate <= hi
+
+
+def tone(verdict: str, rate_plausible: bool) -> str:
+    """The colour class of a verdict ("good", "warn", "bad" or ""): "good" only for a pass / plausible / green zone while the
+    breach rate of the same VaR level is plausible; "bad" for a rejection, an implausible rate or the red zone;
+    "warn" for the yellow zone and for a pass beside an implausible rate; "" for n/a."""
+    v = str(verdict)
+    if v.startswith(("reject", "implausible", "red")):
+        return "bad"
+    if v in ("pass", "green zone") or v.startswith("plausible"):
+        return "good" if rate_plausible else "warn"
+    return "warn" if v.startswith("yellow") else ""
 
 
 def verdicts(bt: VaRBacktest) -> list[dict]:
     """One row per test of a VaR backtest: test, window, result, p-value (formatted), verdict
-    ("pass" / "reject at 5%", or the traffic-light zone), and what the test checks."""
+    ("pass" / "reject at 5%", the traffic-light zone, or "n/a: needs 250 days"), tone (`tone`) and what the
+    test checks."""
     lv = f"{int(round(bt.level * 100))}%"
     exp = f"{100 * (1 - bt.level):.0f}%"
     span = f"all {bt.n_days} days"
+    ok_rate = plausible(bt)
+    lo, hi = plausible_range(bt.n_days, bt.level)
 
-    def test(name, p, window=span):
-        ok = np.isfinite(p)
-        return {"VaR": lv, "test": name, "window": window, "result": f"LR = {_lr(bt, name):.2f}",
-                "p-value": format_p(p), "verdict": ("pass" if p >= ALPHA else "reject at 5%") if ok else "n/a",
-                "what it checks": CHECKS[name]}
+    def row(name, window, result, p, verdict, checks):
+        return {"VaR": lv, "test": name, "window": window, "result": result, "p-value": p, "verdict": verdict,
+                "tone": tone(verdict, ok_rate), "what it checks": checks}
 
-    rate = {"VaR": lv, "test": "breach rate", "window": span,
-            "result": f"{bt.n_exceedances} breaches = {100 * bt.rate:.2f}% (expected {exp})", "p-value": "",
-            "verdict": "plausible" if plausible(bt) else f"implausible (outside {1 / PLAUSIBLE:g}x-{PLAUSIBLE:g}x)",
-            "what it checks": CHECKS["breach rate"].format(exp=exp)}
-    rows = [rate, test("Kupiec", bt.kupiec_p), test("Christoffersen independence", bt.christoffersen_ind_p),
+    def test(name, p):
+        verdict = ("pass" if p >= ALPHA else "reject at 5%") if np.isfinite(p) else "n/a"
+        return row(name, span, f"LR = {_lr(bt, name):.2f}", format_p(p), verdict, CHECKS[name])
+
+    band = f"{100 * lo:.2f}%-{100 * hi:.2f}%"
+    rows = [row("breach rate", span, f"{bt.n_exceedances} breaches = {100 * bt.rate:.2f}% (expected {exp})", "",
+                f"plausible ({band})" if ok_rate else f"implausible (outside {band})",
+                CHECKS["breach rate"].format(exp=exp)),
+            test("Kupiec", bt.kupiec_p), test("Christoffersen independence", bt.christoffersen_ind_p),
             test("Christoffersen conditional coverage", bt.christoffersen_cc_p)]
     if bt.traffic_light is not None:
-        rows.append({"VaR": lv, "test": "Basel traffic light", "window": f"last {min(BASEL_WINDOW, bt.n_days)} days",
-                     "result": f"{bt.traffic_light_count} breaches", "p-value": "",
-                     "verdict": f"{bt.traffic_light} zone", "what it checks": CHECKS["Basel traffic light"]})
+        short = bt.n_days < BASEL_WINDOW
+        rows.append(row("Basel traffic light", f"all {bt.n_days} days" if short else f"last {BASEL_WINDOW} days",
+                        f"{bt.traffic_light_count} breaches", "",
+                        TRAFFIC_NA if short else f"{bt.traffic_light} zone", CHECKS["Basel traffic light"]))
     return rows
 
 

@@ -14,12 +14,14 @@ MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
 #: how a VaR was computed, in words (the method strings of core.risk.var and core.risk.portfolio_garch)
 METHODS = {"parametric": "the closed-form Normal quantile",
            "monte_carlo": "Monte Carlo draws of the Student-t forecast",
-           GARCH_METHOD: "a GARCH(1,1)-t fitted on the portfolio's own returns"}
+           GARCH_METHOD: "a GARCH(1,1)-t fitted on the portfolio's own returns",
+           "recalibrated": "then recalibrated (the calibration layer fitted on past forecasts' outcomes)"}
 
 
 def method_label(method: str) -> str:
-    """A VaR method in words: "monte_carlo" -> "Monte Carlo draws of the Student-t forecast"."""
-    return METHODS.get(method, method)
+    """A VaR method in words, each comma-separated part translated: "monte_carlo" -> "Monte Carlo draws of the
+    Student-t forecast"; "monte_carlo, recalibrated" -> "... forecast, then recalibrated (...)"."""
+    return ", ".join(METHODS.get(part, part) for part in str(method).split(", "))
 
 
 def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_samples: int = MC_SAMPLES) -> pd.DataFrame:

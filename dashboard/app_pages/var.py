@@ -2,24 +2,25 @@
 import pandas as pd
 import streamlit as st
 
+from core.risk.backtest import TONE_COLOURS
 from core.workbench.keys import model_label
 from core.workbench.sources import model_keys
-from core.workbench.var import verdict_table as verdicts
+from core.workbench.var import method_label, verdict_table as verdicts
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
 st.title("VaR: Value at Risk")
-VERDICT_COLOURS = {"pass": "#2ca02c", "plausible": "#2ca02c", "green zone": "#2ca02c", "yellow zone": "#d4a017",
-                   "reject at 5%": "#d62728", "red zone": "#d62728"}
 
 
-def _colour(v: str) -> str:
-    c = VERDICT_COLOURS.get(v, "#d62728" if str(v).startswith("implausible") else "")
-    return f"color: {c}; font-weight: 600" if c else ""
+def _colour(row: pd.Series) -> list[str]:
+    """The verdict cell in its tone's colour (core.risk.backtest.tone: the one rule), the rest plain."""
+    c = TONE_COLOURS.get(row["tone"], "")
+    return [f"color: {c}; font-weight: 600" if c and col == "verdict" else "" for col in row.index]
 
 
 def verdict_table(table: pd.DataFrame) -> None:
-    st.dataframe(table.style.map(_colour, subset=["verdict"]), width="stretch", hide_index=True,
+    shown = [c for c in table.columns if c != "tone"]
+    st.dataframe(table.style.apply(_colour, axis=1), width="stretch", hide_index=True, column_order=shown,
                  column_config={"what it checks": st.column_config.TextColumn(width="large")})
 
 
@@ -27,8 +28,10 @@ with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     series = services.var_series(sel.dataset, sel.model, sel.part, weights)
     part = ui.split_name(sel.part)
+    method = services.risk(sel.dataset, sel.model, sel.date, weights).method
     st.caption(f"{sel.portfolio.capitalize()} portfolio with the weights of {sel.date} held fixed, "
-               f"over the {part} split: one-day VaR forecast at each close against the next day's return.")
+               f"over the {part} split: one-day VaR forecast at each close against the next day's return. "
+               f"VaR method: {method_label(method)} ({method}).")
     if not services.forecasts(sel.dataset, sel.model).series.joint:
         st.info("Univariate model: the portfolio's VaR comes from a GARCH(1,1)-t fitted on the portfolio's own "
                 "daily returns up to each date (refit every 20 dates), never from the stocks combined as if "
@@ -39,7 +42,9 @@ with ui.guard():
     st.subheader("Backtests")
     st.caption("Each test at the 5% significance level. Kupiec and Christoffersen use every day of the split; "
                "the Basel traffic light counts 99% VaR breaches in the last 250 days only (green 0-4, yellow 5-9, "
-               "red 10 or more), so it can be green while Kupiec rejects.")
+               "red 10 or more) and reads n/a on a shorter split. A verdict is green only when its test passes AND "
+               "the breach rate of its VaR level is inside its plausible range; a pass beside an implausible "
+               "breach rate is amber.")
     with ui.guard():
         verdict_table(verdicts(series))
     st.subheader("Models side by side")
@@ -53,5 +58,5 @@ with ui.guard():
             d = sel.date if sel.date in dates else dates[-1]
             w = services.portfolio_weights(sel.dataset, m, d, sel.portfolio, sel.custom)
             bt = verdicts(services.var_series(sel.dataset, m, sel.part, w))
-            rows.append(bt.assign(model=model_label(m))[["model", *bt.columns[:-1]]])
+            rows.append(bt.assign(model=model_label(m))[["model", *bt.columns.drop("what it checks")]])
         verdict_table(pd.concat(rows, ignore_index=True))

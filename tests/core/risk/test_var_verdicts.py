@@ -2,7 +2,9 @@
 import numpy as np
 import pandas as pd
 
-from core.risk.backtest import format_p, plausible, var_backtest, verdicts
+import pytest
+
+from core.risk.backtest import TRAFFIC_NA, format_p, plausible, plausible_range, tone, var_backtest, verdicts
 
 
 def test_format_p():
@@ -22,6 +24,7 @@ def test_kupiec_rejects_while_the_traffic_light_is_green():
     rows = pd.DataFrame(verdicts(bt)).set_index("test")
     assert rows.loc["Kupiec", "verdict"] == "reject at 5%" and rows.loc["Kupiec", "window"] == "all 1005 days"
     assert rows.loc["Basel traffic light", "verdict"] == "green zone"
+    assert rows.loc["Basel traffic light", "tone"] == "warn"  # green zone beside an implausible rate: not green
     assert rows.loc["Basel traffic light", "window"] == "last 250 days"
     assert rows.loc["breach rate", "verdict"].startswith("implausible")  # 2.1% against 1%
     assert all(len(p) <= 8 for p in rows["p-value"]) and rows["what it checks"].str.len().min() > 20
@@ -33,3 +36,66 @@ def test_a_good_var_passes():
     bt = var_backtest(r, np.full(2000, 0.01 * 1.6449), 0.95)
     rows = pd.DataFrame(verdicts(bt)).set_index("test")
     assert plausible(bt) and rows.loc["Kupiec", "verdict"] == "pass" and "Basel traffic light" not in rows.index
+
+
+def _breaches(n: int, hits: int) -> np.ndarray:
+    r = np.zeros(n)
+    r[np.linspace(3, n - 3, hits).astype(int)] = -0.05
+    return r
+
+
+def assert_one_rule(rows: pd.DataFrame) -> None:
+    """No row is green whose VaR level's breach rate is outside its plausible range."""
+    for lv, group in rows.groupby("VaR"):
+        rate = group.set_index("test").loc["breach rate"]
+        if rate["verdict"].startswith("implausible"):
+            assert (group["tone"] != "good").all(), group[["test", "verdict", "tone"]]
+        assert rate["tone"] == ("bad" if rate["verdict"].startswith("implausible") else "good")
+
+
+def test_a_short_window_is_judged_by_its_plausible_range_not_waved_through():
+    """The 524-stock file at 2010-05-06: 8 of 49 days beyond the 95% VaR (16.33%) read "plausible" in green, the
+    99% VaR's 10.20% too, and the traffic light judged "last 49 days"."""
+    r = _breaches(49, 8)
+    b95 = var_backtest(r, np.full(49, 0.03), 0.95)
+    assert not plausible(b95) and plausible_range(49, 0.95)[1] < 8 / 49
+    rows = pd.DataFrame(verdicts(b95) + verdicts(var_backtest(_breaches(49, 5), np.full(49, 0.03), 0.99)))
+    assert_one_rule(rows)
+    assert (rows.query("test == 'breach rate'")["tone"] == "bad").all()
+    light = rows.set_index("test").loc["Basel traffic light"]
+    assert light["verdict"] == TRAFFIC_NA and light["tone"] == "" and light["window"] == "all 49 days"
+    quiet = pd.DataFrame(verdicts(var_backtest(np.zeros(49), np.full(49, 0.03), 0.99))).set_index("test")
+    assert quiet.loc["breach rate", "tone"] == "good"  # no breach in 49 days of a 99% VaR is plausible
+
+
+def test_tones():
+    assert tone("pass", True) == "good" and tone("pass", False) == "warn" and tone("reject at 5%", True) == "bad"
+    assert tone("yellow zone", True) == "warn" and tone(TRAFFIC_NA, True) == "" and tone("n/a", True) == ""
+
+
+@pytest.fixture(scope="module")
+def vendor_panel(tmp_path_factory):
+    from userfiles import write_vendor_csv
+
+    from core.data.files import load_file
+
+    return load_file(write_vendor_csv(tmp_path_factory.mktemp("vendor") / "prices.csv").path)
+
+
+@pytest.mark.parametrize("case", ["sp500-20", "vendor-500"])
+def test_no_green_row_beside_an_implausible_breach_rate(case, request):
+    from core.data.embedded import load_dataset
+    from core.workbench import forecasts
+    from core.workbench.dates import window
+    from core.workbench.portfolios import named_portfolio
+    from core.workbench.var import var_series, verdict_table
+
+    panel, model = (load_dataset("sp500-20"), "neuralfactors") if case == "sp500-20" else \
+        (request.getfixturevalue("vendor_panel"), "sample")
+    series = forecasts(panel, model).series
+    dates = window(panel, series, "valid")
+    for span in (dates[:49], dates):  # a short window and the whole split
+        w = named_portfolio(panel, series.at(span[0]), "equal weight")
+        table = verdict_table(var_series(panel, series, span, w, n_samples=200))
+        assert_one_rule(table)
+        assert len(table) == 9 and set(table["tone"]) <= {"good", "warn", "bad", ""}

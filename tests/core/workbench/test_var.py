@@ -18,3 +18,8 @@ def test_verdict_table_has_rows_for_both_levels():
     table = verdict_table(series)
     assert {"verdict"} <= set(table.columns) and len(table) >= 4
     assert table.astype(str).apply(lambda c: c.str.contains("99")).any().any()
+
+
+def test_recalibrated_method_in_words():
+    said = method_label("monte_carlo, recalibrated")
+    assert said.startswith("Monte Carlo draws") and "recalibrated" in said and "calibration layer" in said
