@@ -17,12 +17,12 @@ DEFAULTS: dict[str, Any] = {
     # loss
     "gamma": 1.0,              # KL weight: (reconstruction NLL + gamma * KL) per stock; 1 = the ELBO
     # training
-    "lr": 3e-3,
+    "lr": 3e-3,                # Adam, decayed to 0 over `steps` (cosine)
     "weight_decay": 0.0,
     "steps": 4000,
     "days_per_step": 8,
     "valid_every": 250,        # steps between validation NLL_joint scores (the best state is kept)
-    "patience": 4,             # validations without improvement before stopping (0 = never)
+    "patience": 0,             # validations without improvement before stopping (0 = never)
     "valid_days": 0,           # validation days scored while training (0 = all; else evenly spaced)
     "batch_days": 64,          # days per forward pass at inference
     "seed": 0,

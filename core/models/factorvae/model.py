@@ -5,8 +5,10 @@ training-date statistics frozen in the saved model, in windows of `lookback` row
 forecast date. Returns are divided by the training std (`FeatureScaler.return_scale`); every NLL
 here is per stock on that scale. Forecasts from the prior, in ORIGINAL units, Normal:
 mean = (alpha + B mu_z) s, exposures = B s, factor_cov = diag(sigma_z^2), idio_var = sigma_alpha^2 s^2.
-Training: Adam on `vae_loss` over `days_per_step` random training days a step; every `valid_every`
-steps the exact validation NLL_joint of the prior forecast is scored and the best state kept.
+Training: Adam on `vae_loss` over `days_per_step` random training days a step, the learning rate
+decayed to 0 over `steps` (cosine: the prior's mean settles instead of tracking the last days);
+every `valid_every` steps the exact validation NLL_joint of the prior forecast is scored and the
+best state kept.
 """
 from __future__ import annotations
 
@@ -103,6 +105,7 @@ class FactorVAEModel(ConfiguredModel):
         torch.manual_seed(cfg["seed"])
         net = FactorVAENet(feats.n_channels, cfg["hidden"], cfg["n_factors"], cfg["portfolios"]).to(self.device)
         opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=int(cfg["steps"]))
         rng = np.random.default_rng(cfg["seed"])
         gen = torch.Generator(device=self.device).manual_seed(cfg["seed"])
         best, best_state, best_step, bad, history, step = np.inf, None, 0, 0, [], 0
@@ -115,6 +118,7 @@ class FactorVAEModel(ConfiguredModel):
             opt.zero_grad()
             loss.backward()
             opt.step()
+            schedule.step()
             if step % cfg["valid_every"] and step != cfg["steps"]:
                 continue
             self.net = net.eval()
