@@ -20,6 +20,8 @@ PAGES = (
     Page("lab", "Portfolio lab", ":material/tune:"),
     Page("comparison", "Model comparison", ":material/table_chart:"),
     Page("scenarios", "Scenarios", ":material/scatter_plot:"),
+    Page("stress", "Stress tests", ":material/thunderstorm:"),
+    Page("attribution", "Attribution", ":material/stacked_bar_chart:"),
     Page("your_data", "Your data", ":material/upload_file:"),
 )
 

@@ -191,3 +191,20 @@ def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Writing the report ...", max_entries=8)
 def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str = "") -> str:
     return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom)
+
+
+@st.cache_data(show_spinner="Replaying the windows (factor returns of each day) ...", max_entries=64)
+def stress_tests(dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
+    """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
+    from core.workbench import stress
+    w = portfolio_weights(dataset, model, date, portfolio, custom)
+    return stress.stress_tests(panel(dataset), forecasts(dataset, model), date, w, list(windows))
+
+
+@st.cache_data(show_spinner="Attributing the period's returns (factor returns of each day) ...", max_entries=64)
+def attribution(dataset: str, model: str, date: str, portfolio: str, custom: str, start: str, end: str,
+                benchmark: pd.Series | None = None):
+    """core.workbench.attribution.attribution of the sidebar's weights over realised dates start..end."""
+    from core.workbench import attribution as attr
+    w = portfolio_weights(dataset, model, date, portfolio, custom)
+    return attr.attribution(panel(dataset), forecasts(dataset, model), w, start, end, benchmark)
