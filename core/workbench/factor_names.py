@@ -1,6 +1,7 @@
 """What the latent factors are: each factor's realised returns correlated with reference return
-series (the market, each sector's average return, the style ETFs shipped with the data) and a
-suggested name from the best absolute match.
+series (the market, each sector's average return, the style ETFs shipped with the data), a unique
+suggested name from the best free match (sector factors by their sector), and the scale that turns
+model-unit exposures into betas against that reference (a long-only portfolio's market beta near 1).
 
 `factor_names` names a model's factors over the validation split only (never the test split);
 `name_factors` over whatever factor returns it is given. Factor returns are indexed by the date
@@ -59,36 +60,94 @@ def correlations(returns: pd.DataFrame, refs: pd.DataFrame, min_obs: int = MIN_O
     return out
 
 
+SECTOR_PREFIX = "sector: "  # a model's sector factor (core.models.neuralfactors sector block) is named by its sector
+
+
+def _is_market(ref: str) -> bool:
+    return str(ref).startswith("market")
+
+
 def suggest(corr: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
-    """Per factor: the best absolute match (the market on a near tie, MARKET_MARGIN), its correlation and
-    a suggested name, signed ("-value (VLUE)" when the factor moves against it), "unnamed" below `min_corr`."""
-    rows = {}
-    for f, c in corr.iterrows():
-        c = c.dropna()
-        if c.empty:
-            rows[f] = {"suggested name": "unnamed", "best match": "", "correlation": np.nan}
+    """Per factor a UNIQUE name and the reference that earned it: a sector factor ("sector: Energy") is named by its
+    sector; the others, strongest match first, take their best absolute match not yet taken (the market wins a near
+    tie, MARKET_MARGIN), so a second market-like factor gets its best other match; "<factor> (unnamed)" when no free
+    reference reaches `min_corr`. Columns: suggested name, best match, correlation (of the sign-fixed factor, >= 0
+    when named), sign (+1 / -1: the factor's sign that makes it move WITH its reference)."""
+    rows, taken = {}, set()
+    for f in [f for f in corr.index if str(f).startswith(SECTOR_PREFIX)]:
+        sector = str(f)[len(SECTOR_PREFIX):]
+        rho = float(corr.loc[f, sector]) if sector in corr.columns else np.nan
+        rows[f], _ = _row(sector, sector if sector in corr.columns else "", rho), taken.add(sector)
+    others = [f for f in corr.index if f not in rows]
+    strength = corr.loc[others].abs().max(axis=1).fillna(0.0) if others else pd.Series(dtype=float)
+    for f in strength.sort_values(ascending=False).index:
+        c = corr.loc[f].drop(labels=[r for r in taken if r in corr.columns]).dropna()
+        if c.empty or c.abs().max() < min_corr:
+            rows[f] = _row(f"{f} (unnamed)", "", np.nan)
             continue
         best = c.abs().idxmax()
-        market = [k for k in c.index if str(k).startswith("market")]
+        market = [k for k in c.index if _is_market(k)]
         if market and abs(c[market[0]]) >= abs(c[best]) - MARKET_MARGIN:
             best = market[0]
-        rho = float(c[best])
-        name = ("-" if rho < 0 else "") + best if abs(rho) >= min_corr else "unnamed"
-        rows[f] = {"suggested name": name, "best match": best, "correlation": rho}
-    return pd.DataFrame.from_dict(rows, orient="index")
+        rows[f] = _row(best, best, float(c[best]))
+        taken.add(best)
+    return pd.DataFrame.from_dict(rows, orient="index").reindex(corr.index)
+
+
+def _row(name: str, ref: str, rho: float) -> dict:
+    sign = -1.0 if rho < 0 else 1.0
+    return {"suggested name": name, "best match": ref, "correlation": abs(rho), "sign": sign}
+
+
+def reference_scales(returns: pd.DataFrame, refs: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
+    """Per factor the multiplier taking model-unit exposures to client units, and that unit: a factor with a
+    reference is divided by the slope c = cov(reference, f) / var(f) (the reference's return per unit of factor
+    return, sign included), so an exposure reads as a beta to the reference ("beta to market": the reference's own
+    beta is 1 and a long-only portfolio is long a market factor); a factor without one is multiplied by its daily
+    standard deviation and its sign against the market ("return per 1 sd"). Columns: scale, unit."""
+    market = next((r for r in refs.columns if _is_market(r)), None)
+    out = {}
+    for f, row in named.iterrows():
+        z = returns[f]
+        ref = row["best match"]
+        ok = z.notna() & (refs[ref].notna() if ref else False)
+        if ref and ok.sum() >= MIN_OBS and z[ok].var() > 0:
+            slope = float(np.cov(refs.loc[ok, ref], z[ok])[0, 1] / z[ok].var())
+            if abs(slope) > 1e-12:
+                out[f] = {"scale": 1.0 / slope, "unit": f"beta to {ref}"}
+                continue
+        sd = float(z.std()) if z.notna().sum() > 1 else 1.0
+        against = market is not None and (z.notna() & refs[market].notna()).sum() >= MIN_OBS and \
+            z.corr(refs[market]) < 0
+        out[f] = {"scale": (-sd if against else sd) or 1.0, "unit": "return per 1 sd of the factor"}
+    return pd.DataFrame.from_dict(out, orient="index")
 
 
 def name_factors(panel, returns: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
-    """factors x [suggested name, best match, correlation, n_dates, <every reference's correlation>]
-    over the dates of the factor returns `returns` (dates x factors; pass only the validation window)."""
+    """factors x [suggested name, best match, correlation, sign, scale, unit, label, n_dates, <every reference's
+    correlation>] over the dates of the factor returns `returns` (dates x factors; pass only the validation window).
+    label ("market (corr 0.88)") is the name shown on every chart and table, unique per factor."""
     z = returns.dropna(how="all")
     refs = references(panel, z.index)
     corr = correlations(z, refs)
     out = suggest(corr, min_corr)
-    out.insert(3, "n_dates", int(len(z)))
+    out = out.join(reference_scales(z, refs, out))
+    out["label"] = [name if not np.isfinite(rho) else f"{name} (corr {rho:.2f})"
+                    for name, rho in zip(out["suggested name"], out["correlation"])]
+    out["n_dates"] = int(len(z))
     out = pd.concat([out, corr], axis=1)
     out.index.name = "factor"
     return out
+
+
+def in_reference_units(exposures: pd.DataFrame | pd.Series, named: pd.DataFrame) -> pd.DataFrame | pd.Series:
+    """Model-unit exposures (a Series by factor, or a frame with factor columns) as betas against each factor's
+    reference (`reference_scales`), relabelled by `named`["label"]; factors `named` lacks stay as they are."""
+    if isinstance(exposures, pd.Series):
+        scale = named["scale"].reindex(exposures.index).fillna(1.0)
+        return (exposures * scale).rename(index=named["label"].to_dict())
+    scale = named["scale"].reindex(exposures.columns).fillna(1.0)
+    return (exposures * scale).rename(columns=named["label"].to_dict())
 
 
 def factor_names(panel, forecasts: Forecasts, root: str | Path | None = None) -> pd.DataFrame:
@@ -98,5 +157,5 @@ def factor_names(panel, forecasts: Forecasts, root: str | Path | None = None) ->
     if len(dates) == 0:
         raise NotAvailable("no forecasts on the validation split: the factors cannot be named without the test split")
     out = name_factors(panel, factor_returns(panel, forecasts, dates, root))
-    out.insert(4, "window", f"validation {dates[0].date()} to {dates[-1].date()}")
+    out.insert(out.columns.get_loc("n_dates") + 1, "window", f"validation {dates[0].date()} to {dates[-1].date()}")
     return out

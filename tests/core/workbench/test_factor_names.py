@@ -2,7 +2,10 @@
 import numpy as np
 import pandas as pd
 
-from core.workbench.factor_names import MIN_CORR, correlations, factor_names, name_factors, references, suggest
+import pytest
+
+from core.workbench.factor_names import (MIN_CORR, correlations, factor_names, in_reference_units, name_factors,
+                                         references, suggest)
 
 
 def test_synthetic_truth_market_factor_named_market():
@@ -17,7 +20,8 @@ def test_synthetic_truth_market_factor_named_market():
     assert out["n_dates"].iloc[0] == len(dates)
     refs = set(references(panel, dates).columns)
     for name, rho in zip(out["suggested name"], out["correlation"]):
-        assert name == "unnamed" and abs(rho) < MIN_CORR or name.lstrip("-") in refs and abs(rho) >= MIN_CORR
+        assert name.endswith("(unnamed)") and not np.isfinite(rho) or name in refs and rho >= MIN_CORR
+    assert out["suggested name"].is_unique and out["label"].is_unique
 
 
 def test_sign_unnamed_and_equal_weighted_market_without_benchmark():
@@ -30,9 +34,9 @@ def test_sign_unnamed_and_equal_weighted_market_without_benchmark():
 
     out = name_factors(replace(panel, benchmark=None), z)
     assert "market (equal-weighted mean)" in out.columns
-    assert out.loc["f1", "suggested name"].startswith("-")  # moves against its best match
-    assert out.loc["f1", "correlation"] < -0.5
-    assert out.loc["f2", "suggested name"] == "unnamed"
+    assert out.loc["f1", "suggested name"] == "market (equal-weighted mean)"  # no minus: the sign is fixed
+    assert out.loc["f1", "sign"] == -1 and out.loc["f1", "correlation"] > 0.5 and out.loc["f1", "scale"] < 0
+    assert out.loc["f2", "suggested name"] == "f2 (unnamed)"
 
 
 def test_style_etfs_only_where_they_exist():
@@ -58,3 +62,70 @@ def test_sp500_neuralfactors_has_a_market_factor():
     assert out["market"].abs().max() > 0.7
     assert {"momentum (MTUM)", "quality (QUAL)", "size (SIZE)", "low volatility (USMV)", "value (VLUE)"} <= set(out)
     assert out[[c for c in out if "(" in c and c != "market (equal-weighted mean)"]].notna().all().all()
+
+
+def test_names_are_unique_a_second_market_takes_its_best_other_match_and_sectors_keep_their_sector():
+    corr = pd.DataFrame({"market": [0.9, -0.8, 0.7, 0.1], "Energy": [0.5, 0.2, 0.75, 0.9],
+                         "value (VLUE)": [0.1, 0.45, 0.0, 0.0]},
+                        index=["f1", "f2", "f3", "sector: Energy"])
+    out = suggest(corr)
+    assert out.loc["sector: Energy", "suggested name"] == "Energy"  # by its sector only, first
+    assert out.loc["f1", "suggested name"] == "market"
+    assert out.loc["f2", "suggested name"] == "value (VLUE)"  # market is taken
+    assert out.loc["f3", "suggested name"] == "f3 (unnamed)"  # market and Energy taken, nothing else >= 0.3
+    assert out["suggested name"].is_unique
+
+
+def test_exposures_in_reference_units_give_the_reference_a_beta_of_one():
+    """A long-only portfolio's exposure to a factor that moves AGAINST the market reads as a positive market beta."""
+    from core.data.synthetic import make_market
+
+    panel, truth = make_market(n_stocks=30, n_dates=300, n_factors=2, seed=3)
+    from dataclasses import replace
+
+    panel = replace(panel, benchmark=None)
+    z = pd.DataFrame(-truth.factor_returns, index=panel.dates, columns=["f1", "f2"])
+    out = name_factors(panel, z)
+    market = references(panel)["market (equal-weighted mean)"]
+    slope = market.cov(z["f1"]) / z["f1"][market.notna()].var()
+    beta = in_reference_units(pd.Series({"f1": slope, "f2": 0.0}), out)
+    assert beta[out.loc["f1", "label"]] == pytest.approx(1.0)  # the reference's own exposure is beta 1
+    frame = in_reference_units(pd.DataFrame({"f1": [slope]}), out)
+    assert list(frame.columns) == [out.loc["f1", "label"]] and frame.iloc[0, 0] == pytest.approx(1.0)
+
+
+def _market_beta_of_equal_weight(panel, model):
+    from core import workbench as wb
+    from core.workbench.portfolios import named_portfolio
+
+    fc = wb.forecasts(panel, model)
+    named = factor_names(panel, fc)
+    assert named["suggested name"].is_unique and named["label"].is_unique
+    assert all(n.split(": ")[0] != "sector" for n in named["suggested name"])  # sector factors: the sector only
+    market = named.index[named["suggested name"].str.startswith("market")]
+    assert len(market) == 1
+    betas = []
+    for date in (fc.series.dates[0], fc.series.dates[-1]):
+        f = fc.series.at(date)
+        w = named_portfolio(panel, f, "equal weight")
+        y = pd.Series(w.to_numpy() @ f.exposures, index=f.factor_names)
+        betas.append(in_reference_units(y, named)[named.loc[market[0], "label"]])
+    return betas
+
+
+def test_equal_weight_market_beta_near_one_on_sp500():
+    from core.data.embedded import load_dataset
+
+    for beta in _market_beta_of_equal_weight(load_dataset("sp500-20"), "neuralfactors"):
+        assert 0.5 <= beta <= 1.5
+
+
+@pytest.mark.slow
+def test_equal_weight_market_beta_near_one_on_the_500_stock_vendor_file(tmp_path):
+    from userfiles import write_vendor_csv
+
+    from core.data.files import load_file
+
+    panel = load_file(write_vendor_csv(tmp_path / "prices.csv").path)
+    for beta in _market_beta_of_equal_weight(panel, "neuralfactors"):  # the shipped network, zero-shot
+        assert 0.5 <= beta <= 1.5
