@@ -57,6 +57,7 @@ class LoopSettings:
     compile: bool = False    # torch.compile the network for the training steps
     progress_log: str | Path | None = None  # JSON lines of progress (core.training.progress); restarted unless resume
     time_budget: float | None = None  # seconds for this call: stop (validated, checkpointed, resumable) within it
+    validate_start: bool = False  # validate the starting weights (step 0) first, e.g. a network being fine-tuned
 
 
 @dataclass
@@ -184,6 +185,8 @@ def train_loop(net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, s: L
             bad += 1
         save()
 
+    if s.validate_start and step == 0:
+        validate_and_keep()
     bar = tqdm(total=stop_at, initial=step, unit="step", disable=not s.progress or rank != 0, dynamic_ncols=True)
     while step < stop_at:
         net.train()

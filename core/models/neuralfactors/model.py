@@ -167,7 +167,7 @@ class NeuralFactorsModel(BaseRiskModel):
             steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, polyak_start=cfg.polyak_start,
             valid_every=cfg.valid_every, patience=cfg.patience, seed=self.seed, max_steps=self.max_steps,
             out_dir=self.out_dir, resume=self.resume, progress=self.progress, bf16=cfg.bf16, compile=cfg.compile,
-            progress_log=self.progress_log, time_budget=self.time_budget)
+            progress_log=self.progress_log, time_budget=self.time_budget, validate_start=start is not None)
         self.result = train_loop(self.net, loss_fn, valid_fn, settings, dev,
                                  extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint})
         self.net.load_state_dict(self.result.best_state)
