@@ -1,39 +1,71 @@
-"""A presentation report: the view of one dataset / model / date / portfolio as ONE self-contained
-HTML file, readable offline (no scripts, no external files: tables and inline SVG charts).
+"""A presentation report for an investment committee: the view of one dataset / model / date / portfolio as ONE
+self-contained HTML file, readable offline (no scripts, no external files: tables and inline SVG charts), that
+scales to 500+ stocks (top holdings and sector tables, sector correlations instead of N x N; no table wider than
+the page) and prints to a clean PDF from the browser (print CSS).
 
-Sections: key metrics, weights and risk contributions, factor exposures (models with factors),
-VaR over the date's split with the backtest verdicts, forecast correlation (joint models),
-equity curve of the fixed weights against equal weight and the benchmark, model comparison
-(shipped metrics). Everything is computed by core.workbench, the same functions the dashboard
-pages call; `neuralfactors report` and the dashboard's "Download report" button both call
-`build_report`.
+The report is the list SECTIONS of (title, function of a `View` returning HTML): a new section is one line there.
+A section a model cannot fill says why in one line. Everything is computed by core.workbench, the same functions
+the dashboard pages call; `neuralfactors report` and the dashboard's "Download report" button both call
+`build_report` (through `for_view`).
 """
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from core import store
-from core.errors import NeuralFactorsError
-from core.models.registry import label
+from core.errors import NeuralFactorsError, NotAvailable
 from core.risk.backtest import TONE_COLOURS
-from core.scorecard import LABELS
+from core.scorecard import HIGHER_IS_BETTER, LABELS
 from core.workbench.backtests import backtest
-from core.workbench.covariance import covariance_view
+from core.workbench.covariance import by_sector, covariance_view
 from core.workbench.dates import split_of, window
-from core.workbench.portfolios import named_portfolio, portfolio_risk
+from core.workbench.factor_names import factor_names, in_reference_units
+from core.workbench.keys import model_label as label
+from core.workbench.portfolios import ANNUAL, Risk, named_portfolio, portfolio_risk
 from core.workbench.var import method_label, var_series, verdict_table
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+TOP_HOLDINGS = 15  # rows of the holdings table and bars of its chart
+MAX_COLUMNS = 8  # models per comparison table (metrics are rows), so no table is wider than the page
+#: backtest metrics (core.workbench.backtests.PERFORMANCE_LABELS) that are fractions, shown as percentages
+PERCENT_METRICS = ("total return", "annualised return", "annualised volatility", "maximum drawdown", "daily turnover")
+#: the evaluation metrics in plain words (core.scorecard keys), beside the model comparison
+METRIC_WORDS = {
+    "nll_joint": "how unlikely the model found the realised returns of all stocks together (lower is better)",
+    "nll_ind": "the same for each stock on its own",
+    "cov_mse": "error of the forecast covariance against the realised one",
+    "box_m": "Box's M: distance between forecast and realised covariance matrices (0 = identical)",
+    "calib_uni": "how far stocks' forecast quantiles are from the realised frequencies (0 = perfect)",
+    "calib_port": "the same for portfolios",
+    "var95_rate": "share of days the 95% VaR was breached (5% expected)",
+    "var99_rate": "share of days the 99% VaR was breached (1% expected)",
+    "kupiec_p95": "p-value that the 95% breach count is right (below 0.05: rejected)",
+    "kupiec_p99": "p-value that the 99% breach count is right (below 0.05: rejected)",
+    "christoffersen_p99": "p-value that 99% breaches are the right number and do not cluster",
+    "sharpe_mv_lo": "Sharpe ratio of the model's mean-variance portfolio, long-only",
+    "sharpe_mv_ls": "the same, long-short",
+    "sharpe_mv_lo_l1": "the same, long-only with a turnover penalty",
+    "sharpe_mv_ls_l1": "the same, long-short with a turnover penalty",
+    "r2_total": "share of stock return variance the factors explain on the day",
+    "r2_pred": "share explained by the forecast mean",
+}
+RATE_METRICS = ("var95_rate", "var99_rate")
+CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1000px;margin:2em auto;
 color:#222;padding:0 1em}h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 7px;
-text-align:right}th{background:#f4f4f4}td.l,th.l{text-align:left}.kpi{display:flex;gap:1em;flex-wrap:wrap}
-.kpi div{border:1px solid #ddd;border-radius:6px;padding:.5em 1em}.kpi b{display:block;font-size:1.4em}
-.note{color:#555;font-size:13px}svg text{font-size:11px;fill:#333}"""
+table{border-collapse:collapse;font-size:12px;margin:.5em 0;max-width:100%}td,th{border:1px solid #ddd;
+padding:3px 6px;text-align:right;vertical-align:top}th{background:#f4f4f4}td.l,th.l{text-align:left}
+td.w{text-align:left;color:#555;max-width:22em}.kpi{display:flex;gap:.8em;flex-wrap:wrap}
+.kpi div{border:1px solid #ddd;border-radius:6px;padding:.5em .8em;max-width:15em;font-size:13px}
+.kpi b{display:block;font-size:1.4em}.kpi i{display:block;color:#555;font-style:normal;font-size:11px}
+.note{color:#555;font-size:13px}svg{max-width:100%;height:auto}svg text{font-size:11px;fill:#333}
+@media print{body{max-width:none;margin:0;font-size:11px}h2{break-after:avoid}table,svg,.kpi div{break-inside:avoid}
+@page{size:A4;margin:14mm}}"""
 
 
 def _e(x) -> str:
@@ -44,9 +76,16 @@ def _pct(x: float, digits: int = 2) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.{digits}f}%"
 
 
-def table_html(frame: pd.DataFrame, fmt=None, colour_col: str | None = None, index: bool = True) -> str:
+def _pcts(values: pd.Series, digits: int = 2) -> pd.Series:
+    """Fractions as percentage strings ("12.34%")."""
+    return values.map(lambda x: _pct(x, digits))
+
+
+def table_html(frame: pd.DataFrame, fmt=None, colour_col: str | None = None, index: bool = True,
+               wrap: tuple[str, ...] = ()) -> str:
     """A plain HTML table; numbers with 4 significant digits (or `fmt`); with `colour_col`, that column's cells in
-    the colour of the row's "tone" (core.risk.backtest.tone), the tone column itself not shown."""
+    the colour of the row's "tone" (core.risk.backtest.tone), the tone column itself not shown; `wrap`: columns of
+    words, set as wrapping grey text."""
     frame = frame.copy()
     tones = frame.pop("tone") if colour_col and "tone" in frame else pd.Series("", index=frame.index)
 
@@ -58,7 +97,7 @@ def table_html(frame: pd.DataFrame, fmt=None, colour_col: str | None = None, ind
         style = ""
         if col == colour_col and TONE_COLOURS.get(tone_):
             style = f' style="color:{TONE_COLOURS[tone_]};font-weight:600"'
-        left = ' class="l"' if not isinstance(v, int | float | np.number) else ""
+        left = ' class="w"' if col in wrap else ' class="l"' if not isinstance(v, int | float | np.number) else ""
         return f"<td{left}{style}>{_e(text)}</td>"
 
     head = ('<th class="l"></th>' if index else "") + "".join(f'<th class="l">{_e(c)}</th>' for c in frame.columns)
@@ -114,7 +153,9 @@ def bar_svg(values: pd.Series, y_title: str, scale: float = 100.0, width: int = 
     v = values.to_numpy(dtype=float) * scale
     lo, hi = min(0.0, v.min()), max(0.0, v.max())
     hi = hi if hi > lo else lo + 1.0
-    l, b, t = 60, 70, 10
+    l, t = 60, 10
+    b = max(70, 20 + int(5.5 * max(len(str(i)) for i in values.index)))  # room for the longest rotated label
+    height += b - 70
     step = (width - l - 10) / len(v)
     sy = lambda z: t + (hi - z) / (hi - lo) * (height - t - b)  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">',
@@ -145,97 +186,213 @@ def heatmap_html(corr: pd.DataFrame) -> str:
     return f"<table>{head}{rows}</table>"
 
 
-def _section(title: str, body) -> str:
+@dataclass
+class View:
+    """What every section reads: the chosen view and the numbers computed once for it."""
+
+    panel: object
+    forecasts: object  # core.workbench.sources.Forecasts
+    date: pd.Timestamp
+    portfolio: str
+    weights: pd.Series  # by forecast ticker, summing to 1
+    part: str  # the date's split
+    risk: Risk
+    named: pd.DataFrame | None  # core.workbench.factor_names.factor_names, None when the factors have no names
+    comparison: pd.DataFrame | None  # models x metrics, None when none exists
+    value: float | None = None  # portfolio value in `currency`: VaR / CVaR in money too
+
+    @property
+    def series(self):
+        return self.forecasts.series
+
+    def money(self, loss: float) -> str:
+        """A loss as a percentage, and in money when a portfolio value is given."""
+        return _pct(loss) + ("" if not self.value else f" ({loss * self.value:,.0f})")
+
+
+def key_metrics(v: View) -> str:
+    r = v.risk
+    kpis = [("Volatility", f"{_pct(r.vol)} a day, {_pct(r.vol * ANNUAL ** 0.5, 1)} a year",
+             "the forecast standard deviation of the portfolio's return"),
+            ("VaR 95%", v.money(r.var[0.95]), "a one-day loss exceeded on about 1 day in 20"),
+            ("VaR 99%", v.money(r.var[0.99]), "a one-day loss exceeded on about 1 day in 100"),
+            ("CVaR 99%", v.money(r.cvar[0.99]), "the average loss on the days beyond the 99% VaR")]
+    if r.has_factors:
+        kpis.append(("Factor share of variance", _pct(r.factor_share, 1),
+                     "how much of the risk comes from market-wide factors rather than single stocks"))
+    kpis.append(("Next-day return (realised)", _pct(r.realised), "what the portfolio actually returned the next day"))
+    boxes = "".join(f"<div>{_e(k)}<b>{_e(x)}</b><i>{_e(w)}</i></div>" for k, x, w in kpis)
+    value = f" Portfolio value {v.value:,.0f}: money amounts in brackets." if v.value else ""
+    note = f'<p class="note">{_e(r.note)}</p>' if r.note else ""
+    return (f'<div class="kpi">{boxes}</div><p class="note">One-day VaR / CVaR as positive losses of the '
+            f"portfolio's next-day return. VaR method: {_e(method_label(r.method))}.{value}</p>"
+            + note)
+
+
+def holdings(v: View) -> str:
+    w = v.weights
+    sectors = v.panel.sectors.reindex(w.index).fillna("Unknown")
+    names = v.panel.meta["name"].reindex(w.index).fillna("")
+    contrib = v.risk.contributions.reindex(w.index) if len(v.risk.contributions) else None
+    held = w[w.abs() > 1e-9]
+    top = held.abs().sort_values(ascending=False).index[:TOP_HOLDINGS]
+    frame = pd.DataFrame({"name": names[top], "sector": sectors[top], "weight": _pcts(w[top])})
+    if contrib is not None:
+        frame["share of risk"] = _pcts(contrib[top] / v.risk.vol if v.risk.vol > 0 else contrib[top] * np.nan)
+    by = pd.DataFrame({"stocks held": (w.abs() > 1e-9).groupby(sectors).sum().astype(int),
+                       "weight": w.groupby(sectors).sum()})
+    if contrib is not None and v.risk.vol > 0:
+        by["share of risk"] = contrib.groupby(sectors).sum() / v.risk.vol
+    by = by.sort_values("weight", ascending=False)
+    shown = by.assign(**{c: _pcts(by[c]) for c in ("weight", "share of risk") if c in by})
+    return (f'<p class="note">{len(held)} of {len(w)} stocks held; the largest {len(top)} below, then every sector. '
+            "Share of risk: the stock's (sector's) Euler contribution to the forecast volatility; they sum to 100%.</p>"
+            + bar_svg(w[top], "weight (%)") + table_html(frame) + "<h3>By sector</h3>" + table_html(shown))
+
+
+def exposures(v: View) -> str:
+    r = v.risk
+    if not r.has_factors:
+        raise NotAvailable(r.note or f"{label(v.forecasts.name)} has no factor structure")
+    contrib = r.factor_contributions / r.vol if r.vol > 0 else r.factor_contributions * np.nan
+    if v.named is None:
+        y, unit, why = r.exposures, pd.Series("model units", index=r.exposures.index), ""
+    else:
+        y = in_reference_units(r.exposures, v.named)
+        unit = v.named.set_index("label")["unit"].reindex(y.index)
+        contrib = contrib.rename(index=v.named["label"].to_dict())
+        why = ("Each factor is named after the reference series its realised returns follow most closely over the "
+               "validation split (correlation in the name) and shown as a beta to it: a beta of 1 moves one for one "
+               "with the reference; the market's own market beta is 1. ")
+    y = y.reindex(y.abs().sort_values(ascending=False).index)
+    frame = pd.DataFrame({"exposure": y.round(3), "unit": unit.reindex(y.index), "share of risk": _pcts(
+        contrib.reindex(y.index))})
+    return (f'<p class="note">{why}Share of risk: the factor\'s Euler contribution to the forecast volatility.</p>'
+            + bar_svg(y, "exposure (beta)", scale=1.0) + table_html(frame))
+
+
+def var_backtests(v: View) -> str:
+    vs = var_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
+    chart = line_svg(pd.DataFrame({"portfolio return": vs["return"], "-VaR 95%": -vs["VaR 95%"],
+                                   "-VaR 99%": -vs["VaR 99%"]}), "daily return (%)", 100.0, mark=v.date)
+    verdicts = verdict_table(vs)
+    return (f'<p class="note">Weights of {v.date.date()} held fixed over the {v.part} split. A breach is a day whose '
+            "loss was larger than that day's VaR. Each test at the 5% level; green only when the test passes and the "
+            "breach rate is in its plausible range. The Basel traffic light counts 99% breaches in the last 250 days "
+            "and is not judged on a shorter window.</p>" + chart
+            + table_html(verdicts, colour_col="verdict", index=False, wrap=("what it checks",)))
+
+
+def covariance(v: View) -> str:
+    view = covariance_view(v.panel, v.series.at(v.date))
+    sectors = v.panel.sectors.reindex(view["forecast"].index).fillna("Unknown")
+    few = len(view["forecast"]) <= MAX_COLUMNS
+    if not few:
+        view = by_sector(view, sectors)
+    what = "stock by stock" if few else "the mean correlation within and between sectors (stocks in brackets)"
+    return (f'<p class="note">Forecast correlation at {v.date.date()}, {what}; below it the realised one over the '
+            f'next {view["h"]} days. Close colours mean the model foresaw how stocks would move together.</p>'
+            + heatmap_html(view["forecast"]) + heatmap_html(view["realised"]))
+
+
+def equity(v: View) -> str:
+    bt = backtest(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
+    metrics = bt["metrics"].T
+    shown = metrics.apply(lambda row: _pcts(row) if row.name in PERCENT_METRICS else row.map(lambda x: f"{x:.2f}"),
+                          axis=1)
+    return (f'<p class="note">Growth of 1 invested over the {v.part} split, rebalanced daily to the weights of '
+            f"{v.date.date()}, against equal weight (and the benchmark where the data has one). Sharpe: annualised "
+            "return per unit of annualised volatility; drawdown: the largest fall from a peak.</p>"
+            + line_svg(bt["values"], "value of 1 invested", mark=v.date) + table_html(shown))
+
+
+def models(v: View) -> str:
+    if v.comparison is None or v.comparison.empty:
+        raise NotAvailable("no model comparison for this data yet (run one on the Model comparison page, or "
+                           "`neuralfactors evaluate`)")
+    table = v.comparison.T.dropna(how="all")
+    parts = []
+    for k in range(0, table.shape[1], MAX_COLUMNS):
+        cols = table.columns[k:k + MAX_COLUMNS]
+        shown = pd.DataFrame({label(m): [_metric(x, key) for key, x in table[m].items()] for m in cols},
+                             index=[LABELS.get(key, key) for key in table.index])
+        shown["what it measures"] = [METRIC_WORDS.get(key, "") + ("" if key not in LABELS else (
+            "; higher is better" if key in HIGHER_IS_BETTER else "")) for key in table.index]
+        parts.append(table_html(shown, wrap=("what it measures",)))
+    return "".join(parts)
+
+
+def _metric(x, key: str) -> str:
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return _pct(x) if key in RATE_METRICS else f"{x:.4g}"
+
+
+class Section(NamedTuple):
+    title: str
+    render: Callable[[View], str]
+
+
+#: the report, in order; add a section with one line here (a function of a View returning HTML)
+SECTIONS = [
+    Section("Key metrics", key_metrics),
+    Section("Holdings and risk contributions", holdings),
+    Section("Factor exposures", exposures),
+    Section("VaR and backtests", var_backtests),
+    Section("Covariance", covariance),
+    Section("Equity curve", equity),
+    Section("Model comparison", models),
+]
+
+
+def _section(section: Section, view: View) -> str:
     try:
-        content = body()
+        content = section.render(view)
     except NeuralFactorsError as exc:  # a view this model cannot serve says so in one line
         content = f'<p class="note">{_e(exc)}</p>'
-    return f"<h2>{_e(title)}</h2>{content}"
+    return f"<h2>{_e(section.title)}</h2>{content}"
 
 
 def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "",
-                 comparison: pd.DataFrame | None = None) -> str:
+                 comparison: pd.DataFrame | None = None, sections: list[str] | None = None,
+                 value: float | None = None) -> str:
     """The HTML report. forecasts: core.workbench.Forecasts; date: a forecast date; portfolio: one of
-    core.workbench.portfolios.PORTFOLIOS; comparison: an evaluation table (models x metrics) or None."""
+    core.workbench.portfolios.PORTFOLIOS; comparison: an evaluation table (models x metrics) or None; sections:
+    titles of SECTIONS to include (None: all); value: the portfolio's value, to show VaR / CVaR in money."""
     series = forecasts.series
     date = pd.Timestamp(date)
     if date not in series.dates:
         raise NeuralFactorsError(f"no forecast of {label(forecasts.name)} at {date.date()}; forecasts exist for "
                                  f"{series.dates[0].date()}..{series.dates[-1].date()}")
+    unknown = sorted(set(sections or []) - {s.title for s in SECTIONS})
+    if unknown:
+        raise NeuralFactorsError(f"unknown report sections {unknown}; choose from {[s.title for s in SECTIONS]}")
     fc = series.at(date)
     weights = named_portfolio(panel, fc, portfolio, custom)
-    part = split_of(panel, date)
-    risk = portfolio_risk(panel, fc, weights)
-    sectors = panel.sectors.reindex(weights.index).fillna("")
+    try:
+        named = factor_names(panel, forecasts)
+    except NeuralFactorsError:
+        named = None
+    view = View(panel, forecasts, date, portfolio, weights, split_of(panel, date), portfolio_risk(panel, fc, weights),
+                named, comparison, value)
     title = f"{label(forecasts.name)} · {panel.name} · {date.date()} · {portfolio}"
-
-    def key_metrics():
-        kpis = [("Volatility (daily)", _pct(risk.vol)), ("VaR 95%", _pct(risk.var[0.95])),
-                ("VaR 99%", _pct(risk.var[0.99])), ("CVaR 99%", _pct(risk.cvar[0.99]))]
-        if risk.has_factors:
-            kpis.append(("Factor share of variance", _pct(risk.factor_share, 1)))
-        kpis.append(("Next-day return (realised)", _pct(risk.realised)))
-        boxes = "".join(f"<div>{_e(k)}<b>{_e(v)}</b></div>" for k, v in kpis)
-        note = f'<p class="note">{_e(risk.note)}</p>' if risk.note else ""
-        return (f'<div class="kpi">{boxes}</div><p class="note">One-day VaR / CVaR as positive losses of the '
-                f"portfolio's next-day return (method: {_e(method_label(risk.method))}).</p>{note}")
-
-    def holdings():
-        frame = pd.DataFrame({"sector": sectors, "weight": weights.round(10)})
-        if len(risk.contributions):
-            frame["volatility contribution (% per day)"] = 100 * risk.contributions.reindex(weights.index)
-        return bar_svg(weights, "weight (%)") + table_html(frame, fmt=lambda v: f"{v:.4g}")
-
-    def exposures():
-        if not risk.has_factors:
-            raise NeuralFactorsError(risk.note or f"{label(forecasts.name)} has no factor structure")
-        y = risk.exposures.iloc[:20]
-        frame = pd.DataFrame({"exposure w'B": y, "volatility contribution (% per day)":
-                              100 * risk.factor_contributions.reindex(y.index)})
-        return bar_svg(y, "exposure (beta units)", scale=1.0) + table_html(frame)
-
-    def var_section():
-        vs = var_series(panel, series, window(panel, series, part), weights)
-        chart = line_svg(pd.DataFrame({"portfolio return": vs["return"], "-VaR 95%": -vs["VaR 95%"],
-                                       "-VaR 99%": -vs["VaR 99%"]}), "daily return (%)", 100.0, mark=date)
-        verdicts = verdict_table(vs)
-        return (f'<p class="note">Weights of {date.date()} held fixed over the {part} split. Each test at the '
-                "5% level; the Basel traffic light counts 99% breaches in the last 250 days only.</p>" + chart
-                + table_html(verdicts, colour_col="verdict", index=False))
-
-    def covariance():
-        view = covariance_view(panel, fc)
-        return (f'<p class="note">Forecast correlation at {date.date()}; realised over the next {view["h"]} '
-                "days below.</p>" + heatmap_html(view["forecast"]) + heatmap_html(view["realised"]))
-
-    def equity():
-        bt = backtest(panel, series, window(panel, series, part), weights)
-        return (line_svg(bt["values"], "value of 1 invested", mark=date) + table_html(bt["metrics"]))
-
-    def models():
-        if comparison is None or comparison.empty:
-            raise NeuralFactorsError("no model comparison for this dataset (no shipped evaluation)")
-        shown = comparison.rename(index=label, columns=lambda c: LABELS.get(c, c))
-        return table_html(shown)
-
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = "".join([
         f"<h1>{_e(title)}</h1><p class=\"note\">{_e(panel.name)}: {panel.n_tickers} stocks, "
         f"{panel.dates[0].date()}..{panel.dates[-1].date()}; forecast made at the close of {date.date()} for the "
-        f"next trading day ({part} split); forecasts: {_e(forecasts.note)}. Generated {generated}.</p>",
-        _section("Key metrics", key_metrics), _section("Weights and risk contributions", holdings),
-        _section("Factor exposures", exposures), _section("VaR and backtests", var_section),
-        _section("Covariance", covariance), _section("Equity curve", equity),
-        _section("Model comparison", models)])
+        f"next trading day ({view.part} split); forecasts: {_e(forecasts.note)}. Generated {generated}.</p>",
+        *(_section(s, view) for s in SECTIONS if sections is None or s.title in sections)])
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>"
             f"<style>{CSS}</style></head><body>{body}</body></html>")
 
 
-def for_view(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "") -> str:
-    """`build_report` with the shipped model comparison of the date's split (none for your own data):
-    what the dashboard's button and `neuralfactors report` write."""
-    try:
-        comparison = store.metrics_table(panel.name, "test" if split_of(panel, date) == "test" else "valid")
-    except NeuralFactorsError:
-        comparison = None
-    return build_report(panel, forecasts, date, portfolio, custom, comparison)
+def for_view(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "",
+             comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
+    """`build_report` with `comparison`, else the shipped model comparison of the date's split (none for your own
+    data): what the dashboard's button and `neuralfactors report` write."""
+    if comparison is None:
+        try:
+            comparison = store.metrics_table(panel.name, "test" if split_of(panel, date) == "test" else "valid")
+        except NeuralFactorsError:
+            comparison = None
+    return build_report(panel, forecasts, date, portfolio, custom, comparison, value=value)

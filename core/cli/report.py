@@ -17,6 +17,8 @@ def add(sub) -> None:
     p.add_argument("--portfolio", default="equal weight",
                    help="equal weight, minimum variance, mean-variance optimal, one per sector or custom")
     p.add_argument("--weights", default="", metavar="TICKER:W,...", help="custom weights (with --portfolio custom)")
+    p.add_argument("--value", type=float, default=None, metavar="AMOUNT",
+                   help="portfolio value: VaR and CVaR are also shown in money")
     p.add_argument("--out", required=True, help="HTML file to write")
     p.set_defaults(handler=report_command)
 
@@ -41,7 +43,9 @@ def report_command(args: argparse.Namespace) -> int:
     date = dates[max(pos - 1, 0)]
     if args.date is not None and date != pd.Timestamp(args.date):
         print(f"report: no forecast at {args.date}; using the forecast date before it, {date.date()}", file=sys.stderr)
-    page = for_view(panel, fc, date, args.portfolio, args.weights)
+    if args.value is not None and args.value <= 0:
+        raise ModelError(f"--value {args.value:g} must be a positive amount (the portfolio's value)")
+    page = for_view(panel, fc, date, args.portfolio, args.weights, value=args.value)
     atomic_write_bytes(Path(args.out), page.encode("utf-8"))
     print(f"wrote {args.out} ({len(page) / 1024:.0f} KiB): {model}, {panel.name}, {date.date()}, {args.portfolio}")
     return 0

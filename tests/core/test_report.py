@@ -4,7 +4,7 @@ import re
 import pytest
 
 from core.cli.parser import build_parser
-from core.report import build_report
+from core.report import SECTIONS, Section, build_report
 from core.workbench import forecasts
 from dashboard import services
 
@@ -19,13 +19,13 @@ def test_report_is_self_contained_with_every_section(synthetic):
     p, fc = synthetic
     date = fc.series.dates[-40]
     page = build_report(p, fc, date, "equal weight")
-    for section in ("Key metrics", "Weights and risk contributions", "Factor exposures", "VaR and backtests",
+    for section in ("Key metrics", "Holdings and risk contributions", "Factor exposures", "VaR and backtests",
                     "Covariance", "Equity curve", "Model comparison"):
         assert f"<h2>{section}</h2>" in page
     assert "<script" not in page and not re.search(r'(src|href)="https?://', page)  # readable offline
     assert "reject at 5%" in page or "pass" in page  # verdicts
     assert "Basel traffic light" in page and "last 250 days" in page and "<svg" in page
-    assert "(method: " in page and not re.search(r"method: [a-z]+_[a-z]+", page)  # in words, not the key
+    assert "VaR method: " in page and not re.search(r"method: [a-z]+_[a-z]+", page)  # in words, not the key
 
 
 def test_report_command_writes_the_file(tmp_path, capsys):
@@ -33,7 +33,49 @@ def test_report_command_writes_the_file(tmp_path, capsys):
     date = str(forecasts(p, "truth").series.dates[-40].date())
     out = tmp_path / "report.html"
     args = build_parser().parse_args(["report", "--dataset", "synthetic", "--model", "pca", "--date", date,
-                                      "--portfolio", "equal weight", "--out", str(out)])
+                                      "--portfolio", "equal weight", "--value", "250000", "--out", str(out)])
     assert args.handler(args) == 0
     text = out.read_text()
     assert text.startswith("<!DOCTYPE html>") and date in text and "wrote" in capsys.readouterr().out
+
+
+def _widest_table(page: str) -> int:
+    """The most cells in one row of any table of the page."""
+    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+    return max(len(re.findall(r"<t[dh][ >]", row)) for row in rows)
+
+
+def test_report_of_a_500_stock_portfolio_is_small_and_no_wider_than_the_page(tmp_path):
+    """At 524 stocks the report was 21.6 MB with two ~450 x 450 correlation tables and a 497-row weights table."""
+    from userfiles import write_vendor_csv
+
+    from core.data.files import load_file
+
+    panel = load_file(write_vendor_csv(tmp_path / "prices.csv").path)
+    fc = forecasts(panel, "ledoit-wolf")
+    date = fc.series.dates[-30]
+    page = build_report(panel, fc, date, "minimum variance", value=1_000_000)
+    assert len(page.encode()) < 2_000_000
+    assert _widest_table(page) <= 12
+    assert "By sector" in page and "<h2>Covariance</h2>" in page and "stocks held" in page
+    assert re.search(r"VaR 99%<b>\d+\.\d\d% \([\d,]+\)</b>", page)  # in money beside the percentage
+
+
+def test_percentages_words_and_the_model_comparison(synthetic):
+    import pandas as pd
+
+    p, fc = synthetic
+    comparison = pd.DataFrame({"nll_joint": [0.5, 0.6], "box_m": [2.0, 3.0], "var99_rate": [0.011, 0.02]},
+                              index=["truth", "pca"])
+    page = build_report(p, fc, fc.series.dates[-40], "equal weight", comparison=comparison)
+    assert "total return" in page and not re.search(r"total return</td><td[^>]*>-?\d\.\d{3}", page)
+    assert re.search(r"total return</td><td[^>]*>-?\d+\.\d\d%", page)  # a percentage, not 1.301
+    assert "Box&#x27;s M: distance" in page and "1.10%" in page  # words beside the metric; the rate in percent
+    assert "@media print" in page
+
+
+def test_a_section_is_one_line_and_sections_are_optional(synthetic, monkeypatch):
+    p, fc = synthetic
+    monkeypatch.setattr("core.report.SECTIONS", [*SECTIONS, Section("Extra", lambda v: "<p>extra section</p>")])
+    page = build_report(p, fc, fc.series.dates[-40], "equal weight", sections=["Key metrics", "Extra"])
+    assert "<h2>Extra</h2><p>extra section</p>" in page and "<h2>Covariance</h2>" not in page
