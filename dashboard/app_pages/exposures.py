@@ -11,6 +11,7 @@ from core.errors import NotAvailable
 from core.workbench.capabilities import has_factors
 from core.workbench.components import component_exposures_over_time, component_loadings, component_summary
 from core.workbench.exposures import exposures_table
+from core.workbench.factor_names import in_reference_units, returns_in_reference_units
 from core.workbench.keys import model_label
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
@@ -32,12 +33,26 @@ with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     series = services.forecasts(sel.dataset, sel.model).series
     factors = has_factors(series) or not series.joint
+    named, why = None, ""
     if factors:  # a univariate model stops here, saying why in one line
         beta = exposures_table(services.forecast_at(sel.dataset, sel.model, sel.date))
         r = services.risk(sel.dataset, sel.model, sel.date, weights)
-        st.metric("Factor share", ui.pct(r.factor_share, 1),
-                  help="share of the portfolio's forecast variance that comes from the factors")
+        try:
+            named = services.factor_names(sel.dataset, sel.model)
+        except NotAvailable as exc:
+            why = str(exc)
         unit, axis, what = "beta", "factor", "Exposures (beta)"
+        if named is not None:  # betas against each factor's named reference, sign fixed
+            beta = in_reference_units(beta, named)
+            unit, what = "beta to the reference", "Exposures (beta to each factor's reference)"
+        y_now = r.exposures if named is None else in_reference_units(r.exposures, named)
+        market = [c for c in y_now.index if str(c).startswith("market")]
+        m1, m2 = st.columns(2)
+        if market:
+            m1.metric("Market beta", f"{y_now[market[0]]:.2f}",
+                      help="the portfolio's beta to the market through the market factor: the market itself has 1")
+        m2.metric("Factor share", ui.pct(r.factor_share, 1),
+                  help="share of the portfolio's forecast variance that comes from the factors")
     else:
         pcs = services.components(sel.dataset, sel.model, sel.part)
         beta = 100 * component_loadings(pcs, sel.date)  # % per day
@@ -94,38 +109,44 @@ with ui.guard():
                                     "components over time", "loading (% per day)", percent=True, date=sel.date),
                 "portfolio_exposures")
     else:
-        try:
-            named = services.factor_names(sel.dataset, sel.model)
-        except NotAvailable as exc:
-            named, why = None, str(exc)
-        head = None if named is None else named["suggested name"].reindex(full.columns).fillna("unnamed")
-        note = "" if head is None else ", first row: the factors' suggested names"
-        ui.csv_download(full if head is None else pd.concat([head.to_frame("suggested name").T, full]),
-                        f"Download all {len(full)} stocks' exposures (CSV{note})", f"exposures_{sel.date}.csv")
+        if named is None:
+            ui.csv_download(full, f"Download all {len(full)} stocks' exposures (CSV, model units)",
+                            f"exposures_{sel.date}.csv")
+        else:
+            unit_row = named.set_index("label")["unit"].reindex(full.columns).fillna("model units")
+            ui.csv_download(pd.concat([unit_row.to_frame("unit").T, full]),
+                            f"Download all {len(full)} stocks' exposures (CSV, betas; first row: the unit of each)",
+                            f"exposures_{sel.date}.csv")
 
         st.subheader("What the factors are")
         if named is None:
             st.info(why)
         else:
-            refs = [c for c in named.columns if c not in ("suggested name", "best match", "correlation", "n_dates",
-                                                          "window")]
+            info = ["suggested name", "best match", "correlation", "sign", "scale", "unit", "label", "n_dates",
+                    "window"]
+            refs = [c for c in named.columns if c not in info]
             market = "" if "market" in refs else " (no benchmark: the equal-weighted mean return of the universe)"
             st.caption(f"Correlation of each factor's realised returns with the market{market}"
                        f", each sector's average return and the style ETFs (where they exist), over the "
                        f"{named['window'].iloc[0]} ({int(named['n_dates'].iloc[0])} days; the test split is not used). "
-                       "Suggested name: the best absolute match, with its sign, when |corr| >= 0.3; otherwise unnamed.")
+                       "Each factor takes the best match no other factor took (sector factors their sector; the "
+                       "market wins a near tie), when |corr| >= 0.3. Its sign is turned to move WITH that "
+                       "reference, and exposures are shown as betas to it: the reference itself has a beta of 1.")
             ui.plot(figures.factor_correlations(named[refs].iloc[:40], named["suggested name"]), "factor_names")
-            st.dataframe(named[["suggested name", "best match", "correlation"]].round(3), width="stretch")
+            st.dataframe(named[["suggested name", "best match", "correlation", "unit"]].round(3), width="stretch")
 
         left, right = st.columns([2, 1])
         with left:
             y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)
+            y = y if named is None else in_reference_units(y, named)
             ui.plot(figures.time_series(y.iloc[:, :MAX_LINES], f"{sel.portfolio.capitalize()} portfolio exposures over "
-                                        "time", "exposure (beta units)", date=sel.date), "portfolio_exposures")
+                                        "time", "model units" if named is None else "beta to the factor's reference",
+                                        date=sel.date), "portfolio_exposures")
             _lines_note(y.shape[1])
         with right:
             ui.plot(figures.risk_split(r.factor_share, 1.0 - r.factor_share, "Factor vs specific risk"), "risk_split")
         with ui.guard():
             fr = services.factor_returns(sel.dataset, sel.model, sel.part)
+            fr = fr if named is None else returns_in_reference_units(fr, named)
             ui.plot(figures.factor_returns_chart(fr.iloc[:, :MAX_LINES], date=sel.date), "factor_returns")
             _lines_note(fr.shape[1])
