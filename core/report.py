@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import store
 from core.errors import NeuralFactorsError, NotAvailable
+from core.report_risk import attribution_section, stress_section
 from core.risk.backtest import TONE_COLOURS
 from core.scorecard import HIGHER_IS_BETTER, LABELS
 from core.workbench.backtests import backtest
@@ -341,6 +342,8 @@ SECTIONS = [
     Section("VaR and backtests", var_backtests),
     Section("Covariance", covariance),
     Section("Equity curve", equity),
+    Section("Stress tests", stress_section),
+    Section("Attribution", attribution_section),
     Section("Model comparison", models),
 ]
 

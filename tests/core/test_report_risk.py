@@ -81,8 +81,6 @@ def test_attribution_section_shows_specific_and_compounding(sp):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the two Section lines are not yet in core/report.py's SECTIONS (issue 24); "
-                   "remove this mark once they are")
 def test_report_command_contains_both_sections(tmp_path):
     out = tmp_path / "report.html"
     args = build_parser().parse_args(["report", "--dataset", "sp500-20", "--model", "neuralfactors", "--out",
