@@ -51,7 +51,7 @@ def extend_sectors(scaler: FeatureScaler, sectors) -> tuple[FeatureScaler, dict[
 def expand_state(state: dict[str, torch.Tensor], cfg: NFConfig, n_old: int, n_new: int) -> dict[str, torch.Tensor]:
     """A network state for n_new >= n_old sectors from one for n_old: embedding rows n_old..n_new-1 (the new
     sectors) and the last row (unknown) copy the old unknown row; with cfg.sector_factors the new sector
-    factors' prior parameters are the mean of the old sector factors'. Other weights are shared unchanged."""
+    factors' prior parameters (and regime-prior rows) are the mean of the old sector factors'. Other weights are shared unchanged."""
     out = dict(state)
     emb = state["embedder.sector.weight"]  # (n_old + 1, sector_dim)
     out["embedder.sector.weight"] = torch.cat([emb[:n_old], emb[n_old:].expand(n_new - n_old + 1, -1)])
@@ -59,4 +59,7 @@ def expand_state(state: dict[str, torch.Tensor], cfg: NFConfig, n_old: int, n_ne
         for key in ("prior_scale_raw", "prior_dof_raw"):
             v = state[key]  # (n_factors + n_old,)
             out[key] = torch.cat([v, v[cfg.n_factors:].mean().expand(n_new - n_old)])
+        if "regime.weight" in state:  # (n_factors + n_old, H): the regime prior's rows
+            w = state["regime.weight"]
+            out["regime.weight"] = torch.cat([w, w[cfg.n_factors:].mean(0, keepdim=True).expand(n_new - n_old, -1)])
     return out

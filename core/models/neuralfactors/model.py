@@ -199,7 +199,7 @@ class NeuralFactorsModel(BaseRiskModel):
             a, be, s, v = net(b.x.reshape(d * n, lb, c)[idx], b.sector.repeat(d)[idx])
             alpha, beta, sigma, nu = (alpha.index_copy(0, idx, a), beta.index_copy(0, idx, be),
                                       sigma.index_copy(0, idx, s), nu.index_copy(0, idx, v))
-        scale_z, dof_z = net.prior()
+        scale_z, dof_z = net.prior(b.x, b.eligible)
         return {"alpha": alpha.view(d, n), "beta": beta.view(d, n, -1), "scale_x": sigma.view(d, n),
                 "dof_x": nu.view(d, n), "scale_z": scale_z.float(), "dof_z": dof_z.float()}
 
@@ -219,8 +219,8 @@ class NeuralFactorsModel(BaseRiskModel):
         def pad(v: torch.Tensor, fill) -> torch.Tensor:
             return torch.cat([v.new_full((lo,) + v.shape[1:], fill), v, v.new_full((d - hi,) + v.shape[1:], fill)])
 
-        fills = {"alpha": 0.0, "beta": 0.0, "scale_x": 1.0, "dof_x": 5.0}  # the neutral values of _heads
-        full = {key: pad(v, fills[key]) if key in fills else v for key, v in h.items()}
+        fills = {"alpha": 0.0, "beta": 0.0, "scale_x": 1.0, "dof_x": 5.0, "scale_z": 1.0}  # neutral values
+        full = {key: pad(v, fills[key]) if key in fills and v.dim() > 1 else v for key, v in h.items()}
         ll = iwae_log_likelihood(pad(b.target, 0.0), pad(b.observed, False), k=k, generator=gen, **full)
         return ll[lo:hi], b.observed.sum(1)
 
@@ -283,7 +283,7 @@ class NeuralFactorsModel(BaseRiskModel):
         n, f = panel.n_tickers, self.net.n_factors
         mean, var, dof = (np.full((len(t), n), np.nan) for _ in range(3))
         expo = np.zeros((len(t), n, f))
-        scale_z, dof_z = (v.detach().cpu().double().numpy() for v in self.net.prior())
+        var_z, dof_z = np.zeros((len(t), f)), np.zeros((len(t), f))
         for i, (tt, b, h) in enumerate(self._batches(win, t)):
             rows = slice(i * self.config.batch_days, i * self.config.batch_days + len(tt))
             e = b.eligible.cpu().numpy()
@@ -291,11 +291,12 @@ class NeuralFactorsModel(BaseRiskModel):
             var[rows] = np.where(e, t_variance(h["scale_x"], h["dof_x"]).double().cpu().numpy() * s * s, np.nan)
             dof[rows] = np.where(e, h["dof_x"].double().cpu().numpy(), np.nan)
             expo[rows] = np.where(e[..., None], h["beta"].double().cpu().numpy() * s, 0.0)
-        var_z = scale_z**2 * dof_z / (dof_z - 2)
+            sz, dz = (np.broadcast_to(h[k].double().cpu().numpy(), (len(tt), f)) for k in ("scale_z", "dof_z"))
+            var_z[rows], dof_z[rows] = sz**2 * dz / (dz - 2), dz
         return ForecastSeries(
             dates=pd.DatetimeIndex([panel.dates[i] for i in t]), tickers=panel.tickers, mean=mean, exposures=expo,
-            factor_cov=np.broadcast_to(np.diag(var_z), (len(t), f, f)).copy(), idio_var=var, family="student_t",
-            factor_dof=np.broadcast_to(dof_z, (len(t), f)).copy(), idio_dof=dof, model=self.name,
+            factor_cov=var_z[:, :, None] * np.eye(f), idio_var=var, family="student_t",
+            factor_dof=dof_z, idio_dof=dof, model=self.name,
             factor_names=self.factor_names())
 
     def score(self, panel: Panel, dates, k: int | None = None, n_samples: int = 0, seed: int = 0) -> pd.DataFrame:

@@ -60,8 +60,28 @@ class StockEmbedder(nn.Module):
         return alpha, beta, sigma, nu
 
 
+#: half-lives (days) of the market volatility inputs of the regime prior
+REGIME_HALF_LIVES = (5.0, 21.0, 63.0)
+
+
+def market_volatility(x: torch.Tensor, eligible: torch.Tensor) -> torch.Tensor:
+    """(D, H) log EWMA volatilities, at REGIME_HALF_LIVES, of the day's equal-weighted mean return (scaled units)
+    over its input windows x (D, N, L, C) (channel 0: the return, known at the close of t) and eligible stocks
+    (D, N) bool. Nothing after t enters: the windows end at t."""
+    w = eligible.to(x.dtype)[..., None]
+    market = (x[..., 0] * w).sum(1) / w.sum(1).clamp(min=1.0)  # (D, L)
+    lags = torch.arange(x.shape[2] - 1, -1, -1, dtype=x.dtype, device=x.device)
+    out = []
+    for h in REGIME_HALF_LIVES:
+        a = 0.5 ** (lags / h)
+        out.append(0.5 * torch.log((market ** 2 * a).sum(-1) / a.sum() + 1e-4))
+    return torch.stack(out, dim=-1)
+
+
 class NeuralFactorsNet(nn.Module):
-    """Embedder + Student-t prior: per-factor scale (softplus) and dof (softplus + cfg.dof_floor); mu_z = 0."""
+    """Embedder + Student-t prior: per-factor scale (softplus) and dof (softplus + cfg.dof_floor); mu_z = 0.
+    With cfg.regime_prior the scale of day d is softplus(raw) * exp(A v_d), v_d = market_volatility (D, H) known at
+    the close of t, A (F, H) learned in the same IWAE objective and initialised at 0 (the static prior)."""
 
     def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
         super().__init__()
@@ -69,10 +89,17 @@ class NeuralFactorsNet(nn.Module):
         self.n_factors = f = total_factors(cfg, n_sectors)
         self.prior_scale_raw = nn.Parameter(torch.full((f,), math.log(math.e - 1)))  # softplus -> 1
         self.prior_dof_raw = nn.Parameter(torch.full((f,), 2.0))
+        self.regime = nn.Linear(len(REGIME_HALF_LIVES), f, bias=False) if cfg.regime_prior else None
+        if self.regime is not None:
+            nn.init.zeros_(self.regime.weight)
 
-    def prior(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(scale_z, dof_z), each (F,)."""
-        return fn.softplus(self.prior_scale_raw), fn.softplus(self.prior_dof_raw) + self.embedder.dof_floor
+    def prior(self, x: torch.Tensor | None = None, eligible: torch.Tensor | None = None):
+        """(scale_z, dof_z): (F,) each for the static prior; with the regime prior and the day's windows
+        x (D, N, L, C) and eligible (D, N), scale_z is (D, F)."""
+        scale, dof = fn.softplus(self.prior_scale_raw), fn.softplus(self.prior_dof_raw) + self.embedder.dof_floor
+        if self.regime is None or x is None:
+            return scale, dof
+        return scale * torch.exp(self.regime(market_volatility(x.float(), eligible))), dof
 
     def forward(self, x: torch.Tensor, sector: torch.Tensor):
         return self.embedder(x, sector)

@@ -158,3 +158,27 @@ def test_empty_date_selection_gives_empty_tables(trained, market):
     assert trained.factor_returns(panel, none).shape == (0, trained.config.n_factors)
     assert list(trained.score(panel, none, n_samples=3).columns) == ["nll_joint", "n_stocks", "nll_ind"]
     assert trained.exposures(panel, none).empty
+
+
+def test_regime_prior_moves_factor_scales_with_past_market_volatility_only(market):
+    """regime_prior: the factor covariance differs across dates, is learned (gradients reach A), starts as the
+    static prior (A = 0), and a forecast at t is unchanged when returns after t change."""
+    from core.models.neuralfactors.network import market_volatility
+
+    panel, _ = market
+    m = NeuralFactorsModel(preset="tiny", device="cpu", steps=12, valid_every=12, regime_prior=True).fit(
+        panel, panel.split_dates("train"), panel.split_dates("valid"))
+    assert m.net.regime is not None and m.net.regime.weight.abs().sum() > 0  # learned away from the static start
+    dates = panel.split_dates("valid")[:40]
+    series = m.forecast_series(panel, dates)
+    diag = np.diagonal(series.factor_cov, axis1=1, axis2=2)
+    assert np.ptp(diag[:, 0]) > 0
+    t = panel.date_position(dates[10])
+    changed = panel.returns.copy()
+    changed.iloc[t + 1:] = changed.iloc[t + 1:] * 5
+    after = NeuralFactorsModel.forecast(m, panel.with_returns(changed), dates[10])
+    np.testing.assert_array_equal(after.factor_cov, series.at(dates[10]).factor_cov)
+    x = torch.zeros(2, 3, 16, 4)
+    x[1, :, -5:, 0] = 3.0  # a recent market move raises every half-life's volatility
+    v = market_volatility(x, torch.ones(2, 3, dtype=torch.bool))
+    assert v.shape == (2, 3) and torch.all(v[1] > v[0])
