@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import NeuralFactorsError
-from core.portfolio.weights import check_custom, parse_weights
+from core.portfolio.weights import parse_weights
 from core.workbench.covariance import COV_HORIZON
 from core.workbench.dates import split_of
 from core.workbench.keys import model_label
@@ -17,18 +17,19 @@ from core.workbench.portfolios import PORTFOLIOS
 from core.workbench.sources import model_keys
 from dashboard import services, state, ui
 from dashboard.pages import PAGES
+from dashboard.weights import weight_problems
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
 
 
 def date_control(dates: list[str]) -> str:
-    """A typed / calendar date (snapped to the forecast date at or before it) and previous / next buttons."""
-    st.session_state["date_pick"] = pd.Timestamp(st.session_state["date"]).date()
-    st.sidebar.date_input("Forecast date (close)", key="date_pick", min_value=pd.Timestamp(dates[0]).date(),
-                          max_value=pd.Timestamp(dates[-1]).date(), on_change=state.pick_date, args=(dates,),
-                          format="YYYY-MM-DD",
-                          help="the forecast made at this close, for the next trading day; a date without a "
-                               "forecast snaps to the forecast date before it")
+    """A typed date, applied on Enter or on leaving the box (snapped to the forecast date at or before it, said),
+    and previous / next buttons."""
+    st.session_state["date_pick"] = st.session_state["date"]
+    st.sidebar.text_input("Forecast date (close), YYYY-MM-DD", key="date_pick", on_change=state.pick_date,
+                          args=(dates,),
+                          help=f"the forecast made at this close, for the next trading day ({dates[0]} to {dates[-1]});"
+                               " press Enter to apply; a date without a forecast snaps to the forecast date before it")
     prev, nxt = st.sidebar.columns(2)
     prev.button("Previous date", key="date_prev", on_click=state.step_date, args=(dates, -1), width="stretch",
                 help="the forecast date before this one")  # no icon: the label must fit half the sidebar
@@ -57,15 +58,19 @@ def sidebar() -> state.Selection | None:
     portfolio = st.sidebar.selectbox("Portfolio", PORTFOLIOS, key="portfolio")
     st.session_state.setdefault("w", "")
     part = split_of(services.panel(dataset), date)
-    sel = state.Selection(dataset, model, date, portfolio, st.session_state["w"], part)
+    horizon = st.sidebar.radio("Risk horizon", list(ui.HORIZONS), key="horizon", horizontal=True,
+                               help="volatility, VaR and CVaR per day, or annualised (x sqrt(252)) on every page")
+    value = st.sidebar.number_input("Portfolio value (optional)", min_value=0.0, value=0.0, step=100_000.0,
+                                    key="value", format="%.0f",
+                                    help="in your currency: VaR and CVaR are also shown as amounts; 0 = none")
+    sel = state.Selection(dataset, model, date, portfolio, st.session_state["w"], part, horizon, float(value))
     if portfolio == "custom":
         tickers = services.forecast_at(dataset, model, date).tickers
         if not sel.custom:
             st.sidebar.warning("no custom weights yet: edit them in the Portfolio lab and press "
                                "'Use as the custom portfolio'; equal weights meanwhile")
-        for problem in check_custom(parse_weights(sel.custom), tickers) if sel.custom else []:
-            st.sidebar.warning(f"custom weights: {problem}. Shown meanwhile: unknown tickers dropped, "
-                               "weights rescaled to sum to 1.")
+        for problem in weight_problems(parse_weights(sel.custom), tickers) if sel.custom else []:
+            st.sidebar.warning(f"custom weights: {problem}")
     for message in st.session_state.pop("_link_warnings", []):
         st.sidebar.warning(message)
     st.sidebar.caption(f"{services.dataset_label(dataset)} · {model_label(model)} · "

@@ -110,9 +110,12 @@ def risk_split(factor_var: float, specific_var: float,
 
 
 def bar_by_ticker(values: pd.Series, sectors: pd.Series, colours: Mapping[str, str], title: str,
-                  y_title: str, percent: bool = True, top: int = 40) -> go.Figure:
+                  y_title: str, percent: bool = True, top: int = 30) -> go.Figure:
     """A bar per ticker, coloured by sector (risk contributions, weights); EVERY bar labelled with its
-    ticker. More than `top` tickers: the `top` largest in absolute value, said in the title."""
+    ticker. Zeros are not drawn (a 30-stock portfolio of 497 shows 30 bars); more than `top` non-zero tickers: the
+    `top` largest in absolute value, said in the title."""
+    nonzero = values[values.abs() > 0]
+    values = nonzero if len(nonzero) else values
     if len(values) > top:
         title = f"{title} (largest {top} of {len(values)})"
         values = values.loc[values.abs().sort_values(ascending=False).index[:top]]
@@ -183,7 +186,7 @@ def eigen_spectra(forecast: np.ndarray, realised: np.ndarray, title: str = "Eige
         v = np.sort(np.asarray(vals, dtype=float))[::-1] * 1e4
         fig.add_trace(go.Scatter(x=np.arange(1, len(v) + 1), y=v, mode="lines+markers", name=name,
                                  line=dict(color=colour)))
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", tickformat="~g")  # plain numbers (0.001, 0.1, 10), not SI prefixes (1m, 1µ)
     return _layout(fig, title, "eigenvalue rank", "eigenvalue ((daily %)^2)")
 
 

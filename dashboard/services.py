@@ -189,8 +189,10 @@ def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Writing the report ...", max_entries=8)
-def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str = "") -> str:
-    return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom)
+def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str = "",
+                comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
+    """The report (core.report.for_view); comparison: the model comparison run on the page (else the shipped one)."""
+    return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom, comparison, value)
 
 
 @st.cache_data(show_spinner="Replaying the windows (factor returns of each day) ...", max_entries=64)

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from core.errors import NeuralFactorsError
+from core.workbench import keys
+
 KEYS = ("dataset", "model", "date", "portfolio", "w")
 
 
@@ -18,6 +21,8 @@ class Selection:
     portfolio: str
     custom: str  # custom weights "TICKER:w,..."
     part: str = ""  # the split holding `date`: train, valid or test
+    horizon: str = "daily"  # risk figures per day or annualised (ui.HORIZONS)
+    value: float = 0.0  # portfolio value in money (0: none), turning VaR / CVaR into amounts
 
 
 def seed_from_query() -> None:
@@ -44,12 +49,24 @@ def ensure_option(key: str, options: list[str], default: str, label=None) -> Non
             st.session_state[key] = options[max(int(pos), 0)]
             if st.session_state[key] != value and pd.Timestamp(value) < pd.Timestamp(options[0]):
                 warn(f"the link's date {value} is before the first forecast date; showing {options[0]}")
+            elif st.session_state[key] != value and pd.Timestamp(value) > pd.Timestamp(options[-1]):
+                warn(f"the link's date {value} is after the last forecast date; showing {options[-1]}")
             return
         except (ValueError, TypeError):
             warn(f"the link's date {value!r} is not a date (use YYYY-MM-DD); showing {default}")
+    elif value and key == "dataset" and _is_upload(value):
+        warn(f"the link's uploaded dataset is no longer on this server (uploads last until it restarts): upload the "
+             f"file again on Your data. Showing {name(default)} meanwhile")
     elif value:
         warn(f"the link asks for {key} {value!r}, which is not available here; showing {name(default)} instead")
     st.session_state[key] = default
+
+
+def _is_upload(key: str) -> bool:
+    try:
+        return keys.parse_dataset(key).is_upload
+    except NeuralFactorsError:
+        return False
 
 
 def warn(message: str) -> None:
@@ -64,10 +81,23 @@ def snap(dates: list[str], value) -> str:
 
 
 def pick_date(dates: list[str]) -> None:
-    """on_change of the typed / calendar date: snap it to a forecast date."""
-    picked = st.session_state.get("date_pick")
-    if picked is not None:
-        st.session_state["date"] = snap(dates, picked)
+    """on_change of the typed date (applied on Enter or on leaving the box): snap it to a forecast date, saying so
+    when it moved (a date without a forecast, before the first or after the last) or was not a date."""
+    text = str(st.session_state.get("date_pick") or "").strip()
+    try:
+        picked = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        warn(f"{text!r} is not a date: type YYYY-MM-DD (forecasts {dates[0]} to {dates[-1]})")
+        return
+    if picked is pd.NaT:
+        return
+    st.session_state["date"] = snapped = snap(dates, picked)
+    if picked > pd.Timestamp(dates[-1]):
+        warn(f"{picked.date()} is after the last forecast date; showing {snapped}")
+    elif picked < pd.Timestamp(dates[0]):
+        warn(f"{picked.date()} is before the first forecast date; showing {snapped}")
+    elif snapped != str(picked.date()):
+        warn(f"no forecast at {picked.date()} (not a trading date); showing the one before it, {snapped}")
 
 
 def step_date(dates: list[str], step: int) -> None:

@@ -46,3 +46,20 @@ def split_name(part: str) -> str:
 
 def pct(x: float, digits: int = 2) -> str:
     return "n/a" if x != x else f"{100 * x:.{digits}f}%"
+
+
+#: the sidebar's horizon switch: trading days a figure is scaled to (square-root-of-time for risk)
+HORIZONS = {"daily": 1, "annualised": 252}
+
+
+def risk(x: float, horizon: str = "daily", value: float = 0.0, digits: int = 2) -> str:
+    """A one-day risk figure (volatility, VaR, CVaR as a fraction) at the horizon, scaled by sqrt(days), as a
+    percentage, with its money amount when a portfolio value is given: "1.23% (12,300)"."""
+    x = x * HORIZONS[horizon] ** 0.5
+    return pct(x, digits) + (f" ({x * value:,.0f})" if value and x == x else "")
+
+
+def horizon_note(horizon: str) -> str:
+    """What the switch means, said once under the figures it scales."""
+    return "" if horizon == "daily" else ("Annualised: one-day figures x sqrt(252), the square-root-of-time rule "
+                                           "(exact for volatility of independent days, an approximation for VaR).")

@@ -150,6 +150,25 @@ def in_reference_units(exposures: pd.DataFrame | pd.Series, named: pd.DataFrame)
     return (exposures * scale).rename(columns=named["label"].to_dict())
 
 
+def bounds_in_model_units(bounds, named: pd.DataFrame | None) -> tuple:
+    """Factor bounds ((factor, lo, hi), ...) given as betas to each factor's reference (`in_reference_units`) in
+    the model's units, for core.portfolio constraints: divided by the scale, lo and hi swapped when it is negative.
+    named None: the bounds are already in model units."""
+    out = []
+    for f, lo, hi in bounds:
+        scale = 1.0 if named is None or f not in named.index else float(named.loc[f, "scale"])
+        lo, hi = lo / scale, hi / scale
+        out.append((f, min(lo, hi), max(lo, hi)))
+    return tuple(out)
+
+
+def returns_in_reference_units(returns: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
+    """Factor returns (dates x factors) in the units of `in_reference_units` (divided by the scale, so a beta times
+    its factor return is still a return), relabelled by `named`["label"]."""
+    scale = named["scale"].reindex(returns.columns).fillna(1.0)
+    return (returns / scale).rename(columns=named["label"].to_dict())
+
+
 def factor_names(panel, forecasts: Forecasts, root: str | Path | None = None) -> pd.DataFrame:
     """`name_factors` of the model's realised factor returns (core.workbench.exposures.factor_returns) over the
     VALIDATION window only (no peeking at the test split); the window is in the column "window"."""

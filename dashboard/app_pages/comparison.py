@@ -33,6 +33,7 @@ with ui.guard():
     models = st.multiselect("Evaluate now", options, key="cmp_models", default=options[:3], format_func=model_label)
     if st.button("Evaluate", key="cmp_go") and models:
         live = services.evaluate(sel.dataset, tuple(models), split)
+        st.session_state.setdefault("cmp_live", {})[sel.dataset] = live  # the report includes it
         readable(live)
         ui.csv_download(live, "Download evaluation (CSV)", f"evaluation_live_{split}.csv")
 

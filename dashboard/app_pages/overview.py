@@ -24,17 +24,20 @@ with ui.guard():
     r = services.risk(sel.dataset, sel.model, sel.date, weights)
     st.subheader(f"{sel.portfolio.capitalize()} portfolio, forecast at the close of {sel.date} for the next day")
     m = st.columns(6 if r.has_factors else 5)
-    m[0].metric("Volatility (daily)", ui.pct(r.vol), help="forecast standard deviation of the next day's return")
-    m[1].metric("VaR 95%", ui.pct(r.var[0.95]), help="one-day loss exceeded on 1 day in 20")
-    m[2].metric("VaR 99%", ui.pct(r.var[0.99]), help="one-day loss exceeded on 1 day in 100")
-    m[3].metric("CVaR 99%", ui.pct(r.cvar[0.99]), help="average loss on the days beyond the 99% VaR")
+    h = sel.horizon
+    m[0].metric(f"Volatility ({h})", ui.risk(r.vol, h), help="forecast standard deviation of the return")
+    m[1].metric(f"VaR 95% ({h})", ui.risk(r.var[0.95], h, sel.value), help="a loss exceeded on 1 day in 20")
+    m[2].metric(f"VaR 99% ({h})", ui.risk(r.var[0.99], h, sel.value), help="a loss exceeded on 1 day in 100")
+    m[3].metric(f"CVaR 99% ({h})", ui.risk(r.cvar[0.99], h, sel.value),
+                help="average loss on the days beyond the 99% VaR")
     if r.has_factors:
         m[4].metric("Factor share", ui.pct(r.factor_share, 1),
                     help="share of the portfolio's forecast variance from the factors (= their share of the Euler "
                          "volatility contributions)")
     m[-1].metric("Next-day return", ui.pct(r.realised), help="realised return of the next trading day")
-    st.caption(f"One-day VaR and CVaR as positive losses, from {method_label(r.method)}; volatility of "
-               "the daily return.")
+    st.caption(f"VaR and CVaR as positive losses, from {method_label(r.method)}"
+               + (f"; in money for a portfolio of {sel.value:,.0f}" if sel.value else "") + ". "
+               + ui.horizon_note(h))
     if r.note:
         pcs = "" if not r.joint or r.has_factors else \
             "; the Factor exposures page shows the principal components of its forecast covariance instead"
@@ -42,10 +45,12 @@ with ui.guard():
     colours = figures.sector_colours(p.sectors)
     left, right = st.columns(2)
     with left:
-        ui.plot(figures.bar_by_ticker(weights, p.sectors, colours, "Portfolio weights", "weight (%)"), "weights")
+        ui.plot(figures.bar_by_ticker(weights[weights.abs() > 0], p.sectors, colours, "Portfolio weights (held stocks)",
+                                      "weight (%)"), "weights")
     with right:
         if len(r.contributions):
-            ui.plot(figures.bar_by_ticker(r.contributions, p.sectors, colours, "Contribution to daily volatility",
+            ui.plot(figures.bar_by_ticker(r.contributions[weights.reindex(r.contributions.index).abs() > 0], p.sectors,
+                                          colours, "Contribution to daily volatility",
                                           "volatility contribution (% per day)"), "risk_contributions")
         else:
             st.info("Per-stock risk contributions need a joint model; this univariate model's portfolio risk "
@@ -58,6 +63,7 @@ with ui.guard():
                       "model comparison in one self-contained file, readable offline"):
         st.session_state["report_for"] = (sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     if st.session_state.get("report_for") == (sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom):
-        page = services.report_html(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
+        page = services.report_html(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
+                                    st.session_state.get("cmp_live", {}).get(sel.dataset), sel.value or None)
         st.download_button("Download report (HTML)", page.encode("utf-8"), mime="text/html", key="report_dl",
                            file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.html")

@@ -28,10 +28,17 @@ with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     series = services.var_series(sel.dataset, sel.model, sel.part, weights)
     part = ui.split_name(sel.part)
-    method = services.risk(sel.dataset, sel.model, sel.date, weights).method
+    now = services.risk(sel.dataset, sel.model, sel.date, weights)
+    method = now.method
+    m = st.columns(3)
+    m[0].metric(f"VaR 95% on {sel.date} ({sel.horizon})", ui.risk(now.var[0.95], sel.horizon, sel.value))
+    m[1].metric(f"VaR 99% on {sel.date} ({sel.horizon})", ui.risk(now.var[0.99], sel.horizon, sel.value))
+    m[2].metric(f"CVaR 99% on {sel.date} ({sel.horizon})", ui.risk(now.cvar[0.99], sel.horizon, sel.value))
+    if sel.horizon != "daily":
+        st.caption(ui.horizon_note(sel.horizon) + " The backtest below judges the one-day VaR, as it was forecast.")
     st.caption(f"{sel.portfolio.capitalize()} portfolio with the weights of {sel.date} held fixed, "
                f"over the {part} split: one-day VaR forecast at each close against the next day's return. "
-               f"VaR method: {method_label(method)} ({method}).")
+               f"VaR method: {method_label(method)}.")
     if not services.forecasts(sel.dataset, sel.model).series.joint:
         st.info("Univariate model: the portfolio's VaR comes from a GARCH(1,1)-t fitted on the portfolio's own "
                 "daily returns up to each date (refit every 20 dates), never from the stocks combined as if "

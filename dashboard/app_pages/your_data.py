@@ -69,10 +69,18 @@ if key is not None:
         lines = [f"**{total} data warnings**: " + ", ".join(f"{g['count']} {g['kind']}" for g in groups)]
         lines += [f"- {e}" for g in groups for e in g["examples"][:2]]
         st.warning("\n".join(lines))
-        with st.expander(f"All {len(p.warnings)} warnings"):
+        listed = [w for w in p.warnings if not w.startswith("... and ")]
+        shown = f"All {total} warnings" if len(listed) == total else \
+            f"The first {len(listed)} of the {total} warnings (the rest are counted by kind above)"
+        with st.expander(shown):
             st.dataframe(pd.DataFrame({"warning": list(p.warnings)}), hide_index=True, width="stretch")
     else:
         st.caption("No data warnings.")
+    blank = int((p.sectors == "Unknown").sum())
+    if blank:
+        st.warning(f"{blank} of {p.n_tickers} stocks have no sector in the file: they are shown in the sector "
+                   "'Unknown' (sector views, caps and the sector input of models group them together); give them a "
+                   "sector in the file to place them.")
 
     # --- split --------------------------------------------------------------------------------
     st.subheader("Split")

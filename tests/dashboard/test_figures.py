@@ -74,6 +74,7 @@ def test_correlation_heatmaps_difference():
 def test_eigen_spectra_sorted_descending_in_pct2():
     fig = figures.eigen_spectra(np.array([1e-4, 4e-4]), np.array([2e-4, 3e-4]))
     assert np.allclose(fig.data[0].y, [4.0, 1.0]) and fig.layout.yaxis.type == "log"
+    assert fig.layout.yaxis.tickformat == "~g"  # plain numbers, not "1f/1p/1µ"
 
 
 def test_var_chart_marks_exceedances():
@@ -120,6 +121,14 @@ def test_bar_by_ticker_labels_every_ticker_and_shows_top_n(colours):
     fig = figures.bar_by_ticker(big, pd.Series(dtype=str), colours, "Weights", "weight (%)", top=40)
     assert len(fig.layout.xaxis.tickvals) == 40 and "largest 40 of 100" in fig.layout.title.text
     assert "S99" in fig.layout.xaxis.tickvals and "S0" not in fig.layout.xaxis.tickvals
+
+
+def test_bar_by_ticker_draws_no_zero_weights(colours):
+    """Issue 23: a 30-stock portfolio was padded with 10 zero-weight names."""
+    w = pd.Series(0.0, index=[f"S{i}" for i in range(40)])
+    w.iloc[:30] = 1 / 30
+    fig = figures.bar_by_ticker(w, pd.Series(dtype=str), colours, "Weights", "weight (%)")
+    assert len(fig.layout.xaxis.tickvals) == 30 and "largest" not in fig.layout.title.text
 
 
 def test_time_series_marks_the_selected_date():

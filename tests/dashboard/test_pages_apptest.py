@@ -54,7 +54,7 @@ def test_date_change_changes_numbers_and_link():
     dates = services.forecast_dates("synthetic", "truth")
     other = dates[len(dates) // 3]
     assert other != sel.date
-    at.date_input(key="date_pick").set_value(pd.Timestamp(other).date()).run()
+    at.text_input(key="date_pick").input(other).run()  # what Enter (or leaving the box) does
     _clean(at)
     assert at.session_state["selection"].date == other
     assert at.query_params["date"] == [other] or at.query_params["date"] == other
@@ -99,8 +99,23 @@ def test_bad_custom_weights_warn_not_crash():
     at = _app(portfolio="custom", w=f"{tickers[0]}:0.8,{tickers[1]}:-0.3,NOPE:0.2")
     _clean(at)
     text = " ".join(w.value for w in at.sidebar.warning)
-    assert "unknown tickers" in text or "negative" in text
+    assert "without a forecast on this date dropped (NOPE)" in text and "negative" in text
     assert at.session_state["selection"].custom.startswith(tickers[0])
+
+
+def test_custom_weights_say_only_what_is_true():
+    """Issue 23: the product's own rounding drew "weights sum to 0.99983, not 1" and "unknown tickers dropped" when
+    none were unknown; a 500% weight drew no leverage warning."""
+    tickers = services.forecast_at("synthetic", "truth", services.forecast_dates("synthetic", "truth")[-30]).tickers
+    n = len(tickers)
+    rounded = ",".join(f"{t}:{1 / n:.4g}" for t in tickers)  # the sum is off by the 4-digit rounding only
+    at = _app(portfolio="custom", w=rounded)
+    _clean(at)
+    assert not [w.value for w in at.sidebar.warning if "custom weights" in w.value]
+    at = _app(portfolio="custom", w=f"{tickers[0]}:5,{tickers[1]}:-4")
+    _clean(at)
+    text = " ".join(w.value for w in at.sidebar.warning)
+    assert "leverage" in text and "500%" in text and "dropped" not in text
 
 
 def test_bad_query_values_fall_back():
@@ -126,9 +141,29 @@ def test_typed_date_snaps_and_previous_next_buttons_step():
     assert at.session_state["selection"].date == dates[99]
     gap = next(k for k in range(1, len(dates)) if (pd.Timestamp(dates[k]) - pd.Timestamp(dates[k - 1])).days > 1)
     holiday = (pd.Timestamp(dates[gap - 1]) + pd.Timedelta(days=1)).date()  # a day without a forecast
-    at.date_input(key="date_pick").set_value(holiday).run()
+    at.text_input(key="date_pick").input(str(holiday)).run()
     _clean(at)
     assert at.session_state["selection"].date == dates[gap - 1]
+    assert any("not a trading date" in w.value for w in at.sidebar.warning)
+    at.text_input(key="date_pick").input("2999-01-01").run()  # after the data: the last date, said
+    assert at.session_state["selection"].date == dates[-1]
+    assert any("after the last forecast date" in w.value for w in at.sidebar.warning)
+    at.text_input(key="date_pick").input("not a date").run()
+    _clean(at)
+    assert at.session_state["selection"].date == dates[-1]
+    assert any("is not a date" in w.value for w in at.sidebar.warning)
+
+
+def test_horizon_and_portfolio_value():
+    at = _app(portfolio="equal weight")
+    daily = _metrics(at)
+    at.radio(key="horizon").set_value("annualised").run()
+    at.number_input(key="value").set_value(1_000_000.0).run()
+    _clean(at)
+    year = _metrics(at)
+    d, y = float(daily["Volatility (daily)"].rstrip("%")), float(year["Volatility (annualised)"].rstrip("%"))
+    assert y / d == pytest.approx(252 ** 0.5, rel=0.01)
+    assert year["VaR 99% (annualised)"].endswith(")") and "," in year["VaR 99% (annualised)"]  # money
 
 
 def test_malformed_upload_is_a_data_error():
@@ -187,8 +222,8 @@ def test_covariance_only_model_shows_principal_components_not_factors():
     assert "Principal components" in tabs and not {"Factor exposures", "Active risk by factor"} & set(tabs)
     assert not [m for m in at.metric if "factor" in m.label.lower()]
     assert any(b.label == "Optimise" for b in at.button)
-    metrics = at.dataframe[-1].value  # the backtest metrics, readable
-    assert "Sharpe ratio" in metrics.columns and not [c for c in metrics.columns if "_" in c]
+    metrics = next(d.value for d in at.dataframe if "Sharpe ratio" in d.value.columns)  # the backtest, readable
+    assert not [c for c in metrics.columns if "_" in c]
 
 
 def test_var_method_and_split_in_words():
@@ -220,3 +255,26 @@ def test_clusters_page_says_when_sector_is_an_input(model, told):
                 f"**{100 * day.without_input:.1f}%** without it"
         over = f"**{100 * split.with_input:.1f}%** with and **{100 * split.without_input:.1f}%** without"
         assert shown in said[0] and over in said[0] and f"chance {100 * day.chance:.1f}%" in said[0], said[0]
+
+
+def test_optimiser_result_is_a_portfolio_that_can_be_used():
+    """Issue 23: the optimum was a bar chart and a frontier point; now its risk, tracking error and exposures, and
+    "use as custom" carries it to the sidebar without a rounding warning."""
+    at = _app(portfolio="equal weight")
+    at.switch_page("app_pages/lab.py").run(timeout=300)
+    _clean(at)
+    labels = [t.label for t in at.tabs]
+    assert "Sector totals" in labels and "Factor exposures" in labels
+    before = _metrics(at)
+    assert before["Tracking error (daily)"] == "0.000%"  # equal weight against equal weight
+    at.button(key="FormSubmitter:optimiser-Optimise").click().run(timeout=300)
+    _clean(at)
+    m = _metrics(at)
+    assert float(m["Tracking error vs equal weight (annualised)"].rstrip("%")) > 0
+    assert any("model's forecast return" in c.value for c in at.caption)
+    at.button(key="opt_apply").click().run(timeout=300)
+    _clean(at)
+    sel = at.session_state["selection"]
+    assert sel.portfolio == "custom" and sel.custom
+    assert not [w.value for w in at.sidebar.warning if "custom weights" in w.value]
+    assert float(_metrics(at)["Tracking error (daily)"].rstrip("%")) > 0  # the used optimum reaches every section

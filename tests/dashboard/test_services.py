@@ -23,12 +23,13 @@ def _is_cache(decorator: ast.expr) -> bool:
 
 
 def test_services_only_caches():
-    """Every top-level function is a st.cache_* wrapper or the upload store; no re-exports; under 200 lines."""
+    """Every top-level function is a st.cache_* wrapper or the upload store; no re-exports; under 240 lines (one
+    short wrapper per view)."""
     text = SERVICES.read_text()
     functions = [n for n in ast.parse(text).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     uncached = {f.name for f in functions if not any(_is_cache(d) for d in f.decorator_list)}
     assert uncached == UPLOAD_STORE, uncached ^ UPLOAD_STORE
-    assert len(text.splitlines()) < 200
+    assert len(text.splitlines()) < 240
     assert "noqa: F401" not in text
 
 

@@ -129,3 +129,12 @@ def test_equal_weight_market_beta_near_one_on_the_500_stock_vendor_file(tmp_path
     panel = load_file(write_vendor_csv(tmp_path / "prices.csv").path)
     for beta in _market_beta_of_equal_weight(panel, "neuralfactors"):  # the shipped network, zero-shot
         assert 0.5 <= beta <= 1.5
+
+
+def test_bounds_in_model_units_swap_under_a_negative_scale():
+    from core.workbench.factor_names import bounds_in_model_units
+
+    named = pd.DataFrame({"scale": [-100.0, 50.0]}, index=["f1", "f2"])
+    assert bounds_in_model_units([("f1", 0.8, 1.2), ("f2", -1.0, 1.0)], named) == (
+        ("f1", -0.012, -0.008), ("f2", -0.02, 0.02))
+    assert bounds_in_model_units([("f1", 0.8, 1.2)], None) == (("f1", 0.8, 1.2),)
