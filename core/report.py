@@ -21,7 +21,7 @@ import pandas as pd
 from core import store
 from core.errors import NeuralFactorsError, NotAvailable
 from core.report_risk import attribution_section, stress_section
-from core.risk.backtest import TONE_COLOURS
+from core.risk.backtest import TONE_COLOURS, rate_tone
 from core.scorecard import HIGHER_IS_BETTER, LABELS
 from core.workbench.backtests import backtest
 from core.workbench.covariance import by_sector, covariance_view
@@ -56,7 +56,7 @@ METRIC_WORDS = {
     "r2_total": "share of stock return variance the factors explain on the day",
     "r2_pred": "share explained by the forecast mean",
 }
-RATE_METRICS = ("var95_rate", "var99_rate")
+RATE_METRICS = {"var95_rate": 0.95, "var99_rate": 0.99}  # breach rates, judged by the one verdict rule
 CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1000px;margin:2em auto;
 color:#222;padding:0 1em}h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;font-size:12px;margin:.5em 0;max-width:100%}td,th{border:1px solid #ddd;
@@ -312,10 +312,11 @@ def models(v: View) -> str:
         raise NotAvailable("no model comparison for this data yet (run one on the Model comparison page, or "
                            "`neuralfactors evaluate`)")
     table = v.comparison.T.dropna(how="all")
+    n_days = comparison_days(v.panel, v.comparison)
     parts = []
     for k in range(0, table.shape[1], MAX_COLUMNS):
         cols = table.columns[k:k + MAX_COLUMNS]
-        shown = pd.DataFrame({label(m): [_metric(x, key) for key, x in table[m].items()] for m in cols},
+        shown = pd.DataFrame({label(m): [_metric(x, key, n_days) for key, x in table[m].items()] for m in cols},
                              index=[LABELS.get(key, key) for key in table.index])
         shown["what it measures"] = [METRIC_WORDS.get(key, "") + ("" if key not in LABELS else (
             "; higher is better" if key in HIGHER_IS_BETTER else "")) for key in table.index]
@@ -323,10 +324,19 @@ def models(v: View) -> str:
     return "".join(parts)
 
 
-def _metric(x, key: str) -> str:
+def comparison_days(panel, comparison: pd.DataFrame) -> int:
+    """Days the comparison's breach rates were counted on (its attrs["dates"] span of the panel), 0 when unknown."""
+    span = comparison.attrs.get("dates")
+    return 0 if not span else int(((panel.dates >= span[0]) & (panel.dates <= span[1])).sum())
+
+
+def _metric(x, key: str, n_days: int = 0) -> str:
     if x is None or not np.isfinite(x):
         return "n/a"
-    return _pct(x) if key in RATE_METRICS else f"{x:.4g}"
+    if key not in RATE_METRICS:
+        return f"{x:.4g}"
+    judged = rate_tone(x, n_days, RATE_METRICS[key]) == "bad"
+    return _pct(x) + (" (implausible)" if judged else "")
 
 
 class Section(NamedTuple):

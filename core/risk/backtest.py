@@ -145,6 +145,15 @@ def plausible(bt: VaRBacktest) -> bool:
     return bt.n_days > 0 and lo <= bt.rate <= hi
 
 
+def rate_tone(rate: float, n_days: int, level: float) -> str:
+    """The tone of a bare breach rate (a model comparison's column): "good" inside `plausible_range`, "bad"
+    outside, "" when undefined."""
+    if not np.isfinite(rate) or n_days <= 0:
+        return ""
+    lo, hi = plausible_range(n_days, level)
+    return "good" if lo <= rate <= hi else "bad"
+
+
 def tone(verdict: str, rate_plausible: bool) -> str:
     """The colour class of a verdict ("good", "warn", "bad" or ""): "good" only for a pass / plausible / green
     zone while the breach rate of the same VaR level is plausible; "bad" for a rejection, an implausible rate or the red zone;

@@ -2,6 +2,8 @@
 import pandas as pd
 import streamlit as st
 
+from core.report import RATE_METRICS, comparison_days
+from core.risk.backtest import TONE_COLOURS, rate_tone
 from core.scorecard import HIGHER_IS_BETTER, LABELS, PAPER_TABLE
 from core.workbench.keys import model_label
 from core.workbench.sources import model_keys
@@ -10,16 +12,33 @@ from dashboard import services, state, ui
 sel = state.selection()
 
 
+def _rate_colours(table: pd.DataFrame, n_days: int) -> pd.DataFrame:
+    """CSS per cell: breach rates in the colour of the one verdict rule (core.risk.backtest.rate_tone)."""
+    css = pd.DataFrame("", index=table.index, columns=table.columns)
+    for key, level in RATE_METRICS.items():
+        if key in table and n_days:
+            css[key] = [f"color: {TONE_COLOURS[t]}; font-weight: 600" if t else ""
+                        for t in (rate_tone(x, n_days, level) for x in table[key])]
+    return css
+
+
 def readable(table: pd.DataFrame) -> None:
-    """The table with model labels as rows and metric labels as columns, the key and direction in tooltips."""
+    """The table with model labels as rows and metric labels as columns, the key and direction in tooltips; breach
+    rates green inside their plausible range, red outside."""
+    css = _rate_colours(table, comparison_days(services.panel(sel.dataset), table))
     shown = table.rename(index=model_label, columns=lambda c: LABELS.get(c, c))
     shown.index.name = "model"
+    css.index, css.columns = shown.index, shown.columns
     config = {LABELS.get(c, c): st.column_config.NumberColumn(
-        LABELS.get(c, c), format="%.4g",
+        LABELS.get(c, c), format="percent" if c in RATE_METRICS else "%.4g",
         help=f"{c}: {'higher' if c in HIGHER_IS_BETTER else 'lower'} is better") for c in table.columns
         if c in LABELS}
     width = 8 * max(map(len, shown.index), default=10) + 24  # the longest model name in full
-    st.dataframe(shown, width="stretch", column_config={"_index": st.column_config.TextColumn(width=width)} | config)
+    st.dataframe(shown.style.apply(lambda _: css, axis=None), width="stretch",
+                 column_config={"_index": st.column_config.TextColumn(width=width)} | config)
+    if RATE_METRICS.keys() & set(table.columns):
+        st.caption("Breach rates in green inside their plausible range for the split's length, in red outside "
+                   "(the rule of every VaR verdict).")
 st.title("Model comparison")
 split = st.radio("Split", ["valid", "test"], horizontal=True, key="cmp_split", format_func=ui.split_name)
 with ui.guard():

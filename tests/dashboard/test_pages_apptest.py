@@ -278,3 +278,10 @@ def test_optimiser_result_is_a_portfolio_that_can_be_used():
     assert sel.portfolio == "custom" and sel.custom
     assert not [w.value for w in at.sidebar.warning if "custom weights" in w.value]
     assert float(_metrics(at)["Tracking error (daily)"].rstrip("%")) > 0  # the used optimum reaches every section
+
+
+def test_comparison_breach_rates_follow_the_verdict_rule():
+    at = _app(dataset="sp500-20", model="neuralfactors", portfolio="equal weight")
+    at.switch_page("app_pages/comparison.py").run(timeout=300)
+    _clean(at)
+    assert any("plausible range" in c.value for c in at.caption)

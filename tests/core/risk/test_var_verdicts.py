@@ -99,3 +99,10 @@ def test_no_green_row_beside_an_implausible_breach_rate(case, request):
         table = verdict_table(var_series(panel, series, span, w, n_samples=200))
         assert_one_rule(table)
         assert len(table) == 9 and set(table["tone"]) <= {"good", "warn", "bad", ""}
+
+
+def test_a_bare_breach_rate_is_judged_by_the_same_range():
+    from core.risk.backtest import rate_tone
+
+    assert rate_tone(8 / 49, 49, 0.95) == "bad" and rate_tone(0.05, 1000, 0.95) == "good"
+    assert rate_tone(0.032, 1000, 0.99) == "bad" and rate_tone(float("nan"), 1000, 0.99) == ""
