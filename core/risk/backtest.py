@@ -156,8 +156,8 @@ def rate_tone(rate: float, n_days: int, level: float) -> str:
 
 def tone(verdict: str, rate_plausible: bool) -> str:
     """The colour class of a verdict ("good", "warn", "bad" or ""): "good" only for a pass / plausible / green
-    zone while the breach rate of the same VaR level is plausible; "bad" for a rejection, an implausible rate or the red zone;
-    "warn" for the yellow zone and for a pass beside an implausible rate; "" for n/a."""
+    zone while the breach rate of the same VaR level is plausible; "bad" for a rejection, an implausible rate or the
+    red zone; "warn" for the yellow zone and for a pass beside an implausible rate; "" for n/a."""
     v = str(verdict)
     if v.startswith(("reject", "implausible", "red")):
         return "bad"
