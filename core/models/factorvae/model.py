@@ -224,6 +224,7 @@ class FactorVAEModel(ConfiguredModel):
                             columns=self.factor_names())
 
     def adaptation_notes(self, panel: Panel) -> list[str]:
-        """How `panel`'s inputs are adapted to this model's channels (one line each)."""
+        """How `panel`'s inputs are adapted to this model's channels (one line each); the features' note on
+        unseen sectors is left out, as FactorVAE takes no sector input."""
         self._require()
-        return list(self._features(panel).notes)
+        return [n for n in self._features(panel).notes if "sector" not in n]
