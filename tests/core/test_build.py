@@ -35,7 +35,8 @@ def test_every_registered_model_is_shipped_and_covers_valid_and_test():
 
 def test_shipped_files_are_small_and_pickle_free():
     files = [p for p in (ROOT / DATASET).rglob("*") if p.is_file()]
-    assert sum(p.stat().st_size for p in files) < 20 * 2**20
+    # 17 shipped models at about 1.3 MiB each (the budget was 20 MiB for 16; FactorVAE added 1.6 MiB)
+    assert sum(p.stat().st_size for p in files) < 24 * 2**20
     assert {p.suffix for p in files} <= {".safetensors", ".json", ".parquet", ".md"}
 
 

@@ -16,8 +16,8 @@ def test_every_model_declares_its_capabilities_and_build_settings(tmp_path):
 
 
 def test_capability_queries_replace_name_lists():
-    assert models_where(zero_shot=True) == ["neuralfactors"]
-    assert set(models_where(learned=True)) == {"neuralfactors", "ca0", "ca1", "ca2", "ca3"}
+    assert models_where(zero_shot=True) == ["neuralfactors", "factorvae"]
+    assert set(models_where(learned=True)) == {"neuralfactors", "factorvae", "ca0", "ca1", "ca2", "ca3"}
     assert models_where(joint=False) == ["garch"]
     assert {"sample", "ledoit-wolf", "ewma", "garch"} == set(models_where(has_factors=False))
     assert list(CATALOGUE) == model_names() and check_names(["ppca"]) == ["ppca"]
