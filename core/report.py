@@ -26,7 +26,7 @@ from core.scorecard import HIGHER_IS_BETTER, LABELS
 from core.workbench.backtests import backtest
 from core.workbench.covariance import by_sector, covariance_view
 from core.workbench.dates import split_of, window
-from core.workbench.factor_names import factor_names, in_reference_units
+from core.workbench.factor_names import baskets_on, factor_names, in_reference_units
 from core.workbench.keys import model_label as label
 from core.workbench.portfolios import ANNUAL, Risk, named_portfolio, portfolio_risk
 from core.workbench.var import method_label, var_series, verdict_table
@@ -259,7 +259,7 @@ def exposures(v: View) -> str:
     if v.named is None:
         y, unit, why = r.exposures, pd.Series("model units", index=r.exposures.index), ""
     else:
-        y = in_reference_units(r.exposures, v.named)
+        y = in_reference_units(r.exposures, v.named, baskets_on(v.panel, v.series.at(v.date), v.named))
         unit = v.named.set_index("label")["unit"].reindex(y.index)
         contrib = contrib.rename(index=v.named["label"].to_dict())
         why = ("Each factor is named after the reference series its realised returns follow most closely over the "

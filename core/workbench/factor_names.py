@@ -123,15 +123,31 @@ def reference_scales(returns: pd.DataFrame, refs: pd.DataFrame, named: pd.DataFr
     return pd.DataFrame.from_dict(out, orient="index")
 
 
+def _basket_betas(panel, refs: pd.DataFrame, named: pd.DataFrame) -> pd.Series:
+    """Per factor the beta of its reference BASKET (the stocks whose mean return is the reference) to the reference
+    itself: 1 for a sector and for the equal-weighted market; for a benchmark, the equal-weighted universe's
+    historical beta to it (cov / var over the naming window)."""
+    out = pd.Series(1.0, index=named.index)
+    bench = "market"
+    if bench in refs.columns and (named["best match"] == bench).any():
+        ew = panel.returns.reindex(refs.index).mean(axis=1, skipna=True)
+        ok = ew.notna() & refs[bench].notna()
+        if ok.sum() >= MIN_OBS and refs.loc[ok, bench].var() > 0:
+            out[named["best match"] == bench] = float(np.cov(ew[ok], refs.loc[ok, bench])[0, 1]
+                                                      / refs.loc[ok, bench].var())
+    return out
+
+
 def name_factors(panel, returns: pd.DataFrame, min_corr: float = MIN_CORR) -> pd.DataFrame:
-    """factors x [suggested name, best match, correlation, sign, scale, unit, label, n_dates, <every reference's
-    correlation>] over the dates of the factor returns `returns` (dates x factors; pass only the validation window).
-    label ("market (corr 0.88)") is the name shown on every chart and table, unique per factor."""
+    """factors x [suggested name, best match, correlation, sign, scale, unit, basket beta, label, n_dates, <every
+    reference's correlation>] over the dates of the factor returns `returns` (dates x factors; pass only the
+    validation window). label ("market (corr 0.88)") is the name shown on every chart and table, unique per factor."""
     z = returns.dropna(how="all")
     refs = references(panel, z.index)
     corr = correlations(z, refs)
     out = suggest(corr, min_corr)
     out = out.join(reference_scales(z, refs, out))
+    out["basket beta"] = _basket_betas(panel, refs, out)
     out["label"] = [name if not np.isfinite(rho) else f"{name} (corr {rho:.2f})"
                     for name, rho in zip(out["suggested name"], out["correlation"])]
     out["n_dates"] = int(len(z))
@@ -140,23 +156,69 @@ def name_factors(panel, returns: pd.DataFrame, min_corr: float = MIN_CORR) -> pd
     return out
 
 
-def in_reference_units(exposures: pd.DataFrame | pd.Series, named: pd.DataFrame) -> pd.DataFrame | pd.Series:
-    """Model-unit exposures (a Series by factor, or a frame with factor columns) as betas against each factor's
-    reference (`reference_scales`), relabelled by `named`["label"]; factors `named` lacks stay as they are."""
-    if isinstance(exposures, pd.Series):
-        scale = named["scale"].reindex(exposures.index).fillna(1.0)
-        return (exposures * scale).rename(index=named["label"].to_dict())
-    scale = named["scale"].reindex(exposures.columns).fillna(1.0)
-    return (exposures * scale).rename(columns=named["label"].to_dict())
+def basket_exposures(exposures: np.ndarray, tickers, panel, named: pd.DataFrame) -> np.ndarray:
+    """The exposures of each factor's reference basket: exposures (..., N, F) of the stocks `tickers` (NaN where a
+    stock has none) -> (..., F), the equal-weighted mean over the basket's stocks with an exposure (every stock
+    for the market, the sector's stocks for a sector); NaN for a factor without a basket (a style ETF, unnamed)."""
+    b = np.asarray(exposures, dtype=float)
+    sectors = panel.sectors.reindex(list(tickers)).fillna("Unknown").to_numpy()
+    out = np.full(b.shape[:-2] + (b.shape[-1],), np.nan)
+    for k, ref in enumerate(named["best match"].reindex(named.index).fillna("")):
+        if _is_market(ref):
+            member = np.ones(len(sectors), dtype=bool)
+        elif ref and (sectors == ref).any():
+            member = sectors == ref
+        else:
+            continue
+        with np.errstate(invalid="ignore"):
+            out[..., k] = np.nanmean(np.where(member, b[..., k], np.nan), axis=-1)
+    return out
 
 
-def bounds_in_model_units(bounds, named: pd.DataFrame | None) -> tuple:
-    """Factor bounds ((factor, lo, hi), ...) given as betas to each factor's reference (`in_reference_units`) in
-    the model's units, for core.portfolio constraints: divided by the scale, lo and hi swapped when it is negative.
-    named None: the bounds are already in model units."""
+def baskets_on(panel, fc, named: pd.DataFrame) -> pd.Series:
+    """`basket_exposures` of one forecast (FactorForecast): a Series by factor."""
+    return pd.Series(basket_exposures(fc.exposures, fc.tickers, panel, named), index=list(fc.factor_names))
+
+
+def baskets_over_time(panel, series, dates: pd.DatetimeIndex, named: pd.DataFrame) -> pd.DataFrame:
+    """`basket_exposures` of a ForecastSeries over `dates` (dates x factors), for exposures over time."""
+    pos = series.dates.get_indexer(dates)
+    return pd.DataFrame(basket_exposures(series.exposures[pos], series.tickers, panel, named), index=dates,
+                        columns=list(series.factor_names))
+
+
+def in_reference_units(exposures: pd.DataFrame | pd.Series, named: pd.DataFrame,
+                       basket: pd.DataFrame | pd.Series | None = None) -> pd.DataFrame | pd.Series:
+    """Model-unit exposures (a Series by factor, or a frame with factor columns: stocks or dates) as betas against
+    each factor's reference, relabelled by `named`["label"]. With `basket` (the reference baskets' exposures on the
+    same date, `basket_exposures`; a Series by factor, or a dates x factors frame matching a frame over time) an
+    exposure is divided by its basket's on that date, times the basket's own beta: the market's beta is 1 on EVERY
+    date whatever the model's volatility regime; else, and where a basket is missing or near zero, the fixed scale
+    of `reference_scales`. Factors `named` lacks stay as they are."""
+    by_factor = isinstance(exposures, pd.Series)
+    factors = exposures.index if by_factor else exposures.columns
+    fixed = named["scale"].reindex(factors).fillna(1.0)
+    scale = fixed if basket is None else _basket_scale(basket, named, fixed)
+    out = exposures * scale
+    return out.rename(index=named["label"].to_dict()) if by_factor else out.rename(columns=named["label"].to_dict())
+
+
+def _basket_scale(basket, named: pd.DataFrame, fixed: pd.Series):
+    """kappa / basket where the basket holds the factor (within 50x of the fixed scale), else the fixed scale."""
+    kappa = named["basket beta"].reindex(fixed.index).fillna(1.0) if "basket beta" in named else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = kappa / basket
+    return scale.where(scale.abs() < 50 * fixed.abs()).fillna(fixed)
+
+
+def bounds_in_model_units(bounds, named: pd.DataFrame | None, basket: pd.Series | None = None) -> tuple:
+    """Factor bounds ((factor, lo, hi), ...) given as betas to each factor's reference (`in_reference_units` with
+    the same `basket`) in the model's units, for core.portfolio constraints: divided by the scale, lo and hi
+    swapped when it is negative. named None: the bounds are already in model units."""
+    scales = None if named is None else in_reference_units(pd.Series(1.0, index=named.index), named, basket)
     out = []
     for f, lo, hi in bounds:
-        scale = 1.0 if named is None or f not in named.index else float(named.loc[f, "scale"])
+        scale = 1.0 if scales is None or f not in named.index else float(scales.iloc[named.index.get_loc(f)])
         lo, hi = lo / scale, hi / scale
         out.append((f, min(lo, hi), max(lo, hi)))
     return tuple(out)

@@ -11,7 +11,7 @@ from core.errors import NotAvailable
 from core.workbench.capabilities import has_factors
 from core.workbench.components import component_exposures_over_time, component_loadings, component_summary
 from core.workbench.exposures import exposures_table
-from core.workbench.factor_names import in_reference_units, returns_in_reference_units
+from core.workbench.factor_names import baskets_on, baskets_over_time, in_reference_units, returns_in_reference_units
 from core.workbench.keys import model_label
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
@@ -43,9 +43,10 @@ with ui.guard():
             why = str(exc)
         unit, axis, what = "beta", "factor", "Exposures (beta)"
         if named is not None:  # betas against each factor's named reference, sign fixed
-            beta = in_reference_units(beta, named)
+            basket = baskets_on(p, services.forecast_at(sel.dataset, sel.model, sel.date), named)
+            beta = in_reference_units(beta, named, basket)
             unit, what = "beta to the reference", "Exposures (beta to each factor's reference)"
-        y_now = r.exposures if named is None else in_reference_units(r.exposures, named)
+        y_now = r.exposures if named is None else in_reference_units(r.exposures, named, basket)
         market = [c for c in y_now.index if str(c).startswith("market")]
         m1, m2 = st.columns(2)
         if market:
@@ -131,14 +132,17 @@ with ui.guard():
                        f"{named['window'].iloc[0]} ({int(named['n_dates'].iloc[0])} days; the test split is not used). "
                        "Each factor takes the best match no other factor took (sector factors their sector; the "
                        "market wins a near tie), when |corr| >= 0.3. Its sign is turned to move WITH that "
-                       "reference, and exposures are shown as betas to it: the reference itself has a beta of 1.")
+                       "reference, and exposures are shown as betas to it: each factor's exposure divided by that of "
+                       "its reference basket on the same date (all stocks for the market, the sector's stocks for a "
+                       "sector), so the market has a beta of 1 on every date (with a benchmark: the equal-weighted "
+                       "universe's historical beta to it); a style factor by its historical slope.")
             ui.plot(figures.factor_correlations(named[refs].iloc[:40], named["suggested name"]), "factor_names")
             st.dataframe(named[["suggested name", "best match", "correlation", "unit"]].round(3), width="stretch")
 
         left, right = st.columns([2, 1])
         with left:
             y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)
-            y = y if named is None else in_reference_units(y, named)
+            y = y if named is None else in_reference_units(y, named, baskets_over_time(p, series, y.index, named))
             ui.plot(figures.time_series(y.iloc[:, :MAX_LINES], f"{sel.portfolio.capitalize()} portfolio exposures over "
                                         "time", "model units" if named is None else "beta to the factor's reference",
                                         date=sel.date), "portfolio_exposures")

@@ -13,7 +13,7 @@ from core.workbench.active import BENCHMARKS, active_risk, benchmark_weights
 from core.workbench.capabilities import has_factors, require_joint
 from core.workbench.components import component_summary
 from core.workbench.exposures import exposures_table
-from core.workbench.factor_names import bounds_in_model_units, in_reference_units
+from core.workbench.factor_names import baskets_on, bounds_in_model_units, in_reference_units
 from core.workbench.portfolios import ANNUAL, MV_RISK_AVERSION, annualised_point
 from dashboard import figures, services, state, ui
 from dashboard.weights import weight_problems
@@ -78,8 +78,9 @@ def sector_totals(p, before: pd.Series, after: pd.Series) -> pd.DataFrame:
     return table.sort_values("after", ascending=False)
 
 
-def exposures_chart(r, named, title: str, name: str) -> None:
-    y = r.exposures if named is None else in_reference_units(r.exposures, named)
+def exposures_chart(p, r, named, title: str, name: str) -> None:
+    fc = services.forecast_at(sel.dataset, sel.model, sel.date)
+    y = r.exposures if named is None else in_reference_units(r.exposures, named, baskets_on(p, fc, named))
     unit = "exposure (model units)" if named is None else "beta to the factor's reference"
     ui.plot(figures.bar(y.iloc[:20], title, "factor", unit), name)
 
@@ -136,7 +137,7 @@ def what_if(p, base: pd.Series) -> None:
                 c: st.column_config.NumberColumn(format="percent") for c in ("before", "after", "change")})
         if r.has_factors:
             with tabs[2]:
-                exposures_chart(r, named, "Portfolio factor exposures", "lab_exposures")
+                exposures_chart(p, r, named, "Portfolio factor exposures", "lab_exposures")
         elif r.joint:
             with tabs[2]:
                 st.caption("A covariance-only model has no factors: the portfolio's loadings on the principal "
@@ -244,7 +245,7 @@ def optimum(p, fc, w_opt: pd.Series, base: pd.Series, named, objective: str) -> 
                            mime="text/csv", key="dl_optimal_weights.csv")
     with right:
         if r.has_factors:
-            exposures_chart(r, named, "Exposures of the optimum", "optimal_exposures")
+            exposures_chart(p, r, named, "Exposures of the optimum", "optimal_exposures")
         st.dataframe(sector_totals(p, base, w_opt).rename(columns={"before": sel.portfolio, "after": "optimum"}),
                      width="stretch", column_config={c: st.column_config.NumberColumn(format="percent")
                                                      for c in (sel.portfolio, "optimum", "change")})
@@ -292,7 +293,8 @@ def optimiser(p, base: pd.Series) -> None:
                  for f, lo, hi in zip(bounds["factor"], bounds["min"], bounds["max"]) if lo == lo or hi == hi]
         cons = dict(long_only=long_only, max_weight=max_w or None,
                     sector_caps=tuple((s, float(c)) for s, c in zip(caps["sector"], caps["cap"]) if c < 1.0),
-                    factor_bounds=bounds_in_model_units(given, named),
+                    factor_bounds=bounds_in_model_units(given, named, None if named is None else
+                                                        baskets_on(p, fc, named)),
                     target_vol=target / 100 / ANNUAL ** 0.5 if target else None)
         w_opt = services.optimise(sel.dataset, sel.model, sel.date, objective, lam, **cons)
         st.session_state["opt_result"] = True

@@ -112,7 +112,10 @@ def test_upload_used_in_every_page(upload):
     _clean(at)
     assert at.session_state["dataset"] == "sp500-20"
     warning = " ".join(w.value for w in at.warning)
-    assert "unadjusted split" in warning and len(at.warning) == 1  # one summary box, not one per warning
+    summaries = [w.value for w in at.warning if "data warnings" in w.value]
+    assert "unadjusted split" in warning and len(summaries) == 1  # one summary box, not one per warning
+    blank = int((vf.sectors == "Unknown").sum())
+    assert f"{blank} of 500 stocks have no sector" in warning  # issue 23: blank sectors said, not silently Unknown
     at.button(key="use_upload").click().run()
     _clean(at)
     sel = at.session_state["selection"]
