@@ -13,15 +13,18 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core import __version__, store
 from core.data.embedded import load_dataset
 from core.evaluate import evaluate_models, to_json
-from core.io import atomic_write_bytes, read_json, write_json
+from core.io import atomic_write_bytes, read_json, write_arrays, write_json
 from core.models.registry import create_model, load_model, model_class, model_names
 from core.store import library_versions
+from core.risk.recalibration import recalibrate
 from core.training.device import resolve_device
+from core.workbench.sources import CALIBRATED_MODELS, forecast_dates
 
 
 def output_dates(panel) -> pd.DatetimeIndex:
@@ -71,7 +74,10 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
             model = fit_model(name, panel, max_steps, device, work_dir)
         fit_s = time.perf_counter() - start
         model.save(mdir)
-        model.forecast_series(panel, dates).save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
+        series = model.forecast_series(panel, dates)
+        series.save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
+        if name in CALIBRATED_MODELS:
+            write_calibration(panel, series, mdir)
         if hasattr(model, "factor_returns"):
             buf = io.BytesIO()
             model.factor_returns(panel, dates).to_parquet(buf)
@@ -100,6 +106,14 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
     }
     write_json(Path(out) / dataset / "manifest.json", manifest)
     return manifest
+
+
+def write_calibration(panel, series, mdir: Path) -> None:
+    """MDIR/calibration.safetensors: the calibration maps (T, K) of the shipped forecasts `series`, fitted as
+    core.workbench.sources fits them for "<model>+cal" (from the first validation forecast on)."""
+    maps = recalibrate(panel, series, forecast_dates(panel, "valid")[0]).pit_map
+    unique, index = np.unique(maps.astype(np.float32), axis=0, return_inverse=True)  # a map lasts 21 days
+    write_arrays(Path(mdir) / "calibration.safetensors", {"maps": unique, "index": index.astype(np.int32)})
 
 
 def _run_command(run_dir: str) -> str:

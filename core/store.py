@@ -15,12 +15,13 @@ import os
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core import __version__
 from core.errors import CheckpointError
 from core.forecast import ForecastSeries
-from core.io import read_json
+from core.io import read_arrays, read_json
 from core.scorecard import METRICS
 
 def _shipped_root() -> Path:
@@ -55,6 +56,20 @@ def load_forecasts(dataset: str, model: str, root: str | Path | None = None) -> 
     for message in manifest_warnings(dataset, root):
         warnings.warn(message, stacklevel=2)
     return series
+
+
+def has_calibration(dataset: str, model: str, root: str | Path | None = None) -> bool:
+    return (model_dir(dataset, model, root) / "calibration.safetensors").exists()
+
+
+def load_calibration(dataset: str, model: str, root: str | Path | None = None) -> np.ndarray | None:
+    """Shipped calibration maps (T, K) of `model`, one per shipped forecast date (core/risk/recalibration.py;
+    written by core.build.write_calibration), None when the model ships none."""
+    path = model_dir(dataset, model, root) / "calibration.safetensors"
+    if not path.exists():
+        return None
+    a = read_arrays(path)  # the distinct maps (U, K) and each date's row in them (T,)
+    return a["maps"].astype(np.float64)[a["index"]]
 
 
 def load_factor_returns(dataset: str, model: str, root: str | Path | None = None) -> pd.DataFrame | None:

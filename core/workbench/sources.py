@@ -16,7 +16,7 @@ A key ending "+cal" is the same model's forecasts through the portfolio calibrat
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +30,7 @@ from core.models.registry import check_names, create_model, load_model, model_cl
 from core.risk.recalibration import recalibrate
 from core.workbench.keys import TRUTH, parse_model, run_key
 
-#: the models whose calibrated variant ("<name>+cal") the dashboard offers beside the raw one
+#: the models whose calibrated variant ("<name>+cal") is offered beside the raw one (and shipped: core/build.py)
 CALIBRATED_MODELS = ("neuralfactors", "ppca", "ledoit-wolf")
 #: the dataset whose shipped weights score other universes zero-shot
 ZERO_SHOT_DATASET = "sp500-20"
@@ -137,7 +137,11 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     (the layer's past PITs start at the first validation forecast) and the result cut to `dates`."""
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
     base = forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log)
-    series = recalibrate(panel, base.series, forecast_dates(panel, "valid")[0]).select(dates)
+    shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
+    if shipped is not None and len(shipped) == len(base.series.dates):  # written by core/build.py, same fit
+        series = replace(base.series, pit_map=shipped).select(dates)
+    else:
+        series = recalibrate(panel, base.series, forecast_dates(panel, "valid")[0]).select(dates)
     note = f"{base.note}; portfolio risk through the calibration layer (maps from past PITs only)"
     return Forecasts(str(key), series, base.model, base.source, note, base.notes)
 
@@ -150,8 +154,16 @@ def available(panel, root: str | Path | None = None) -> list[str]:
     out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
     out += [m for m in models_where(quick_fit=True) if m not in out]
     out.sort(key=lambda m: not model_class(m).zero_shot)
-    out = [v for m in out for v in ((m, f"{m}+cal") if m in CALIBRATED_MODELS else (m,))]
+    out = [v for m in out for v in (_variants(panel, m, root) if m in CALIBRATED_MODELS else (m,))]
     return [TRUTH] + out if has_truth(panel) else out
+
+
+def _variants(panel, name: str, root) -> tuple[str, str]:
+    """The raw model and its calibrated variant, the variant first (the default) where this very data ships
+    its calibration maps (sp500-20), else after the raw model (its maps would be fitted on first use)."""
+    shipped = store.has_calibration(panel.name, name, root) and store.built_from(
+        store.model_dir(panel.name, name, root), panel, same_version=False)
+    return (f"{name}+cal", name) if shipped else (name, f"{name}+cal")
 
 
 def model_keys(panel, root: str | Path | None = None) -> list[str]:

@@ -70,4 +70,17 @@ def test_calibrated_variant_has_the_raw_forecasts_and_past_only_maps():
     assert cal.series.pit_map.shape == (3, PIT_KNOTS.size)
     assert np.abs(cal.series.pit_map - PIT_KNOTS).max() > 0.01  # PPCA's test-time map is not the identity
     names = available(panel)
-    assert names.index("ppca+cal") == names.index("ppca") + 1
+    assert names.index("ppca+cal") == names.index("ppca") - 1  # shipped maps: the calibrated variant first
+    assert names[0] == "neuralfactors+cal"
+
+
+def test_shipped_calibration_maps_are_the_ones_sources_would_fit():
+    """pretrained/sp500-20/<model>/calibration.safetensors reproduces recalibrate() on the shipped forecasts."""
+    from core import store
+    from core.risk.recalibration import recalibrate
+    from core.workbench.sources import forecast_dates
+
+    panel = load_dataset("sp500-20")
+    series = store.load_forecasts("sp500-20", "ppca")
+    fitted = recalibrate(panel, series, forecast_dates(panel, "valid")[0]).pit_map
+    assert np.abs(store.load_calibration("sp500-20", "ppca") - fitted).max() < 1e-6
