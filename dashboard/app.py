@@ -9,15 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import NeuralFactorsError
-from core.portfolio.weights import parse_weights
+from core.portfolio.weights import parse_weights, weight_problems
 from core.workbench.covariance import COV_HORIZON
 from core.workbench.dates import split_of
 from core.workbench.keys import model_label
 from core.workbench.portfolios import PORTFOLIOS
 from core.workbench.sources import model_keys
-from dashboard import services, state, ui
+from dashboard import services, state, ui, uploads
 from dashboard.pages import PAGES
-from dashboard.weights import weight_problems
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
 
@@ -41,9 +40,9 @@ def date_control(dates: list[str]) -> str:
 def sidebar() -> state.Selection | None:
     state.seed_from_query()
     st.sidebar.title("NeuralFactors")
-    datasets = services.dataset_options()
-    state.ensure_option("dataset", datasets, "sp500-20", services.dataset_label)
-    dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=services.dataset_label)
+    datasets = uploads.dataset_options()
+    state.ensure_option("dataset", datasets, "sp500-20", uploads.dataset_label)
+    dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=uploads.dataset_label)
     if dataset == "synthetic":
         st.sidebar.warning("SYNTHETIC data: a simulated market with known factors, not real prices.")
     models = model_keys(services.panel(dataset))
@@ -73,7 +72,7 @@ def sidebar() -> state.Selection | None:
             st.sidebar.warning(f"custom weights: {problem}")
     for message in st.session_state.pop("_link_warnings", []):
         st.sidebar.warning(message)
-    st.sidebar.caption(f"{services.dataset_label(dataset)} · {model_label(model)} · "
+    st.sidebar.caption(f"{uploads.dataset_label(dataset)} · {model_label(model)} · "
                        f"{sel.part} split")
     source = services.forecasts(dataset, model)
     notes = [source.note, *source.notes]

@@ -1,56 +1,19 @@
 """The dashboard's caches: st.cache_* wrappers around core.workbench keyed by the sidebar's strings (dataset key,
-model key, date; grammar: core.workbench.keys), plus this server's store of uploaded files. No maths, no parsing:
-pages import core names directly and ask here for what is worth caching."""
+model key, date; grammar: core.workbench.keys). No maths, no parsing: pages import core names directly and ask
+here for what is worth caching; uploaded files live in dashboard/uploads.py."""
 from __future__ import annotations
-
-import tempfile
-from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from core import evaluate as evaluation, report, store
 from core.data.embedded import DATASETS, load_dataset
-from core.data.files import load_file
 from core.data.panel import Panel
-from core.data.splits import resplit
-from core.errors import ModelError
 from core.forecast import FactorForecast
-from core.workbench import (ablation, backtests, clusters, components as pcs, covariance, dates, exposures,
-                            factor_names as names, keys, portfolios, scenarios as draws, sources, var)
-
-
-@st.cache_resource
-def _uploads() -> dict[str, Panel]:
-    return {}
-
-
-def add_upload(filename: str, data: bytes) -> str:
-    """Validate an uploaded file into a Panel (DataError with the fix otherwise); its dataset key.
-    The bytes are read from a private temporary copy that is deleted at once."""
-    key = keys.upload_key(data)
-    if key not in _uploads():
-        with tempfile.TemporaryDirectory() as tmp:
-            (path := Path(tmp) / Path(filename).name).write_bytes(data)
-            panel = load_file(path)
-        _uploads()[key] = replace(panel, name=Path(filename).name, source=f"upload {Path(filename).name}")
-    return key
-
-
-def resplit_upload(key: str, shares=None, train_end=None, valid_end=None) -> str:
-    """An upload with another split (core.data.splits.resplit), under its own key."""
-    new = resplit(panel(keys.parse_dataset(key).base), shares, train_end, valid_end)
-    _uploads()[out := keys.resplit_key(key, new.split.train_end, new.split.valid_end)] = new
-    return out
-
-
-def dataset_options() -> list[str]:
-    return list(DATASETS) + list(_uploads())
-
-
-def dataset_label(key: str) -> str:
-    return keys.dataset_label(key, getattr(_uploads().get(key), "name", None))
+from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
+                            covariance, dates, exposures, factor_names as names, keys, portfolios,
+                            scenarios as draws, sources, stress, var)
+from dashboard import uploads
 
 
 @st.cache_resource(show_spinner="Loading data ...")
@@ -58,9 +21,7 @@ def panel(dataset: str) -> Panel:
     """The Panel of a dataset key: an upload of this server (ModelError once the server restarted), else embedded."""
     if not keys.parse_dataset(dataset).is_upload:
         return load_dataset(dataset)
-    if dataset not in _uploads():
-        raise ModelError(f"uploaded dataset {dataset} is gone (server restarted); upload the file again")
-    return _uploads()[dataset]
+    return uploads.get(dataset)
 
 
 @st.cache_resource(show_spinner="Computing forecasts ...", max_entries=24)
@@ -198,7 +159,6 @@ def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str
 @st.cache_data(show_spinner="Replaying the windows (factor returns of each day) ...", max_entries=64)
 def stress_tests(dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
-    from core.workbench import stress
     w = portfolio_weights(dataset, model, date, portfolio, custom)
     return stress.stress_tests(panel(dataset), forecasts(dataset, model), date, w, list(windows))
 
@@ -207,6 +167,5 @@ def stress_tests(dataset: str, model: str, date: str, portfolio: str, custom: st
 def attribution(dataset: str, model: str, date: str, portfolio: str, custom: str, start: str, end: str,
                 benchmark: pd.Series | None = None):
     """core.workbench.attribution.attribution of the sidebar's weights over realised dates start..end."""
-    from core.workbench import attribution as attr
     w = portfolio_weights(dataset, model, date, portfolio, custom)
-    return attr.attribution(panel(dataset), forecasts(dataset, model), w, start, end, benchmark)
+    return attributions.attribution(panel(dataset), forecasts(dataset, model), w, start, end, benchmark)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import NotAvailable, PortfolioError
-from core.portfolio.weights import format_weights, normalise, read_weights_csv, weights_csv
+from core.portfolio.weights import format_weights, normalise, read_weights_csv, weight_problems, weights_csv
 from core.report import PERCENT_METRICS
 from core.workbench.active import BENCHMARKS, active_risk, benchmark_weights
 from core.workbench.capabilities import has_factors, require_joint
@@ -16,7 +16,6 @@ from core.workbench.exposures import exposures_table
 from core.workbench.factor_names import baskets_on, bounds_in_model_units, in_reference_units
 from core.workbench.portfolios import ANNUAL, MV_RISK_AVERSION, annualised_point
 from dashboard import figures, services, state, ui
-from dashboard.weights import weight_problems
 
 sel = state.selection()
 st.title("Portfolio lab")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.workbench.keys import model_label
 from core.workbench.var import method_label
-from dashboard import figures, services, state, ui
+from dashboard import figures, services, state, ui, uploads
 
 sel = state.selection()
 st.title("Overview")
@@ -13,7 +13,7 @@ with ui.guard():
         st.warning("SYNTHETIC dataset: simulated returns with known factors, not market data.")
     split = p.split
     c1, c2, c3 = st.columns(3)
-    c1.markdown(f"**Dataset** {services.dataset_label(sel.dataset)}  \n{p.n_tickers} stocks, {len(p.dates)} "
+    c1.markdown(f"**Dataset** {uploads.dataset_label(sel.dataset)}  \n{p.n_tickers} stocks, {len(p.dates)} "
                 f"{p.frequency} dates, {p.dates[0].date()} .. {p.dates[-1].date()}  \n{p.source}")
     c2.markdown(f"**Model** {model_label(sel.model)}  \n{len(services.forecast_dates(sel.dataset, sel.model))}"
                 f" forecast dates")

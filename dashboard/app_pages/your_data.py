@@ -11,7 +11,7 @@ from core.data.info import warning_summary
 from core.errors import NeuralFactorsError
 from core.models.neuralfactors.config import PRESETS
 from core.workbench.keys import parse_dataset
-from dashboard import services, ui
+from dashboard import services, ui, uploads
 
 st.title("Your data")
 st.markdown("Upload a CSV or Parquet file of prices or returns, long (date, ticker, price/return, optional "
@@ -39,11 +39,11 @@ def _use(key: str) -> None:
 upload = st.file_uploader("Data file", type=["csv", "parquet"], key="data_upload")
 if upload is not None and st.session_state.get("upload_file") != (upload.name, upload.size):
     try:
-        base = services.add_upload(upload.name, upload.getvalue())
+        base = uploads.add_upload(upload.name, upload.getvalue())
     except NeuralFactorsError as exc:
         current = st.session_state.get("dataset")
         st.error(f"{upload.name} was not loaded: {ui.no_paths(str(exc))}. "
-                 f"The dataset in every page is still {services.dataset_label(current) if current else 'unchanged'}.")
+                 f"The dataset in every page is still {uploads.dataset_label(current) if current else 'unchanged'}.")
         st.stop()
     else:
         st.session_state.update(upload_key=base, upload_file=(upload.name, upload.size),
@@ -104,9 +104,9 @@ if key is not None:
         if st.form_submit_button("Apply this split"):
             try:
                 if how == "end dates":
-                    new = services.resplit_upload(key, train_end=str(train_end), valid_end=str(valid_end))
+                    new = uploads.resplit_upload(key, train_end=str(train_end), valid_end=str(valid_end))
                 else:
-                    new = services.resplit_upload(key, shares=(float(train_share), float(valid_share)))
+                    new = uploads.resplit_upload(key, shares=(float(train_share), float(valid_share)))
             except NeuralFactorsError as exc:
                 st.error(str(exc))
             else:

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.errors import DataError
 from core.workbench.sources import model_keys
-from dashboard import pages, services
+from dashboard import pages, services, uploads
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = [page.stem for page in pages.PAGES]
@@ -168,7 +168,7 @@ def test_horizon_and_portfolio_value():
 
 def test_malformed_upload_is_a_data_error():
     with pytest.raises(DataError):
-        services.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
+        uploads.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
 
 
 @pytest.mark.slow

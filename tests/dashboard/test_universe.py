@@ -1,5 +1,5 @@
 """A PM's own 500-stock universe in the dashboard (issue 13): the vendor-style file of
-tests/userfiles.py uploaded through services.add_upload, used in every page on the pretrained
+tests/userfiles.py uploaded through uploads.add_upload, used in every page on the pretrained
 NeuralFactors (zero-shot) and a quick-fit classical model, re-split on Your data; the large-universe
 figure builders; the background-training progress on Your data (core.runs itself: tests/core/test_runs.py)."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from core.errors import NeuralFactorsError
 from core.workbench.covariance import COV_HORIZON
 from core.workbench.sources import model_keys
 from dashboard import figures_universe as fu
-from dashboard import pages, services
+from dashboard import pages, services, uploads
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = [page.stem for page in pages.PAGES]
@@ -40,7 +40,7 @@ def upload(tmp_path_factory, home):
     from userfiles import write_vendor_csv
 
     vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
-    return services.add_upload("vendor500.csv", vf.path.read_bytes()), vf
+    return uploads.add_upload("vendor500.csv", vf.path.read_bytes()), vf
 
 
 def _clean(at: AppTest) -> None:
@@ -171,8 +171,8 @@ def test_split_control_resplits_the_upload(upload):
 
 def test_failed_upload_keeps_the_dataset_and_says_why():
     with pytest.raises(NeuralFactorsError):
-        services.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
-    assert all(not k.startswith("upload:") or services.panel(k) is not None for k in services.dataset_options())
+        uploads.add_upload("bad.csv", b"this,is\nnot;a,,panel\n\x00\x01")
+    assert all(not k.startswith("upload:") or services.panel(k) is not None for k in uploads.dataset_options())
 
 
 @pytest.mark.slow

@@ -2,16 +2,15 @@
 import numpy as np
 import pandas as pd
 
-from core.portfolio.weights import check_custom, format_weights, normalise, parse_weights, read_weights_csv, weights_csv
+from core.portfolio.weights import (format_weights, normalise, parse_weights, read_weights_csv, weight_problems,
+                                    weights_csv)
+
+TICKERS = ["A", "B", "C"]
 
 
 def test_custom_weights_parse_check_normalise():
     w = parse_weights("A:0.5, B:-0.25,junk,C:x")
     assert w == {"A": 0.5, "B": -0.25}
-    assert any("negative" in m for m in check_custom(w, ["A", "B"], long_only=True))
-    assert any("unknown" in m for m in check_custom({"Z": 1.0}, ["A", "B"]))
-    assert any("sum to" in m for m in check_custom({"A": 0.5}, ["A", "B"]))
-    assert check_custom({"A": 0.5, "B": 0.5}, ["A", "B"]) == []
     n = normalise({"A": 2.0, "Z": 5.0}, ["A", "B"])
     assert list(n.index) == ["A", "B"] and np.isclose(n.sum(), 1.0) and n["B"] == 0
     assert parse_weights(format_weights({"A": 0.25, "B": 0.75})) == {"A": 0.25, "B": 0.75}
@@ -31,3 +30,17 @@ def test_weights_file_round_trips():
     assert normalise(back.to_dict(), list(w.index)).round(10).equals(w.round(10))
     old = w.rename("weight").to_frame().to_csv().encode()  # the old download: unnamed index column
     assert read_weights_csv(old).keys() == back.to_dict().keys()
+
+
+def test_the_products_own_rounding_is_no_problem():
+    assert weight_problems({"A": 0.3333, "B": 0.3333, "C": 0.3333}, TICKERS) == []
+
+
+def test_each_problem_only_when_true():
+    assert weight_problems({"A": 0.5, "B": 0.5, "Z": 0.2}, TICKERS) == [
+        "1 ticker(s) without a forecast on this date dropped (Z); use tickers of this dataset"]
+    (sum_,) = weight_problems({"A": 0.5, "B": 0.2}, TICKERS)
+    assert "sum to 0.7" in sum_ and "dropped" not in sum_
+    said = " ".join(weight_problems({"A": 5.0, "B": -4.0}, TICKERS))
+    assert "leverage: A has a weight of 500%" in said and "negative" in said and "dropped" not in said
+    assert not any("negative" in m for m in weight_problems({"A": 1.5, "B": -0.5}, TICKERS, long_only=False))
