@@ -9,7 +9,6 @@ from core.models.protocol import BaseRiskModel
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import performance_metrics
-from core.portfolio.validation import validate_weights
 
 
 class TrailingMean(BaseRiskModel):
@@ -71,17 +70,3 @@ def test_metrics_hand_worked():
     assert m["annualised_vol"] == pytest.approx(r.std() * np.sqrt(252))
     assert m["turnover"] == pytest.approx(0.75)
 
-
-def test_validate_weights_messages():
-    tickers = ["A", "B", "C"]
-    out = validate_weights({"A": 0.5, "B": 0.5}, tickers)
-    assert out.tolist() == [0.5, 0.5, 0.0]
-    with pytest.raises(PortfolioError, match="unknown tickers .*ZZ"):
-        validate_weights({"A": 1.0, "ZZ": 0.0}, tickers)
-    with pytest.raises(PortfolioError, match="rescale"):
-        validate_weights({"A": 0.5, "B": 0.7}, tickers)
-    with pytest.raises(PortfolioError, match="long-only"):
-        validate_weights({"A": 1.5, "B": -0.5}, tickers, long_only=True)
-    with pytest.raises(PortfolioError, match="not finite"):
-        validate_weights({"A": "x", "B": 1.0}, tickers)
-    assert validate_weights({"A": 2.0, "B": -1.0}, tickers).sum() == pytest.approx(1.0)
