@@ -71,19 +71,33 @@ def remove_run(run_id: str) -> None:
     (runs_dir() / f"{run_id}.log").unlink(missing_ok=True)
 
 
-_PROCESSES: dict[str, tuple[subprocess.Popen, int]] = {}
+@dataclass
+class _Background:
+    """A run this process started: its process, step limit (None: the model's) and time budget (seconds, or None)."""
+
+    proc: subprocess.Popen
+    max_steps: int | None
+    budget: float | None
+
+
+_PROCESSES: dict[str, _Background] = {}
 _CANCELLED: set[str] = set()
 
 
-def start_training(data: bytes, suffix: str, model: str, preset: str, max_steps: int, split=None,
-                   **options: str) -> str:
+def start_training(data: bytes, suffix: str, model: str, preset: str | None = None, max_steps: int | None = None,
+                   split=None, init: str | None = None, time_budget: float | None = None, **options: str) -> str:
     """Start `neuralfactors train` in the background on a copy of an uploaded file; its run id.
-    `split` (a core.data.Split) becomes --train-end/--valid-end; `options` are extra CLI options
-    (e.g. seed=1)."""
+    `split` (a core.data.Split) becomes --train-end/--valid-end; init "shipped" fine-tunes the shipped network
+    (--init shipped, no preset: it keeps the network's architecture); time_budget (seconds) stops training
+    cleanly after that long (--time-budget); `options` are extra CLI options (e.g. seed=1)."""
     import hashlib
 
     if split is not None:
         options = {"train_end": split.train_end.date(), "valid_end": split.valid_end.date(), **options}
+    if init is not None and preset is not None:
+        raise ModelError("a fine-tune (init) keeps the start network's architecture: give no preset")
+    options = {"preset": preset, "max_steps": max_steps, "init": init,
+               "time_budget": None if time_budget is None else f"{float(time_budget):g}s", **options}
 
     digest = hashlib.sha1(data).hexdigest()[:10]
     source = home() / "uploads" / f"{digest}{suffix or '.csv'}"
@@ -91,22 +105,22 @@ def start_training(data: bytes, suffix: str, model: str, preset: str, max_steps:
         atomic_write_bytes(source, data)
     run = f"{time.strftime('%Y%m%d-%H%M%S')}-{digest[:6]}"
     runs_dir().mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "core.cli", "train", "--model", model, "--data", str(source), "--preset", preset,
-           "--max-steps", str(max_steps), "--out", str(runs_dir() / run)]
+    cmd = [sys.executable, "-m", "core.cli", "train", "--model", model, "--data", str(source),
+           "--out", str(runs_dir() / run)]
     for key, value in options.items():
         if value is not None:
             cmd += [f"--{key.replace('_', '-')}", str(value)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(runs_dir() / f"{run}.log", "wb") as fh:
-        _PROCESSES[run] = (subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env,
-                                            start_new_session=True), max_steps)
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    _PROCESSES[run] = _Background(proc, max_steps, time_budget)
     return run
 
 
 def cancel_training(run: str) -> bool:
     """Stop a background run of this process (its last checkpoint stays, so `train --resume`
     continues it); False when it is not running."""
-    proc = _PROCESSES.get(run, (None, 0))[0]
+    proc = getattr(_PROCESSES.get(run), "proc", None)
     if proc is None or proc.poll() is not None:
         return False
     _CANCELLED.add(run)
@@ -135,12 +149,13 @@ def _float(value) -> float:
 def read_progress(run_dir: str | Path) -> dict:
     """The last progress figures of a run folder's progress.jsonl (core.training.progress): step, total,
     elapsed and left ("mm:ss"), loss and valid (floats, NaN before the first), best (the best validation
-    NLL, once the loop has finished); {} before the first record."""
+    NLL, once the loop has finished), seconds and left_s (elapsed and left in seconds); {} before the first record."""
     record = progress.last(Path(run_dir) / progress.FILE)
     if record is None:
         return {}
     out = {"step": int(record["step"]), "total": int(record["total"]), "elapsed": _clock(record.get("elapsed")),
-           "left": _clock(record.get("eta")), "loss": _float(record.get("train_loss")),
+           "left": _clock(record.get("eta")), "seconds": _float(record.get("elapsed")),
+           "left_s": _float(record.get("eta")), "loss": _float(record.get("train_loss")),
            "valid": _float(record.get("valid"))}
     if "best_valid" in record:
         out["best"] = _float(record["best_valid"])
@@ -167,11 +182,17 @@ def training_status(run: str) -> dict:
     raw = log_path.read_bytes()[-20000:].decode(errors="replace") if log_path.exists() else ""  # "\r" kept
     shown = ([seg for seg in ln.split("\r") if seg.strip()] for ln in raw.split("\n"))
     lines = [segs[-1] for segs in shown if segs]  # a line redrawn after "\r" shows its last drawing
-    proc, total = _PROCESSES.get(run, (None, 0))
+    background = _PROCESSES.get(run)
+    proc = getattr(background, "proc", None)
     prog = read_progress(runs_dir() / run)
-    total = prog.get("total") or total
+    total = prog.get("total") or getattr(background, "max_steps", None) or 0
     step = prog.get("step", 0)
     fraction = min(1.0, step / total) if total else 0.0
+    budget = getattr(background, "budget", None)
+    if budget and "step" in prog:  # a run with a time budget usually stops on it: the bar follows the clock
+        left = max(budget - prog["seconds"], 0.0)
+        left = min(left, prog["left_s"]) if prog["left_s"] == prog["left_s"] else left
+        fraction, prog["left"] = max(fraction, min(1.0, prog["seconds"] / budget)), _clock(left)
     done = (runs_dir() / run / "config.json").exists()
     if proc is not None and proc.poll() is None:
         state = "running"

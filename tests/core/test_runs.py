@@ -79,6 +79,33 @@ def test_training_status_and_cancel(home, monkeypatch):
     assert not runs.cancel_training(run)
 
 
+def test_a_fine_tune_runs_on_a_time_budget(home, monkeypatch):
+    """init="shipped" with a time budget: `train --init shipped --time-budget 30s` without a preset; the bar and
+    the time left follow the clock (a fine-tune's step total is a ceiling it rarely reaches)."""
+    started = []
+    stand_in = ("import json, pathlib, sys, time; d = pathlib.Path(sys.argv[1]); d.mkdir(parents=True); "
+                "(d / 'progress.jsonl').write_text(json.dumps({'step': 3, 'total': 3000, 'elapsed': 12.0, "
+                "'eta': 9000.0, 'train_loss': 1.0, 'valid': 1.1}) + '\\n'); time.sleep(60)")
+    real = subprocess.Popen
+
+    def popen(cmd, **kw):
+        started.append(cmd)
+        return real([sys.executable, "-c", stand_in, cmd[cmd.index("--out") + 1]], **kw)
+
+    monkeypatch.setattr(runs.subprocess, "Popen", popen)
+    run = runs.start_training(b"date,ticker,close\n", ".csv", "neuralfactors", init="shipped", time_budget=30)
+    line = " ".join(started[0])
+    assert "--init shipped --time-budget 30s" in line and "--preset" not in line and "--max-steps" not in line
+    deadline = time.monotonic() + 20
+    while runs.training_status(run)["step"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status = runs.training_status(run)
+    assert status["fraction"] == pytest.approx(12 / 30) and status["left"] == "00:18"
+    assert runs.cancel_training(run)
+    with pytest.raises(ModelError, match="no preset"):
+        runs.start_training(b"x", ".csv", "neuralfactors", "tiny", init="shipped")
+
+
 def test_list_runs_lists_finished_runs_only(home):
     write_json(runs.runs_dir() / "a" / "config.json", {"model": "ppca", "fingerprint": "f1", "training": {}})
     write_json(runs.runs_dir() / "b" / "config.json", {"model": "neuralfactors", "fingerprint": "f2"})

@@ -197,7 +197,7 @@ def test_train_the_upload_from_your_data(upload):
     assert status["state"] == "finished", status["log"]
     assert status["step"] == 10 and status["total"] == 10 and "best" in status  # no validation yet at 10 steps
     assert f"--train-end {services.panel(key).split.train_end.date()}" in " ".join(
-        runs._PROCESSES[run][0].args)
+        runs._PROCESSES[run].proc.args)
     at.run()
     _clean(at)
     assert f"run:{run}" in model_keys(services.panel(key))
