@@ -104,6 +104,8 @@ def recalibrate(panel, series: ForecastSeries, start, n_samples: int = PIT_SAMPL
     first = int(series.dates.searchsorted(pd.Timestamp(start)))
     if first >= len(series.dates):
         raise ModelError(f"no forecasts of {series.model} on or after {pd.Timestamp(start).date()} to calibrate on")
+    if len(series.dates) - first <= min_days:  # no date has min_days of past PITs: identity maps, no draws
+        return replace(series, pit_map=rolling_maps(np.zeros((len(series.dates), 1)), first, refit_every, min_days))
     w = reference_portfolios(panel.sectors.reindex(panel.tickers))
     pits = np.full((len(series.dates), w.shape[1]), np.nan)
     pits[first:] = portfolio_pits(panel, replace(series, pit_map=None), series.dates[first:], w, n_samples, seed)

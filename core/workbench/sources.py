@@ -19,13 +19,14 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core import runs, store
 from core.data.embedded import DATASETS
 from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import CheckpointError, ModelError
-from core.forecast import ForecastSeries
+from core.forecast import ForecastSeries, recalibrated
 from core.models.registry import check_names, create_model, load_model, model_class, model_names, models_where
 from core.risk.recalibration import recalibrate
 from core.workbench.keys import TRUTH, parse_model, run_key
@@ -142,7 +143,10 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
         series = replace(base.series, pit_map=shipped).select(dates)
     else:
         series = recalibrate(panel, base.series, forecast_dates(panel, "valid")[0]).select(dates)
-    note = f"{base.note}; portfolio risk through the calibration layer (maps from past PITs only)"
+    fitted = bool(np.any(series.pit_map != recalibrated.PIT_KNOTS))
+    note = base.note + ("; portfolio risk through the calibration layer (maps from past PITs only)" if fitted else
+                        "; calibration layer not fitted yet on these dates (it needs 250 days of outcomes after the "
+                        "start of validation): risk as the raw model's")
     return Forecasts(str(key), series, base.model, base.source, note, base.notes)
 
 

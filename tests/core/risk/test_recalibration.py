@@ -54,3 +54,10 @@ def _pits_through_layer(panel, series, dates) -> np.ndarray:
     ew = reference_portfolios(panel.sectors)[:, :1]
     return np.array([fc.distribution.portfolio_cdf(fc, w[:, 0], realised[0], 500, k)
                      for k, fc, w, _, realised in portfolio_days(panel, series, dates, ew)])
+
+
+def test_too_short_a_history_gives_identity_maps_without_draws(small_market):
+    panel, truth = small_market
+    dates = panel.dates[300:399]
+    cal = recalibrate(panel, truth.forecast_series(panel, dates), dates[0], min_days=250)
+    assert np.array_equal(cal.pit_map, np.broadcast_to(PIT_KNOTS, cal.pit_map.shape))
