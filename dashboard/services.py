@@ -149,6 +149,15 @@ def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
     return evaluation.evaluate_models(panel(dataset), known, split, recompute=False)
 
 
+@st.cache_data(show_spinner="Scoring zero-shot, adapted and PPCA on the validation dates ...", max_entries=8)
+def adaptation(dataset: str, run: str) -> pd.DataFrame:
+    """Validation nll_joint (core.evaluate, joint group only) of the shipped NeuralFactors zero-shot, run `run` (the
+    fine-tune, its id) and PPCA: models x METRICS, NaN outside nll_joint."""
+    names = ["neuralfactors", keys.run_key(run), "ppca"]
+    return evaluation.evaluate_models(panel(dataset), names, "valid", settings=evaluation.Settings(groups=("joint",)),
+                                      recompute=False)
+
+
 @st.cache_data(show_spinner="Writing the report ...", max_entries=8)
 def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str = "",
                 comparison: pd.DataFrame | None = None, value: float | None = None) -> str:

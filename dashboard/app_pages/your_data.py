@@ -1,5 +1,7 @@
 """Your data: upload a file, see its validation (warnings summarised), choose its split, use it in
-every page (pretrained NeuralFactors zero-shot, classical models fitted on it), train NeuralFactors on it."""
+every page (pretrained NeuralFactors zero-shot, classical models fitted on it; every page's default view computed
+once, dashboard/warmup.py), adapt the shipped NeuralFactors to it (a fine-tune on a time budget, then zero-shot vs
+adapted vs PPCA on validation and the adapted run in every page) or train NeuralFactors on it from scratch."""
 import math
 from pathlib import Path
 
@@ -10,8 +12,8 @@ from core import runs
 from core.data.info import warning_summary
 from core.errors import NeuralFactorsError
 from core.models.neuralfactors.config import PRESETS
-from core.workbench.keys import parse_dataset
-from dashboard import services, ui, uploads
+from core.workbench.keys import model_label, parse_dataset, run_key
+from dashboard import services, state, ui, uploads, warmup
 
 st.title("Your data")
 st.markdown("Upload a CSV or Parquet file of prices or returns, long (date, ticker, price/return, optional "
@@ -31,9 +33,21 @@ def _presets() -> dict[str, str]:
     return {k: f"{factors(c)}, {c.steps:,} steps ({k})" for k, c in sorted(PRESETS.items(), key=lambda kc: kc[1].steps)}
 
 
-def _use(key: str) -> None:
-    st.session_state["dataset"] = key
+def _use(key: str, model: str | None = None) -> None:
+    """Take dataset `key` (and `model`, when given) into use in every page; this page then computes every page's
+    default view once (warm_up)."""
+    st.session_state.update(dataset=key, warm_up=key, **({"model": model} if model else {}))
     st.session_state.pop("date", None)  # this data's default date, not the old one snapped to its end
+
+
+def warm_up() -> None:
+    """Every page's default view computed once, with a progress bar (dashboard/warmup.py)."""
+    sel = state.selection()
+    bar = st.progress(0.0, text="Preparing every page ...")
+    warmup.warm_up(sel, lambda done, what: bar.progress(done, text=f"Preparing every page: {what} ..."))
+    bar.empty()
+    st.session_state.pop("warm_up", None)
+    st.success(f"Every page is ready for {model_label(sel.model)} on this dataset.")
 
 
 upload = st.file_uploader("Data file", type=["csv", "parquet"], key="data_upload")
@@ -120,28 +134,43 @@ if key is not None:
     # --- use it -------------------------------------------------------------------------------
     if in_use == key:
         st.success("This dataset is in use in every page (see the sidebar).")
+        if st.session_state.get("warm_up") == key:
+            warm_up()
     else:
         st.button("Use this dataset in every page", on_click=_use, args=(key,), key="use_upload", type="primary")
     st.caption("The pretrained NeuralFactors scores it without training (its network is shared across stocks; "
                "the sidebar says how it reads this data); classical models (sample, Ledoit-Wolf, EWMA, PCA, PPCA) "
                "fit on it when picked in the sidebar.")
 
-    # --- train --------------------------------------------------------------------------------
+    # --- train ---------------------------------------------------------------------------------
     st.subheader("Train NeuralFactors on this file")
     data = st.session_state.get("upload_bytes")
     if data is None or not _same_upload(st.session_state.get("upload_key", ""), key):
         st.caption("Upload the file again (above) to train on it.")
     else:
-        c1, c2 = st.columns(2)
-        presets = _presets()
-        preset = c1.selectbox("Preset", list(presets), key="train_preset", format_func=presets.get,
-                              help="the network's size and training length (the preset's name in brackets)")
-        steps = c2.number_input("Max steps", 10, 100_000, 500, 50, key="train_steps")
-        if st.button("Start training in the background", key="train_go"):
-            with ui.guard():
-                suffix = Path(st.session_state["upload_file"][0]).suffix.lower()
-                st.session_state["train_run"] = runs.start_training(data, suffix, "neuralfactors", preset, int(steps),
-                                                                    split=services.panel(key).split)
+        suffix = Path(st.session_state["upload_file"][0]).suffix.lower()
+        adapt, scratch = st.columns(2)
+        with adapt:
+            st.markdown("**Adapt the shipped model to this universe**")
+            minutes = st.number_input("Time budget (minutes)", 0.5, 120.0, 5.0, 0.5, key="adapt_budget",
+                                      help="fine-tuning stops after this long, keeping its best validated weights")
+            st.caption("Fine-tunes the shipped NeuralFactors on this file's training dates (sectors it never saw get "
+                       "their own), then compares it with zero-shot and PPCA on validation and uses it in every page.")
+            if st.button("Adapt the shipped model", key="adapt_go", type="primary"):
+                with ui.guard():
+                    st.session_state.update(train_dataset=key, train_adapt=True, train_run=runs.start_training(
+                        data, suffix, "neuralfactors", split=services.panel(key).split, init="shipped",
+                        time_budget=60 * float(minutes)))
+        with scratch:
+            st.markdown("**Train from scratch**")
+            presets = _presets()
+            preset = st.selectbox("Preset", list(presets), key="train_preset", format_func=presets.get,
+                                  help="the network's size and training length (the preset's name in brackets)")
+            steps = st.number_input("Max steps", 10, 100_000, 500, 50, key="train_steps")
+            if st.button("Start training in the background", key="train_go"):
+                with ui.guard():
+                    st.session_state.update(train_dataset=key, train_adapt=False, train_run=runs.start_training(
+                        data, suffix, "neuralfactors", preset, int(steps), split=services.panel(key).split))
 
 
 def _fmt(x) -> str:
@@ -161,6 +190,10 @@ def _progress_view() -> None:
         if st.button("Cancel training", key="train_cancel"):
             runs.cancel_training(run)
             st.rerun(scope="app")
+    elif status["state"] == "finished" and st.session_state.get("train_adapt"):
+        if st.session_state.get("train_polling"):  # a rerun of this fragment (the sidebar's widgets are not drawn)
+            _use(st.session_state["train_dataset"], run_key(run))  # that follows the run: it takes the adapted model
+        st.success(f"finished: the adapted model is {run_key(run)} (sidebar: Model); before and after below")
     elif status["state"] == "finished":
         st.success(f"finished: pick the model run:{run} in the sidebar (this dataset)")
     elif status["state"] == "cancelled":
@@ -180,3 +213,27 @@ if st.session_state.get("train_run"):
     running = runs.training_status(st.session_state["train_run"])["state"] == "running"
     st.session_state["train_polling"] = running
     st.fragment(_progress_view, run_every=2.0 if running else None)()
+
+
+def adaptation(run: str) -> None:
+    """Validation nll_joint of zero-shot, adapted and PPCA (dashboard/services.adaptation), and the adapted run in
+    every page (a button when it is not)."""
+    dataset = st.session_state["train_dataset"]
+    st.subheader("Before and after adapting")
+    with ui.guard():
+        table = services.adaptation(dataset, run)
+        rows = {"neuralfactors": "NeuralFactors zero-shot (shipped, before)", run_key(run): f"Adapted ({run_key(run)})",
+                "ppca": "PPCA (fitted on this file)"}
+        shown = pd.DataFrame({"model": [rows[m] for m in table.index],
+                              "validation nll_joint": table["nll_joint"].round(4).to_numpy()})
+        st.dataframe(shown, hide_index=True, width="content")
+        dates = table.attrs["dates"]
+        st.caption(f"Joint negative log-likelihood per stock on the validation dates {dates[0]} .. {dates[1]} "
+                   f"(returns / the training std {table.attrs['nll_scale']:.5f}); lower is better.")
+    if (st.session_state.get("dataset"), st.session_state.get("model")) != (dataset, run_key(run)):
+        st.button("Use the adapted model in every page", on_click=_use, args=(dataset, run_key(run)),
+                  key="adapt_use", type="primary")
+
+
+if st.session_state.get("train_adapt") and runs.training_status(st.session_state["train_run"])["state"] == "finished":
+    adaptation(st.session_state["train_run"])
