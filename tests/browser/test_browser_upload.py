@@ -1,10 +1,12 @@
-"""Real browser, a PM's own universe (issue 13): upload the 500-stock vendor-style file of
+"""Real browser, a PM's own universe (issues 13 and 25): upload the 500-stock vendor-style file of
 tests/userfiles.py through the file uploader, press "Use this dataset in every page" (the
-pretrained NeuralFactors scores it zero-shot), visit every page: no exception box, the page
-navigation stays, and each page's time once its results are computed (the second visit) is
-printed and kept under 3 s. Run:
+pretrained NeuralFactors scores it zero-shot and Your data computes every page's default view once,
+with a progress bar), visit every page: no exception box, the page navigation stays, and each page's
+first visit and later visit are printed and kept under 3 s. Then adapt the shipped model to the file
+on a 30-second budget: the before / after table (zero-shot, adapted, PPCA) and the adapted run in
+every page. Run:
 
-    .venv/bin/python -m pytest -q -p no:cacheprovider -s tests/browser/test_browser_upload.py
+    CI=true .venv/bin/python -m pytest -q -p no:cacheprovider -s tests/browser/test_browser_upload.py
 """
 import os
 import time
@@ -76,14 +78,17 @@ def test_upload_and_use_everywhere(page):
     _healthy(page)
     text = _main(page)
     assert "data warnings" in text and "unadjusted split" in text
-    assert page.locator('[data-testid="stAlertContentWarning"]').count() == 1  # one summary, not one box each
+    summaries = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="data warnings")
+    assert summaries.count() == 1  # one summary, not one box each (the blank-sector warning is its own box)
     before = b.runs(page)
     t0 = time.perf_counter()
     page.get_by_role("button", name="Use this dataset in every page").click()
-    b.wait_for(page, '[data-testid="stMainBlockContainer"] :text("in use in every page")',
-               "'in use in every page' after pressing 'Use this dataset in every page'", 600)
+    b.wait_for(page, '[data-testid="stMainBlockContainer"] :text("Every page is ready")',
+               "'Every page is ready' after pressing 'Use this dataset in every page' (forecasts, then every page's "
+               "default view computed once)", 850)
     b.settle(page, 60, before, what="the run after pressing 'Use this dataset in every page'")
-    print(f"\nuse the upload (zero-shot NeuralFactors on 500 stocks, first time): {time.perf_counter() - t0:.1f} s")
+    print(f"\nuse the upload (zero-shot NeuralFactors on 500 stocks and every page's default view, first time): "
+          f"{time.perf_counter() - t0:.1f} s")
     _healthy(page)
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert "vendor500.csv" in sidebar and "How the pretrained model reads this data" in sidebar
@@ -94,7 +99,7 @@ def test_upload_and_use_everywhere(page):
 def test_every_page_on_the_upload(page, title):
     # the times run from the click to the run's end (go_to's quiet period excluded); the limits add up to less
     # than pytest's --timeout, so a page that does not finish is reported by go_to, with what it showed
-    first = b.go_to(page, title, timeout=600)
+    first = b.go_to(page, title, timeout=300)
     _healthy(page)
     b.go_to(page, "Your data" if title != "Your data" else "Overview", timeout=120)
     again = b.go_to(page, title, timeout=120)
@@ -105,6 +110,7 @@ def test_every_page_on_the_upload(page, title):
                         full_page=True)
     print(f"\n{title}: first visit {first:.1f} s, once computed {again:.2f} s")
     assert "dataset=upload" in page.url
+    assert first < GOAL_S, f"{title}'s first visit after 'Use this dataset' took {first:.2f} s (goal < {GOAL_S} s)"
     assert again < GOAL_S, f"{title} took {again:.2f} s once computed (goal < {GOAL_S} s)"
 
 
@@ -112,3 +118,31 @@ def test_print_page_times(page):
     print("\npage | first visit (s) | once computed (s)")
     for title, (first, again) in TIMES.items():
         print(f"{title} | {first:.1f} | {again:.2f}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_adapt_the_shipped_model_to_the_upload(page):
+    """A 30-second fine-tune from Your data: its progress, then zero-shot / adapted / PPCA on validation (the
+    adapted row below zero-shot is the CLI's claim, docs/bench_own_universe.md; 30 s proves the flow only), and the
+    adapted run in every page."""
+    b.go_to(page, "Your data", timeout=120)
+    box = page.locator('[data-testid="stNumberInput"]').filter(has_text="Time budget (minutes)").locator("input")
+    box.fill("0.5")
+    box.press("Enter")
+    b.settle(page, 60, what="the budget set to 0.5 minutes")
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Adapt the shipped model").click()
+    b.wait_for(page, '[data-testid="stMainBlockContainer"] [data-testid="stProgress"]', "the training progress bar",
+               60)
+    b.wait_for(page, '[data-testid="stMainBlockContainer"] :text("Before and after adapting")',
+               "the before / after section once the fine-tune finished", 600)
+    b.wait_for(page, '[data-testid="stMainBlockContainer"] [data-testid="stTable"]:has-text("validation nll_joint")',
+               "the before / after table (zero-shot, adapted, PPCA)", 900)
+    b.settle(page, 300, what="the run after the before / after table")
+    print(f"\nadapt on a 30 s budget, then the before / after table: {time.perf_counter() - t0:.1f} s")
+    _healthy(page)
+    table = page.locator('[data-testid="stTable"]').filter(has_text="validation nll_joint").inner_text()
+    print(table)
+    assert "zero-shot" in table and "Adapted (run:" in table and "PPCA" in table, table
+    assert "model=run%3A" in page.url or "model=run:" in page.url, f"the adapted run is not in use: {page.url}"
