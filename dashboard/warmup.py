@@ -8,6 +8,7 @@ from typing import Callable, NamedTuple
 import pandas as pd
 
 from core.errors import NeuralFactorsError
+from core.portfolio.weights import normalise
 from core.workbench.covariance import COV_HORIZON
 from core.workbench.stress import Window, windows_in
 from dashboard import services
@@ -45,6 +46,10 @@ def steps(sel: Selection) -> list[Step]:
     def weights() -> pd.Series:
         return services.portfolio_weights(d, m, date, sel.portfolio, sel.custom)
 
+    def lab() -> tuple:  # the lab's weights: the portfolio's, as its weight editor reads them back
+        w = normalise({str(t): float(v) for t, v in weights().items()}, weights().index.tolist())
+        return services.risk(d, m, date, w), services.backtest(d, m, part, w, False)
+
     def stress() -> list:
         catalogue = tuple(windows_in(services.panel(d)))
         return services.stress_tests(d, m, date, sel.portfolio, sel.custom, catalogue or (stress_window(sel),))
@@ -60,7 +65,7 @@ def steps(sel: Selection) -> list[Step]:
         Step("Covariance: forecast vs realised", lambda: services.covariance_view(d, m, date, COV_HORIZON)),
         Step("Covariance: scores over time", lambda: services.covariance_scores(d, m, part, COV_HORIZON)),
         Step("VaR: VaR over time", lambda: services.var_series(d, m, part, weights())),
-        Step("Portfolio lab: the backtest", lambda: services.backtest(d, m, part, weights(), False)),
+        Step("Portfolio lab: risk and backtest of the edited weights", lab),
         Step("Scenarios: Monte Carlo draws", lambda: services.scenarios(d, m, date, weights())),
         Step("Stress tests: historical windows", stress),
         Step("Attribution: the default period",

@@ -101,8 +101,30 @@ def test_embedding_map_labels_only_what_is_asked():
 
 
 # --- the dashboard on an uploaded 500-stock file ------------------------------------------------
+#: the computations behind dashboard/services.py's wrappers (module as services names it: functions) that the
+#: warm-up of Your data does once, so that no page's first visit repeats them
+WARMED = {"exposures": ("exposures_over_time", "factor_returns"), "names": ("factor_names",), "var": ("var_series",),
+          "clusters": ("embedding",), "covariance": ("covariance_view", "covariance_scores"), "draws": ("scenarios",),
+          "stress": ("stress_tests",), "attributions": ("attribution",), "backtests": ("backtest",)}
+
+
+def _count_calls(monkeypatch) -> dict[str, int]:
+    """Count the calls of WARMED's functions from now on: {function name: calls}."""
+    calls = {}
+    for module, functions in WARMED.items():
+        for name in functions:
+            real = getattr(getattr(services, module), name)
+
+            def counted(*args, _real=real, _name=name, **kwargs):
+                calls[_name] = calls.get(_name, 0) + 1
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(getattr(services, module), name, counted)
+    return calls
+
+
 @pytest.mark.slow
-def test_upload_used_in_every_page(upload):
+def test_upload_used_in_every_page(upload, monkeypatch):
     key, vf = upload
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params["dataset"] = "sp500-20"
@@ -119,12 +141,14 @@ def test_upload_used_in_every_page(upload):
     at.button(key="use_upload").click().run()
     _clean(at)
     sel = at.session_state["selection"]
-    assert (sel.dataset, sel.model) == (key, "neuralfactors")
+    assert (sel.dataset, sel.model) == (key, "neuralfactors+cal")  # the sp500-20 default, also offered here
     assert at.query_params["dataset"] in ([key], key)
-    dates = services.forecast_dates(key, "neuralfactors")
+    dates = services.forecast_dates(key, sel.model)
     assert sel.date == dates[len(dates) - 1 - COV_HORIZON]  # its own default date, not sp500-20's
     notes = " ".join(e.label + " " + " ".join(m.value for m in e.markdown) for e in at.sidebar.expander)
     assert "zero-shot" in notes and "equal-weighted mean return" in notes
+    assert any("Every page is ready" in m.value for m in at.success)  # the warm-up ran with "Use this dataset"
+    calls = _count_calls(monkeypatch)
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
         _clean(at)
@@ -134,6 +158,8 @@ def test_upload_used_in_every_page(upload):
             assert show.value == "Sector averages" and show.options[1] == "The 60 largest holdings"
             show.set_value(show.options[1]).run()
             _clean(at)
+    assert calls == {}, f"first visits after the warm-up computed {calls} again (dashboard/warmup.py's arguments " \
+                        "differ from the page's)"
     at.selectbox(key="model").set_value("ppca").run()
     assert not at.exception, [e.value for e in at.exception]
     for page in ("overview", "exposures", "clusters"):
