@@ -139,7 +139,7 @@ def test_committee_path(page):
     b.go_to(page, "Portfolio lab", timeout=180)
     te0 = b.metric(page, "Tracking error (daily)")
     curve0 = _curve_end(page)
-    b.edit_first_weight(page, "0.5")
+    b.edit_first_weight(page, "0.4321")  # a weight no portfolio holds: the edit must change it
     _healthy(page)
     assert b.metric(page, "Tracking error (daily)") != te0  # the edit reached the benchmark-relative risk
     assert _curve_end(page) != curve0  # and the backtest
