@@ -7,8 +7,11 @@ z_A = a is a move of the factors away from their forecast mean, in the units of 
   factors  z | z_A = a ~ N(S_.A S_AA^-1 a, S - S_.A S_AA^-1 S_A.); factors independent of A keep their law;
   series   r | C'r = a ~ N(m + S C V^-1 (a - C'm), Sigma - Sigma C V^-1 C'Sigma), V = C'Sigma C, with
            Sigma C = B (S (B'C)) + d * C computed in O(N F k).
-A Student-t forecast is conditioned with the same Gaussian formula on its covariance: the conditional means are
-the best linear predictions, the bands are Normal; `method` says so. A shock beyond MAX_SD of the model's standard
+A Student-t forecast is conditioned on the model's own draws (DRAWS of them): a factor shock whose factors are
+independent of the others (NeuralFactors' prior) by exact conditional draws (z_A set to a, the rest drawn from
+their law); a series shock by importance resampling (a Gaussian kernel of width KERNEL x the series' sd around the
+shock; the effective number of draws kept is said). Where neither applies (correlated Student-t factors, or fewer
+than MIN_KEPT draws kept) the Gaussian formula on its covariance is used and `method` says so. A shock beyond MAX_SD of the model's standard
 deviation of that factor or series is refused with the range the model supports."""
 from __future__ import annotations
 
@@ -24,6 +27,9 @@ from core.workbench.capabilities import has_factors, require_factors, require_jo
 from core.workbench.portfolios import aligned
 
 MAX_SD = 10.0
+DRAWS = 20_000
+KERNEL = 0.05
+MIN_KEPT = 200
 LEVELS = (0.05, 0.5, 0.95)
 MARKET = "market"  # the forecast universe's equal-weighted mean return
 SECTOR = "sector: "
@@ -61,13 +67,28 @@ def _refuse(name: str, value: float, centre: float, sd: float, unit: str) -> Non
 
 
 def _result(fc: FactorForecast, w: np.ndarray, conditions: dict, mean: np.ndarray, var: np.ndarray,
-            pnl_mean: float, pnl_var: float, factors: pd.Series, notes: list[str]) -> Shock:
+            pnl_mean: float, pnl_var: float, factors: pd.Series, notes: list[str], draws=None) -> Shock:
+    """draws: None (Gaussian: Normal quantiles) or (method, P&L draws (S,), their weights (S,)) of a Student-t."""
     sd = float(np.sqrt(max(pnl_var, 0.0)))
     stocks = pd.DataFrame({"expected": mean, "move": mean - fc.mean, "sd": np.sqrt(np.maximum(var, 0.0))},
                           index=fc.tickers)
+    quantiles = {q: pnl_mean + sd * float(stats.norm.ppf(q)) for q in LEVELS}
+    method = method_label(fc)
+    if draws is not None:
+        method, pnl, wt = draws
+        order = np.argsort(pnl)
+        cdf = np.cumsum(wt[order]) / wt.sum()
+        quantiles = {q: float(pnl[order][min(np.searchsorted(cdf, q), len(pnl) - 1)]) for q in LEVELS}
     return Shock(conditions=dict(conditions), stocks=stocks, factors=factors, pnl_mean=pnl_mean, pnl_sd=sd,
-                 quantiles={q: pnl_mean + sd * float(stats.norm.ppf(q)) for q in LEVELS}, method=method_label(fc),
-                 notes=notes)
+                 quantiles=quantiles, method=method, notes=notes)
+
+
+def _draws(fc: FactorForecast, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(z (S, F), eps (S, N)): DRAWS joint draws of the factors and the noise from the forecast's own law."""
+    rng = np.random.default_rng(seed)
+    z = fc.distribution.factor_draws(rng, DRAWS, fc.n_factors) @ np.linalg.cholesky(
+        fc.factor_cov + 1e-18 * np.eye(fc.n_factors)).T if fc.n_factors else np.zeros((DRAWS, 0))
+    return z, fc.distribution.idio_draws(rng, DRAWS, fc.n_stocks) * np.sqrt(fc.idio_var)
 
 
 def factor_shock(fc: FactorForecast, weights: pd.Series, shocks: dict[str, float]) -> Shock:
@@ -94,8 +115,14 @@ def factor_shock(fc: FactorForecast, weights: pd.Series, shocks: dict[str, float
     pnl_var = float(y @ z_cov @ y + np.sum(w * w * fc.idio_var))
     free = [fc.factor_names[j] for j in range(fc.n_factors) if j not in idx and np.allclose(s[j, idx], 0.0)]
     notes = [f"{len(free)} factors independent of the shocked ones keep their unconditional law"] if free else []
+    draws = None
+    if not fc.distribution.closed_form and len(free) == fc.n_factors - len(idx):  # exact conditional draws
+        z, eps = _draws(fc)
+        z[:, idx] = a
+        draws = (f"exact conditional draws of the Student-t model ({DRAWS:,} draws; the other factors and the noise "
+                 "from their own law)", fc.mean @ w + z @ y + eps @ w, np.ones(DRAWS))
     return _result(fc, w, shocks, mean, var, float(w @ mean), pnl_var,
-                   pd.Series(z_mean, index=fc.factor_names), notes)
+                   pd.Series(z_mean, index=fc.factor_names), notes, draws)
 
 
 def factor_sd(fc: FactorForecast) -> pd.Series:
@@ -145,4 +172,20 @@ def series_shock(fc: FactorForecast, weights: pd.Series, combos: dict[str, pd.Se
     wsc = w @ sig_c
     pnl_var = fc.portfolio_var(w) - float(wsc @ np.linalg.solve(v, wsc))
     factors = pd.Series(s @ bc @ shift, index=fc.factor_names) if has_factors(fc) else pd.Series(dtype=float)
-    return _result(fc, w, {k: values[k] for k in names}, mean, var, float(w @ mean), pnl_var, factors, [])
+    conditions, notes = {k: values[k] for k in names}, []
+    if not fc.distribution.closed_form:
+        z, eps = _draws(fc)
+        r = fc.mean + z @ b.T + eps  # (S, N)
+        gap = (r @ c - a) / (KERNEL * np.sqrt(np.diag(v)))
+        wt = np.exp(-0.5 * np.sum(gap ** 2, axis=1))
+        kept = float(wt.sum() ** 2 / max(np.sum(wt ** 2), 1e-300))
+        if kept >= MIN_KEPT:
+            mean = wt @ r / wt.sum()
+            var = wt @ (r - mean) ** 2 / wt.sum()
+            pnl = r @ w
+            pnl_var = float(wt @ (pnl - w @ mean) ** 2 / wt.sum())
+            method = (f"importance resampling of {DRAWS:,} Student-t draws near the shock (kernel {KERNEL:g} sd of "
+                      f"each series): {kept:,.0f} effective draws kept")
+            return _result(fc, w, conditions, mean, var, float(w @ mean), pnl_var, factors, notes, (method, pnl, wt))
+        notes.append(f"only {kept:.0f} of {DRAWS:,} draws lie near this shock: the Gaussian formula is used instead")
+    return _result(fc, w, conditions, mean, var, float(w @ mean), pnl_var, factors, notes)
