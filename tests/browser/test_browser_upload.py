@@ -121,26 +121,27 @@ def test_print_page_times(page):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(3600)
 def test_adapt_the_shipped_model_to_the_upload(page):
-    """A 30-second fine-tune from Your data: its progress, then zero-shot / adapted / PPCA on validation (the
-    adapted row below zero-shot is the CLI's claim, docs/bench_own_universe.md; 30 s proves the flow only), and the
-    adapted run in every page."""
+    """A fine-tune from Your data on a 30-second budget (NF_ADAPT_MINUTES sets another, e.g. 5 for the default):
+    its progress, then zero-shot / adapted / PPCA on validation (the table is printed; 30 s proves the flow, the
+    figures of a 5-minute budget are in docs/bench_dashboard.md), and the adapted run in every page."""
+    minutes = os.environ.get("NF_ADAPT_MINUTES", "0.5")
     b.go_to(page, "Your data", timeout=120)
     box = page.locator('[data-testid="stNumberInput"]').filter(has_text="Time budget (minutes)").locator("input")
-    box.fill("0.5")
+    box.fill(minutes)
     box.press("Enter")
-    b.settle(page, 60, what="the budget set to 0.5 minutes")
+    b.settle(page, 60, what=f"the budget set to {minutes} minutes")
     t0 = time.perf_counter()
     page.get_by_role("button", name="Adapt the shipped model").click()
     b.wait_for(page, '[data-testid="stMainBlockContainer"] [data-testid="stProgress"]', "the training progress bar",
                60)
     b.wait_for(page, '[data-testid="stMainBlockContainer"] :text("Before and after adapting")',
-               "the before / after section once the fine-tune finished", 600)
+               "the before / after section once the fine-tune finished", 600 + 60 * float(minutes))
     b.wait_for(page, '[data-testid="stMainBlockContainer"] [data-testid="stTable"]:has-text("validation nll_joint")',
                "the before / after table (zero-shot, adapted, PPCA)", 900)
     b.settle(page, 300, what="the run after the before / after table")
-    print(f"\nadapt on a 30 s budget, then the before / after table: {time.perf_counter() - t0:.1f} s")
+    print(f"\nadapt on a {minutes}-minute budget, then the before / after table: {time.perf_counter() - t0:.1f} s")
     _healthy(page)
     table = page.locator('[data-testid="stTable"]').filter(has_text="validation nll_joint").inner_text()
     print(table)
