@@ -94,66 +94,7 @@ def test_previous_and_next_date_buttons(page):
     assert f"date={start}" in page.url
 
 
-_LAST_VALUE = """(title) => {
-    const gd = [...document.querySelectorAll('.js-plotly-plot')].find(
-        g => g.layout && g.layout.title && String(g.layout.title.text || g.layout.title).includes(title));
-    if (!gd || !gd._fullData || !gd._fullData.length) return null;
-    const y = gd._fullData[0].y;  // decoded (gd.data may hold numpy arrays as base64)
-    return y.length ? y[y.length - 1] : null;
-}"""
-
-
-def _curve_end(page) -> float:
-    """The last value of the first line of the Lab's backtest chart, once it is drawn."""
-    b.wait_until(page, f"(t) => ({_LAST_VALUE})(t) !== null", "the backtest chart", 120, arg="Growth of 1")
-    return page.evaluate(_LAST_VALUE, "Growth of 1")
-
-
-def _click(page, name: str, last: bool = False) -> None:
-    """Click the button `name` (the last one of that name when `last`) and wait for the run it starts."""
-    before = b.runs(page)
-    buttons = page.get_by_role("button", name=name, exact=True)
-    (buttons.last if last else buttons.first).click()
-    b.settle(page, 180, before, what=f"the run after clicking {name!r}")
-
-
 @pytest.mark.slow
 def test_committee_path(page):
-    """Issue 23, the path a PM walks before an investment committee: a typed date applied on Enter; a weight edit
-    that changes the tracking error and the backtest with no other click; optimise; use the optimum; the report."""
-    import re
-
-    import pandas as pd
-
-    b.go_to(page, "Overview")
-    start = pd.Timestamp(re.search(r"date=(\d{4}-\d{2}-\d{2})", page.url).group(1))
-    typed = str((start - pd.Timedelta(days=40)).date())
-    box = page.locator('[data-testid="stSidebar"] input[aria-label^="Forecast date"]')
-    before = b.runs(page)
-    box.fill(typed)
-    box.press("Enter")  # Enter alone applies it: no click outside
-    b.settle(page, 180, before, what="the run after typing a date and Enter")
-    now = pd.Timestamp(re.search(r"date=(\d{4}-\d{2}-\d{2})", page.url).group(1))
-    assert now <= pd.Timestamp(typed) and (pd.Timestamp(typed) - now).days < 7, (typed, now)
-
-    b.go_to(page, "Portfolio lab", timeout=180)
-    te0 = b.metric(page, "Tracking error (daily)")
-    curve0 = _curve_end(page)
-    b.edit_first_weight(page, "0.4321")  # a weight no portfolio holds: the edit must change it
-    _healthy(page)
-    assert b.metric(page, "Tracking error (daily)") != te0  # the edit reached the benchmark-relative risk
-    assert _curve_end(page) != curve0  # and the backtest
-
-    _click(page, "Optimise")
-    _healthy(page)
-    assert b.metric(page, "Tracking error vs equal weight (annualised)").endswith("%")
-    _click(page, "Use as the custom portfolio", last=True)  # the optimum's button
-    _healthy(page)
-    assert "portfolio=custom" in page.url
-    assert page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]').filter(
-        has_text="custom weights").count() == 0  # no warning from the product's own rounding
-
-    b.go_to(page, "Overview")
-    _click(page, "Prepare an HTML report of this view")
-    _healthy(page)
-    assert page.get_by_role("button", name="Download report (HTML)").count() == 1
+    """Issue 23, the path a PM walks before an investment committee (tests/browser/driver.py committee_path)."""
+    b.committee_path(page, _healthy)
