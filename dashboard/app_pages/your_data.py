@@ -224,9 +224,8 @@ def adaptation(run: str) -> None:
         table = services.adaptation(dataset, run)
         rows = {"neuralfactors": "NeuralFactors zero-shot (shipped, before)", run_key(run): f"Adapted ({run_key(run)})",
                 "ppca": "PPCA (fitted on this file)"}
-        shown = pd.DataFrame({"model": [rows[m] for m in table.index],
-                              "validation nll_joint": table["nll_joint"].round(4).to_numpy()})
-        st.dataframe(shown, hide_index=True, width="content")
+        st.table(pd.DataFrame({"validation nll_joint": table["nll_joint"].map("{:.4f}".format).to_numpy()},
+                              index=pd.Index([rows[m] for m in table.index], name="model")))
         dates = table.attrs["dates"]
         st.caption(f"Joint negative log-likelihood per stock on the validation dates {dates[0]} .. {dates[1]} "
                    f"(returns / the training std {table.attrs['nll_scale']:.5f}); lower is better.")
