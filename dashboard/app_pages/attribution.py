@@ -7,7 +7,7 @@ from core.errors import PortfolioError
 from core.portfolio.weights import read_weights_csv
 from core.workbench.active import BENCHMARKS, benchmark_weights
 from core.workbench.attribution import COMPOUNDED, COMPOUNDING, SPECIFIC, SUM, TOTAL
-from dashboard import figures_risk, services, state, ui
+from dashboard import figures_risk, services, state, ui, warmup
 
 NONE = "none"
 sel = state.selection()
@@ -15,11 +15,9 @@ st.title("Attribution")
 
 
 def period() -> tuple[str, str]:
-    """Two date inputs; by default the quarter (63 trading days) up to the sidebar's date, inside the forecasts."""
+    """Two date inputs; by default warmup.attribution_period (the quarter up to the sidebar's date it prepared)."""
     p = services.panel(sel.dataset)
-    dates = pd.DatetimeIndex(services.forecast_dates(sel.dataset, sel.model))
-    end = pd.Timestamp(sel.date)
-    start = dates[max(dates.get_loc(end) - 62, min(1, len(dates) - 1))]
+    start, end = (pd.Timestamp(d) for d in warmup.attribution_period(sel))
     lo, hi = p.dates[1].date(), p.dates[-1].date()
     c1, c2 = st.columns(2)
     a = c1.date_input("First day of the period", start.date(), lo, hi, key="attr_start", format="YYYY-MM-DD")

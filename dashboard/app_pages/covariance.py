@@ -1,12 +1,12 @@
 """Covariance: forecast vs realised correlation, their difference, eigenvalue spectra, scores over time."""
 import streamlit as st
 
-from core.workbench.covariance import MAX_HEATMAP_STOCKS, by_sector as sector_averages, largest_holdings
+from core.workbench.covariance import COV_HORIZON, MAX_HEATMAP_STOCKS, by_sector as sector_averages, largest_holdings
 from dashboard import figures, services, state, ui
 
 sel = state.selection()
 st.title("Covariance: forecast vs realised")
-h = st.slider("Realised window h (trading days after the date)", 5, 63, 21, key="cov_h")
+h = st.slider("Realised window h (trading days after the date)", 5, 63, COV_HORIZON, key="cov_h")
 with ui.guard():
     view = services.covariance_view(sel.dataset, sel.model, sel.date, h)
     n = view["forecast"].shape[0]

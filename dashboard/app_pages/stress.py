@@ -8,7 +8,7 @@ from core.workbench.capabilities import has_factors
 from core.workbench.shocks import (LEVELS, MARKET, available_series, factor_sd, factor_shock, series_shock,
                                    series_weights)
 from core.workbench.stress import Window, summary_table, windows_in
-from dashboard import figures, figures_risk, services, state, ui
+from dashboard import figures, figures_risk, services, state, ui, warmup
 
 OWN = "Your own window"
 sel = state.selection()
@@ -18,13 +18,13 @@ weights_of = f"the {sel.portfolio} weights of {sel.date}"
 
 
 def own_window() -> Window:
-    """Two date inputs; by default the 21 trading days up to the sidebar's date."""
-    end = p.dates[p.dates.searchsorted(pd.Timestamp(sel.date), "right") - 1]
-    start = p.dates[max(p.dates.get_loc(end) - 20, 1)]
+    """Two date inputs; by default warmup.stress_window (the trading days up to the sidebar's date it prepared)."""
+    default = warmup.stress_window(sel)
     lo, hi = p.dates[1].date(), p.dates[-1].date()
     c1, c2 = st.columns(2)
-    a = c1.date_input("First date of the window", start.date(), lo, hi, key="stress_start", format="YYYY-MM-DD")
-    b = c2.date_input("Last date of the window", end.date(), lo, hi, key="stress_end", format="YYYY-MM-DD")
+    a = c1.date_input("First date of the window", default.start.date(), lo, hi, key="stress_start",
+                      format="YYYY-MM-DD")
+    b = c2.date_input("Last date of the window", default.end.date(), lo, hi, key="stress_end", format="YYYY-MM-DD")
     return Window(f"{a}..{b}", pd.Timestamp(a), pd.Timestamp(b))
 
 

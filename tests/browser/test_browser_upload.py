@@ -147,3 +147,12 @@ def test_adapt_the_shipped_model_to_the_upload(page):
     print(table)
     assert "zero-shot" in table and "Adapted (run:" in table and "PPCA" in table, table
     assert "model=run%3A" in page.url or "model=run:" in page.url, f"the adapted run is not in use: {page.url}"
+
+
+@pytest.mark.slow
+def test_committee_path_on_the_upload(page):
+    """Issue 23: the committee path (a typed date on Enter; a weight edit reaching the tracking error and the
+    backtest; optimise; use the optimum; the report) on the 500-stock upload, with whatever model is in use."""
+    b.go_to(page, "Overview", timeout=120)
+    assert "dataset=upload" in page.url
+    b.committee_path(page, _healthy)
