@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from core.workbench.attribution import COMPOUNDED, COMPOUNDING, SPECIFIC, SUM, TOTAL, attribution
 from core.workbench.stress import Window, stress_tests, summary_table, windows_in
+from core.workbench.topn import largest
 
 TOP_N = 12  # rows of a contribution table / lines of a chart before the rest is summed
 QUARTER = 63  # trading days of the default attribution period
@@ -49,15 +50,6 @@ def _dates_axis(ax) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
-
-def largest(values: pd.Series, top: int = TOP_N, other: str = "other") -> pd.Series:
-    """The `top` largest values by absolute size, largest first, plus one "other (k)" row summing the rest."""
-    order = values.abs().sort_values(ascending=False).index
-    out = values.reindex(order[:top])
-    if len(order) > top:
-        out[f"{other} ({len(order) - top})"] = float(values.reindex(order[top:]).sum())
-    return out
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -145,11 +137,11 @@ def stress_section(v) -> str:
              f"<h3>Worst window: {worst.window.name}</h3>",
              path_chart(rep.result.path, fac.result.path if fac else None, fac.band if fac else 0.0,
                         f"{worst.window.name}: cumulative return")]
-    sector = pd.DataFrame({"replay contribution (%)": 100 * largest(rep.by_sector)})
+    sector = pd.DataFrame({"replay contribution (%)": 100 * largest(rep.by_sector, TOP_N)})
     parts.append("<h4>Contributions by sector</h4>" + _table(sector))
     if fac is not None:
         parts.append(f"<h4>Contributions by factor (factor returns: {fac.source})</h4>"
-                     + _table(pd.DataFrame({"factor replay contribution (%)": 100 * largest(fac.by_factor)})))
+                     + _table(pd.DataFrame({"factor replay contribution (%)": 100 * largest(fac.by_factor, TOP_N)})))
     notes = worst.notes + ([f"{len(rep.proxied)} stocks proxied: " + ", ".join(list(rep.proxied)[:20])]
                            if rep.proxied else [])
     parts += [f'<p class="note">{n}</p>' for n in notes]

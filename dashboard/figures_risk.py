@@ -11,19 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
+from core.workbench.topn import largest
 from dashboard.figures import PALETTE, _layout, _pct
 
 TOP_N = 20  # bars per chart before the rest is summed into one "other" bar
 REPLAY, FACTOR = PALETTE[0], PALETTE[1]
-
-
-def largest(values: pd.Series, top: int = TOP_N, other: str = "other") -> pd.Series:
-    """The `top` largest values by absolute size, largest first, plus one "other (k)" bar summing the rest."""
-    order = values.abs().sort_values(ascending=False).index
-    out = values.reindex(order[:top])
-    if len(order) > top:
-        out[f"{other} ({len(order) - top})"] = float(values.reindex(order[top:]).sum())
-    return out
 
 
 def stress_windows(table: pd.DataFrame, title: str = "Historical windows: today's weights replayed") -> go.Figure:

@@ -22,14 +22,6 @@ def universe():
     return pd.Series(rng.normal(0, 0.01, 500), index=tickers), sectors
 
 
-def test_largest_keeps_the_top_and_sums_the_rest():
-    v = pd.Series({"a": 0.1, "b": -0.3, "c": 0.02, "d": 0.05})
-    out = fr.largest(v, top=2)
-    assert list(out.index) == ["b", "a", "other (2)"]
-    assert out["other (2)"] == pytest.approx(0.07) and out.sum() == pytest.approx(v.sum())
-    assert list(fr.largest(v, top=10).index) == ["b", "a", "d", "c"]
-
-
 def test_stress_windows_with_and_without_factor_replay():
     table = pd.DataFrame({"replay": [-0.3, -0.1], "factor replay": [-0.25, -0.12], "specific band": [0.02, 0.01]},
                          index=["2020 COVID crash", "2008 GFC"])

@@ -50,14 +50,6 @@ def test_wide_weekly_prices_detects_frequency_and_holes():
     assert p.meta["sector"].eq("Unknown").all() and list(p.meta["name"]) == p.tickers
 
 
-def test_wide_daily_returns_kept_as_given():
-    p = load_file(DATA / "wide_returns_daily.csv")
-    raw = pd.read_csv(DATA / "wide_returns_daily.csv", index_col="date", parse_dates=True)
-    assert "returns" in p.source and p.frequency == "daily"
-    np.testing.assert_allclose(p.returns.to_numpy(), raw.to_numpy())
-    assert p.returns["GE"].first_valid_index() == raw.index[5]
-
-
 def test_long_monthly_returns_parquet_case_insensitive():
     p = load_file(DATA / "long_returns_monthly.parquet")
     assert p.frequency == "monthly" and p.tickers == ["A1", "B2", "C3"] and len(p.dates) == 24
