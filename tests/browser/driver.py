@@ -51,6 +51,39 @@ def chromium_path() -> str | None:
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 
 
+def require_chromium() -> None:
+    """Return when Chromium is there; else fail under CI=true (CI installs it, so its absence is a failure) and
+    skip elsewhere, naming the install command."""
+    import pytest
+
+    if chromium_path() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(INSTALL_HINT.format(path=CHROMIUM), pytrace=False)
+        pytest.skip(INSTALL_HINT.format(path=CHROMIUM))
+
+
+@contextmanager
+def vendor_app(tmp_path_factory, query: str, timeout: float = 300):
+    """A page on a fresh dashboard opened at `query`, its user data folder (NEURALFACTORS_HOME) a temporary one;
+    page.vendor_file is the 500-stock vendor file of tests/userfiles.py, written to a temporary folder."""
+    from userfiles import write_vendor_csv
+
+    require_chromium()
+    vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
+    old = os.environ.get("NEURALFACTORS_HOME")
+    os.environ["NEURALFACTORS_HOME"] = str(tmp_path_factory.mktemp("nfhome"))  # the dashboard process inherits it
+    try:
+        with serve() as url, browser_page(height=1000) as pg:
+            open_app(pg, url, query, timeout=timeout)
+            pg.vendor_file = vf.path
+            yield pg
+    finally:
+        if old is None:
+            os.environ.pop("NEURALFACTORS_HOME", None)
+        else:
+            os.environ["NEURALFACTORS_HOME"] = old
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,8 +1,6 @@
 """Real-browser tests: start `neuralfactors dashboard --headless` on a free port and drive
 /usr/bin/chromium through Playwright: every page, a date change, a portfolio change, a weight
 edit; no exception box, charts drawn. Install Chromium with `apt-get install chromium`."""
-import os
-
 import pytest
 
 from tests.browser import driver as b
@@ -13,10 +11,7 @@ QUERY = "?dataset=synthetic&model=truth"  # ground-truth forecasts: no fitting, 
 
 @pytest.fixture(scope="module")
 def page():
-    if b.chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":  # CI installs it: its absence there is a failure
-            pytest.fail(b.INSTALL_HINT.format(path=b.CHROMIUM), pytrace=False)
-        pytest.skip(b.INSTALL_HINT.format(path=b.CHROMIUM))
+    b.require_chromium()
     with b.serve() as url, b.browser_page() as pg:
         b.open_app(pg, url, QUERY, timeout=180)
         yield pg

@@ -1,7 +1,5 @@
 """Every page in real Chromium with the models added by issues 22 and 26 on sp500-20: FactorVAE (issue 26:
 "every dashboard page works with it") and the calibrated NeuralFactors, the sp500-20 default (issue 22)."""
-import os
-
 import pytest
 
 from core.workbench.keys import model_label
@@ -14,10 +12,7 @@ NO_CHARTS = ("Model comparison", "Your data")
 
 @pytest.fixture(scope="module", params=MODELS)
 def page(request):
-    if b.chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":  # CI installs it: its absence there is a failure
-            pytest.fail(b.INSTALL_HINT.format(path=b.CHROMIUM), pytrace=False)
-        pytest.skip(b.INSTALL_HINT.format(path=b.CHROMIUM))
+    b.require_chromium()
     with b.serve() as url, b.browser_page() as pg:
         b.open_app(pg, url, f"?dataset=sp500-20&model={request.param}", timeout=240)
         sidebar = pg.locator('[data-testid="stSidebar"]').inner_text()

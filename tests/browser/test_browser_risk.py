@@ -5,7 +5,6 @@ printed and kept under 3 s. Run:
 
     CI=true .venv/bin/python -m pytest -q -p no:cacheprovider -s tests/browser/test_browser_risk.py
 """
-import os
 
 import pytest
 
@@ -18,26 +17,8 @@ TITLES = ("Stress tests", "Attribution")
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    from userfiles import write_vendor_csv
-
-    if b.chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(b.INSTALL_HINT.format(path=b.CHROMIUM), pytrace=False)
-        pytest.skip(b.INSTALL_HINT.format(path=b.CHROMIUM))
-    vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
-    home = tmp_path_factory.mktemp("nfhome")
-    old = os.environ.get("NEURALFACTORS_HOME")
-    os.environ["NEURALFACTORS_HOME"] = str(home)  # the dashboard process inherits it
-    try:
-        with b.serve() as url, b.browser_page(height=1000) as pg:
-            b.open_app(pg, url, "?dataset=sp500-20&model=neuralfactors", timeout=300)
-            pg.vendor_file = vf.path
-            yield pg
-    finally:
-        if old is None:
-            os.environ.pop("NEURALFACTORS_HOME", None)
-        else:
-            os.environ["NEURALFACTORS_HOME"] = old
+    with b.vendor_app(tmp_path_factory, "?dataset=sp500-20&model=neuralfactors") as pg:
+        yield pg
 
 
 def _healthy(pg) -> None:

@@ -22,26 +22,8 @@ TIMES: dict[str, tuple[float, float]] = {}
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    from userfiles import write_vendor_csv
-
-    if b.chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(b.INSTALL_HINT.format(path=b.CHROMIUM), pytrace=False)
-        pytest.skip(b.INSTALL_HINT.format(path=b.CHROMIUM))
-    vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
-    home = tmp_path_factory.mktemp("nfhome")
-    old = os.environ.get("NEURALFACTORS_HOME")
-    os.environ["NEURALFACTORS_HOME"] = str(home)  # the dashboard process inherits it
-    try:
-        with b.serve() as url, b.browser_page(height=1000) as pg:
-            b.open_app(pg, url, "?dataset=sp500-20", timeout=300)
-            pg.vendor_file = vf.path
-            yield pg
-    finally:
-        if old is None:
-            os.environ.pop("NEURALFACTORS_HOME", None)
-        else:
-            os.environ["NEURALFACTORS_HOME"] = old
+    with b.vendor_app(tmp_path_factory, "?dataset=sp500-20") as pg:
+        yield pg
 
 
 def _healthy(pg) -> None:
