@@ -22,7 +22,7 @@ from core.evaluate import evaluate_models, to_json
 from core.io import atomic_write_bytes, read_json, write_arrays, write_json
 from core.models.registry import create_model, load_model, model_class, model_names
 from core.store import library_versions
-from core.risk.recalibration import recalibrate
+from core.risk.recalibration import fit_layer
 from core.training.device import resolve_device
 from core.workbench.sources import CALIBRATED_MODELS, forecast_dates
 
@@ -77,7 +77,7 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
         series = model.forecast_series(panel, dates)
         series.save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
         if name in CALIBRATED_MODELS:
-            write_calibration(panel, series, mdir)
+            write_calibration(panel, series, mdir, CALIBRATED_MODELS[name])
         if hasattr(model, "factor_returns"):
             buf = io.BytesIO()
             model.factor_returns(panel, dates).to_parquet(buf)
@@ -108,12 +108,16 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
     return manifest
 
 
-def write_calibration(panel, series, mdir: Path) -> None:
-    """MDIR/calibration.safetensors: the calibration maps (T, K) of the shipped forecasts `series`, fitted as
-    core.workbench.sources fits them for "<model>+cal" (from the first validation forecast on)."""
-    maps = recalibrate(panel, series, forecast_dates(panel, "valid")[0]).pit_map
-    unique, index = np.unique(maps.astype(np.float32), axis=0, return_inverse=True)  # a map lasts 21 days
-    write_arrays(Path(mdir) / "calibration.safetensors", {"maps": unique, "index": index.astype(np.int32)})
+def write_calibration(panel, series, mdir: Path, half_life: float | None) -> None:
+    """MDIR/calibration.safetensors: the calibration layer of the shipped forecasts `series`, fitted as
+    core.workbench.sources fits it for "<model>+cal" (from the first validation forecast on)."""
+    layer = fit_layer(panel, series, forecast_dates(panel, "valid")[0], half_life)
+    arrays = {}
+    for part in ("pit_map", "factor", "ratio"):
+        if (rows := getattr(layer, part)) is not None:
+            unique, index = np.unique(rows.astype(np.float32), axis=0, return_inverse=True)  # a fit lasts 21 days
+            arrays |= {part: unique, f"{part}_index": index.reshape(-1).astype(np.int32)}
+    write_arrays(Path(mdir) / "calibration.safetensors", arrays)
 
 
 def _run_command(run_dir: str) -> str:

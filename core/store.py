@@ -62,14 +62,16 @@ def has_calibration(dataset: str, model: str, root: str | Path | None = None) ->
     return (model_dir(dataset, model, root) / "calibration.safetensors").exists()
 
 
-def load_calibration(dataset: str, model: str, root: str | Path | None = None) -> np.ndarray | None:
-    """Shipped calibration maps (T, K) of `model`, one per shipped forecast date (core/risk/recalibration.py;
-    written by core.build.write_calibration), None when the model ships none."""
+def load_calibration(dataset: str, model: str, root: str | Path | None = None) -> dict[str, np.ndarray] | None:
+    """The shipped calibration layer of `model`, one row per shipped forecast date (core/risk/recalibration.py
+    Layer; written by core.build.write_calibration): {"pit_map": (T, K)} plus, for a model that takes the
+    covariance update, "factor" (T, F, F) and "ratio" (T, N); None when the model ships none."""
     path = model_dir(dataset, model, root) / "calibration.safetensors"
     if not path.exists():
         return None
-    a = read_arrays(path)  # the distinct maps (U, K) and each date's row in them (T,)
-    return a["maps"].astype(np.float64)[a["index"]]
+    a = read_arrays(path)  # each part's distinct rows and each date's row in them (a fit lasts 21 days)
+    return {part: a[part].astype(np.float64)[a[f"{part}_index"]] for part in ("pit_map", "factor", "ratio")
+            if part in a}
 
 
 def load_factor_returns(dataset: str, model: str, root: str | Path | None = None) -> pd.DataFrame | None:

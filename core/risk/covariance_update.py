@@ -6,10 +6,12 @@ the days s < t whose outcome r_{s+1} is known at the close of t:
 
     Cov(u) = C (K x K, PSD)    and    Var(eps_i) = c_i d_i  (c: one ratio per stock)
 
-by EM on those days' returns with the exposures held fixed (the M-step of a factor analysis with
-time-varying loadings): E-step, the Gaussian posterior of u_s given r_{s+1} (closed form, moments of the
-forecast; a Student-t forecast is matched by its covariance); M-step, C = weighted mean of E[u u'] and
-c_i = weighted mean of E[eps_i^2] / d_i. Weights halve every `half_life` days (None: all days equal). A
+by EM_STEPS steps of EM from the identity on those days' returns with the exposures held fixed (the M-step
+of a factor analysis with time-varying loadings): E-step, the Gaussian posterior of u_s given r_{s+1}
+(closed form, moments of the forecast; a Student-t forecast is matched by its covariance); M-step, C =
+weighted mean of E[u u'] and c_i = weighted mean of E[eps_i^2] / d_i. A few steps from the identity go
+part of the way to the fitted optimum (5 steps recover about 2/3 of a 4x error in factor variance), so the
+layer stays shrunk toward the model's own covariance. Weights halve every `half_life` days (None: all days equal). A
 stock's ratio is shrunk toward the cross-sectional mean with the weight of SHRINK_DAYS days, so a stock
 with little history gets the market-wide correction. The forecast at t then has factor_cov L C L' and
 idio_var c d. Maps are refitted every `refit_every` days from the first validation forecast (earlier
@@ -45,13 +47,11 @@ class _Days:
     ok: np.ndarray
 
 
-def _days(panel, series: ForecastSeries, first: int) -> tuple[_Days, np.ndarray]:
-    """Standardized days from position `first` on, and the Cholesky factors (T_all, K, K) of every date."""
-    col = panel.tickers.get_indexer(series.tickers) if hasattr(panel.tickers, "get_indexer") else \
-        pd.Index(panel.tickers).get_indexer(series.tickers)
+def _days(panel, series: ForecastSeries, first: int) -> _Days:
+    """The days from position `first` on, in standardized factor coordinates."""
+    col = pd.Index(panel.tickers).get_indexer(series.tickers)
     rets = panel.returns.to_numpy(dtype=float)
     pos = panel.dates.get_indexer(series.dates)
-    chol = np.stack([safe_cholesky(c) for c in series.factor_cov])
     t_all, n = series.mean.shape
     nxt = np.full((t_all, n), np.nan)
     has = (pos >= 0) & (pos + 1 < len(rets))
@@ -60,8 +60,9 @@ def _days(panel, series: ForecastSeries, first: int) -> tuple[_Days, np.ndarray]
     sl = slice(first, t_all)
     e = nxt[sl] - series.mean[sl]
     ok = np.isfinite(e) & np.isfinite(series.idio_var[sl]) & (series.idio_var[sl] > 0)
-    a = np.einsum("tnk,tkl->tnl", np.nan_to_num(series.exposures[sl]), chol[sl])
-    return _Days(a=a * ok[..., None], e=np.where(ok, e, 0.0), d=np.where(ok, series.idio_var[sl], 1.0), ok=ok), chol
+    chol = np.stack([safe_cholesky(c) for c in series.factor_cov[sl]])
+    a = np.einsum("tnk,tkl->tnl", np.nan_to_num(series.exposures[sl]), chol)
+    return _Days(a=a * ok[..., None], e=np.where(ok, e, 0.0), d=np.where(ok, series.idio_var[sl], 1.0), ok=ok)
 
 
 def fit_correction(days: _Days, weights: np.ndarray, steps: int = EM_STEPS) -> tuple[np.ndarray, np.ndarray]:
@@ -87,29 +88,43 @@ def fit_correction(days: _Days, weights: np.ndarray, steps: int = EM_STEPS) -> t
     return big_c, c
 
 
-def update_covariances(panel, series: ForecastSeries, start, half_life: float | None,
-                       refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS,
-                       steps: int = EM_STEPS) -> ForecastSeries:
-    """The series with factor_cov (T, K, K) and idio_var (T, N) corrected from outcomes before each date
-    (module docstring); dates before `start` + min_days are unchanged."""
+def fit_corrections(panel, series: ForecastSeries, start, half_life: float | None, refit_every: int = REFIT_EVERY,
+                    min_days: int = MIN_DAYS, steps: int = EM_STEPS) -> tuple[np.ndarray, np.ndarray]:
+    """Each date's corrections from outcomes before it (module docstring): C (T, K, K) and c (T, N); the
+    identity (C = I, c = 1) before `start` + min_days."""
     if not series.joint:
         raise ModelError(f"{series.model}: the covariance update needs a joint model (its factor structure)")
     first = int(series.dates.searchsorted(pd.Timestamp(start)))
     if first >= len(series.dates):
         raise ModelError(f"no forecasts of {series.model} on or after {pd.Timestamp(start).date()} to update from")
-    t_all = len(series.dates)
+    t_all, n, k = series.exposures.shape
+    factor = np.broadcast_to(np.eye(k), (t_all, k, k)).copy()
+    ratio = np.ones((t_all, n))
     if t_all - first <= min_days:
-        return series
-    days, chol = _days(panel, series, first)
-    fcov, ivar = series.factor_cov.copy(), series.idio_var.copy()
-    big_c = c = None
+        return factor, ratio
+    days = _days(panel, series, first)
     for t in range(first + min_days, t_all):
-        if big_c is None or (t - first - min_days) % refit_every == 0:
+        if (t - first - min_days) % refit_every == 0:
             m = t - first  # days first..t-1 have outcomes known at t
             age = np.arange(m)[::-1]
             weights = np.ones(m) if half_life is None else 0.5 ** (age / half_life)
-            past = _Days(days.a[:m], days.e[:m], days.d[:m], days.ok[:m])
-            big_c, c = fit_correction(past, weights, steps)
-        fcov[t] = chol[t] @ big_c @ chol[t].T
-        ivar[t] = series.idio_var[t] * c
-    return replace(series, factor_cov=fcov, idio_var=ivar)
+            fit = fit_correction(_Days(days.a[:m], days.e[:m], days.d[:m], days.ok[:m]), weights, steps)
+        factor[t], ratio[t] = fit
+    return factor, ratio
+
+
+def corrected(series: ForecastSeries, factor: np.ndarray, ratio: np.ndarray) -> ForecastSeries:
+    """The series with factor_cov L C L' (L = chol of each date's factor_cov) and idio_var c d, from
+    corrections C (T, K, K) and c (T, N) of fit_corrections; dates whose C is the identity keep their factor_cov."""
+    fcov = series.factor_cov.copy()
+    for t in np.flatnonzero(np.any(factor != np.eye(factor.shape[1]), axis=(1, 2))):
+        chol = safe_cholesky(series.factor_cov[t])
+        fcov[t] = chol @ factor[t] @ chol.T
+    return replace(series, factor_cov=fcov, idio_var=series.idio_var * ratio)
+
+
+def update_covariances(panel, series: ForecastSeries, start, half_life: float | None,
+                       refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS,
+                       steps: int = EM_STEPS) -> ForecastSeries:
+    """The series with the covariance update layer (fit_corrections, then corrected)."""
+    return corrected(series, *fit_corrections(panel, series, start, half_life, refit_every, min_days, steps))

@@ -7,10 +7,13 @@ never learned from the portfolio being scored alone. No look-ahead: the map used
 made at the close of t is fitted on PITs of forecasts s < t (their outcome, day s+1, is known at t);
 it is refitted every `refit_every` days from all PITs since `start` (an expanding window), and is the
 identity until `min_days` days of PITs exist. sklearn's IsotonicRegression makes the map monotone.
+
+`fit_layer` composes the whole calibration layer of a "<model>+cal" variant: for models that take it, the
+covariance update first (core/risk/covariance_update.py), then the PIT maps fitted on the updated forecasts.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,7 @@ from sklearn.isotonic import IsotonicRegression
 from core.errors import ModelError
 from core.forecast import ForecastSeries, restrict
 from core.forecast.recalibrated import PIT_KNOTS
+from core.risk.covariance_update import corrected, fit_corrections
 
 REFIT_EVERY = 21
 MIN_DAYS = 250
@@ -110,3 +114,31 @@ def recalibrate(panel, series: ForecastSeries, start, n_samples: int = PIT_SAMPL
     pits = np.full((len(series.dates), w.shape[1]), np.nan)
     pits[first:] = portfolio_pits(panel, replace(series, pit_map=None), series.dates[first:], w, n_samples, seed)
     return replace(series, pit_map=rolling_maps(pits, first, refit_every, min_days))
+
+
+@dataclass
+class Layer:
+    """A series' calibration layer: PIT maps (T, K) and, when the model takes the covariance update, its
+    corrections factor (T, F, F) and ratio (T, N) (covariance_update.fit_corrections); None otherwise."""
+
+    pit_map: np.ndarray
+    factor: np.ndarray | None = None
+    ratio: np.ndarray | None = None
+
+    def apply(self, series: ForecastSeries) -> ForecastSeries:
+        """`series` (the raw forecasts the layer was fitted on, same dates) through the layer."""
+        if len(self.pit_map) != len(series.dates):
+            raise ModelError(f"calibration layer of {len(self.pit_map)} dates for {len(series.dates)} forecasts; "
+                             "rebuild it (neuralfactors pretrained build)")
+        out = series if self.factor is None else corrected(series, self.factor, self.ratio)
+        return replace(out, pit_map=self.pit_map)
+
+
+def fit_layer(panel, series: ForecastSeries, start, half_life: float | None = None) -> Layer:
+    """The calibration layer of `series` from forecast date `start` on: the covariance update with EWMA
+    `half_life` days (None: no update), then the PIT maps of the (updated) forecasts."""
+    factor = ratio = None
+    if half_life is not None:
+        factor, ratio = fit_corrections(panel, series, start, half_life)
+        series = corrected(series, factor, ratio)
+    return Layer(recalibrate(panel, series, start).pit_map, factor, ratio)

@@ -10,8 +10,9 @@ For (panel, model) the first that applies:
      dataset score this universe without training;
   6. a model that is not `learned`: fitted now on the panel's train and validation dates;
   7. otherwise a ModelError naming the command that trains it.
-A key ending "+cal" is the same model's forecasts through the portfolio calibration layer
-(core/risk/recalibration.py), fitted on the PITs of forecasts from the first validation date on.
+A key ending "+cal" is the same model's forecasts through the calibration layer (core/risk/recalibration.py
+fit_layer): the covariance update where the model takes it, then the portfolio PIT maps, fitted on outcomes
+of forecasts from the first validation date on.
 """
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import CheckpointError, ModelError
 from core.forecast import ForecastSeries, recalibrated
 from core.models.registry import check_names, create_model, load_model, model_class, model_names, models_where
-from core.risk.recalibration import recalibrate
+from core.risk.recalibration import Layer, fit_layer
 from core.workbench.keys import TRUTH, parse_model, run_key
 
-#: the models whose calibrated variant ("<name>+cal") is offered beside the raw one (and shipped: core/build.py)
-CALIBRATED_MODELS = ("neuralfactors", "ppca", "ledoit-wolf")
+#: the models whose calibrated variant ("<name>+cal") is offered beside the raw one (and shipped: core/build.py),
+#: each with the half-life in days of its covariance update (None: PIT maps only), chosen on the sp500-20
+#: validation split by the rule in docs/neuralfactors_tuning.md
+CALIBRATED_MODELS: dict[str, float | None] = {"neuralfactors": 252.0, "ppca": None, "ledoit-wolf": None}
 #: the dataset whose shipped weights score other universes zero-shot
 ZERO_SHOT_DATASET = "sp500-20"
 
@@ -138,15 +141,19 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     (the layer's past PITs start at the first validation forecast) and the result cut to `dates`."""
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
     base = forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log)
+    half_life = CALIBRATED_MODELS.get(base.series.model)  # by the model behind it, so a run key gets it too
     shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
-    if shipped is not None and len(shipped) == len(base.series.dates):  # written by core/build.py, same fit
-        series = replace(base.series, pit_map=shipped).select(dates)
+    if shipped is not None and len(shipped["pit_map"]) == len(base.series.dates) and (
+            ("factor" in shipped) == (half_life is not None)):  # written by core/build.py, same fit
+        layer = Layer(**shipped)
     else:
-        series = recalibrate(panel, base.series, forecast_dates(panel, "valid")[0]).select(dates)
+        layer = fit_layer(panel, base.series, forecast_dates(panel, "valid")[0], half_life)
+    series = layer.apply(base.series).select(dates)
     fitted = bool(np.any(series.pit_map != recalibrated.PIT_KNOTS))
-    note = base.note + ("; portfolio risk through the calibration layer (maps from past PITs only)" if fitted else
-                        "; calibration layer not fitted yet on these dates (it needs 250 days of outcomes after the "
-                        "start of validation): risk as the raw model's")
+    update = "covariance updated and " if half_life is not None else ""
+    note = base.note + (f"; {update}portfolio risk through the calibration layer (fitted on past outcomes only)"
+                        if fitted else "; calibration layer not fitted yet on these dates (it needs 250 days of "
+                        "outcomes after the start of validation): risk as the raw model's")
     return Forecasts(str(key), series, base.model, base.source, note, base.notes)
 
 

@@ -74,13 +74,22 @@ def test_calibrated_variant_has_the_raw_forecasts_and_past_only_maps():
     assert names[0] == "neuralfactors+cal"
 
 
-def test_shipped_calibration_maps_are_the_ones_sources_would_fit():
-    """pretrained/sp500-20/<model>/calibration.safetensors reproduces recalibrate() on the shipped forecasts."""
+def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
+    """pretrained/sp500-20/<model>/calibration.safetensors reproduces the layer fitted on the shipped forecasts:
+    PPCA's PIT maps, and NeuralFactors' covariance update (its PIT maps take Student-t draws: checked by build)."""
     from core import store
+    from core.risk.covariance_update import fit_corrections
     from core.risk.recalibration import recalibrate
-    from core.workbench.sources import forecast_dates
+    from core.workbench.sources import CALIBRATED_MODELS, forecast_dates
 
     panel = load_dataset("sp500-20")
+    start = forecast_dates(panel, "valid")[0]
     series = store.load_forecasts("sp500-20", "ppca")
-    fitted = recalibrate(panel, series, forecast_dates(panel, "valid")[0]).pit_map
-    assert np.abs(store.load_calibration("sp500-20", "ppca") - fitted).max() < 1e-6
+    fitted = recalibrate(panel, series, start).pit_map
+    shipped = store.load_calibration("sp500-20", "ppca")
+    assert set(shipped) == {"pit_map"} and np.abs(shipped["pit_map"] - fitted).max() < 1e-6
+    nf = store.load_calibration("sp500-20", "neuralfactors")
+    factor, ratio = fit_corrections(panel, store.load_forecasts("sp500-20", "neuralfactors"), start,
+                                    CALIBRATED_MODELS["neuralfactors"])
+    assert np.abs(nf["factor"] - factor).max() < 1e-5 and np.abs(nf["ratio"] - ratio).max() < 1e-5
+    assert np.abs(factor[-1] - np.eye(factor.shape[1])).max() > 0.05  # the update moves NF's test forecasts

@@ -1,0 +1,67 @@
+"""The covariance update layer: uses only the past, recovers a known misspecification, leaves short series alone."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from core.errors import ModelError
+from core.forecast import restrict
+from core.risk.covariance import whitened, whitening_scores
+from core.risk.covariance_update import update_covariances
+
+
+def _whitening_mse(panel, series, dates) -> float:
+    """Whitening MSE on the stocks with a forecast and an outcome on every one of `dates`."""
+    rows = panel.returns.to_numpy(dtype=float)[panel.dates.get_indexer(dates) + 1]
+    pos = series.dates.get_indexer(dates)
+    keep = np.isfinite(rows).all(axis=0) & np.isfinite(series.mean[pos]).all(axis=0)
+    common = [t for t, k in zip(panel.tickers, keep) if k and t in series.tickers]
+    col = {t: i for i, t in enumerate(panel.tickers)}
+    u = [whitened(restrict(series.at(d), common), rows[j, [col[t] for t in common]]) for j, d in enumerate(dates)]
+    return whitening_scores(np.array(u))[0]
+
+
+@pytest.fixture(scope="module")
+def wrong(small_market):
+    """The synthetic truth's forecasts with factor variances 4x too small and specific variances 2x too large."""
+    panel, truth = small_market
+    dates = panel.dates[100:398]
+    raw = truth.forecast_series(panel, dates)
+    return panel, raw, replace(raw, factor_cov=raw.factor_cov / 4, idio_var=raw.idio_var * 2)
+
+
+def test_update_recovers_a_misspecified_covariance(wrong):
+    panel, raw, bad = wrong
+    fixed = update_covariances(panel, bad, bad.dates[0], half_life=None, min_days=60, refit_every=10)
+    later = bad.dates[100:]
+    ratio = np.diagonal(fixed.factor_cov[-1]) / np.diagonal(raw.factor_cov[-1])
+    assert np.all(ratio > 0.5) and np.all(ratio < 1.5), ratio  # 0.25 before; 5 EM steps go most of the way
+    assert np.nanmedian(fixed.idio_var[-1] / raw.idio_var[-1]) == pytest.approx(1.0, abs=0.15)  # 2.0 before
+    truth, before, after = (_whitening_mse(panel, s, later) for s in (raw, bad, fixed))
+    assert after - truth < (before - truth) / 3, (truth, before, after)
+
+
+def test_update_uses_only_outcomes_known_at_each_date(wrong):
+    panel, _, bad = wrong
+    first = update_covariances(panel, bad, bad.dates[0], half_life=63, min_days=60, refit_every=10)
+    cut = 200  # returns after the close of dates[cut] change: forecasts up to dates[cut] must not
+    changed = panel.returns.copy()
+    after = changed.index > bad.dates[cut]
+    changed.loc[after] = changed.loc[after].to_numpy() * 3
+    second = update_covariances(replace(panel, returns=changed), bad, bad.dates[0], half_life=63, min_days=60,
+                                refit_every=10)
+    assert np.array_equal(first.factor_cov[:cut + 1], second.factor_cov[:cut + 1])
+    assert np.array_equal(first.idio_var[:cut + 1], second.idio_var[:cut + 1], equal_nan=True)
+    assert not np.allclose(first.factor_cov[cut + 12:], second.factor_cov[cut + 12:])
+
+
+def test_dates_before_the_burn_in_are_unchanged_and_a_short_series_is_returned_as_is(wrong):
+    panel, _, bad = wrong
+    fixed = update_covariances(panel, bad, bad.dates[0], half_life=126, min_days=60)
+    assert np.array_equal(fixed.factor_cov[:60], bad.factor_cov[:60])
+    assert not np.allclose(fixed.factor_cov[60:], bad.factor_cov[60:])
+    short = update_covariances(panel, bad, bad.dates[-50], half_life=126, min_days=60)
+    assert np.array_equal(short.factor_cov, bad.factor_cov) and np.array_equal(short.idio_var, bad.idio_var,
+                                                                                equal_nan=True)
+    with pytest.raises(ModelError, match="no forecasts"):
+        update_covariances(panel, bad, panel.dates[-1] + np.timedelta64(30, "D"), half_life=126)
