@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="train and scale only")
     ap.add_argument("--steps", type=int, default=None,
                     help="scale only: NeuralFactors training steps (default 300; --quick 2)")
+    ap.add_argument("--stocks", type=int, default=None, help="scale only: stocks in the market (default 500; --quick 40)")
+    ap.add_argument("--years", type=int, default=None, help="scale only: years of the market (default 20; --quick 2)")
     ap.add_argument("--query", default="", help="dashboard and screenshots only: URL query, "
                                                 "e.g. '?dataset=synthetic&model=truth' (default: the default view)")
     return ap
@@ -31,10 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _misuse(args: argparse.Namespace) -> str | None:
     """Why these options do not go together, or None."""
-    if args.steps is not None and args.what != "scale":
-        return f"--steps applies to `scale` only, not `{args.what}`; drop it"
-    if args.steps is not None and args.steps < 1:
-        return f"--steps {args.steps}: use a whole number >= 1"
+    for opt in ("steps", "stocks", "years"):
+        value = getattr(args, opt)
+        if value is not None and args.what != "scale":
+            return f"--{opt} applies to `scale` only, not `{args.what}`; drop it"
+        if value is not None and value < 1:
+            return f"--{opt} {value}: use a whole number >= 1"
     if args.device != "auto" and args.what not in ("train", "scale"):
         return f"--device applies to `train` and `scale` only, not `{args.what}`; drop it"
     if args.query and args.what not in ("dashboard", "screenshots"):
@@ -53,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     run = importlib.import_module(f"benchmarks.{args.what}").run
     extra = {"quick": args.quick} if args.what != "screenshots" else {}
     extra |= {"device": args.device} if args.what in ("train", "scale") else {}
-    extra |= {"steps": args.steps} if args.steps is not None else {}
+    extra |= {opt: getattr(args, opt) for opt in ("steps", "stocks", "years") if getattr(args, opt) is not None}
     extra |= {"query": args.query} if args.what in ("dashboard", "screenshots") else {}
     return int(run(out=args.out, **extra) or 0)
 

@@ -3,8 +3,9 @@
 Builds core.data.synthetic.sp500_like_market (500 stocks, 20 years, 11 sectors, Student-t factors and
 noise with GARCH volatility clustering, time-varying exposures, listings and delistings; --quick: 40
 stocks, 2 years), trains NeuralFactors on its train split (preset sp500-20, `steps` steps with the
-preset's schedule scaled to them), fits PPCA and Ledoit-Wolf on the same dates, and scores the three
-and the market's true distribution (SyntheticTruth.forecast_series) on the valid and test splits with
+preset's schedule scaled to them), fits PPCA and Ledoit-Wolf on the same dates, and scores them, the
+trained network through its calibration layer (neuralfactors+cal: covariance update and PIT maps fitted
+from the first validation forecast on) and the market's true distribution (SyntheticTruth.forecast_series) on the valid and test splits with
 core.evaluate (metric groups joint, covariance, portfolio). Writes <out>/bench_scale.md.
 """
 from __future__ import annotations
@@ -29,7 +30,7 @@ GROUPS = ("joint", "covariance", "portfolio")
 FULL = {"n_stocks": 500, "years": 20, "steps": 300, "settings": Settings(groups=GROUPS, portfolio_samples=2000)}
 QUICK = {"n_stocks": 40, "years": 2, "steps": 2,
          "settings": Settings(groups=GROUPS, portfolio_samples=1000, iwae_k=10)}
-MODELS = ["neuralfactors", "ppca", "ledoit-wolf"]
+MODELS = ["neuralfactors", "neuralfactors+cal", "ppca", "ledoit-wolf"]
 TRUTH_ROW = "truth (ground truth)"
 COLUMNS = ["nll_joint", "cov_mse", "var95_rate", "var99_rate", "kupiec_p95", "kupiec_p99"]
 SPLITS = ("valid", "test")
@@ -78,7 +79,7 @@ def score(panel, truth, run_dir: Path, settings: Settings) -> tuple[dict[str, pd
         if name == TRUTH_ROW:
             series, model = truth.forecast_series(panel, dates), None
         else:
-            fc = forecasts(panel, name, dates, run=run_dir if name == "neuralfactors" else None)
+            fc = forecasts(panel, name, dates, run=run_dir if name.startswith("neuralfactors") else None)
             series, model = fc.series, fc.model
         times[name] = {"forecast_s": time.perf_counter() - t0}
         for split in SPLITS:
@@ -168,8 +169,10 @@ trailing window, so their stock sets are smaller), VaR of the equal-weight portf
 {split_text}"""
 
 
-def run(quick: bool = False, out: str | Path = ".", device: str = "auto", steps: int | None = None) -> int:
-    """Build the market, train, fit, evaluate; print the report and write it to <out>/bench_scale.md."""
+def run(quick: bool = False, out: str | Path = ".", device: str = "auto", steps: int | None = None,
+        stocks: int | None = None, years: int | None = None) -> int:
+    """Build the market (`stocks` x `years`, default the mode's), train, fit, evaluate; print the report and
+    write it to <out>/bench_scale.md."""
     from core.data.synthetic import sp500_like_market
 
     cfg = QUICK if quick else FULL
@@ -177,7 +180,8 @@ def run(quick: bool = False, out: str | Path = ".", device: str = "auto", steps:
     nf_threads.limit_math_threads()
     wall = {"load": os.getloadavg()[0]}
     t_start = time.perf_counter()
-    panel, truth = sp500_like_market(n_stocks=cfg["n_stocks"], years=cfg["years"])
+    stocks, years = stocks or cfg["n_stocks"], years or cfg["years"]
+    panel, truth = sp500_like_market(n_stocks=stocks, years=years)
     wall["market"] = time.perf_counter() - t_start
     print(f"{panel.source}: {panel.n_tickers} stocks x {len(panel.dates)} dates", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="nf-bench-scale-") as tmp:
@@ -187,6 +191,8 @@ def run(quick: bool = False, out: str | Path = ".", device: str = "auto", steps:
     wall["total"] = time.perf_counter() - t_start
     cmd = f"{COMMAND} scale" + (" --quick" if quick else "")
     cmd += f" --steps {steps}" if steps != cfg["steps"] else ""
+    cmd += f" --stocks {stocks}" if stocks != cfg["n_stocks"] else ""
+    cmd += f" --years {years}" if years != cfg["years"] else ""
     text = report(cmd, panel, truth, nf, tables, times, wall, cfg["settings"], quick)
     print(text)
     write(out, "scale", text)

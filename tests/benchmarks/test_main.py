@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("argv, message", [
     (["risk", "--steps", "3"], "--steps applies to `scale` only"),
     (["scale", "--steps", "0"], "--steps 0: use a whole number >= 1"),
+    (["scale", "--stocks", "0"], "--stocks 0: use a whole number >= 1"),
+    (["risk", "--years", "3"], "--years applies to `scale` only"),
     (["data", "--device", "cpu"], "--device applies to `train` and `scale` only"),
     (["risk", "--query", "?model=truth"], "--query applies to `dashboard` and `screenshots` only"),
     (["screenshots", "--quick"], "--quick does not apply to `screenshots`"),

@@ -1,7 +1,7 @@
 """Smoke run of `python -m benchmarks scale --quick` (the full run writes docs/bench_scale.md)."""
 from benchmarks.__main__ import main
 
-ROWS = ("truth (ground truth)", "neuralfactors", "ppca", "ledoit-wolf")
+ROWS = ("truth (ground truth)", "neuralfactors", "neuralfactors+cal", "ppca", "ledoit-wolf")
 
 
 def test_quick_scale_bench_writes_the_quality_tables(tmp_path):
@@ -13,5 +13,5 @@ def test_quick_scale_bench_writes_the_quality_tables(tmp_path):
     assert text.count(head) == 2 and "## valid split" in text and "## test split" in text
     for split in text.split("## valid split")[1].split("## test split"):
         rows = [line for line in split.splitlines() if line.startswith("| ") and not line.startswith("| model")]
-        assert [r.split(" | ")[0][2:] for r in rows[-4:]] == list(ROWS)
+        assert [r.split(" | ")[0][2:] for r in rows[-5:]] == list(ROWS)
         assert all("n/a" not in r for r in rows)
