@@ -117,7 +117,7 @@ def write_calibration(panel, series, mdir: Path, half_life: float | None) -> Non
         if (rows := getattr(layer, part)) is not None:
             unique, index = np.unique(rows.astype(np.float32), axis=0, return_inverse=True)  # a fit lasts 21 days
             arrays |= {part: unique, f"{part}_index": index.reshape(-1).astype(np.int32)}
-    write_arrays(Path(mdir) / "calibration.safetensors", arrays)
+    write_arrays(Path(mdir) / "calibration.safetensors", arrays | {"settings": layer.settings})
 
 
 def _run_command(run_dir: str) -> str:

@@ -65,13 +65,16 @@ def has_calibration(dataset: str, model: str, root: str | Path | None = None) ->
 def load_calibration(dataset: str, model: str, root: str | Path | None = None) -> dict[str, np.ndarray] | None:
     """The shipped calibration layer of `model`, one row per shipped forecast date (core/risk/recalibration.py
     Layer; written by core.build.write_calibration): {"pit_map": (T, K)} plus, for a model that takes the
-    covariance update, "factor" (T, F, F) and "ratio" (T, N); None when the model ships none."""
+    covariance update, "factor" (T, F, F) and "ratio" (T, N), and "settings" (recalibration.layer_settings);
+    None when the model ships none or its file predates the settings."""
     path = model_dir(dataset, model, root) / "calibration.safetensors"
     if not path.exists():
         return None
     a = read_arrays(path)  # each part's distinct rows and each date's row in them (a fit lasts 21 days)
-    return {part: a[part].astype(np.float64)[a[f"{part}_index"]] for part in ("pit_map", "factor", "ratio")
-            if part in a}
+    if "pit_map" not in a or "settings" not in a:  # written before the layer recorded its settings: refit
+        return None
+    out = {part: a[part].astype(np.float64)[a[f"{part}_index"]] for part in ("pit_map", "factor", "ratio") if part in a}
+    return out | {"settings": a["settings"].astype(np.float64)}
 
 
 def load_factor_returns(dataset: str, model: str, root: str | Path | None = None) -> pd.DataFrame | None:

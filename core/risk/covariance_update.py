@@ -12,8 +12,8 @@ of a factor analysis with time-varying loadings): E-step, the Gaussian posterior
 weighted mean of E[u u'] and c_i = weighted mean of E[eps_i^2] / d_i. A few steps from the identity go
 part of the way to the fitted optimum (5 steps recover about 2/3 of a 4x error in factor variance), so the
 layer stays shrunk toward the model's own covariance. Weights halve every `half_life` days (None: all days equal). A
-stock's ratio is shrunk toward the cross-sectional mean with the weight of SHRINK_DAYS days, so a stock
-with little history gets the market-wide correction. The forecast at t then has factor_cov L C L' and
+stock's ratio is shrunk toward the cross-sectional mean with the weight of the latest SHRINK_DAYS days,
+so a stock with little history gets mostly the market-wide correction. The forecast at t then has factor_cov L C L' and
 idio_var c d. Maps are refitted every `refit_every` days from the first validation forecast (earlier
 forecasts may be in-sample) and are the identity until `min_days` days of outcomes exist.
 Hand-written: no library fits a factor covariance with fixed, time-varying loadings (sklearn's
@@ -66,9 +66,13 @@ def _days(panel, series: ForecastSeries, first: int) -> _Days:
 
 
 def fit_correction(days: _Days, weights: np.ndarray, steps: int = EM_STEPS) -> tuple[np.ndarray, np.ndarray]:
-    """(C (K, K), c (N,)) by `steps` EM steps from the identity on the days with `weights` (T,)."""
+    """(C (K, K), c (N,)) by `steps` EM steps from the identity on the days with `weights` (T,); a day with no
+    outcome at all weighs nothing."""
     t, n, k = days.a.shape
-    w = weights / weights.sum()
+    w = weights * days.ok.any(axis=1)
+    if not w.any():
+        return np.eye(k), np.ones(n)
+    w = w / w.sum()
     big_c, c = np.eye(k), np.ones(n)
     stock_w = (w[:, None] * days.ok).sum(axis=0)  # (N,)
     for _ in range(steps):
@@ -82,7 +86,7 @@ def fit_correction(days: _Days, weights: np.ndarray, steps: int = EM_STEPS) -> t
         ratio = np.where(days.ok, (resid**2 + spread) / days.d, 0.0)
         raw = (w[:, None] * ratio).sum(axis=0)  # (N,) weighted sums
         market = raw.sum() / max(stock_w.sum(), 1e-12)
-        prior = SHRINK_DAYS / max(len(w), 1)  # SHRINK_DAYS days' share of the weight
+        prior = w[-int(SHRINK_DAYS):].sum()  # the weight of the latest SHRINK_DAYS days
         c = (raw + prior * market) / (stock_w + prior)
         big_c = 0.5 * (new_c + new_c.T)
     return big_c, c

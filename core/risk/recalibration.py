@@ -22,6 +22,7 @@ from sklearn.isotonic import IsotonicRegression
 from core.errors import ModelError
 from core.forecast import ForecastSeries, restrict
 from core.forecast.recalibrated import PIT_KNOTS
+from core.risk import covariance_update
 from core.risk.covariance_update import corrected, fit_corrections
 
 REFIT_EVERY = 21
@@ -116,14 +117,32 @@ def recalibrate(panel, series: ForecastSeries, start, n_samples: int = PIT_SAMPL
     return replace(series, pit_map=rolling_maps(pits, first, refit_every, min_days))
 
 
+def layer_settings(half_life: float | None) -> np.ndarray:
+    """Everything a fitted layer depends on besides the forecasts, (9,): the update's half-life (-1: no update),
+    its EM steps, shrinkage days, burn-in and refit interval, then the maps' burn-in, refit interval, random
+    portfolios and draws. A stored layer whose settings differ is refitted (core.workbench.sources)."""
+    cu = covariance_update
+    return np.array([-1.0 if half_life is None else half_life, cu.EM_STEPS, cu.SHRINK_DAYS, cu.MIN_DAYS,
+                     cu.REFIT_EVERY, MIN_DAYS, REFIT_EVERY, N_RANDOM, PIT_SAMPLES], dtype=np.float64)
+
+
 @dataclass
 class Layer:
     """A series' calibration layer: PIT maps (T, K) and, when the model takes the covariance update, its
-    corrections factor (T, F, F) and ratio (T, N) (covariance_update.fit_corrections); None otherwise."""
+    corrections factor (T, F, F) and ratio (T, N) (covariance_update.fit_corrections), None otherwise;
+    settings (layer_settings) of the fit."""
 
     pit_map: np.ndarray
     factor: np.ndarray | None = None
     ratio: np.ndarray | None = None
+    settings: np.ndarray | None = None
+
+    def fits(self, series: ForecastSeries, half_life: float | None) -> bool:
+        """The layer was fitted with today's settings for `half_life` on a series shaped like `series`."""
+        t, n, f = series.exposures.shape
+        return (self.settings is not None and np.array_equal(self.settings, layer_settings(half_life))
+                and self.pit_map.shape[0] == t and (self.factor is None) == (half_life is None)
+                and (self.factor is None or (self.factor.shape == (t, f, f) and self.ratio.shape == (t, n))))
 
     def apply(self, series: ForecastSeries) -> ForecastSeries:
         """`series` (the raw forecasts the layer was fitted on, same dates) through the layer."""
@@ -133,6 +152,12 @@ class Layer:
         out = series if self.factor is None else corrected(series, self.factor, self.ratio)
         return replace(out, pit_map=self.pit_map)
 
+    def updated(self) -> np.ndarray:
+        """(T,) dates whose covariance the update changed."""
+        if self.factor is None:
+            return np.zeros(len(self.pit_map), dtype=bool)
+        return np.any(self.factor != np.eye(self.factor.shape[1]), axis=(1, 2)) | np.any(self.ratio != 1, axis=1)
+
 
 def fit_layer(panel, series: ForecastSeries, start, half_life: float | None = None) -> Layer:
     """The calibration layer of `series` from forecast date `start` on: the covariance update with EWMA
@@ -141,4 +166,4 @@ def fit_layer(panel, series: ForecastSeries, start, half_life: float | None = No
     if half_life is not None:
         factor, ratio = fit_corrections(panel, series, start, half_life)
         series = corrected(series, factor, ratio)
-    return Layer(recalibrate(panel, series, start).pit_map, factor, ratio)
+    return Layer(recalibrate(panel, series, start).pit_map, factor, ratio, layer_settings(half_life))

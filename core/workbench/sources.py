@@ -29,6 +29,7 @@ from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import CheckpointError, ModelError
 from core.forecast import ForecastSeries, recalibrated
 from core.models.registry import check_names, create_model, load_model, model_class, model_names, models_where
+from core.risk import covariance_update, recalibration
 from core.risk.recalibration import Layer, fit_layer
 from core.workbench.keys import TRUTH, parse_model, run_key
 
@@ -143,17 +144,21 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     base = forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log)
     half_life = CALIBRATED_MODELS.get(base.series.model)  # by the model behind it, so a run key gets it too
     shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
-    if shipped is not None and len(shipped["pit_map"]) == len(base.series.dates) and (
-            ("factor" in shipped) == (half_life is not None)):  # written by core/build.py, same fit
-        layer = Layer(**shipped)
-    else:
+    layer = Layer(**shipped) if shipped is not None else None  # written by core/build.py
+    if layer is None or not layer.fits(base.series, half_life):
         layer = fit_layer(panel, base.series, forecast_dates(panel, "valid")[0], half_life)
+    pos = base.series.dates.get_indexer(dates)
     series = layer.apply(base.series).select(dates)
-    fitted = bool(np.any(series.pit_map != recalibrated.PIT_KNOTS))
-    update = "covariance updated and " if half_life is not None else ""
-    note = base.note + (f"; {update}portfolio risk through the calibration layer (fitted on past outcomes only)"
-                        if fitted else "; calibration layer not fitted yet on these dates (it needs 250 days of "
-                        "outcomes after the start of validation): risk as the raw model's")
+    mapped = bool(np.any(series.pit_map != recalibrated.PIT_KNOTS))
+    updated = bool(layer.updated()[pos].any())
+    if mapped or updated:
+        note = base.note + "; " + " and ".join(
+            part for part, on in (("covariance updated", updated), ("portfolio quantiles recalibrated", mapped)) if on
+        ) + " by the calibration layer (fitted on past outcomes only)"
+    else:
+        need = covariance_update.MIN_DAYS if half_life is not None else recalibration.MIN_DAYS
+        note = base.note + (f"; calibration layer not fitted yet on these dates (it needs {need} days of outcomes "
+                            "after the start of validation): risk as the raw model's")
     return Forecasts(str(key), series, base.model, base.source, note, base.notes)
 
 

@@ -65,3 +65,37 @@ def test_dates_before_the_burn_in_are_unchanged_and_a_short_series_is_returned_a
                                                                                 equal_nan=True)
     with pytest.raises(ModelError, match="no forecasts"):
         update_covariances(panel, bad, panel.dates[-1] + np.timedelta64(30, "D"), half_life=126)
+
+
+def _toy_days(t=300, late=3):
+    """One factor with no exposure, three stocks of forecast specific variance 1 whose realised squared returns
+    are exactly 2; stock 2 is listed only for the last `late` days, where its returns are tiny (own ratio ~0)."""
+    from core.risk.covariance_update import _Days
+
+    ok = np.ones((t, 3), dtype=bool)
+    ok[: t - late, 2] = False
+    e = np.sqrt(2.0) * np.where(np.arange(t) % 2, 1.0, -1.0)[:, None] * np.ones((1, 3))
+    e[:, 2] *= 1e-3
+    return _Days(a=np.zeros((t, 3, 1)), e=np.where(ok, e, 0.0), d=np.ones((t, 3)), ok=ok)
+
+
+def test_a_newly_listed_stock_gets_mostly_the_market_wide_ratio():
+    from core.risk.covariance_update import fit_correction
+
+    weights = 0.5 ** (np.arange(300)[::-1] / 60.0)
+    _, c = fit_correction(_toy_days(), weights)
+    assert c[:2] == pytest.approx([2.0, 2.0], abs=0.05)
+    assert c[2] > 1.6  # the latest 21 days' weight (0.21) pulls it toward 2; its own 3 days (0.03) say about 0
+
+
+def test_a_day_without_outcomes_weighs_nothing():
+    from core.risk.covariance_update import _Days, fit_correction
+
+    days = _toy_days()
+    weights = 0.5 ** (np.arange(300)[::-1] / 63.0)
+    gap = _Days(*(np.insert(x, 150, 0 if x.dtype != bool else False, axis=0) for x in
+                  (days.a, days.e, days.d + 0, days.ok)))
+    gap.d[150] = 1.0
+    with_gap = fit_correction(gap, np.insert(weights, 150, 1.0))
+    without = fit_correction(days, weights)
+    assert np.allclose(with_gap[0], without[0]) and np.allclose(with_gap[1], without[1])

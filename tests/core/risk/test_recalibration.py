@@ -61,3 +61,19 @@ def test_too_short_a_history_gives_identity_maps_without_draws(small_market):
     dates = panel.dates[300:399]
     cal = recalibrate(panel, truth.forecast_series(panel, dates), dates[0], min_days=250)
     assert np.array_equal(cal.pit_map, np.broadcast_to(PIT_KNOTS, cal.pit_map.shape))
+
+
+def test_a_stored_layer_is_used_only_with_the_settings_and_shapes_it_was_fitted_for(small_market):
+    from core.risk.recalibration import Layer, layer_settings
+
+    panel, truth = small_market
+    series = truth.forecast_series(panel, panel.dates[100:130])
+    t, n, f = series.exposures.shape
+    maps = np.broadcast_to(PIT_KNOTS, (t, PIT_KNOTS.size)).copy()
+    factor, ratio = np.broadcast_to(np.eye(f), (t, f, f)).copy(), np.ones((t, n))
+    assert Layer(maps, factor, ratio, layer_settings(252.0)).fits(series, 252.0)
+    assert not Layer(maps, factor, ratio, layer_settings(126.0)).fits(series, 252.0)  # another half-life
+    assert not Layer(maps, None, None, layer_settings(None)).fits(series, 252.0)  # no update stored
+    assert not Layer(maps[:-1], factor[:-1], ratio[:-1], layer_settings(252.0)).fits(series, 252.0)  # other dates
+    assert not Layer(maps, factor, ratio, None).fits(series, 252.0)  # written before settings were recorded
+    assert Layer(maps, None, None, layer_settings(None)).fits(series, None)
