@@ -79,7 +79,7 @@ def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     PPCA's PIT maps, and NeuralFactors' covariance update (its PIT maps take Student-t draws: checked by build)."""
     from core import store
     from core.risk.covariance_update import fit_corrections
-    from core.risk.recalibration import recalibrate
+    from core.risk.recalibration import Layer, recalibrate
     from core.workbench.sources import CALIBRATED_MODELS, forecast_dates
 
     panel = load_dataset("sp500-20")
@@ -87,9 +87,10 @@ def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     series = store.load_forecasts("sp500-20", "ppca")
     fitted = recalibrate(panel, series, start).pit_map
     shipped = store.load_calibration("sp500-20", "ppca")
-    assert set(shipped) == {"pit_map"} and np.abs(shipped["pit_map"] - fitted).max() < 1e-6
+    assert set(shipped) == {"pit_map", "settings"} and np.abs(shipped["pit_map"] - fitted).max() < 1e-6
     nf = store.load_calibration("sp500-20", "neuralfactors")
     factor, ratio = fit_corrections(panel, store.load_forecasts("sp500-20", "neuralfactors"), start,
                                     CALIBRATED_MODELS["neuralfactors"])
     assert np.abs(nf["factor"] - factor).max() < 1e-5 and np.abs(nf["ratio"] - ratio).max() < 1e-5
     assert np.abs(factor[-1] - np.eye(factor.shape[1])).max() > 0.05  # the update moves NF's test forecasts
+    assert Layer(**nf).fits(store.load_forecasts("sp500-20", "neuralfactors"), CALIBRATED_MODELS["neuralfactors"])
