@@ -74,6 +74,18 @@ def test_calibrated_variant_has_the_raw_forecasts_and_past_only_maps():
     assert names[0] == "neuralfactors+cal"
 
 
+def test_the_note_says_what_the_layer_changed_on_the_dates_shown():
+    from core.workbench.sources import forecast_dates
+
+    panel = load_dataset("sp500-20")
+    early, late = forecast_dates(panel, "valid")[20:21], forecast_dates(panel, "test")[300:301]
+    assert "not fitted yet" in forecasts(panel, "ppca+cal", early).note  # maps need 250 days of outcomes
+    assert "not fitted yet" in forecasts(panel, "neuralfactors+cal", early).note
+    note = forecasts(panel, "neuralfactors+cal", late).note
+    assert "covariance updated and portfolio quantiles recalibrated" in note
+    assert "covariance" not in forecasts(panel, "ppca+cal", late).note  # PPCA's layer is the maps only
+
+
 def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     """pretrained/sp500-20/<model>/calibration.safetensors reproduces the layer fitted on the shipped forecasts:
     PPCA's PIT maps, and NeuralFactors' covariance update (its PIT maps take Student-t draws: checked by build)."""
