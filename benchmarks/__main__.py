@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="train and scale only")
     ap.add_argument("--steps", type=int, default=None,
                     help="scale only: NeuralFactors training steps (default 300; --quick 2)")
-    ap.add_argument("--stocks", type=int, default=None, help="scale only: stocks in the market (default 500; --quick 40)")
+    ap.add_argument("--stocks", type=int, default=None,
+                    help="scale only: stocks in the market (default 500; --quick 40)")
     ap.add_argument("--years", type=int, default=None, help="scale only: years of the market (default 20; --quick 2)")
     ap.add_argument("--query", default="", help="dashboard and screenshots only: URL query, "
                                                 "e.g. '?dataset=synthetic&model=truth' (default: the default view)")

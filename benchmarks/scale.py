@@ -5,8 +5,9 @@ noise with GARCH volatility clustering, time-varying exposures, listings and del
 stocks, 2 years), trains NeuralFactors on its train split (preset sp500-20, `steps` steps with the
 preset's schedule scaled to them), fits PPCA and Ledoit-Wolf on the same dates, and scores them, the
 trained network through its calibration layer (neuralfactors+cal: covariance update and PIT maps fitted
-from the first validation forecast on) and the market's true distribution (SyntheticTruth.forecast_series) on the valid and test splits with
-core.evaluate (metric groups joint, covariance, portfolio). Writes <out>/bench_scale.md.
+from the first validation forecast on) and the market's true distribution (SyntheticTruth.forecast_series)
+on the valid and test splits with core.evaluate (metric groups joint, covariance, portfolio). --stocks and
+--years change the market's size. Writes <out>/bench_scale.md.
 """
 from __future__ import annotations
 

@@ -75,6 +75,7 @@ def fit_correction(days: _Days, weights: np.ndarray, steps: int = EM_STEPS) -> t
     w = w / w.sum()
     big_c, c = np.eye(k), np.ones(n)
     stock_w = (w[:, None] * days.ok).sum(axis=0)  # (N,)
+    prior = w[-int(SHRINK_DAYS):].sum()  # the weight of the latest SHRINK_DAYS days
     for _ in range(steps):
         dinv = days.ok / (days.d * c)  # (T, N); 0 where absent
         prec = np.linalg.inv(big_c) + np.einsum("tnk,tn,tnl->tkl", days.a, dinv, days.a)
@@ -86,7 +87,6 @@ def fit_correction(days: _Days, weights: np.ndarray, steps: int = EM_STEPS) -> t
         ratio = np.where(days.ok, (resid**2 + spread) / days.d, 0.0)
         raw = (w[:, None] * ratio).sum(axis=0)  # (N,) weighted sums
         market = raw.sum() / max(stock_w.sum(), 1e-12)
-        prior = w[-int(SHRINK_DAYS):].sum()  # the weight of the latest SHRINK_DAYS days
         c = (raw + prior * market) / (stock_w + prior)
         big_c = 0.5 * (new_c + new_c.T)
     return big_c, c
@@ -126,9 +126,3 @@ def corrected(series: ForecastSeries, factor: np.ndarray, ratio: np.ndarray) -> 
         fcov[t] = chol @ factor[t] @ chol.T
     return replace(series, factor_cov=fcov, idio_var=series.idio_var * ratio)
 
-
-def update_covariances(panel, series: ForecastSeries, start, half_life: float | None,
-                       refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS,
-                       steps: int = EM_STEPS) -> ForecastSeries:
-    """The series with the covariance update layer (fit_corrections, then corrected)."""
-    return corrected(series, *fit_corrections(panel, series, start, half_life, refit_every, min_days, steps))

@@ -23,7 +23,6 @@ from core.errors import ModelError
 from core.forecast import ForecastSeries, restrict
 from core.forecast.recalibrated import PIT_KNOTS
 from core.risk import covariance_update
-from core.risk.covariance_update import corrected, fit_corrections
 
 REFIT_EVERY = 21
 MIN_DAYS = 250
@@ -121,9 +120,9 @@ def layer_settings(half_life: float | None) -> np.ndarray:
     """Everything a fitted layer depends on besides the forecasts, (9,): the update's half-life (-1: no update),
     its EM steps, shrinkage days, burn-in and refit interval, then the maps' burn-in, refit interval, random
     portfolios and draws. A stored layer whose settings differ is refitted (core.workbench.sources)."""
-    cu = covariance_update
-    return np.array([-1.0 if half_life is None else half_life, cu.EM_STEPS, cu.SHRINK_DAYS, cu.MIN_DAYS,
-                     cu.REFIT_EVERY, MIN_DAYS, REFIT_EVERY, N_RANDOM, PIT_SAMPLES], dtype=np.float64)
+    return np.array([-1.0 if half_life is None else half_life, covariance_update.EM_STEPS,
+                     covariance_update.SHRINK_DAYS, covariance_update.MIN_DAYS, covariance_update.REFIT_EVERY,
+                     MIN_DAYS, REFIT_EVERY, N_RANDOM, PIT_SAMPLES], dtype=np.float64)
 
 
 @dataclass
@@ -149,7 +148,7 @@ class Layer:
         if len(self.pit_map) != len(series.dates):
             raise ModelError(f"calibration layer of {len(self.pit_map)} dates for {len(series.dates)} forecasts; "
                              "rebuild it (neuralfactors pretrained build)")
-        out = series if self.factor is None else corrected(series, self.factor, self.ratio)
+        out = series if self.factor is None else covariance_update.corrected(series, self.factor, self.ratio)
         return replace(out, pit_map=self.pit_map)
 
     def updated(self) -> np.ndarray:
@@ -164,6 +163,6 @@ def fit_layer(panel, series: ForecastSeries, start, half_life: float | None = No
     `half_life` days (None: no update), then the PIT maps of the (updated) forecasts."""
     factor = ratio = None
     if half_life is not None:
-        factor, ratio = fit_corrections(panel, series, start, half_life)
-        series = corrected(series, factor, ratio)
+        factor, ratio = covariance_update.fit_corrections(panel, series, start, half_life)
+        series = covariance_update.corrected(series, factor, ratio)
     return Layer(recalibrate(panel, series, start).pit_map, factor, ratio, layer_settings(half_life))

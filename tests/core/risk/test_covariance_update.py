@@ -7,7 +7,12 @@ import pytest
 from core.errors import ModelError
 from core.forecast import restrict
 from core.risk.covariance import whitened, whitening_scores
-from core.risk.covariance_update import update_covariances
+from core.risk.covariance_update import corrected, fit_corrections
+
+
+def update_covariances(panel, series, start, half_life, **settings):
+    """The series through the covariance update (what recalibration.fit_layer applies before the maps)."""
+    return corrected(series, *fit_corrections(panel, series, start, half_life, **settings))
 
 
 def _whitening_mse(panel, series, dates) -> float:
