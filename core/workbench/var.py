@@ -15,7 +15,8 @@ MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
 METHODS = {"parametric": "the closed-form Normal quantile",
            "monte_carlo": "Monte Carlo draws of the Student-t forecast",
            GARCH_METHOD: "a GARCH(1,1)-t fitted on the portfolio's own returns",
-           "recalibrated": "then recalibrated (the calibration layer fitted on past forecasts' outcomes)"}
+           "recalibrated": "then recalibrated (the calibration layer fitted on past forecasts' outcomes; for "
+                           "NeuralFactors it re-estimates the factor covariance first)"}
 
 
 def method_label(method: str) -> str:
