@@ -7,7 +7,7 @@ then Linear -> K (CA0: none, CA1: 32, CA2: 32-16, CA3: 32-16-8). Factor network:
 layer on the characteristic-managed portfolios x_t = (Z'Z + I)^-1 Z' r_t of [z, 1]
 ("managed"), or on the raw cross-section of returns ("raw", fixes the universe). Returns
 are divided by their training std. Loss: MSE over observed stock-days + l1 * sum |weights|;
-Adam; early stopping on validation MSE; an ensemble over `n_seeds` seeds, combined
+Adam (core.training.trainer), an epoch of mini-batches between validations; early stopping on validation MSE; an ensemble over `n_seeds` seeds, combined
 exactly by stacking: B = [B_1 .. B_M] / M, f = [f_1 .. f_M] (M K factors).
 Forecast at t: B_t and `conditional_forecast` (mean B_t mean(f), B Cov(f) B' + diag(residual
 var) over the trailing window of realised f, past data only).
@@ -22,6 +22,7 @@ from core.errors import DataError, ModelError
 from core.models.characteristics import characteristic_names
 from core.models.ipca import instruments
 from core.models.rolling import FactorHistoryModel, Realised, cross_section_ols, lag
+from core.training.trainer import Trainer, TrainSettings
 
 
 class CAMember(nn.Module):
@@ -104,39 +105,36 @@ class ConditionalAutoencoder(FactorHistoryModel):
         return self
 
     def _train(self, seed: int, tensors, rows) -> tuple[CAMember, int, float]:
-        """Train one member with early stopping; returns it (best validation state), epochs run, best MSE."""
+        """Train one member with early stopping (core.training.trainer; a step is one mini-batch of an epoch, a
+        validation ends each epoch); returns it (best validation state), epochs run, best MSE."""
         zt, xt, rt, mt = tensors
         torch.manual_seed(seed)
-        rng = np.random.default_rng(seed)
         net = CAMember(zt.shape[2], xt.shape[1], list(self.config["hidden"]), int(self.config["n_factors"]))
-        opt = torch.optim.Adam(net.parameters(), lr=self.config["lr"])
         weights = [p for n, p in net.named_parameters() if n.endswith("weight")]
         v = torch.as_tensor(rows["valid"])
-        best, best_state, bad, epoch = np.inf, None, 0, 0
-        for epoch in range(1, int(self.config["max_epochs"]) + 1):
-            net.train()
-            order = rng.permutation(rows["train"])
-            for lo in range(0, len(order), int(self.config["batch_dates"])):
-                b = torch.as_tensor(order[lo: lo + int(self.config["batch_dates"])])
-                if mt[b].sum() < 2:
-                    continue
-                loss = net.mse(zt[b], xt[b], rt[b], mt[b]) + self.config["l1"] * sum(w.abs().sum() for w in weights)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            net.eval()
-            with torch.no_grad():
-                score = float(net.mse(zt[v], xt[v], rt[v], mt[v]))
-            if score < best - 1e-6:
-                best, bad = score, 0
-                best_state = {k: t.clone() for k, t in net.state_dict().items()}
-            else:
-                bad += 1
-                if bad >= self.config["patience"]:
-                    break
-        net.load_state_dict(best_state)
+        size = int(self.config["batch_dates"])
+        per_epoch = -(-len(rows["train"]) // size)
+        epoch: dict[str, np.ndarray] = {}
+
+        def loss_fn(net, rng, gen):
+            """The next mini-batch of this epoch's shuffle of the training dates (None: too few stock-days)."""
+            if "order" not in epoch or epoch["at"] == per_epoch:
+                epoch.update(order=rng.permutation(rows["train"]), at=0)
+            lo = epoch["at"] * size
+            epoch["at"] += 1
+            b = torch.as_tensor(epoch["order"][lo: lo + size])
+            if mt[b].sum() < 2:
+                return None
+            return net.mse(zt[b], xt[b], rt[b], mt[b]) + self.config["l1"] * sum(w.abs().sum() for w in weights)
+
+        settings = TrainSettings(steps=int(self.config["max_epochs"]) * per_epoch, lr=self.config["lr"],
+                                 valid_every=per_epoch, patience=int(self.config["patience"]), min_delta=1e-6,
+                                 seed=seed, progress=False)
+        result = Trainer(net, loss_fn, lambda net: float(net.mse(zt[v], xt[v], rt[v], mt[v])), settings,
+                         torch.device("cpu")).run()
+        net.load_state_dict(result.best_state)
         net.eval()
-        return net, epoch, best
+        return net, result.step // per_epoch, result.best_valid
 
     def _restore(self) -> None:
         self.members = []

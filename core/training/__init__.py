@@ -1,1 +1,1 @@
-"""Training machinery: device choice, checkpoints (safetensors + JSON), the training loop, the CLI command."""
+"""Training machinery: device choice, checkpoints (safetensors + JSON), THE trainer (trainer.py) every network uses, distributed launch."""

@@ -2,7 +2,7 @@
 
 Tensors are stored flat under prefixes: "model.*", "avg.*" (Polyak average), "best.*" (best
 validation weights), "opt.<param index>.<key>" (Adam state), "rng.torch" / "rng.gen" (byte
-states of the global torch RNG and the loop's generator). The JSON sidecar holds the step,
+states of the global torch RNG and the trainer's generator). The JSON sidecar holds the step,
 counters, the numpy RNG state, optimizer hyper-parameters and anything the caller adds.
 Both files are written atomically (core.io); the tensors first, so the JSON names a
 complete tensor file.

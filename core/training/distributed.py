@@ -14,7 +14,7 @@ Two ways in:
   the process group from them in this process, runs fn here, and returns its value on rank 0
   and None on the other ranks (so a caller prints / saves only where it gets a value).
 
-Inside fn the training loop (core.training.loop) sees the process group through
+Inside fn the training loop (core.training.trainer) sees the process group through
 `rank_world()` and wraps the loss in DDP (`wrap_loss`); the model splits each step's days
 with `share()`. Uses only APIs present in torch 2.11.
 """

@@ -1,14 +1,13 @@
-"""`FactorVAEModel`: the RiskModel around core.models.factorvae.network, with its own small loop.
+"""`FactorVAEModel`: the RiskModel around core.models.factorvae.network, trained by core.training.trainer.
 
 Inputs are NeuralFactors' (core.data.features): the same stock and market channels, scaled with
 training-date statistics frozen in the saved model, in windows of `lookback` rows ending at the
 forecast date. Returns are divided by the training std (`FeatureScaler.return_scale`); every NLL
 here is per stock on that scale. Forecasts from the prior, in ORIGINAL units, Normal:
 mean = (alpha + B mu_z) s, exposures = B s, factor_cov = diag(sigma_z^2), idio_var = sigma_alpha^2 s^2.
-Training: Adam on `vae_loss` over `days_per_step` random training days a step, the learning rate
-decayed to 0 over `steps` (cosine: the prior's mean settles instead of tracking the last days);
-every `valid_every` steps the exact validation NLL_joint of the prior forecast is scored and the
-best state kept.
+Training (the shared Trainer): Adam on `vae_loss` over `days_per_step` random training days a step, the
+learning rate decayed to 0 over `steps` (cosine: the prior's mean settles instead of tracking the last days);
+every `valid_every` steps the exact validation NLL_joint of the prior forecast is scored and the best state kept.
 """
 from __future__ import annotations
 
@@ -23,13 +22,8 @@ from core.forecast import ForecastSeries
 from core.models.factorvae.config import DEFAULTS, resolve
 from core.models.factorvae.network import FactorVAENet, vae_loss
 from core.models.fitted import ConfiguredModel
-
-
-def _device(choice: str) -> torch.device:
-    """cpu | cuda | auto (CUDA when present) -> torch.device; cuda without a GPU is a ModelError."""
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise ModelError("factorvae: device cuda asked for, but no CUDA GPU is available; use --set device=cpu")
-    return torch.device("cuda" if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()) else "cpu")
+from core.training.device import resolve_device
+from core.training.trainer import Trainer, TrainSettings
 
 
 def forecast_positions(panel: Panel, target_dates) -> np.ndarray:
@@ -92,7 +86,7 @@ class FactorVAEModel(ConfiguredModel):
     # --- fitting ------------------------------------------------------------------------
     def fit(self, panel: Panel, train_dates, valid_dates) -> "FactorVAEModel":
         cfg = self.config
-        self.device = _device(cfg["device"])
+        self.device = resolve_device(cfg["device"])
         self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates))
         feats = self._features(panel)
         train_t = self._usable(feats, forecast_positions(panel, train_dates))
@@ -104,38 +98,26 @@ class FactorVAEModel(ConfiguredModel):
             valid_t = valid_t[np.linspace(0, len(valid_t) - 1, cfg["valid_days"]).round().astype(int)]
         torch.manual_seed(cfg["seed"])
         net = FactorVAENet(feats.n_channels, cfg["hidden"], cfg["n_factors"], cfg["portfolios"]).to(self.device)
-        opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=int(cfg["steps"]))
-        rng = np.random.default_rng(cfg["seed"])
-        gen = torch.Generator(device=self.device).manual_seed(cfg["seed"])
-        best, best_state, best_step, bad, history, step = np.inf, None, 0, 0, [], 0
-        for step in range(1, int(cfg["steps"]) + 1):
-            net.train()
+        self.net = net
+
+        def loss_fn(net, rng, gen):
             days = np.sort(rng.choice(train_t, size=cfg["days_per_step"], replace=len(train_t) < cfg["days_per_step"]))
-            loss = vae_loss(net, *self._batch(feats, days), gamma=cfg["gamma"], gen=gen)
-            if not torch.isfinite(loss):
-                raise ModelError(f"factorvae: the training loss is not finite at step {step}; lower lr (now {cfg['lr']})")
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-            if step % cfg["valid_every"] and step != cfg["steps"]:
-                continue
-            self.net = net.eval()
-            score = float(np.mean(self.nll_joint_days(feats, valid_t)))
-            history.append({"step": step, "valid_nll_joint": score})
-            if score < best:
-                best, best_step, bad = score, step, 0
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                bad += 1
-                if cfg["patience"] and bad >= cfg["patience"]:
-                    break
-        net.load_state_dict(best_state)
+            return vae_loss(net, *self._batch(feats, days), gamma=cfg["gamma"], gen=gen)
+
+        settings = TrainSettings(steps=int(cfg["steps"]), lr=cfg["lr"], weight_decay=cfg["weight_decay"],
+                                 valid_every=int(cfg["valid_every"]), patience=int(cfg["patience"]), schedule="cosine",
+                                 seed=int(cfg["seed"]), noise_seed=int(cfg["seed"]), progress=False)
+        result = Trainer(net, loss_fn, lambda net: float(np.mean(self.nll_joint_days(feats, valid_t))), settings,
+                         self.device).run()
+        net.load_state_dict(result.best_state)
         self.net = net.eval()
+        best = min(result.history, key=lambda h: h["valid"])
         self.state = {"fitted": True, "scaler": self.scaler.to_json(), "n_channels": feats.n_channels,
-                      "tickers": panel.tickers, "training": {"steps_run": step, "best_step": best_step,
-                                                             "best_valid_nll_joint_scaled": best, "history": history}}
+                      "tickers": panel.tickers,
+                      "training": {"steps_run": result.step, "best_step": best["step"], "stopped": result.stopped,
+                                   "best_valid_nll_joint_scaled": result.best_valid,
+                                   "history": [{"step": h["step"], "valid_nll_joint": h["valid"]}
+                                               for h in result.history]}}
         self.arrays = {k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         return self
 

@@ -31,7 +31,7 @@ from core.models.neuralfactors.network import NeuralFactorsNet
 from core.training import distributed
 from core.training.device import autocast, resolve_device
 from core.training.threads import apply_threads
-from core.training.loop import LoopResult, LoopSettings, train_loop
+from core.training.trainer import Trainer, TrainResult, TrainSettings
 
 FORMAT_VERSION = 1
 #: at most this many validation days score a run that validates only once, at its end (shorter than valid_every)
@@ -43,7 +43,7 @@ class NeuralFactorsModel(BaseRiskModel):
 
     preset: "paper" | "sp500-20" | "tiny"; device: "auto" | "cpu" | "cuda"; seed: initialisation
     and training seed; max_steps, out_dir, resume, progress, progress_log, time_budget (seconds): passed to
-    the training loop; threads: torch CPU threads for training and CPU inference (None = NEURALFACTORS_THREADS
+    the trainer (core.training.trainer); threads: torch CPU threads for training and CPU inference (None = NEURALFACTORS_THREADS
     or the default of core.training.threads); init: the directory of a saved NeuralFactors network to
     fine-tune (its architecture, FINETUNE training settings, then the overrides; core.models.neuralfactors.finetune)
     instead of a fresh one. In a distributed run (core.training.distributed) each rank trains on its block
@@ -85,7 +85,7 @@ class NeuralFactorsModel(BaseRiskModel):
         self.scaler: FeatureScaler | None = None
         self.tickers: list[str] = []
         self.fingerprint: str | None = None
-        self.result: LoopResult | None = None
+        self.result: TrainResult | None = None
         self._cache: tuple[int, Windows] | None = None
 
     # --- training --------------------------------------------------------------------------
@@ -163,13 +163,13 @@ class NeuralFactorsModel(BaseRiskModel):
         def valid_fn(net):
             return float(np.mean(self._nll_joint_days(net, win, valid_t, cfg.k_eval, seed=0)))
 
-        settings = LoopSettings(
+        settings = TrainSettings(
             steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, polyak_start=cfg.polyak_start,
             valid_every=cfg.valid_every, patience=cfg.patience, seed=self.seed, max_steps=self.max_steps,
             out_dir=self.out_dir, resume=self.resume, progress=self.progress, bf16=cfg.bf16, compile=cfg.compile,
             progress_log=self.progress_log, time_budget=self.time_budget, validate_start=start is not None)
-        self.result = train_loop(self.net, loss_fn, valid_fn, settings, dev,
-                                 extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint})
+        self.result = Trainer(self.net, loss_fn, valid_fn, settings, dev,
+                              extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint}).run()
         self.net.load_state_dict(self.result.best_state)
         self.net.eval()
         return self

@@ -4,7 +4,7 @@ import json
 import torch
 
 from core.training import progress
-from core.training.loop import LoopSettings, train_loop
+from core.training.trainer import Trainer, TrainSettings
 
 
 def test_append_and_last_round_trip_skip_torn_lines_and_write_nan_as_null(tmp_path):
@@ -27,10 +27,10 @@ def test_last_reads_only_the_tail_of_a_long_file(tmp_path):
 def _run(tmp_path, **kw):
     net = torch.nn.Linear(3, 1)
     x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
-    s = LoopSettings(steps=6, lr=0.01, weight_decay=0.0, polyak_start=100, valid_every=3, progress=False,
-                     out_dir=tmp_path / "checkpoint", progress_log=tmp_path / progress.FILE, **kw)
-    return train_loop(net, lambda n, rng, gen: n(x).pow(2).mean(), lambda n: float(n(x).pow(2).mean()), s,
-                      torch.device("cpu"))
+    s = TrainSettings(steps=6, lr=0.01, valid_every=3, progress=False, out_dir=tmp_path / "checkpoint",
+                      progress_log=tmp_path / progress.FILE, **kw)
+    return Trainer(net, lambda n, rng, gen: n(x).pow(2).mean(), lambda n: float(n(x).pow(2).mean()), s,
+                   torch.device("cpu")).run()
 
 
 def _records(tmp_path) -> list[dict]:

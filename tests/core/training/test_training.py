@@ -10,7 +10,7 @@ from core.errors import ModelError
 from core.training import checkpoint as ckpt
 from core.training import progress
 from core.models.training_run import parse_overrides
-from core.training.loop import LoopSettings, train_loop
+from core.training.trainer import Trainer, TrainSettings
 from core.training.device import resolve_device
 
 
@@ -72,16 +72,15 @@ def test_non_finite_loss_stops_and_keeps_checkpoint(tmp_path):
         return loss_fn(net, rng, gen)
 
     loss_fn.calls = 0
-    s = LoopSettings(steps=20, lr=0.01, weight_decay=0.0, polyak_start=100, valid_every=5, out_dir=tmp_path,
-                     progress=False)
-    res = train_loop(net, counted, lambda n: float(n(x).pow(2).mean()), s, torch.device("cpu"))
+    s = TrainSettings(steps=20, lr=0.01, valid_every=5, out_dir=tmp_path, progress=False)
+    res = Trainer(net, counted, lambda n: float(n(x).pow(2).mean()), s, torch.device("cpu")).run()
     assert res.stopped == "non_finite" and res.step == 6 and "lower the learning rate" in res.message
     assert all(torch.isfinite(v).all() for v in res.best_state.values())
     assert ckpt.load_checkpoint(tmp_path)["meta"]["step"] == 5  # the last good checkpoint
     s.valid_every = 10
     loss_fn.calls = 0
     with pytest.raises(ModelError):
-        train_loop(torch.nn.Linear(3, 1), counted, lambda n: 0.0, s, torch.device("cpu"))
+        Trainer(torch.nn.Linear(3, 1), counted, lambda n: 0.0, s, torch.device("cpu")).run()
 
 
 def test_train_command_neuralfactors_and_resume(tmp_path, capsys):

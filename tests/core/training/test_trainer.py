@@ -1,0 +1,119 @@
+"""The one trainer: every network of the package trains through it, its callbacks, skipped steps, the cosine
+schedule across a resume, and a source check that no other module runs an optimiser."""
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.data.synthetic import make_market
+from core.models.registry import create_model
+from core.training import trainer as trainer_module
+from core.training.trainer import Callback, Trainer, TrainSettings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _quadratic():
+    x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+    return (lambda n, rng, gen: n(x).pow(2).mean()), (lambda n: float(n(x).pow(2).mean()))
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return make_market(n_stocks=10, n_dates=260, n_factors=2, seed=2)[0]
+
+
+@pytest.mark.parametrize("name,settings", [
+    ("neuralfactors", {"preset": "tiny", "device": "cpu", "steps": 4, "valid_every": 2}),
+    ("factorvae", {"preset": "tiny", "steps": 4, "valid_every": 2}),
+    ("ca0", {"max_epochs": 2, "n_seeds": 2}),
+    ("ca3", {"max_epochs": 1, "n_seeds": 1}),
+])
+def test_every_network_trains_through_the_one_trainer(panel, monkeypatch, name, settings):
+    runs = []
+    original = Trainer.run
+
+    def counted(self):
+        result = original(self)
+        runs.append((type(self.net).__name__, result.step))
+        return result
+
+    monkeypatch.setattr(Trainer, "run", counted)
+    create_model(name, **settings).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
+    members = settings.get("n_seeds", 1)
+    assert len(runs) == members and all(step > 0 for _, step in runs), runs
+
+
+def test_no_module_outside_core_training_runs_an_optimiser():
+    """Adam, backward() and learning-rate schedules belong to core/training/trainer.py only."""
+    found = []
+    for path in (ROOT / "core").rglob("*.py"):
+        if path.parent.name == "training" and path.parent.parent.name == "core":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in ("optim", "backward", "lr_scheduler"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
+    assert found == []
+
+
+def test_the_source_check_sees_a_hand_rolled_optimiser():
+    tree = ast.parse("opt = torch.optim.Adam(net.parameters())\nloss.backward()")
+    attrs = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert {"optim", "backward"} <= attrs
+
+
+def test_a_skipped_step_counts_but_does_not_update():
+    net = torch.nn.Linear(3, 1)
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    loss, valid = _quadratic()
+    res = Trainer(net, lambda n, rng, gen: None, valid, TrainSettings(steps=4, lr=0.1, valid_every=2, progress=False),
+                  torch.device("cpu")).run()
+    assert res.step == 4 and all(torch.equal(v, start[k]) for k, v in res.best_state.items())
+
+
+def test_min_delta_counts_small_improvements_as_none():
+    scores = iter([1.0, 0.9999999, 0.9999998, 0.5])
+    net = torch.nn.Linear(3, 1)
+    loss, _ = _quadratic()
+    s = TrainSettings(steps=8, lr=0.01, valid_every=2, patience=2, min_delta=1e-6, progress=False)
+    res = Trainer(net, loss, lambda n: next(scores), s, torch.device("cpu")).run()
+    assert res.stopped == "early_stop" and res.step == 6 and res.best_valid == 1.0
+
+
+def test_cosine_schedule_resumes_where_it_stopped(tmp_path):
+    loss, valid = _quadratic()
+
+    def run(**kw):
+        torch.manual_seed(0)
+        net = torch.nn.Linear(3, 1)
+        s = TrainSettings(steps=12, lr=0.05, valid_every=3, schedule="cosine", progress=False, **kw)
+        return Trainer(net, loss, valid, s, torch.device("cpu")).run(), net
+
+    full, _ = run()
+    part, _ = run(max_steps=7, out_dir=tmp_path)
+    assert part.stopped == "max_steps"
+    resumed, net = run(out_dir=tmp_path, resume=True)
+    assert resumed.step == 12 and resumed.best_valid == full.best_valid
+    for k, v in full.best_state.items():
+        assert torch.equal(resumed.best_state[k], v)
+
+
+def test_the_cosine_schedule_decays_the_rate_to_zero():
+    loss, valid = _quadratic()
+    net = torch.nn.Linear(3, 1)
+    rates = []
+
+    class Rate(Callback):
+        def after_step(self, t):
+            rates.append(t.opt.param_groups[0]["lr"])
+
+    s = TrainSettings(steps=10, lr=0.1, valid_every=5, schedule="cosine", progress=False)
+    Trainer(net, loss, valid, s, torch.device("cpu"), callbacks=[Rate()]).run()
+    assert rates[0] < 0.1 and np.all(np.diff(rates) < 0) and rates[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_an_unknown_schedule_names_the_choices():
+    with pytest.raises(trainer_module.ModelError, match="constant, cosine"):
+        TrainSettings(steps=1, lr=0.1, valid_every=1, schedule="step")
