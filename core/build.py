@@ -20,25 +20,18 @@ from core import __version__, store
 from core.data.embedded import load_dataset
 from core.evaluate import evaluate_models, to_json
 from core.io import atomic_write_bytes, read_json, write_arrays, write_json
-from core.models.registry import create_model, load_model, model_class, model_names
+from core.models import training_run
+from core.models.registry import load_model, model_names
 from core.store import library_versions
 from core.risk.recalibration import fit_layer
 from core.training.device import resolve_device
-from core.workbench.sources import CALIBRATED_MODELS, forecast_dates
+from core.workbench.sources import forecast_dates
 
 
 def output_dates(panel) -> pd.DatetimeIndex:
     """Forecast dates that the shipped outputs cover: the last training date to the last date."""
     start = panel.dates.get_indexer([panel.split_dates("train")[-1]])[0]
     return panel.dates[start:]
-
-
-def fit_model(name: str, panel, max_steps: int | None, device: str, work_dir: Path):
-    """Fit one registered model on the panel's train/valid dates with the settings its class gives a build
-    (`build_settings`: NeuralFactors trains its preset and checkpoints in `work_dir`, so an interrupted
-    build resumes where it stopped)."""
-    model = create_model(name, **model_class(name).build_settings(max_steps, device, work_dir))
-    return model.fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
 
 
 def _reusable(mdir: Path, panel) -> bool:
@@ -71,14 +64,14 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
             model = load_model(from_runs[name])
             print(f"[{name}] weights taken from the training run {from_runs[name]}", file=log)
         else:
-            model = fit_model(name, panel, max_steps, device, work_dir)
+            model = training_run.fit(training_run.build_run(name, max_steps, device, work_dir), panel)[0]
         fit_s = time.perf_counter() - start
         model.save(mdir)
         series = model.forecast_series(panel, dates)
         series.save(mdir, {"fingerprint": panel.fingerprint(), "version": __version__})
-        if name in CALIBRATED_MODELS:
-            write_calibration(panel, series, mdir, CALIBRATED_MODELS[name])
-        if hasattr(model, "factor_returns"):
+        if model.calibratable:
+            write_calibration(panel, series, mdir, model.calibration.half_life)
+        if model.posterior_factors:
             buf = io.BytesIO()
             model.factor_returns(panel, dates).to_parquet(buf)
             atomic_write_bytes(mdir / "factor_returns.parquet", buf.getvalue())

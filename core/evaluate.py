@@ -220,8 +220,8 @@ def _whitening(fcs: list[FactorForecast], rows: list[np.ndarray], values: dict, 
 
 
 def _r2(model, panel, dates, reasons: dict) -> dict:
-    if model is None or not hasattr(model, "r2_scores"):
-        reasons["r2_total"] = reasons["r2_pred"] = "model defines no r2_scores (not a characteristic factor model)"
+    if model is None or not model.r2_scored:
+        reasons["r2_total"] = reasons["r2_pred"] = "not an R2Model (core.models.protocol): no Gu-Kelly-Xiu R^2"
         return {"r2_total": None, "r2_pred": None}
     scores = model.r2_scores(panel, dates)
     return {"r2_total": float(scores["r2_total"]), "r2_pred": float(scores["r2_pred"])}

@@ -5,6 +5,7 @@ so a crash leaves either the old file or the new one, never a truncated file.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import tempfile
@@ -111,7 +112,7 @@ def _jsonable(obj: Any) -> Any:
         return bool(obj)
     if isinstance(obj, Path):
         return str(obj)
-    if hasattr(obj, "isoformat"):
+    if isinstance(obj, (datetime.date, datetime.time)):  # pd.Timestamp is a datetime
         return obj.isoformat()
     return obj
 

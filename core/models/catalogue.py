@@ -1,5 +1,5 @@
 """Every registered model: name -> "module:Class" (imported on first use). The description,
-label and capabilities live on each class (core.models.protocol.BaseRiskModel)."""
+label and capabilities live on each class (core.models.protocol)."""
 
 CATALOGUE: dict[str, str] = {
     "neuralfactors": "core.models.neuralfactors.model:NeuralFactorsModel",

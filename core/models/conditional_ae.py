@@ -21,6 +21,7 @@ from torch import nn
 from core.errors import DataError, ModelError
 from core.models.characteristics import characteristic_names
 from core.models.ipca import instruments
+from core.models.protocol import R2Model
 from core.models.rolling import FactorHistoryModel, Realised, cross_section_ols, lag
 from core.training.trainer import Trainer, TrainSettings
 
@@ -45,7 +46,7 @@ class CAMember(nn.Module):
         return ((pred - r[m]) ** 2).mean()
 
 
-class ConditionalAutoencoder(FactorHistoryModel):
+class ConditionalAutoencoder(FactorHistoryModel, R2Model):
     """Gu-Kelly-Xiu conditional autoencoder with a covariance forecast from past factors."""
 
     name = "ca"

@@ -30,6 +30,7 @@ import pandas as pd
 
 from core.forecast import FactorForecast
 from core.models.fitted import ConfiguredModel
+from core.models.protocol import Calibration
 from core.models.rolling import (capped_window, effective_days, eligible, shrink_to_identity, shrinkage_intensity,
                                  too_few, trailing, window_moments)
 
@@ -43,7 +44,6 @@ class SampleCovariance(ConfiguredModel):
     name = "sample"
     label = "Sample covariance"
     quick_fit = True
-    has_factors = False
     description = ("Sample covariance of the last 252 days, or of the whole history when shorter (Normal, full "
                    "covariance); shrunk toward a scaled identity (Ledoit-Wolf) when stocks outnumber 2/3 of the days")
     defaults = {"window": 252, "min_obs_share": 0.9}
@@ -143,6 +143,7 @@ class LedoitWolfCovariance(SampleCovariance):
     description = ("Ledoit-Wolf shrinkage of the 252-day sample covariance (the whole history when shorter) "
                    "toward a scaled identity (Normal)")
     always_shrinks = True
+    calibration = Calibration(half_life=None)
 
 
 class EWMACovariance(SampleCovariance):

@@ -14,14 +14,12 @@ import numpy as np
 
 from core.errors import CheckpointError, ModelError
 from core.io import load_bundle, save_bundle
-from core.models.protocol import BaseRiskModel
+from core.models.protocol import RiskModel
 from core.models.settings import check_settings
 
 
-class ConfiguredModel(BaseRiskModel):
+class ConfiguredModel(RiskModel):
     """Base for the classical and autoencoder models of this package."""
-
-    defaults: dict[str, Any] = {}
 
     def __init__(self, **config: Any) -> None:
         check_settings(self.name, self.defaults, config)

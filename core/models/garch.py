@@ -59,7 +59,6 @@ class GarchModel(ConfiguredModel):
     name = "garch"
     label = "GARCH(1,1)-t (univariate)"
     joint = False
-    has_factors = False
     description = ("GARCH(1,1) per stock with Student-t errors (arch); UNIVARIATE ONLY, no joint distribution: "
                    "per-stock NLL, calibration and VaR, not portfolios")
     defaults = {"min_train_obs": 250, "min_history": 21}

@@ -26,6 +26,7 @@ from core.errors import ModelError
 from core.forecast import FactorForecast
 from core.forecast.linalg import safe_cholesky
 from core.models.fitted import ConfiguredModel
+from core.models.protocol import Calibration, FactorModel
 from core.models.rolling import capped_window, eligible, too_few, trailing, window_moments
 
 LOG2PI = float(np.log(2.0 * np.pi))
@@ -56,7 +57,7 @@ def fit_student_dof(u: np.ndarray) -> float:
     return float(optimize.minimize_scalar(nll, bounds=(2.05, 200.0), method="bounded").x)
 
 
-class PCAModel(ConfiguredModel):
+class PCAModel(ConfiguredModel, FactorModel):
     """Plain PCA factor model with per-stock residual variances (Normal)."""
 
     name = "pca"
@@ -145,6 +146,7 @@ class PPCAModel(PCAModel):
     description = ("PPCA (Tipping-Bishop) on a 504-day trailing window (the whole history when shorter), "
                    "k chosen on validation NLL; "
                    "Normal factors, Student-t noise with fitted dof")
+    calibration = Calibration(half_life=None)
     defaults = {**PCAModel.defaults, "decoder": "student_t"}
 
     def __init__(self, **config) -> None:

@@ -23,6 +23,7 @@ from core.errors import ModelError
 from core.forecast import FactorForecast
 from core.models.characteristics import characteristic_names, characteristic_tensor
 from core.models.fitted import ConfiguredModel
+from core.models.protocol import FactorModel
 from core.models.rolling import FactorHistoryModel, Realised, cross_section_ols, lag, too_few, trailing
 
 
@@ -36,7 +37,7 @@ def given_series(panel) -> pd.DataFrame:
     return pd.DataFrame(cols, index=panel.dates)
 
 
-class TimeSeriesRegression(ConfiguredModel):
+class TimeSeriesRegression(ConfiguredModel, FactorModel):
     """Rolling OLS betas of each stock on the given factor series."""
 
     name = "ts-regression"

@@ -20,6 +20,7 @@ from sklearn.covariance import ledoit_wolf_shrinkage
 from core.errors import ModelError
 from core.forecast import FactorForecast, ForecastSeries
 from core.models.fitted import ConfiguredModel
+from core.models.protocol import FactorModel
 
 
 #: the shortest trailing window a classical model accepts when it adapts to a short file
@@ -146,7 +147,7 @@ def conditional_forecast(model: str, date, tickers: list[str], rz: Realised, pos
     )
 
 
-class FactorHistoryModel(ConfiguredModel):
+class FactorHistoryModel(ConfiguredModel, FactorModel):
     """A model that yields exposures and realised factor returns on every date (IPCA, the
     conditional autoencoder, cross-sectional regression); its forecast is `conditional_forecast`.
     Subclasses implement `_realised(panel) -> Realised` using rows <= t for row t, and need the

@@ -1,5 +1,6 @@
 """One training run, assembled in one place: `neuralfactors train` (one process, --nproc N or the
-ranks of a torchrun) and benchmarks/scale.py call `train_run`.
+ranks of a torchrun) and benchmarks/scale.py call `train_run`; the pretrained build (core.build) calls `fit` with
+`build_run`'s settings.
 
 Knows no model by name: the registry builds the model, its `step_trained` capability decides the
 settings it takes. A step-trained model takes preset, device, seed, max_steps, out_dir, resume,
@@ -85,10 +86,16 @@ def build_model(s: RunSettings) -> tuple[object, list[str]]:
         raise ModelError(f"--nproc and --threads apply to step-trained models "
                          f"({', '.join(models_where(step_trained=True))}), not {s.model!r}")
     if s.seed is not None:
-        if "seed" not in getattr(cls, "defaults", {}):
+        if "seed" not in cls.defaults:
             raise ModelError(f"{s.model} has no random seed (its fit is deterministic); drop --seed")
         overrides.setdefault("seed", s.seed)
     return create_model(s.model, **overrides), []
+
+
+def build_run(name: str, max_steps: int | None, device: str, work_dir: Path) -> RunSettings:
+    """The run of model `name` in a pretrained build: the settings its class gives a build (`build_settings`) in
+    the folder `work_dir` (NeuralFactors checkpoints there, so an interrupted build resumes)."""
+    return RunSettings(model=name, out=Path(work_dir), **model_class(name).build_settings(max_steps, device, work_dir))
 
 
 def train_run(s: RunSettings, load_panel: Callable[[], Panel]) -> dict | None:
@@ -101,10 +108,8 @@ def train_run(s: RunSettings, load_panel: Callable[[], Panel]) -> dict | None:
     return distributed.launch(s.nproc, _fit_and_save, s, panel, device=s.device or "auto")
 
 
-def _fit_and_save(s: RunSettings, panel: Panel) -> dict:
-    """One rank's part of train_run (module level: spawned processes import it by name)."""
-    import torch
-
+def fit(s: RunSettings, panel: Panel) -> tuple[object, list[str]]:
+    """This rank's model, fitted on the panel's train / valid split, and the notes on how the run was set up."""
     rank, world = distributed.rank_world()
     model, notes = build_model(s if rank == 0 else replace(s, progress=False))
     if world > 1:
@@ -114,9 +119,17 @@ def _fit_and_save(s: RunSettings, panel: Panel) -> dict:
         where = model.device if world == 1 else f"{world} x {model.device}"
         print(f"training {s.model} on {panel.name} ({panel.n_tickers} stocks, {len(train)} train / {len(valid)} "
               f"valid dates) on {where}; config: {model.config.to_json()}", flush=True)
-    model.fit(panel, train, valid)
+    return model.fit(panel, train, valid), notes
+
+
+def _fit_and_save(s: RunSettings, panel: Panel) -> dict:
+    """One rank's part of train_run (module level: spawned processes import it by name)."""
+    import torch
+
+    rank, world = distributed.rank_world()
+    model, notes = fit(s, panel)
     if rank == 0:
         model.save(s.out)
     return {"model": s.model, "dataset": panel.name, "n_stocks": panel.n_tickers, "world_size": world,
-            "threads": torch.get_num_threads(), "notes": notes + list(getattr(model, "notes", ())),
+            "threads": torch.get_num_threads(), "notes": notes + list(model.notes),
             **(model.training_summary() if model.step_trained else {})}

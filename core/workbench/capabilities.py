@@ -10,7 +10,7 @@ from core.models.registry import label, model_class
 def has_factors(fc_or_series) -> bool:
     """The model behind a forecast has an explicit factor structure (class attribute has_factors);
     covariance-only models written in factor form (sample, Ledoit-Wolf, EWMA) do not."""
-    name = getattr(fc_or_series, "model", "")
+    name = fc_or_series.model
     if not fc_or_series.joint:
         return False
     return bool(model_class(name).has_factors) if name in CATALOGUE else True
@@ -19,7 +19,7 @@ def has_factors(fc_or_series) -> bool:
 def require_joint(fc_or_series, what: str) -> None:
     """NotAvailable for a univariate model: `what` needs a joint distribution across stocks."""
     if not fc_or_series.joint:
-        name = getattr(fc_or_series, "model", "") or "this model"
+        name = fc_or_series.model or "this model"
         raise NotAvailable(f"{label(name)} is univariate (no joint distribution across stocks): {what} "
                            "needs a joint model")
 
@@ -27,7 +27,7 @@ def require_joint(fc_or_series, what: str) -> None:
 def require_factors(fc_or_series) -> None:
     """NotAvailable for a model without a factor structure (covariance-only or univariate)."""
     if not has_factors(fc_or_series):
-        name = label(getattr(fc_or_series, "model", "") or "this model")
+        name = label(fc_or_series.model or "this model")
         kind = "univariate" if not fc_or_series.joint else "a covariance-only model"
         raise NotAvailable(f"{name} is {kind}, with no factor structure: no factor exposures or factor returns "
                            "(its risk is on the Overview and VaR pages)")
@@ -36,4 +36,4 @@ def require_factors(fc_or_series) -> None:
 def sector_input(forecasts) -> bool:
     """The model behind `forecasts` (core.workbench.sources.Forecasts) is given each stock's sector as an input
     (its sector clusters are then partly by construction)."""
-    return bool(getattr(forecasts.model, "sector_input", False))
+    return forecasts.model is not None and bool(forecasts.model.sector_input)

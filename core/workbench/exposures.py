@@ -42,6 +42,6 @@ def factor_returns(panel, forecasts: Forecasts, dates: pd.DatetimeIndex,
     if forecasts.source == "truth":
         z = default_synthetic()[1].factor_returns
         return pd.DataFrame(z, index=panel.dates, columns=[f"f{k + 1}" for k in range(z.shape[1])]).reindex(dates)
-    if not hasattr(forecasts.model, "factor_returns"):
+    if forecasts.model is None or not forecasts.model.posterior_factors:
         raise NotAvailable(f"{forecasts.name} does not define realised factor returns (it has no explicit factors)")
     return forecasts.model.factor_returns(panel, dates)

@@ -39,7 +39,7 @@ def forecasts_at(panel, forecasts: Forecasts, dates: pd.DatetimeIndex) -> Foreca
     series = forecasts.series
     if dates.isin(series.dates).all():
         return series
-    if forecasts.model is None or not hasattr(forecasts.model, "forecast_series"):
+    if forecasts.model is None:
         raise NotAvailable(f"{forecasts.name} has forecasts for {series.dates[0].date()}..{series.dates[-1].date()} "
                            f"only and no model to forecast {dates[0].date()}..{dates[-1].date()}; pick a period "
                            "inside that range")
@@ -72,7 +72,7 @@ def realised_factor_returns(panel, forecasts: Forecasts, dates, root: str | Path
     if forecasts.source == "truth":
         return factor_returns(panel, forecasts, dates, root), SOURCES["truth"]
     model = forecasts.model
-    if not hasattr(model, "factor_returns"):
+    if model is None or not model.posterior_factors:
         return regression_factor_returns(panel, forecasts_at(panel, forecasts, previous_dates(panel, dates)),
                                          dates), SOURCES["regression"]
     shipped = store.load_factor_returns(panel.name, forecasts.name, root) if forecasts.source == "shipped" else None

@@ -33,10 +33,6 @@ from core.risk import covariance_update, recalibration
 from core.risk.recalibration import Layer, fit_layer
 from core.workbench.keys import TRUTH, parse_model, run_key
 
-#: the models whose calibrated variant ("<name>+cal") is offered beside the raw one (and shipped: core/build.py),
-#: each with the half-life in days of its covariance update (None: PIT maps only), chosen on the sp500-20
-#: validation split by the rule in docs/neuralfactors_tuning.md
-CALIBRATED_MODELS: dict[str, float | None] = {"neuralfactors": 252.0, "ppca": None, "ledoit-wolf": None}
 #: the dataset whose shipped weights score other universes zero-shot
 ZERO_SHOT_DATASET = "sp500-20"
 
@@ -52,6 +48,13 @@ class Forecasts:
     source: str  # truth | run | shipped | saved | zero-shot | fitted
     note: str
     notes: tuple[str, ...] = ()  # how a zero-shot model adapted this data's inputs, one line each
+
+
+def half_life_of(name: str) -> float | None:
+    """The half-life of the covariance update in the calibration layer the model `name` declares
+    (core.models.protocol.Calibration); None (PIT maps only) for a model that declares none or is not registered."""
+    calibration = model_class(name).calibration if name in model_names() else None
+    return None if calibration is None else calibration.half_life
 
 
 def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
@@ -120,7 +123,7 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
         model = load_model(weights)
         note = f"shipped {ZERO_SHOT_DATASET} weights scoring this universe zero-shot (no training)"
         print(f"{name}: {note}", file=log)
-        notes = tuple(getattr(model, "adaptation_notes", lambda p: [])(panel))
+        notes = tuple(model.adaptation_notes(panel))
         for line in notes:
             print(f"{name}: {line}", file=log)
         return Forecasts(name, model.forecast_series(panel, dates), model, "zero-shot", note, notes)
@@ -130,7 +133,7 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
                          f"{source} --out RUN_DIR, then evaluate with --run {name}=RUN_DIR")
     print(f"{name}: no shipped outputs for {panel.name}; fitting it now on the training dates", file=log)
     model = create_model(name).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
-    notes = tuple(getattr(model, "notes", ()))  # how the fit adapted to this data (capped windows, shrinkage)
+    notes = tuple(model.notes)  # how the fit adapted to this data (capped windows, shrinkage)
     for line in notes:
         print(line, file=log)  # the model's notes name it
     return Forecasts(name, model.forecast_series(panel, dates), model, "fitted", "fitted now on the training dates",
@@ -142,7 +145,7 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     (the layer's past PITs start at the first validation forecast) and the result cut to `dates`."""
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
     base = forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log)
-    half_life = CALIBRATED_MODELS.get(base.series.model)  # by the model behind it, so a run key gets it too
+    half_life = half_life_of(base.series.model)  # by the model behind it, so a run key gets it too
     shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
     layer = Layer(**shipped) if shipped is not None else None  # written by core/build.py
     if layer is None or not layer.fits(base.series, half_life):
@@ -170,7 +173,7 @@ def available(panel, root: str | Path | None = None) -> list[str]:
     out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
     out += [m for m in models_where(quick_fit=True) if m not in out]
     out.sort(key=lambda m: not model_class(m).zero_shot)
-    out = [v for m in out for v in (_variants(panel, m, root) if m in CALIBRATED_MODELS else (m,))]
+    out = [v for m in out for v in (_variants(panel, m, root) if model_class(m).calibratable else (m,))]
     return [TRUTH] + out if has_truth(panel) else out
 
 

@@ -9,7 +9,7 @@ from core.errors import ModelError
 from core.evaluate import METRICS, Settings, evaluate_models
 from core.workbench.sources import forecast_dates
 from core.forecast import FactorForecast, ForecastSeries
-from core.models.protocol import BaseRiskModel
+from core.models.protocol import R2Model, RiskModel
 from core.models.catalogue import CATALOGUE
 
 WINDOW = 40
@@ -21,13 +21,20 @@ def _window(panel, date):
     return pos, block.loc[:, block.notna().all()]
 
 
-class NormalDouble(BaseRiskModel):
-    """Sample mean and covariance of the trailing 40 days (Normal, joint)."""
+class NormalDouble(RiskModel):
+    """Sample mean and covariance of the trailing 40 days (Normal, joint); never saved."""
 
     name = "dbl-normal"
 
     def fit(self, panel, train_dates, valid_dates):
         return self
+
+    def save(self, path):
+        raise NotImplementedError("a test double")
+
+    @classmethod
+    def load(cls, path):
+        raise NotImplementedError("a test double")
 
     def forecast(self, panel, date):
         pos, block = _window(panel, date)
@@ -39,7 +46,7 @@ class NormalDouble(BaseRiskModel):
         return FactorForecast(fc.date, fc.tickers, fc.mean, b, np.eye(f), fc.idio_var, model=self.name)
 
 
-class StudentDouble(NormalDouble):
+class StudentDouble(NormalDouble, R2Model):
     """The same covariance as a one-factor Student-t forecast with dof 5, plus r2_scores."""
 
     name = "dbl-t"
@@ -100,7 +107,7 @@ def test_full_table_with_nulls_and_reasons(panel, tmp_path, capsys):
     assert uni[["nll_ind", "calib_uni"]].notna().all()
     # this short panel has too little history for the portfolio GARCH (issue 14): null with that reason
     assert "portfolio GARCH needs" in reasons["dbl-uni"]["var99_rate"]
-    assert "joint" in reasons["dbl-uni"]["nll_joint"] and "r2_scores" in reasons["dbl-normal"]["r2_total"]
+    assert "joint" in reasons["dbl-uni"]["nll_joint"] and "R2Model" in reasons["dbl-normal"]["r2_total"]
     assert set(reasons["dbl-t"]) == {"sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_ls_l1"}  # zero forecast mean
     assert table.attrs["nll_scale"] > 0
     err = capsys.readouterr().err

@@ -22,6 +22,7 @@ from core.forecast import ForecastSeries
 from core.models.factorvae.config import DEFAULTS, resolve
 from core.models.factorvae.network import FactorVAENet, vae_loss
 from core.models.fitted import ConfiguredModel
+from core.models.protocol import PosteriorFactorModel
 from core.training.device import resolve_device
 from core.training.trainer import Trainer, TrainSettings
 
@@ -32,7 +33,7 @@ def forecast_positions(panel: Panel, target_dates) -> np.ndarray:
     return np.sort(pos[pos >= 0]).astype(np.int64)
 
 
-class FactorVAEModel(ConfiguredModel):
+class FactorVAEModel(ConfiguredModel, PosteriorFactorModel):
     """FactorVAE; keyword settings in core.models.factorvae.config (preset, n_factors, ...)."""
 
     name = "factorvae"
@@ -54,7 +55,7 @@ class FactorVAEModel(ConfiguredModel):
     @classmethod
     def build_settings(cls, max_steps, device, work_dir) -> dict:
         """The shipped model trains the sp500-20 preset (`max_steps` caps its steps)."""
-        return {"preset": "sp500-20", "device": device} | ({"steps": max_steps} if max_steps else {})
+        return {"overrides": {"preset": "sp500-20", "device": device} | ({"steps": max_steps} if max_steps else {})}
 
     # --- inputs -------------------------------------------------------------------------
     def _features(self, panel: Panel) -> Features:

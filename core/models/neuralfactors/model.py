@@ -19,7 +19,7 @@ from core.data.panel import Panel
 from core.errors import CheckpointError, ModelError
 from core.io import load_bundle, read_json, save_bundle
 from core.forecast import FactorForecast, ForecastSeries
-from core.models.protocol import BaseRiskModel
+from core.models.protocol import Calibration, PosteriorFactorModel, StepTrainedModel
 from core.models.neuralfactors.batches import DayBatch, Windows
 from core.models.neuralfactors.config import NFConfig, make_config
 from core.models.neuralfactors.finetune import expand_state, extend_sectors, finetune_config
@@ -38,7 +38,7 @@ FORMAT_VERSION = 1
 FINAL_VALID_DAYS = 64
 
 
-class NeuralFactorsModel(BaseRiskModel):
+class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
     """NeuralFactors. Keyword arguments other than the ones below override the preset's settings.
 
     preset: "paper" | "sp500-20" | "tiny"; device: "auto" | "cpu" | "cuda"; seed: initialisation
@@ -53,8 +53,8 @@ class NeuralFactorsModel(BaseRiskModel):
     label = "NeuralFactors"
     description = "NeuralFactors (Gopal 2024): neural exposures, Student-t factors and noise, IWAE training"
     learned = True
-    step_trained = True
     zero_shot = True
+    calibration = Calibration(half_life=252.0)
     #: preset of `train` without --preset on a CPU (the paper configuration takes ~2,200 hours there)
     CPU_PRESET = "sp500-20"
 
@@ -91,11 +91,11 @@ class NeuralFactorsModel(BaseRiskModel):
     # --- training --------------------------------------------------------------------------
     @classmethod
     def build_settings(cls, max_steps, device, work_dir) -> dict:
-        """The shipped model trains the sp500-20 preset, checkpointing in `work_dir` (a build resumes)."""
+        """The shipped model trains the sp500-20 preset, checkpointing in WORK_DIR/checkpoint (a build resumes)."""
         from core.training.checkpoint import exists
 
-        return {"preset": "sp500-20", "device": device, "max_steps": max_steps, "progress": True,
-                "out_dir": work_dir, "resume": exists(work_dir)}
+        return {"preset": "sp500-20", "device": device, "max_steps": max_steps,
+                "resume": exists(Path(work_dir) / "checkpoint")}
 
     @classmethod
     def preset_for(cls, device: torch.device) -> tuple[str | None, list[str]]:

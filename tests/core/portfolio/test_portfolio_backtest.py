@@ -5,16 +5,26 @@ import pytest
 
 from core.errors import PortfolioError
 from core.forecast import FactorForecast
-from core.models.protocol import BaseRiskModel
+from core.models.protocol import RiskModel
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import performance_metrics
 
 
-class TrailingMean(BaseRiskModel):
-    """Forecast at t: mean and diagonal variance of the 20 returns up to and including t."""
+class TrailingMean(RiskModel):
+    """Forecast at t: mean and diagonal variance of the 20 returns up to and including t; nothing to fit or save."""
 
     name = "trailing"
+
+    def fit(self, panel, train_dates, valid_dates):
+        return self
+
+    def save(self, path):
+        raise NotImplementedError("a test double")
+
+    @classmethod
+    def load(cls, path):
+        raise NotImplementedError("a test double")
 
     def forecast(self, panel, date):
         pos = panel.date_position(date)

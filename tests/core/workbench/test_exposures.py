@@ -3,10 +3,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.models.registry import create_model
 from core import store
 from core.data.embedded import load_dataset
 from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import NotAvailable
+from core.models.registry import create_model
 from core.workbench import forecasts
 from core.workbench.dates import window
 from core.workbench.exposures import exposures_over_time, exposures_table, factor_returns
@@ -34,6 +36,6 @@ def test_factor_returns_shipped_truth_or_none():
     truth = forecasts(syn, "truth")
     got = factor_returns(syn, truth, syn.dates[-3:])
     np.testing.assert_allclose(got.to_numpy(), default_synthetic()[1].factor_returns[-3:])
-    no_table = Forecasts("neuralfactors", shipped.series, object(), "fitted", "")
+    no_table = Forecasts("ppca", shipped.series, create_model("ppca"), "fitted", "")  # factors, but no posterior
     with pytest.raises(NotAvailable, match="does not define realised factor returns"):
         factor_returns(p, no_table, dates)

@@ -92,7 +92,7 @@ def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     from core import store
     from core.risk.covariance_update import fit_corrections
     from core.risk.recalibration import Layer, recalibrate
-    from core.workbench.sources import CALIBRATED_MODELS, forecast_dates
+    from core.workbench.sources import forecast_dates, half_life_of
 
     panel = load_dataset("sp500-20")
     start = forecast_dates(panel, "valid")[0]
@@ -102,7 +102,7 @@ def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     assert set(shipped) == {"pit_map", "settings"} and np.abs(shipped["pit_map"] - fitted).max() < 1e-6
     nf = store.load_calibration("sp500-20", "neuralfactors")
     factor, ratio = fit_corrections(panel, store.load_forecasts("sp500-20", "neuralfactors"), start,
-                                    CALIBRATED_MODELS["neuralfactors"])
+                                    half_life_of("neuralfactors"))
     assert np.abs(nf["factor"] - factor).max() < 1e-5 and np.abs(nf["ratio"] - ratio).max() < 1e-5
     assert np.abs(factor[-1] - np.eye(factor.shape[1])).max() > 0.05  # the update moves NF's test forecasts
-    assert Layer(**nf).fits(store.load_forecasts("sp500-20", "neuralfactors"), CALIBRATED_MODELS["neuralfactors"])
+    assert Layer(**nf).fits(store.load_forecasts("sp500-20", "neuralfactors"), half_life_of("neuralfactors"))
