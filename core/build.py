@@ -21,6 +21,7 @@ from core.data.embedded import load_dataset
 from core.evaluate import evaluate_models, to_json
 from core.io import atomic_write_bytes, read_json, write_arrays, write_json
 from core.models import training_run
+from core.models.protocol import saved_state
 from core.models.registry import load_model, model_names
 from core.store import library_versions
 from core.risk.recalibration import fit_layer
@@ -116,6 +117,6 @@ def write_calibration(panel, series, mdir: Path, half_life: float | None) -> Non
 def _run_command(run_dir: str) -> str:
     """How a training run was made, from its config.json (its recorded command when present)."""
     meta = read_json(Path(run_dir) / "config.json")
-    training = meta.get("training", {})
+    training = saved_state(meta).get("training") or {}
     return (f"`neuralfactors train --model {meta.get('model')} --out {run_dir}` run: step {training.get('step')}, "
             f"stopped {training.get('stopped')}, best validation NLL_joint {training.get('best_valid_nll_joint_scaled')}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.errors import ModelError
 from core.io import atomic_write_bytes, read_json
+from core.models.protocol import saved_state
 from core.training import progress
 
 
@@ -52,8 +53,9 @@ def list_runs(fingerprint: str | None = None) -> list[Run]:
         if not (p / "config.json").exists():
             continue
         meta = read_json(p / "config.json")
-        if fingerprint is None or meta.get("fingerprint") == fingerprint:
-            out.append(Run(p.name, p, meta.get("model", "?"), meta.get("fingerprint"), meta.get("training", {})))
+        state = saved_state(meta)
+        if fingerprint is None or state.get("fingerprint") == fingerprint:
+            out.append(Run(p.name, p, meta.get("model", "?"), state.get("fingerprint"), state.get("training") or {}))
     return out
 
 

@@ -2,18 +2,16 @@
 
 A subclass declares `name`, `description` and `defaults` (JSON-serialisable keyword settings),
 keeps its fitted values in `self.state` (JSON; state["notes"], read by `notes`, says how a fit
-adapted the settings to the data) and `self.arrays` (name -> numpy array), and
-saves as DIR/config.json {"model", "config", "state", "description"} + DIR/weights.safetensors.
+adapted the settings to the data) and `self.arrays` (name -> numpy array); saved by the one scheme of
+core.models.protocol (config = its settings, state, arrays).
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from core.errors import CheckpointError, ModelError
-from core.io import load_bundle, save_bundle
+from core.errors import ModelError
 from core.models.protocol import RiskModel
 from core.models.settings import check_settings
 
@@ -42,16 +40,12 @@ class ConfiguredModel(RiskModel):
         if not self.fitted:
             raise ModelError(f"{self.name} is not fitted; call fit(panel, train_dates, valid_dates) or load a saved model")
 
-    def save(self, path: str | Path) -> None:
+    def to_saved(self) -> tuple[dict[str, np.ndarray], dict, dict]:
         self.require_fitted()
-        meta = {"model": self.name, "description": self.description, "config": self.config, "state": self.state}
-        save_bundle(path, {k: np.ascontiguousarray(v) for k, v in self.arrays.items()}, meta)
+        return {k: np.ascontiguousarray(v) for k, v in self.arrays.items()}, self.config, self.state
 
     @classmethod
-    def load(cls, path: str | Path) -> "ConfiguredModel":
-        arrays, meta = load_bundle(path)
-        if meta.get("model") != cls.name:
-            raise CheckpointError(f"{path} holds model {meta.get('model')!r}, not {cls.name!r}; load it with load_model(path)")
+    def from_saved(cls, meta: dict, arrays: dict[str, np.ndarray], **options) -> "ConfiguredModel":
         obj = cls(**meta.get("config", {}))
         obj.state = meta.get("state", {})
         obj.arrays = dict(arrays)

@@ -14,6 +14,10 @@ defined, never set by hand; views ask the flags (or the class), never probe a mo
                               processes (core.models.training_run)
 A model offered with the calibration layer ("<name>+cal", core.risk.recalibration) declares
 `calibration = Calibration(...)` with the layer's settings.
+
+One persistence scheme for every model: DIR/weights.safetensors (the arrays) + DIR/config.json {"model", "version",
+"description", "config" (the settings that rebuild it), "state" (what fitting learnt besides arrays: scaler,
+tickers, fingerprint, training summary ...)}, written atomically by `save`; a class gives `to_saved` / `from_saved`.
 """
 from __future__ import annotations
 
@@ -24,10 +28,19 @@ from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 import pandas as pd
 
+from core.errors import CheckpointError
 from core.forecast import FactorForecast, ForecastSeries
+from core.io import load_bundle, save_bundle
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
+
+
+def saved_state(meta: dict) -> dict:
+    """What fitting learnt (fingerprint, training summary ...) from a model's config.json `meta`: its "state"; the
+    top level of a NeuralFactors save of format 1, from before the one scheme."""
+    return meta.get("state", meta)
 
 
 #: capability flag -> the abstract base a class derives from to have it
@@ -68,6 +81,8 @@ class RiskModel(ABC):
     notes: Sequence[str] = ()
     #: keyword settings and their defaults (JSON values; core.models.fitted.ConfiguredModel); {} when it takes none
     defaults: ClassVar[dict[str, Any]] = {}
+    #: config.json "version" this class writes; `from_saved` reads it and every earlier one it still loads
+    format_version: ClassVar[int] = 1
 
     # derived from the bases below in __init_subclass__; never set by hand
     has_factors: ClassVar[bool] = False
@@ -94,12 +109,32 @@ class RiskModel(ABC):
         fcs = [self.forecast(panel, d) for d in dates]
         return ForecastSeries.stack(fcs, panel.tickers)
 
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model to directory `path` (the scheme in the module doc), atomically file by file."""
+        arrays, config, state = self.to_saved()
+        save_bundle(path, arrays, {"model": self.name, "version": self.format_version, "description": self.description,
+                                   "config": config, "state": state})
+
+    @classmethod
+    def load(cls, path: str | Path, **options) -> "RiskModel":
+        """The model saved in `path` (options: e.g. device, for a network); CheckpointError names a wrong folder."""
+        arrays, meta = load_bundle(path)
+        if meta.get("model") != cls.name:
+            raise CheckpointError(f"{path} holds model {meta.get('model')!r}, not {cls.name!r}; load it with "
+                                  "core.models.registry.load_model(path)")
+        if meta.get("version", 1) > cls.format_version:
+            raise CheckpointError(f"{path} was saved by a newer version (format {meta['version']}, this one reads "
+                                  f"{cls.format_version}); upgrade neuralfactors or retrain")
+        return cls.from_saved(meta, arrays, **options)
+
     @abstractmethod
-    def save(self, path: str | Path) -> None: ...
+    def to_saved(self) -> tuple[dict[str, "np.ndarray"], dict, dict]:
+        """(arrays name -> numpy array, config JSON, state JSON) of the fitted model; a ModelError when unfitted."""
 
     @classmethod
     @abstractmethod
-    def load(cls, path: str | Path) -> "RiskModel": ...
+    def from_saved(cls, meta: dict, arrays: dict[str, "np.ndarray"], **options) -> "RiskModel":
+        """The model from a config.json `meta` (any version up to format_version) and its arrays."""
 
     def adaptation_notes(self, panel) -> list[str]:
         """How `panel`'s inputs are adapted to what this fitted model expects (channels, unseen sectors), one line

@@ -17,9 +17,9 @@ import torch
 from core.data.features import FeatureScaler, Features, build_features
 from core.data.panel import Panel
 from core.errors import CheckpointError, ModelError
-from core.io import load_bundle, read_json, save_bundle
+from core.io import read_json
 from core.forecast import FactorForecast, ForecastSeries
-from core.models.protocol import Calibration, PosteriorFactorModel, StepTrainedModel
+from core.models.protocol import Calibration, PosteriorFactorModel, StepTrainedModel, saved_state
 from core.models.neuralfactors.batches import DayBatch, Windows
 from core.models.neuralfactors.config import NFConfig, make_config
 from core.models.neuralfactors.finetune import expand_state, extend_sectors, finetune_config
@@ -33,7 +33,6 @@ from core.training.device import autocast, resolve_device
 from core.training.threads import apply_threads
 from core.training.trainer import Trainer, TrainResult, TrainSettings
 
-FORMAT_VERSION = 1
 #: at most this many validation days score a run that validates only once, at its end (shorter than valid_every)
 FINAL_VALID_DAYS = 64
 
@@ -55,6 +54,7 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
     learned = True
     zero_shot = True
     calibration = Calibration(half_life=252.0)
+    format_version = 2
     #: preset of `train` without --preset on a CPU (the paper configuration takes ~2,200 hours there)
     CPU_PRESET = "sp500-20"
 
@@ -359,41 +359,37 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         """n joint scenarios of r_{t+1} (original units): (n, N) over the forecast's tickers."""
         return self.forecast(panel, date).sample(n, seed)
 
-    # --- persistence -----------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
+    # --- persistence (the one scheme of core.models.protocol) ------------------------------------------------
+    def to_saved(self) -> tuple[dict[str, np.ndarray], dict, dict]:
         net = self._require()
         arrays = {k: v.detach().cpu().contiguous().numpy() for k, v in net.state_dict().items()}
         train = None
         if self.result is not None:
             train = {"best_valid_nll_joint_scaled": self.result.best_valid, "step": self.result.step,
                      "stopped": self.result.stopped, "history": self.result.history}
-        save_bundle(path, arrays, {
-            "model": self.name, "version": FORMAT_VERSION, "config": self.config.to_json(),
+        return arrays, self.config.to_json(), {
             "scaler": self.scaler.to_json(), "tickers": self.tickers, "n_channels": self._n_channels(),
             "fingerprint": self.fingerprint, "training": train, "seed": self.seed,
             "nll_scale": "NLL values are per stock on returns divided by scaler.return_scale",
-            "sector_aliases": self.sector_aliases,
-        })
+            "sector_aliases": self.sector_aliases}
 
     def _n_channels(self) -> int:
         return self.net.embedder.inp.in_features
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "auto") -> "NeuralFactorsModel":
-        arrays, meta = load_bundle(path)
-        if meta.get("model") != cls.name:
-            raise CheckpointError(f"{path} holds model {meta.get('model')!r}, not neuralfactors; load it with its own class")
-        if meta.get("version") != FORMAT_VERSION:
-            raise CheckpointError(f"{path}: format version {meta.get('version')} is not {FORMAT_VERSION}; retrain")
-        model = cls(config=NFConfig.from_json(meta["config"]), device=device, seed=meta.get("seed", 0))
-        model.scaler = FeatureScaler.from_json(meta["scaler"])
-        model.tickers, model.fingerprint = meta["tickers"], meta.get("fingerprint")
-        model.sector_aliases = meta.get("sector_aliases", {})
-        net = NeuralFactorsNet(model.config, meta["n_channels"], len(model.scaler.sectors))
+    def from_saved(cls, meta: dict, arrays: dict[str, np.ndarray], device: str = "auto") -> "NeuralFactorsModel":
+        """Format 2 keeps what fitting learnt under "state"; format 1 (the shipped weights, runs before the one
+        scheme) kept it at the top level of config.json: both load."""
+        state = saved_state(meta)
+        model = cls(config=NFConfig.from_json(meta["config"]), device=device, seed=state.get("seed", 0))
+        model.scaler = FeatureScaler.from_json(state["scaler"])
+        model.tickers, model.fingerprint = state["tickers"], state.get("fingerprint")
+        model.sector_aliases = state.get("sector_aliases", {})
+        net = NeuralFactorsNet(model.config, state["n_channels"], len(model.scaler.sectors))
         try:
             net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
         except RuntimeError as exc:
-            raise CheckpointError(f"{path}: weights do not match the saved configuration ({exc}); retrain") from exc
+            raise CheckpointError(f"weights do not match the saved configuration ({exc}); retrain") from exc
         model.net = net.to(model.device).eval()
         return model
 

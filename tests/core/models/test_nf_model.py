@@ -71,7 +71,35 @@ def test_save_load_identical_forecasts(trained, market, tmp_path):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     import json
     meta = json.loads((tmp_path / "nf" / "config.json").read_text())
-    assert meta["model"] == "neuralfactors" and meta["tickers"] == panel.tickers and meta["scaler"]["return_scale"] > 0
+    assert meta["model"] == "neuralfactors" and meta["version"] == 2 and set(meta) == {
+        "model", "version", "description", "config", "state"}  # the one scheme of core.models.protocol
+    assert meta["state"]["tickers"] == panel.tickers and meta["state"]["scaler"]["return_scale"] > 0
+
+
+def test_a_save_of_format_1_still_loads_and_a_newer_format_is_refused(trained, market, tmp_path):
+    """The shipped weights (and users' runs from before the one scheme) keep what fitting learnt at the top level
+    of config.json; they load and forecast as a format-2 save of the same network does."""
+    import json
+    import shutil
+
+    from core import store
+    from core.errors import CheckpointError
+
+    shipped = store.model_dir("sp500-20", "neuralfactors")
+    assert "state" not in json.loads((shipped / "config.json").read_text())  # format 1
+    assert load_model(shipped).tickers
+    panel, _ = market
+    trained.save(tmp_path / "v2")
+    meta = json.loads((tmp_path / "v2" / "config.json").read_text())
+    legacy = {**{k: v for k, v in meta.items() if k != "state"}, **meta["state"], "version": 1}
+    shutil.copytree(tmp_path / "v2", tmp_path / "v1")
+    (tmp_path / "v1" / "config.json").write_text(json.dumps(legacy))
+    date = panel.split_dates("test")[2]
+    np.testing.assert_array_equal(load_model(tmp_path / "v1").forecast(panel, date).exposures,
+                                  trained.forecast(panel, date).exposures)
+    (tmp_path / "v1" / "config.json").write_text(json.dumps({**legacy, "version": 3}))
+    with pytest.raises(CheckpointError, match="newer version"):
+        load_model(tmp_path / "v1")
 
 
 def test_no_look_ahead(trained, market):
