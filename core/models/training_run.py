@@ -2,14 +2,10 @@
 ranks of a torchrun) and benchmarks/scale.py call `train_run`; the pretrained build (core.build) calls `fit` with
 `build_run`'s settings.
 
-Knows no model by name: the registry builds the model, its `step_trained` capability decides the
-settings it takes. A step-trained model takes preset, device, seed, max_steps, out_dir, resume,
-progress, progress_log, threads, init (a saved network to fine-tune) and time_budget (seconds), has
-`device`, `config` (`to_json()`), `preset_for(device)` (the preset of a run that names none, and notes),
-`spread_over(world)` (fits its configuration to `world` processes, returns notes) and after fit `notes`
-and `training_summary()`; it checkpoints in OUT/checkpoint/ and writes its progress to OUT/progress.jsonl
-(core.training.progress, what core.runs reads). Only step-trained models train on several processes
-(core.training.distributed.launch: spawned, or the processes of a torchrun).
+Knows no model by name: the registry builds the model, and whether it is a StepTrainedModel
+(core.models.protocol, where the settings and methods such a model takes are declared) decides the settings it
+takes. Only step-trained models train on several processes (core.training.distributed.launch: spawned, or the
+processes of a torchrun).
 """
 from __future__ import annotations
 
