@@ -23,3 +23,8 @@ class PortfolioError(NeuralFactorsError):
 
 class NotAvailable(NeuralFactorsError):
     """The chosen model does not provide what a view shows (shown as information, not an error)."""
+
+
+class NotYours(NeuralFactorsError):
+    """A workspace, upload or run that another user owns, or none at all: the same answer for both, so an id
+    tells nothing about what others hold."""

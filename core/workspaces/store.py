@@ -1,0 +1,230 @@
+"""The workspace store: metadata in SQLite (NEURALFACTORS_HOME/workspaces.sqlite3, WAL mode, a busy timeout, so
+two tabs, two users and a CLI refresh can write at once), the users' files content-addressed on disk
+(NEURALFACTORS_HOME/files/<owner>/<sha256>), owned by one user each. Every read and write takes the User and
+checks ownership first; another user's id and a missing id get the same NotYours. This is the ONLY module that
+speaks SQL: a server database can replace it behind the same methods.
+
+Ids are SHA-256 hex: a file's is of (owner, content), so an upload is deduplicated within one user only and
+nobody can derive another user's id from a file; a workspace's is of (owner, name, a random nonce)."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from core.errors import DataError, NotYours
+from core.io import atomic_write_bytes
+from core.workspaces.identity import User
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, filename TEXT NOT NULL, size INTEGER NOT NULL, added TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS workspaces (
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, data_file TEXT NOT NULL, model TEXT NOT NULL,
+    train_end TEXT NOT NULL, valid_end TEXT NOT NULL, weights_file TEXT, created TEXT NOT NULL,
+    updated TEXT NOT NULL, UNIQUE (owner, name));
+CREATE TABLE IF NOT EXISTS refreshes (
+    workspace TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE, n INTEGER NOT NULL, at TEXT NOT NULL,
+    data_file TEXT NOT NULL, last_date TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (workspace, n));
+CREATE TABLE IF NOT EXISTS published (
+    workspace TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE, date TEXT NOT NULL, var95 REAL NOT NULL,
+    var99 REAL NOT NULL, vol REAL NOT NULL, at TEXT NOT NULL, PRIMARY KEY (workspace, date));
+"""
+#: seconds a writer waits for another's transaction before giving up
+BUSY_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A user's file: id (SHA-256 hex), the name it was uploaded under, its size in bytes, where its bytes are."""
+
+    id: str
+    filename: str
+    size: int
+    path: Path
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A named, persistent set owned by one user: the data file, the split (train_end, valid_end: frozen when the
+    workspace is made, so new days extend the test period), the model key, an optional holdings file."""
+
+    id: str
+    name: str
+    data_file: str
+    model: str
+    train_end: pd.Timestamp
+    valid_end: pd.Timestamp
+    weights_file: str | None
+    created: str
+    updated: str
+
+
+def _now() -> str:
+    return pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+
+
+class Store:
+    """The workspaces, files, refreshes and published VaR of every user under `home` (created 0700)."""
+
+    def __init__(self, home: str | Path) -> None:
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.home, 0o700)
+        self.db = self.home / "workspaces.sqlite3"
+        con = sqlite3.connect(self.db, timeout=BUSY_TIMEOUT_S)
+        try:  # WAL (readers never block the writer) is a property of the database file, set once
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(SCHEMA)
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def _connect(self):
+        """One connection per call (safe across threads and processes), committed on success."""
+        con = sqlite3.connect(self.db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    # --- files ------------------------------------------------------------------------------
+    def add_file(self, user: User, filename: str, data: bytes) -> StoredFile:
+        """Keep `data` (written once, atomically) as `user`'s file; the same bytes from the same user give the
+        same id and no second copy."""
+        file_id = hashlib.sha256(user.id.encode() + b"\0" + data).hexdigest()
+        name = Path(filename).name
+        path = self._file_path(user, file_id, name)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            atomic_write_bytes(path, data)
+        with self._connect() as con:
+            con.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?)", (file_id, user.id, name, len(data), _now()))
+        return StoredFile(file_id, name, len(data), path)
+
+    def file(self, user: User, file_id: str) -> StoredFile:
+        with self._connect() as con:
+            row = con.execute("SELECT filename, size FROM files WHERE id = ? AND owner = ?", (file_id, user.id)).fetchone()
+        if row is None:
+            raise NotYours(f"no file {file_id[:12]}... of yours (not yours, or gone); upload it again")
+        return StoredFile(file_id, row[0], row[1], self._file_path(user, file_id, row[0]))
+
+    def files(self, user: User) -> list[StoredFile]:
+        with self._connect() as con:
+            rows = con.execute("SELECT id, filename, size FROM files WHERE owner = ? ORDER BY added DESC",
+                               (user.id,)).fetchall()
+        return [StoredFile(i, f, s, self._file_path(user, i, f)) for i, f, s in rows]
+
+    def _file_path(self, user: User, file_id: str, filename: str) -> Path:
+        """FILES/<owner>/<id><suffix>: the suffix of the uploaded name, which tells the reader the format."""
+        return self.home / "files" / user.id[:32] / (file_id + Path(filename).suffix.lower())
+
+    # --- workspaces -------------------------------------------------------------------------
+    def create_workspace(self, user: User, name: str, data_file: str, model: str, train_end, valid_end,
+                         weights_file: str | None = None) -> Workspace:
+        """A new workspace of `user` (DataError when the user already has one of that name)."""
+        name = name.strip()
+        if not name:
+            raise DataError("a workspace needs a name; give --workspace NAME")
+        for f in (data_file, weights_file):
+            if f is not None:
+                self.file(user, f)  # the user's own files only
+        ws_id = hashlib.sha256(f"{user.id}\0{name}\0{secrets.token_hex(16)}".encode()).hexdigest()
+        now = _now()
+        try:
+            with self._connect() as con:
+                con.execute("INSERT INTO workspaces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (ws_id, user.id, name, data_file, model, str(pd.Timestamp(train_end).date()),
+                             str(pd.Timestamp(valid_end).date()), weights_file, now, now))
+        except sqlite3.IntegrityError:
+            raise DataError(f"you already have a workspace named {name!r}; pick another name or refresh that one")
+        return self.workspace(user, ws_id)
+
+    def workspace(self, user: User, ws_id: str) -> Workspace:
+        """The workspace `ws_id` of `user`; NotYours for another user's or a missing one (the same answer)."""
+        return self._one(user, "id = ?", ws_id, f"no workspace {ws_id[:12]}... of yours (not yours, or deleted)")
+
+    def workspace_named(self, user: User, name: str) -> Workspace:
+        return self._one(user, "name = ?", name, f"you have no workspace named {name!r}; `neuralfactors workspace "
+                                                 "list` shows yours")
+
+    def workspaces(self, user: User) -> list[Workspace]:
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM workspaces WHERE owner = ? ORDER BY updated DESC", (user.id,)).fetchall()
+        return [_workspace(r) for r in rows]
+
+    def set_data(self, user: User, ws_id: str, data_file: str, weights_file: str | None = None) -> Workspace:
+        """Point the workspace at a newer data file (and holdings, when given)."""
+        self.workspace(user, ws_id)
+        self.file(user, data_file)
+        with self._connect() as con:
+            con.execute("UPDATE workspaces SET data_file = ?, weights_file = COALESCE(?, weights_file), updated = ? "
+                        "WHERE id = ? AND owner = ?", (data_file, weights_file, _now(), ws_id, user.id))
+        return self.workspace(user, ws_id)
+
+    def _one(self, user: User, where: str, value: str, message: str) -> Workspace:
+        with self._connect() as con:
+            row = con.execute(f"SELECT * FROM workspaces WHERE {where} AND owner = ?", (value, user.id)).fetchone()
+        if row is None:
+            raise NotYours(message)
+        return _workspace(row)
+
+    # --- refreshes and published VaR ----------------------------------------------------------
+    def add_refresh(self, user: User, ws_id: str, data_file: str, last_date, summary: dict) -> int:
+        """Record a refresh (its summary as JSON); its number, 1 for the first."""
+        self.workspace(user, ws_id)
+        with self._connect() as con:
+            n = con.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM refreshes WHERE workspace = ?", (ws_id,)).fetchone()[0]
+            con.execute("INSERT INTO refreshes VALUES (?, ?, ?, ?, ?, ?)",
+                        (ws_id, n, _now(), data_file, str(pd.Timestamp(last_date).date()), json.dumps(summary)))
+        return n
+
+    def last_refresh(self, user: User, ws_id: str) -> dict | None:
+        """{"n", "at", "data_file", "last_date", "summary"} of the latest refresh, None before the first."""
+        self.workspace(user, ws_id)
+        with self._connect() as con:
+            row = con.execute("SELECT n, at, data_file, last_date, summary FROM refreshes WHERE workspace = ? "
+                              "ORDER BY n DESC LIMIT 1", (ws_id,)).fetchone()
+        if row is None:
+            return None
+        return {"n": row[0], "at": row[1], "data_file": row[2], "last_date": pd.Timestamp(row[3]),
+                "summary": json.loads(row[4])}
+
+    def publish(self, user: User, ws_id: str, rows: pd.DataFrame) -> None:
+        """Keep the VaR published at the close of each date (rows: index dates, columns var95, var99, vol) for
+        the next date. What was published once is never replaced: a later refresh cannot rewrite it."""
+        self.workspace(user, ws_id)
+        now = _now()
+        with self._connect() as con:
+            con.executemany("INSERT OR IGNORE INTO published VALUES (?, ?, ?, ?, ?, ?)",
+                            [(ws_id, str(pd.Timestamp(d).date()), float(r.var95), float(r.var99), float(r.vol), now)
+                             for d, r in rows.iterrows()])
+
+    def published(self, user: User, ws_id: str, date) -> dict | None:
+        """{"var95", "var99", "vol", "at"} published at the close of `date`, None when none was."""
+        self.workspace(user, ws_id)
+        with self._connect() as con:
+            row = con.execute("SELECT var95, var99, vol, at FROM published WHERE workspace = ? AND date = ?",
+                              (ws_id, str(pd.Timestamp(date).date()))).fetchone()
+        return None if row is None else dict(zip(("var95", "var99", "vol", "at"), row))
+
+
+def _workspace(row) -> Workspace:
+    i, _, name, data_file, model, train_end, valid_end, weights_file, created, updated = row
+    return Workspace(i, name, data_file, model, pd.Timestamp(train_end), pd.Timestamp(valid_end), weights_file,
+                     created, updated)
