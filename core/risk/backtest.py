@@ -108,8 +108,6 @@ ALPHA = 0.05  # significance level of every verdict
 #: central 1 - ALPHA binomial interval, which is wider on short windows)
 PLAUSIBLE = 2.0
 TRAFFIC_NA = f"n/a: needs {BASEL_WINDOW} days"
-#: the colour of each tone, shared by the dashboard and the report ("" has none)
-TONE_COLOURS = {"good": "#2ca02c", "warn": "#b8860b", "bad": "#d62728"}
 CHECKS = {
     "breach rate": "share of days whose loss was larger than the VaR; a good model breaches on about {exp} of days",
     "Kupiec": "are there as many breaches as the VaR level promises (unconditional coverage, chi-squared 1 dof)?",
@@ -155,9 +153,10 @@ def rate_tone(rate: float, n_days: int, level: float) -> str:
 
 
 def tone(verdict: str, rate_plausible: bool) -> str:
-    """The colour class of a verdict ("good", "warn", "bad" or ""): "good" only for a pass / plausible / green
-    zone while the breach rate of the same VaR level is plausible; "bad" for a rejection, an implausible rate or the
-    red zone; "warn" for the yellow zone and for a pass beside an implausible rate; "" for n/a."""
+    """The tone of a verdict ("good", "warn", "bad" or ""; the presentation colours it): "good" only for a pass /
+    plausible / green zone while the breach rate of the same VaR level is plausible; "bad" for a rejection, an
+    implausible rate or the red zone; "warn" for the yellow zone and for a pass beside an implausible rate; "" for
+    n/a."""
     v = str(verdict)
     if v.startswith(("reject", "implausible", "red")):
         return "bad"

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from core.report import RATE_METRICS, comparison_days
-from core.risk.backtest import TONE_COLOURS, rate_tone
+from core.report.palette import TONE_COLOURS
+from core.risk.backtest import rate_tone
 from core.scorecard import HIGHER_IS_BETTER, LABELS, PAPER_TABLE
 from core.workbench.keys import model_label
 from core.workbench.sources import model_keys

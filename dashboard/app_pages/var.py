@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.risk.backtest import TONE_COLOURS
+from core.report.palette import TONE_COLOURS
 from core.workbench.keys import model_label
 from core.workbench.sources import model_keys
 from core.workbench.var import method_label, verdict_table as verdicts

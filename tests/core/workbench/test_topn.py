@@ -11,3 +11,9 @@ def test_largest_keeps_the_top_and_sums_the_rest():
     assert list(out.index) == ["b", "a", "other (2)"]
     assert out["other (2)"] == pytest.approx(0.07) and out.sum() == pytest.approx(v.sum())
     assert list(largest(v, top=10).index) == ["b", "a", "d", "c"]
+
+
+def test_largest_sums_the_rest():
+    v = pd.Series({"a": 0.1, "b": -0.3, "c": 0.02})
+    out = largest(v, top=1)
+    assert list(out.index) == ["b", "other (2)"] and out.sum() == pytest.approx(v.sum())

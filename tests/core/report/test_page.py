@@ -1,10 +1,12 @@
-"""The presentation report (issue 14): one self-contained offline HTML file, from the CLI and the dashboard."""
+"""core/report/page.py, the presentation report (issue 14): one self-contained offline HTML file, from the CLI and
+the dashboard."""
 import re
 
 import pytest
 
 from core.cli.parser import build_parser
-from core.report import SECTIONS, Section, build_report
+from core.report import build_report
+from core.report.page import SECTIONS, Section
 from core.workbench import forecasts
 from dashboard import services
 
@@ -78,6 +80,6 @@ def test_percentages_words_and_the_model_comparison(synthetic):
 
 def test_a_section_is_one_line_and_sections_are_optional(synthetic, monkeypatch):
     p, fc = synthetic
-    monkeypatch.setattr("core.report.SECTIONS", [*SECTIONS, Section("Extra", lambda v: "<p>extra section</p>")])
+    monkeypatch.setattr("core.report.page.SECTIONS", [*SECTIONS, Section("Extra", lambda v: "<p>extra section</p>")])
     page = build_report(p, fc, fc.series.dates[-40], "equal weight", sections=["Key metrics", "Extra"])
     assert "<h2>Extra</h2><p>extra section</p>" in page and "<h2>Covariance</h2>" not in page

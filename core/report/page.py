@@ -1,7 +1,7 @@
 """A presentation report for an investment committee: the view of one dataset / model / date / portfolio as ONE
-self-contained HTML file, readable offline (no scripts, no external files: tables and inline SVG charts), that
-scales to 500+ stocks (top holdings and sector tables, sector correlations instead of N x N; no table wider than
-the page) and prints to a clean PDF from the browser (print CSS).
+self-contained HTML file, readable offline (no scripts, no external files: tables, and inline SVG charts from
+core.report.charts), that scales to 500+ stocks (top holdings and sector tables, sector correlations instead of
+N x N; no table wider than the page) and prints to a clean PDF from the browser (print CSS).
 
 The report is the list SECTIONS of (title, function of a `View` returning HTML): a new section is one line there.
 A section a model cannot fill says why in one line. Everything is computed by core.workbench, the same functions
@@ -20,8 +20,10 @@ import pandas as pd
 
 from core import store
 from core.errors import NeuralFactorsError, NotAvailable
-from core.report_risk import attribution_section, stress_section
-from core.risk.backtest import TONE_COLOURS, rate_tone
+from core.report.charts import bar_chart, line_chart
+from core.report.palette import NEGATIVE, POSITIVE, TONE_COLOURS
+from core.report.risk_sections import attribution_section, stress_section
+from core.risk.backtest import rate_tone
 from core.scorecard import HIGHER_IS_BETTER, LABELS
 from core.workbench.backtests import backtest
 from core.workbench.covariance import by_sector, covariance_view
@@ -31,7 +33,6 @@ from core.workbench.keys import model_label as label
 from core.workbench.portfolios import ANNUAL, Risk, named_portfolio, portfolio_risk
 from core.workbench.var import method_label, var_series, verdict_table
 
-COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 TOP_HOLDINGS = 15  # rows of the holdings table and bars of its chart
 MAX_COLUMNS = 8  # models per comparison table (metrics are rows), so no table is wider than the page
 #: backtest metrics (core.workbench.backtests.PERFORMANCE_LABELS) that are fractions, shown as percentages
@@ -64,7 +65,7 @@ padding:3px 6px;text-align:right;vertical-align:top}th{background:#f4f4f4}td.l,t
 td.w{text-align:left;color:#555;max-width:22em}.kpi{display:flex;gap:.8em;flex-wrap:wrap}
 .kpi div{border:1px solid #ddd;border-radius:6px;padding:.5em .8em;max-width:15em;font-size:13px}
 .kpi b{display:block;font-size:1.4em}.kpi i{display:block;color:#555;font-style:normal;font-size:11px}
-.note{color:#555;font-size:13px}svg{max-width:100%;height:auto}svg text{font-size:11px;fill:#333}
+.note{color:#555;font-size:13px}
 @media print{body{max-width:none;margin:0;font-size:11px}h2{break-after:avoid}table,svg,.kpi div{break-inside:avoid}
 @page{size:A4;margin:14mm}}"""
 
@@ -85,8 +86,8 @@ def _pcts(values: pd.Series, digits: int = 2) -> pd.Series:
 def table_html(frame: pd.DataFrame, fmt=None, colour_col: str | None = None, index: bool = True,
                wrap: tuple[str, ...] = ()) -> str:
     """A plain HTML table; numbers with 4 significant digits (or `fmt`); with `colour_col`, that column's cells in
-    the colour of the row's "tone" (core.risk.backtest.tone), the tone column itself not shown; `wrap`: columns of
-    words, set as wrapping grey text."""
+    the colour (palette.TONE_COLOURS) of the row's "tone" (core.risk.backtest.tone), the tone column itself not
+    shown; `wrap`: columns of words, set as wrapping grey text."""
     frame = frame.copy()
     tones = frame.pop("tone") if colour_col and "tone" in frame else pd.Series("", index=frame.index)
 
@@ -109,77 +110,11 @@ def table_html(frame: pd.DataFrame, fmt=None, colour_col: str | None = None, ind
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def line_svg(frame: pd.DataFrame, y_title: str, scale: float = 1.0, width: int = 1000, height: int = 300,
-             mark=None) -> str:
-    """Inline SVG line chart: one line per column of `frame` (dates x series), values x `scale`."""
-    frame = frame.dropna(how="all")
-    if frame.empty:
-        return '<p class="note">no data</p>'
-    x = (frame.index - frame.index[0]).days.to_numpy(dtype=float)
-    y = frame.to_numpy(dtype=float) * scale
-    lo, hi = np.nanmin(y), np.nanmax(y)
-    hi = hi if hi > lo else lo + 1.0
-    l, r, t, b = 60, 10, 10, 30
-    sx = lambda v: l + (v - x.min()) / max(x.max() - x.min(), 1.0) * (width - l - r)  # noqa: E731
-    sy = lambda v: t + (hi - v) / (hi - lo) * (height - t - b)  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 20 * frame.shape[1]}">']
-    for k in range(5):
-        v = lo + k * (hi - lo) / 4
-        parts.append(f'<line x1="{l}" x2="{width - r}" y1="{sy(v):.1f}" y2="{sy(v):.1f}" stroke="#eee"/>'
-                     f'<text x="{l - 5}" y="{sy(v) + 4:.1f}" text-anchor="end">{v:.3g}</text>')
-    for k in range(5):
-        pos = int(k * (len(x) - 1) / 4)
-        parts.append(f'<text x="{sx(x[pos]):.1f}" y="{height - 10}" text-anchor="middle">'
-                     f'{frame.index[pos].date()}</text>')
-    for j, col in enumerate(frame.columns):
-        ok = np.isfinite(y[:, j])
-        pts = " ".join(f"{sx(a):.1f},{sy(v):.1f}" for a, v in zip(x[ok], y[ok, j]))
-        c = COLOURS[j % len(COLOURS)]
-        parts.append(f'<polyline fill="none" stroke="{c}" stroke-width="1.3" points="{pts}"/>')
-        parts.append(f'<rect x="{l}" y="{height + 20 * j + 2}" width="12" height="8" fill="{c}"/>'
-                     f'<text x="{l + 18}" y="{height + 20 * j + 10}">{_e(col)}</text>')
-    if mark is not None and frame.index[0] <= pd.Timestamp(mark) <= frame.index[-1]:
-        mx = sx((pd.Timestamp(mark) - frame.index[0]).days)
-        parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{t}" y2="{height - b}" stroke="#888" '
-                     f'stroke-dasharray="4,3"/><text x="{mx + 3:.1f}" y="{t + 10}">{pd.Timestamp(mark).date()}</text>')
-    parts.append(f'<text x="12" y="{(height - b) / 2:.0f}" transform="rotate(-90 12,{(height - b) / 2:.0f})" '
-                 f'text-anchor="middle">{_e(y_title)}</text></svg>')
-    return "".join(parts)
-
-
-def bar_svg(values: pd.Series, y_title: str, scale: float = 100.0, width: int = 1000, height: int = 260) -> str:
-    """Inline SVG bar chart with every category labelled."""
-    if values.empty:
-        return '<p class="note">no data</p>'
-    v = values.to_numpy(dtype=float) * scale
-    lo, hi = min(0.0, v.min()), max(0.0, v.max())
-    hi = hi if hi > lo else lo + 1.0
-    l, t = 60, 10
-    b = max(70, 20 + int(5.5 * max(len(str(i)) for i in values.index)))  # room for the longest rotated label
-    height += b - 70
-    step = (width - l - 10) / len(v)
-    sy = lambda z: t + (hi - z) / (hi - lo) * (height - t - b)  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">',
-             f'<text x="{l - 5}" y="{sy(hi) + 4:.1f}" text-anchor="end">{hi:.3g}</text>',
-             f'<text x="{l - 5}" y="{sy(lo) + 4:.1f}" text-anchor="end">{lo:.3g}</text>',
-             f'<line x1="{l}" x2="{width - 10}" y1="{sy(0):.1f}" y2="{sy(0):.1f}" stroke="#999"/>']
-    for k, (name, z) in enumerate(zip(values.index, v)):
-        x0, y0, y1 = l + k * step, sy(max(z, 0.0)), sy(min(z, 0.0))
-        parts.append(f'<rect x="{x0 + 1:.1f}" y="{y0:.1f}" width="{max(step - 2, 1):.1f}" height="{y1 - y0:.1f}" '
-                     f'fill="{COLOURS[0]}"><title>{_e(name)}: {z:.4g}</title></rect>')
-        cx = x0 + step / 2
-        parts.append(f'<text x="{cx:.1f}" y="{height - b + 12}" text-anchor="end" '
-                     f'transform="rotate(-60 {cx:.1f},{height - b + 12})">{_e(name)}</text>')
-    parts.append(f'<text x="12" y="{(height - b) / 2:.0f}" transform="rotate(-90 12,{(height - b) / 2:.0f})" '
-                 f'text-anchor="middle">{_e(y_title)}</text></svg>')
-    return "".join(parts)
-
-
 def heatmap_html(corr: pd.DataFrame) -> str:
-    """A correlation matrix as a table with red (positive) / blue (negative) cells."""
+    """A correlation matrix (K x K) as a table with red (positive) / blue (negative) cells."""
     def colour(v):
-        a = min(abs(v), 1.0)
-        return f"rgba(214,39,40,{a:.2f})" if v > 0 else f"rgba(31,119,180,{a:.2f})"
+        r, g, b = POSITIVE if v > 0 else NEGATIVE
+        return f"rgba({r},{g},{b},{min(abs(v), 1.0):.2f})"
 
     head = '<th></th>' + "".join(f"<th>{_e(c)}</th>" for c in corr.columns)
     rows = "".join("<tr><th>" + _e(i) + "</th>" + "".join(
@@ -248,7 +183,7 @@ def holdings(v: View) -> str:
     shown = by.assign(**{c: _pcts(by[c]) for c in ("weight", "share of risk") if c in by})
     return (f'<p class="note">{len(held)} of {len(w)} stocks held; the largest {len(top)} below, then every sector. '
             "Share of risk: the stock's (sector's) Euler contribution to the forecast volatility; they sum to 100%.</p>"
-            + bar_svg(w[top], "weight (%)") + table_html(frame) + "<h3>By sector</h3>" + table_html(shown))
+            + bar_chart(w[top], "weight") + table_html(frame) + "<h3>By sector</h3>" + table_html(shown))
 
 
 def exposures(v: View) -> str:
@@ -269,13 +204,13 @@ def exposures(v: View) -> str:
     frame = pd.DataFrame({"exposure": y.round(3), "unit": unit.reindex(y.index), "share of risk": _pcts(
         contrib.reindex(y.index))})
     return (f'<p class="note">{why}Share of risk: the factor\'s Euler contribution to the forecast volatility.</p>'
-            + bar_svg(y, "exposure (beta)", scale=1.0) + table_html(frame))
+            + bar_chart(y, "exposure (beta)", percent=False) + table_html(frame))
 
 
 def var_backtests(v: View) -> str:
     vs = var_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
-    chart = line_svg(pd.DataFrame({"portfolio return": vs["return"], "-VaR 95%": -vs["VaR 95%"],
-                                   "-VaR 99%": -vs["VaR 99%"]}), "daily return (%)", 100.0, mark=v.date)
+    chart = line_chart(pd.DataFrame({"portfolio return": vs["return"], "-VaR 95%": -vs["VaR 95%"],
+                                     "-VaR 99%": -vs["VaR 99%"]}), "daily return", percent=True, mark=v.date)
     verdicts = verdict_table(vs)
     return (f'<p class="note">Weights of {v.date.date()} held fixed over the {v.part} split. A breach is a day whose '
             "loss was larger than that day's VaR. Each test at the 5% level; green only when the test passes and the "
@@ -304,7 +239,7 @@ def equity(v: View) -> str:
     return (f'<p class="note">Growth of 1 invested over the {v.part} split, rebalanced daily to the weights of '
             f"{v.date.date()}, against equal weight (and the benchmark where the data has one). Sharpe: annualised "
             "return per unit of annualised volatility; drawdown: the largest fall from a peak.</p>"
-            + line_svg(bt["values"], "value of 1 invested", mark=v.date) + table_html(shown))
+            + line_chart(bt["values"], "value of 1 invested", mark=v.date) + table_html(shown))
 
 
 def models(v: View) -> str:

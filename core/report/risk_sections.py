@@ -1,108 +1,24 @@
 """The report's committee sections (issue 24): historical stress tests and ex-post attribution of one view, as HTML
-strings with charts drawn by matplotlib as small inline SVG (text kept as text, no scripts), so the report stays
-one offline file. Each section is a function of the report's view (core.report.View; read here: .panel, .forecasts,
-.date, .weights by ticker) returning the section's body; a view the model cannot serve raises the project's
-NotAvailable (the report prints it as a one-line note)."""
+strings with charts from core.report.charts. Each section is a function of the report's view (core.report.page.View;
+read here: .panel, .forecasts, .date, .weights by ticker) returning the section's body; a view the model cannot serve
+raises the project's NotAvailable (the report prints it as a one-line note)."""
 from __future__ import annotations
 
-import io
-import re
-
-import numpy as np
 import pandas as pd
-from matplotlib import dates as mdates, rc_context, ticker
-from matplotlib.figure import Figure
 
+from core.report.charts import line_chart, path_chart, windows_chart
+from core.report.palette import SERIES
 from core.workbench.attribution import COMPOUNDED, COMPOUNDING, SPECIFIC, SUM, TOTAL, attribution
 from core.workbench.stress import Window, stress_tests, summary_table, windows_in
 from core.workbench.topn import largest
 
-TOP_N = 12  # rows of a contribution table / lines of a chart before the rest is summed
+TOP_N = 12  # rows of a contribution table before the rest is summed
 QUARTER = 63  # trading days of the default attribution period
-COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf")
 PERCENT = ["replay", "replay (daily rebalanced)", "worst day", "max drawdown", "factor replay", "specific band"]
-_SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
-
-
-def svg(fig: Figure) -> str:
-    """The figure as an inline <svg> element (no XML header, text as text, no date stamp), shrinking to the page."""
-    buf = io.StringIO()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "neuralfactors"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return _SVG_HEAD.sub("", buf.getvalue(), count=1).replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
-
-
-def _figure(height: float = 3.2) -> tuple[Figure, object]:
-    fig = Figure(figsize=(9.5, height))
-    ax = fig.add_subplot()
-    ax.grid(True, color="#eee")
-    ax.set_axisbelow(True)
-    return fig, ax
-
-
-def _percent_axis(axis) -> None:
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}%"))
-    axis.set_major_locator(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-
-
-def _dates_axis(ax) -> None:
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(border=0, na_rep="n/a", float_format=lambda v: f"{v:.2f}", escape=True)
-
-
-def windows_chart(table: pd.DataFrame) -> str:
-    """Grouped bars per window: replay and factor replay (+- specific band as error bars), in percent."""
-    fig, ax = _figure(3.6)
-    x = np.arange(len(table))
-    ax.bar(x - 0.2, 100 * table["replay"], 0.4, label="replay (stocks' own returns)", color=COLOURS[0])
-    if table["factor replay"].notna().any():
-        ax.bar(x + 0.2, 100 * table["factor replay"], 0.4, yerr=100 * table["specific band"], capsize=3,
-               label="factor replay (+- specific band, 90%)", color=COLOURS[1])
-    ax.axhline(0, color="#999", lw=0.8)
-    ax.set_xticks(x, [str(i) for i in table.index], rotation=30, ha="right")
-    ax.set_ylabel("return over the window")
-    _percent_axis(ax.yaxis)
-    ax.legend(frameon=False, fontsize=8)
-    return svg(fig)
-
-
-def path_chart(replay: pd.Series, factor: pd.Series | None, band: float, title: str) -> str:
-    """Cumulative returns through a window (percent), the factor replay's specific band widening as sqrt(days)."""
-    fig, ax = _figure()
-    if factor is not None:
-        width = band * np.sqrt(np.arange(1, len(factor) + 1) / len(factor))
-        ax.fill_between(factor.index, 100 * (factor - width), 100 * (factor + width), color=COLOURS[1], alpha=0.18,
-                        lw=0, label="specific band (90%)")
-        ax.plot(factor.index, 100 * factor, "--", color=COLOURS[1], lw=1.6, label="factor replay")
-    ax.plot(replay.index, 100 * replay, color=COLOURS[0], lw=1.8, label="replay")
-    ax.axhline(0, color="#999", lw=0.8)
-    ax.set_title(title, fontsize=10)
-    ax.set_ylabel("cumulative return")
-    _percent_axis(ax.yaxis)
-    _dates_axis(ax)
-    ax.legend(frameon=False, fontsize=8)
-    return svg(fig)
-
-
-def lines_chart(frame: pd.DataFrame, y_label: str, bold: str | None = None, dashed: str | None = None) -> str:
-    """One line per column (at most len(COLOURS); dates x series, fractions) in percent; `bold` drawn thick,
-    `dashed` dashed; the legend below the axes."""
-    fig, ax = _figure()
-    for k, col in enumerate(frame.columns):
-        ax.plot(frame.index, 100 * frame[col], color=COLOURS[k % len(COLOURS)], lw=2.6 if col == bold else 1.3,
-                ls="--" if col == dashed else "-", label=str(col))
-    ax.axhline(0, color="#999", lw=0.8)
-    ax.set_ylabel(y_label)
-    _percent_axis(ax.yaxis)
-    _dates_axis(ax)
-    ax.legend(frameon=False, fontsize=8, ncol=4, loc="upper left", bbox_to_anchor=(0.0, -0.12))
-    return svg(fig)
 
 
 def _windows(panel, date) -> list[Window]:
@@ -157,7 +73,7 @@ def attribution_section(v) -> str:
     res = attribution(v.panel, v.forecasts, v.weights, start, date)
     cum = res.cumulative
     factors = cum.drop(columns=[TOTAL, SPECIFIC])
-    keep = factors.iloc[-1].abs().sort_values(ascending=False).index[:len(COLOURS) - 3]
+    keep = factors.iloc[-1].abs().sort_values(ascending=False).index[:len(SERIES) - 3]
     lines = factors[keep]
     if factors.shape[1] > len(keep):
         lines = lines.assign(**{f"other factors ({factors.shape[1] - len(keep)})": factors.drop(columns=keep)
@@ -170,6 +86,6 @@ def attribution_section(v) -> str:
             f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days): each day's return "
             "= exposures at the close before x the day's factor returns + specific (they sum to the realised return "
             f"every day); the compounding line closes the period. Factor returns: {res.source}.</p>"
-            + lines_chart(lines, "cumulative contribution", bold=TOTAL, dashed=SPECIFIC) + _table(table)
+            + line_chart(lines, "cumulative contribution", percent=True, bold=TOTAL, dashed=SPECIFIC) + _table(table)
             + "".join(f'<p class="note">{n}</p>' for n in res.notes)
             + f'<p class="note">{SUM} + {COMPOUNDING} = {COMPOUNDED}.</p>')

@@ -1,4 +1,4 @@
-"""core/report_risk.py: the report's stress-test and attribution sections (issue 24): matplotlib SVG inline (no
+"""core/report/risk_sections.py: the report's stress-test and attribution sections (issue 24): charts inline (no
 scripts, text as text, readable percent axes), both readings, the specific and compounding lines; covariance-only
 models say why there is no attribution; `neuralfactors report` carries both sections, and a 500-stock report stays
 small."""
@@ -8,13 +8,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from core.cli.parser import build_parser
 from core.data.embedded import load_dataset
 from core.data.synthetic import make_market
 from core.errors import NotAvailable
-from core.report_risk import attribution_section, largest, stress_section, svg
+from core.report.risk_sections import attribution_section, stress_section
 from core.workbench import forecasts
 
 
@@ -25,28 +24,12 @@ def sp():
 
 
 def _view(panel, fc, weights, date=None) -> SimpleNamespace:
-    """What the sections read of core.report.View."""
+    """What the sections read of core.report.page.View."""
     return SimpleNamespace(panel=panel, forecasts=fc, date=date or fc.series.dates[-1], weights=weights)
 
 
 def _offline(html: str) -> None:
     assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
-
-
-def test_svg_is_inline_text_and_shrinks_to_the_page():
-    fig = Figure()
-    ax = fig.add_subplot()
-    ax.plot([0, 1], [0, 1])
-    ax.set_ylabel("return (%)")
-    out = svg(fig)
-    assert out.startswith('<svg style="max-width:100%;height:auto"') and out.rstrip().endswith("</svg>")
-    assert "return (%)" in out and "<?xml" not in out  # text as text, no XML header inside the HTML
-
-
-def test_largest_sums_the_rest():
-    v = pd.Series({"a": 0.1, "b": -0.3, "c": 0.02})
-    out = largest(v, top=1)
-    assert list(out.index) == ["b", "other (2)"] and out.sum() == pytest.approx(v.sum())
 
 
 def test_stress_section_has_both_readings_and_every_window(sp):
