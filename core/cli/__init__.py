@@ -1,5 +1,5 @@
 """`neuralfactors` command line: data | models | train | evaluate | pretrained | runs | dashboard | report |
-stress | shock | attribution.
+stress | shock | attribution | workspace | refresh.
 
 argparse lives in this package only; each handler parses its options and calls the layers below
 with plain arguments. Errors a user can cause (core.errors.NeuralFactorsError) print one line and

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import (attribution, dashboard, data, evaluate, models, pretrained, report, runs, shock, stress,
-                      train)
+from core.cli import (attribution, dashboard, data, evaluate, models, pretrained, refresh, report, runs, shock,
+                      stress, train, workspace)
 
-COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, report, stress, shock, attribution)
+COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, report, stress, shock, attribution, workspace,
+            refresh)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,8 @@ with the keys in its sidecar."""
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +86,15 @@ class ForecastStore:
         parts = [] if stored is None or not len(reuse.kept) else [stored[0].select(reuse.kept)]
         parts += [made] if made is not None and len(made) else []
         series = concat(parts)
-        series.save(self.directory, {"keys": {str(d.date()): keys[d] for d in series.dates}})
+        fresh = self.directory.with_name(self.directory.name + ".new")
+        shutil.rmtree(fresh, ignore_errors=True)
+        series.save(fresh, {"keys": {str(d.date()): keys[d] for d in series.dates}})
+        old = self.directory.with_name(self.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():  # swapped whole: a crash leaves the old set, the new one or none (made again)
+            os.rename(self.directory, old)
+        os.rename(fresh, self.directory)
+        shutil.rmtree(old, ignore_errors=True)
         return series
 
 

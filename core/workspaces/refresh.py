@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
@@ -86,8 +86,18 @@ class RefreshResult:
         return asdict(self) | {"breach": self.breach}
 
 
+@dataclass
+class Refreshed:
+    """A refresh's result and what it computed on: the panel, the (calibrated) forecasts, the weights held."""
+
+    result: RefreshResult
+    panel: object
+    series: object
+    weights: pd.Series
+
+
 def open_workspace(store: Store, user: User, name: str, filename: str, data: bytes, model: str,
-                   weights: bytes | None = None, date_format: str | None = None) -> RefreshResult:
+                   weights: bytes | None = None, date_format: str | None = None) -> Refreshed:
     """A new workspace `name` of `user` on the file `data` (validated first: nothing is stored when it is refused)
     with model key `model` and optional holdings (a ticker,weight CSV); its split is the file's default one,
     frozen from now on. Returns its first refresh."""
@@ -97,12 +107,12 @@ def open_workspace(store: Store, user: User, name: str, filename: str, data: byt
     stored = store.add_file(user, filename, data)
     panel = _read(stored.path, date_format)
     held = store.add_file(user, "holdings.csv", weights).id if weights is not None else None
-    ws = store.create_workspace(user, name, stored.id, model, panel.split.train_end, panel.split.valid_end, held)
+    ws = store.new_workspace(user, name, stored.id, model, panel.split.train_end, panel.split.valid_end, held)
     return _run(store, user, ws, panel, first=True)
 
 
 def refresh(store: Store, user: User, name: str, filename: str, data: bytes, weights: bytes | None = None,
-            date_format: str | None = None) -> RefreshResult:
+            date_format: str | None = None) -> Refreshed:
     """Refresh `user`'s workspace `name` with a newer file of its universe (and new holdings, when given)."""
     ws = store.workspace_named(user, name)
     started = time.perf_counter()
@@ -110,8 +120,8 @@ def refresh(store: Store, user: User, name: str, filename: str, data: bytes, wei
         read_weights_csv(weights)
     new = store.add_file(user, filename, data)
     panel = _read(new.path, date_format, ws)
-    held = store.add_file(user, "holdings.csv", weights).id if weights is not None else None
-    ws = store.set_data(user, ws.id, new.id, held)
+    held = store.add_file(user, "holdings.csv", weights).id if weights is not None else ws.weights_file
+    ws = replace(ws, data_file=new.id, weights_file=held)
     return _run(store, user, ws, panel, first=False, started=started)
 
 
@@ -126,7 +136,7 @@ def _read(path, date_format: str | None, ws: Workspace | None = None):
     return resplit(panel, None, ws.train_end, ws.valid_end)
 
 
-def _run(store: Store, user: User, ws: Workspace, panel, first: bool, started: float | None = None) -> RefreshResult:
+def _run(store: Store, user: User, ws: Workspace, panel, first: bool, started: float | None = None) -> Refreshed:
     started = time.perf_counter() if started is None else started
     last = None if first else store.last_refresh(user, ws.id)
     notes: list[str] = []
@@ -149,24 +159,27 @@ def _run(store: Store, user: User, ws: Workspace, panel, first: bool, started: f
         series = fit_layer(panel, series, sources.forecast_dates(panel, "valid")[0],
                            sources.half_life_of(series.model)).apply(series)
     weights = _weights(store, user, ws, panel)
+    previous = None if last is None else last["last_date"]
+    held_then = None if last is None else pd.Series(last["summary"]["weights"], dtype=float)
+    outcome = None if previous is None else _outcome(store, user, ws, panel, previous, held_then)
     today = _snapshot(panel, series, panel.dates[-1], weights)
-    store.publish(user, ws.id, pd.DataFrame([{"var95": today.var95, "var99": today.var99, "vol": today.vol}],
-                                            index=[panel.dates[-1]]))
     then = None if last is None else Snapshot(**last["summary"]["today"])
-    summary = {"today": asdict(today), "tickers": panel.tickers, "warnings": list(panel.warnings)}
+    summary = {"today": asdict(today), "tickers": panel.tickers, "warnings": list(panel.warnings),
+               "weights": {k: float(v) for k, v in weights.items() if v != 0}}
     problems = list(panel.warnings) if first else [w for w in panel.warnings if w not in last["summary"]["warnings"]]
     if then is not None:
         problems = [w for w in problems if _new_days_only(w, pd.Timestamp(then.date))]
-    n = store.add_refresh(user, ws.id, ws.data_file, panel.dates[-1], summary)
-    previous = None if then is None else pd.Timestamp(then.date)
-    return RefreshResult(
+    n = store.record_refresh(user, ws, first, panel.dates[-1], summary,
+                             {"var95": today.var95, "var99": today.var99, "vol": today.vol})
+    result = RefreshResult(
         workspace=ws.name, n=n, model=ws.model, last_date=str(panel.dates[-1].date()),
         new_days=[] if previous is None else [str(d.date()) for d in panel.dates[panel.dates > previous]],
         kept=len(plan.kept), made=len(plan.to_make),
         restated_from=None if plan.restated_from is None else str(plan.restated_from.date()),
         today=today, then=then, exposure_changes=_exposure_changes(today, then),
-        outcome=None if previous is None else _outcome(store, user, ws, panel, previous, weights),
+        outcome=outcome,
         problems=problems, notes=notes, seconds=round(time.perf_counter() - started, 3))
+    return Refreshed(result, panel, series, weights)
 
 
 def _weights(store: Store, user: User, ws: Workspace, panel) -> pd.Series:
@@ -196,7 +209,8 @@ def _exposure_changes(today: Snapshot, then: Snapshot | None) -> dict[str, float
 
 
 def _outcome(store: Store, user: User, ws: Workspace, panel, previous: pd.Timestamp, weights) -> Outcome | None:
-    """The first new day's portfolio return against the VaR published at the close of `previous`."""
+    """The first new day's return of the portfolio held at `previous` (weights) against the VaR published for it at
+    the close of `previous`."""
     published = store.published(user, ws.id, previous)
     later = panel.dates[panel.dates > previous]
     if published is None or not len(later):

@@ -135,25 +135,22 @@ class Store:
         return self.home / "files" / user.id[:32] / (file_id + Path(filename).suffix.lower())
 
     # --- workspaces -------------------------------------------------------------------------
-    def create_workspace(self, user: User, name: str, data_file: str, model: str, train_end, valid_end,
-                         weights_file: str | None = None) -> Workspace:
-        """A new workspace of `user` (DataError when the user already has one of that name)."""
+    def new_workspace(self, user: User, name: str, data_file: str, model: str, train_end, valid_end,
+                      weights_file: str | None = None) -> Workspace:
+        """A workspace of `user` not stored yet: `record_refresh(..., new=True)` stores it with its first refresh
+        (DataError when the user already has one of that name)."""
         name = name.strip()
         if not name:
-            raise DataError("a workspace needs a name; give --workspace NAME")
+            raise DataError("a workspace needs a name; give --name NAME")
+        if any(w.name == name for w in self.workspaces(user)):
+            raise DataError(f"you already have a workspace named {name!r}; pick another name or refresh that one")
         for f in (data_file, weights_file):
             if f is not None:
                 self.file(user, f)  # the user's own files only
         ws_id = hashlib.sha256(f"{user.id}\0{name}\0{secrets.token_hex(16)}".encode()).hexdigest()
         now = _now()
-        try:
-            with self._connect() as con:
-                con.execute("INSERT INTO workspaces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (ws_id, user.id, name, data_file, model, str(pd.Timestamp(train_end).date()),
-                             str(pd.Timestamp(valid_end).date()), weights_file, now, now))
-        except sqlite3.IntegrityError:
-            raise DataError(f"you already have a workspace named {name!r}; pick another name or refresh that one")
-        return self.workspace(user, ws_id)
+        return Workspace(ws_id, name, data_file, model, pd.Timestamp(pd.Timestamp(train_end).date()),
+                         pd.Timestamp(pd.Timestamp(valid_end).date()), weights_file, now, now)
 
     def workspace(self, user: User, ws_id: str) -> Workspace:
         """The workspace `ws_id` of `user`; NotYours for another user's or a missing one (the same answer)."""
@@ -168,15 +165,6 @@ class Store:
             rows = con.execute("SELECT * FROM workspaces WHERE owner = ? ORDER BY updated DESC", (user.id,)).fetchall()
         return [_workspace(r) for r in rows]
 
-    def set_data(self, user: User, ws_id: str, data_file: str, weights_file: str | None = None) -> Workspace:
-        """Point the workspace at a newer data file (and holdings, when given)."""
-        self.workspace(user, ws_id)
-        self.file(user, data_file)
-        with self._connect() as con:
-            con.execute("UPDATE workspaces SET data_file = ?, weights_file = COALESCE(?, weights_file), updated = ? "
-                        "WHERE id = ? AND owner = ?", (data_file, weights_file, _now(), ws_id, user.id))
-        return self.workspace(user, ws_id)
-
     def _one(self, user: User, where: str, value: str, message: str) -> Workspace:
         with self._connect() as con:
             row = con.execute(f"SELECT * FROM workspaces WHERE {where} AND owner = ?", (value, user.id)).fetchone()
@@ -185,13 +173,28 @@ class Store:
         return _workspace(row)
 
     # --- refreshes and published VaR ----------------------------------------------------------
-    def add_refresh(self, user: User, ws_id: str, data_file: str, last_date, summary: dict) -> int:
-        """Record a refresh (its summary as JSON); its number, 1 for the first."""
-        self.workspace(user, ws_id)
+    def record_refresh(self, user: User, ws: Workspace, new: bool, last_date, summary: dict,
+                       published: dict[str, float]) -> int:
+        """In ONE transaction: the workspace (inserted when `new`, else its data and holdings files updated), the
+        refresh (its summary as JSON) and the VaR published at the close of `last_date` for the next date (what was
+        published once is never replaced). A crash leaves all of it or none. Returns the refresh's number."""
+        day, now = str(pd.Timestamp(last_date).date()), _now()
         with self._connect() as con:
-            n = con.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM refreshes WHERE workspace = ?", (ws_id,)).fetchone()[0]
+            if new:
+                try:
+                    con.execute("INSERT INTO workspaces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (ws.id, user.id, ws.name, ws.data_file, ws.model, str(ws.train_end.date()),
+                                 str(ws.valid_end.date()), ws.weights_file, ws.created, now))
+                except sqlite3.IntegrityError:
+                    raise DataError(f"you already have a workspace named {ws.name!r}; pick another name")
+            elif con.execute("UPDATE workspaces SET data_file = ?, weights_file = ?, updated = ? WHERE id = ? AND "
+                             "owner = ?", (ws.data_file, ws.weights_file, now, ws.id, user.id)).rowcount != 1:
+                raise NotYours(f"no workspace {ws.id[:12]}... of yours (not yours, or deleted)")
+            n = con.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM refreshes WHERE workspace = ?", (ws.id,)).fetchone()[0]
             con.execute("INSERT INTO refreshes VALUES (?, ?, ?, ?, ?, ?)",
-                        (ws_id, n, _now(), data_file, str(pd.Timestamp(last_date).date()), json.dumps(summary)))
+                        (ws.id, n, now, ws.data_file, day, json.dumps(summary)))
+            con.execute("INSERT OR IGNORE INTO published VALUES (?, ?, ?, ?, ?, ?)",
+                        (ws.id, day, published["var95"], published["var99"], published["vol"], now))
         return n
 
     def last_refresh(self, user: User, ws_id: str) -> dict | None:
@@ -204,16 +207,6 @@ class Store:
             return None
         return {"n": row[0], "at": row[1], "data_file": row[2], "last_date": pd.Timestamp(row[3]),
                 "summary": json.loads(row[4])}
-
-    def publish(self, user: User, ws_id: str, rows: pd.DataFrame) -> None:
-        """Keep the VaR published at the close of each date (rows: index dates, columns var95, var99, vol) for
-        the next date. What was published once is never replaced: a later refresh cannot rewrite it."""
-        self.workspace(user, ws_id)
-        now = _now()
-        with self._connect() as con:
-            con.executemany("INSERT OR IGNORE INTO published VALUES (?, ?, ?, ?, ?, ?)",
-                            [(ws_id, str(pd.Timestamp(d).date()), float(r.var95), float(r.var99), float(r.vol), now)
-                             for d, r in rows.iterrows()])
 
     def published(self, user: User, ws_id: str, date) -> dict | None:
         """{"var95", "var99", "vol", "at"} published at the close of `date`, None when none was."""
