@@ -8,7 +8,7 @@ from pathlib import Path
 def add(sub) -> None:
     p = sub.add_parser("workspace", help="make or list your workspaces (a data file, a model and holdings kept "
                                          "in NEURALFACTORS_HOME for the morning refresh)")
-    p.add_argument("action", choices=["create", "list"])
+    p.add_argument("action", choices=["create", "list"], help="create: a workspace from a first file; list: yours")
     p.add_argument("--name", help="the workspace's name (create)")
     p.add_argument("--data", help="the price or return file (create)")
     p.add_argument("--model", default="neuralfactors+cal", help="model key, e.g. neuralfactors+cal, ppca (create)")
