@@ -12,6 +12,7 @@ def add_source(p: argparse.ArgumentParser, required: bool = True, split: bool = 
     g.add_argument("--data", help="your own CSV or Parquet file (see docs/data_format.md)")
     p.add_argument("--date-format", default=None, metavar="FMT",
                    help="strftime format of the file's dates when they are ambiguous, e.g. %%d/%%m/%%Y")
+    p.set_defaults(takes_split=split)
     if split:
         p.add_argument("--split", default=None, metavar="TRAIN,VALID",
                        help="train and validation shares of the dates, e.g. 0.6,0.2 (test gets the rest)")
@@ -26,7 +27,7 @@ def load_source(args: argparse.Namespace, announce: bool = True):
     from core.data.splits import describe, parse_shares, resplit
 
     panel = load_panel(dataset=args.dataset, path=args.data, date_format=args.date_format)
-    if hasattr(args, "split"):
+    if args.takes_split:
         shares = parse_shares(args.split) if args.split else None
         panel = resplit(panel, shares, args.train_end, args.valid_end)
         if announce:

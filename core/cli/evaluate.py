@@ -34,7 +34,7 @@ def add(sub) -> None:
     p.add_argument("--pretrained", default=None, help="directory of shipped models and outputs (default: the installed ones)")
     p.add_argument("--recompute", action="store_true",
                    help="recompute metrics from the forecasts even where shipped metrics exist")
-    p.set_defaults(handler=evaluate_command)
+    p.set_defaults(handler=evaluate_command, takes_split=True)  # its own split options, read by load_source
 
 
 def parse_runs(items: list[str], flag: str) -> dict[str, str]:

@@ -74,6 +74,9 @@ def test_split_options_are_applied_and_printed(capsys):
     assert out["split"]["train"]["last"] <= "2008-01-01" and out["split"]["test"]["first"] > "2009-01-01"
     assert main(["data", "info", "--dataset", "synthetic", "--split", "0.9,0.2"]) == 2
     assert "leave dates for the test" in capsys.readouterr().err
+    # evaluate declares its own --split (a part or shares): shares re-split the data as data info's do
+    assert main(["evaluate", "--dataset", "synthetic", "--models", "ewma", "--split", "0.9,0.2", "--json"]) == 2
+    assert "leave dates for the test" in capsys.readouterr().out
 
 
 def _free_port() -> int:
