@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import store
 from core.errors import NeuralFactorsError, NotAvailable
+from core.report import tables
 from core.report.charts import bar_chart, line_chart
 from core.report.palette import NEGATIVE, POSITIVE, TONE_COLOURS
 from core.report.risk_sections import attribution_section, stress_section
@@ -28,10 +29,10 @@ from core.scorecard import HIGHER_IS_BETTER, LABELS
 from core.workbench.backtests import backtest
 from core.workbench.covariance import by_sector, covariance_view
 from core.workbench.dates import split_of, window
-from core.workbench.factor_names import baskets_on, factor_names, in_reference_units
+from core.workbench.factor_names import factor_names
 from core.workbench.keys import model_label as label
 from core.workbench.portfolios import ANNUAL, Risk, named_portfolio, portfolio_risk
-from core.workbench.var import method_label, var_series, verdict_table
+from core.workbench.var import method_label
 
 TOP_HOLDINGS = 15  # rows of the holdings table and bars of its chart
 MAX_COLUMNS = 8  # models per comparison table (metrics are rows), so no table is wider than the page
@@ -166,52 +167,31 @@ def key_metrics(v: View) -> str:
 
 
 def holdings(v: View) -> str:
-    w = v.weights
-    sectors = v.panel.sectors.reindex(w.index).fillna("Unknown")
-    names = v.panel.meta["name"].reindex(w.index).fillna("")
-    contrib = v.risk.contributions.reindex(w.index) if len(v.risk.contributions) else None
-    held = w[w.abs() > 1e-9]
-    top = held.abs().sort_values(ascending=False).index[:TOP_HOLDINGS]
-    frame = pd.DataFrame({"name": names[top], "sector": sectors[top], "weight": _pcts(w[top])})
-    if contrib is not None:
-        frame["share of risk"] = _pcts(contrib[top] / v.risk.vol if v.risk.vol > 0 else contrib[top] * np.nan)
-    by = pd.DataFrame({"stocks held": (w.abs() > 1e-9).groupby(sectors).sum().astype(int),
-                       "weight": w.groupby(sectors).sum()})
-    if contrib is not None and v.risk.vol > 0:
-        by["share of risk"] = contrib.groupby(sectors).sum() / v.risk.vol
-    by = by.sort_values("weight", ascending=False)
-    shown = by.assign(**{c: _pcts(by[c]) for c in ("weight", "share of risk") if c in by})
-    return (f'<p class="note">{len(held)} of {len(w)} stocks held; the largest {len(top)} below, then every sector. '
-            "Share of risk: the stock's (sector's) Euler contribution to the forecast volatility; they sum to 100%.</p>"
-            + bar_chart(w[top], "weight") + table_html(frame) + "<h3>By sector</h3>" + table_html(shown))
+    frame, by = tables.holdings(v), tables.sectors(v)
+    top = frame.head(TOP_HOLDINGS)
+    shown = top.assign(**{c: _pcts(top[c]) for c in ("weight", "share of risk") if c in top})
+    by_shown = by.assign(**{c: _pcts(by[c]) for c in ("weight", "share of risk") if c in by})
+    return (f'<p class="note">{len(frame)} of {len(v.weights)} stocks held; the largest {len(top)} below, then every '
+            "sector. Share of risk: the stock's (sector's) Euler contribution to the forecast volatility; they sum to "
+            "100%.</p>" + bar_chart(top["weight"], "weight") + table_html(shown.rename_axis(None))
+            + "<h3>By sector</h3>" + table_html(by_shown.rename_axis(None)))
 
 
 def exposures(v: View) -> str:
-    r = v.risk
-    if not r.has_factors:
-        raise NotAvailable(r.note or f"{label(v.forecasts.name)} has no factor structure")
-    contrib = r.factor_contributions / r.vol if r.vol > 0 else r.factor_contributions * np.nan
-    if v.named is None:
-        y, unit, why = r.exposures, pd.Series("model units", index=r.exposures.index), ""
-    else:
-        y = in_reference_units(r.exposures, v.named, baskets_on(v.panel, v.series.at(v.date), v.named))
-        unit = v.named.set_index("label")["unit"].reindex(y.index)
-        contrib = contrib.rename(index=v.named["label"].to_dict())
-        why = ("Each factor is named after the reference series its realised returns follow most closely over the "
-               "validation split (correlation in the name) and shown as a beta to it: a beta of 1 moves one for one "
-               "with the reference; the market's own market beta is 1. ")
-    y = y.reindex(y.abs().sort_values(ascending=False).index)
-    frame = pd.DataFrame({"exposure": y.round(3), "unit": unit.reindex(y.index), "share of risk": _pcts(
-        contrib.reindex(y.index))})
+    frame = tables.exposures(v)
+    why = "" if v.named is None else (
+        "Each factor is named after the reference series its realised returns follow most closely over the "
+        "validation split (correlation in the name) and shown as a beta to it: a beta of 1 moves one for one "
+        "with the reference; the market's own market beta is 1. ")
+    shown = frame.assign(exposure=frame["exposure"].round(3), **{"share of risk": _pcts(frame["share of risk"])})
     return (f'<p class="note">{why}Share of risk: the factor\'s Euler contribution to the forecast volatility.</p>'
-            + bar_chart(y, "exposure (beta)", percent=False) + table_html(frame))
+            + bar_chart(frame["exposure"], "exposure (beta)", percent=False) + table_html(shown.rename_axis(None)))
 
 
 def var_backtests(v: View) -> str:
-    vs = var_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
+    vs, verdicts = tables.var_backtest(v)
     chart = line_chart(pd.DataFrame({"portfolio return": vs["return"], "-VaR 95%": -vs["VaR 95%"],
                                      "-VaR 99%": -vs["VaR 99%"]}), "daily return", percent=True, mark=v.date)
-    verdicts = verdict_table(vs)
     return (f'<p class="note">Weights of {v.date.date()} held fixed over the {v.part} split. A breach is a day whose '
             "loss was larger than that day's VaR. Each test at the 5% level; green only when the test passes and the "
             "breach rate is in its plausible range. The Basel traffic light counts 99% breaches in the last 250 days "

@@ -1,0 +1,73 @@
+"""The report's tables as numbers (fractions, not formatted text), one function of a `View` each: what the HTML
+page formats and the Excel workbook (core.report.workbook) writes, so both show the same figures."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.errors import NotAvailable
+from core.workbench.dates import window
+from core.workbench.factor_names import baskets_on, in_reference_units
+from core.workbench.keys import model_label as label
+from core.workbench.portfolios import ANNUAL
+from core.workbench.var import var_series, verdict_table
+
+
+def risk(v) -> pd.DataFrame:
+    """The key risk figures: rows by name, columns value (a fraction or a ratio) and what (in words)."""
+    r = v.risk
+    rows = [("volatility, one day", r.vol, "forecast standard deviation of the next-day return"),
+            ("volatility, annualised", r.vol * ANNUAL ** 0.5, "the one-day volatility x sqrt(252)"),
+            *[(f"VaR {lv:.0%}, one day", r.var[lv], "positive loss exceeded on 1 - level of days") for lv in r.var],
+            *[(f"CVaR {lv:.0%}, one day", r.cvar[lv], "average loss beyond the VaR") for lv in r.cvar],
+            ("factor share of variance", r.factor_share if r.has_factors else np.nan,
+             "share of the variance from market-wide factors"),
+            ("next-day return (realised)", r.realised, "what the portfolio returned the next day")]
+    return pd.DataFrame(rows, columns=["figure", "value", "what"]).set_index("figure")
+
+
+def holdings(v) -> pd.DataFrame:
+    """Every stock held (largest weight first): name, sector, weight, share of risk (Euler contribution / vol)."""
+    w = v.weights
+    held = w[w.abs() > 1e-9]
+    held = held.reindex(held.abs().sort_values(ascending=False).index)
+    frame = pd.DataFrame({"name": v.panel.meta["name"].reindex(held.index).fillna(""),
+                          "sector": v.panel.sectors.reindex(held.index).fillna("Unknown"), "weight": held})
+    if len(v.risk.contributions):
+        frame["share of risk"] = (v.risk.contributions.reindex(held.index) / v.risk.vol if v.risk.vol > 0
+                                  else np.nan)
+    return frame.rename_axis("ticker")
+
+
+def sectors(v) -> pd.DataFrame:
+    """By sector (largest weight first): stocks held, weight, share of risk."""
+    w = v.weights
+    sec = v.panel.sectors.reindex(w.index).fillna("Unknown")
+    by = pd.DataFrame({"stocks held": (w.abs() > 1e-9).groupby(sec).sum().astype(int), "weight": w.groupby(sec).sum()})
+    if len(v.risk.contributions) and v.risk.vol > 0:
+        by["share of risk"] = v.risk.contributions.reindex(w.index).groupby(sec).sum() / v.risk.vol
+    return by.sort_values("weight", ascending=False).rename_axis("sector")
+
+
+def exposures(v) -> pd.DataFrame:
+    """By factor (largest first): exposure (a beta to the factor's reference where it has a name, else model
+    units), unit, share of risk; NotAvailable for a model without factors."""
+    r = v.risk
+    if not r.has_factors:
+        raise NotAvailable(r.note or f"{label(v.forecasts.name)} has no factor structure")
+    contrib = r.factor_contributions / r.vol if r.vol > 0 else r.factor_contributions * np.nan
+    if v.named is None:
+        y, unit = r.exposures, pd.Series("model units", index=r.exposures.index)
+    else:
+        y = in_reference_units(r.exposures, v.named, baskets_on(v.panel, v.series.at(v.date), v.named))
+        unit = v.named.set_index("label")["unit"].reindex(y.index)
+        contrib = contrib.rename(index=v.named["label"].to_dict())
+    y = y.reindex(y.abs().sort_values(ascending=False).index)
+    return pd.DataFrame({"exposure": y, "unit": unit.reindex(y.index),
+                         "share of risk": contrib.reindex(y.index)}).rename_axis("factor")
+
+
+def var_backtest(v) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per forecast date of the view's split: VaR 95%, VaR 99% and the realised return; the verdicts)."""
+    vs = var_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
+    return vs.rename_axis("date"), verdict_table(vs)
