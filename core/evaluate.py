@@ -14,8 +14,9 @@ Metrics (lower is better unless stated):
                        (closed form for Normal; 10,000 Monte Carlo scenarios for Student-t).
   var95_rate, var99_rate, kupiec_p95, kupiec_p99, christoffersen_p99 (conditional coverage)
                        for the same equal-weight portfolio's one-day VaR (same scenarios for Student-t).
-                       A univariate model (joint=False) gets calib_port and these from a GARCH(1,1)-t
-                       fitted on the portfolio's own return history (core.risk.portfolio_garch).
+                       A univariate model (joint=False) gets calib_port and these from its forecast object
+                       too: a GARCH(1,1)-t fitted on the portfolio's own return history
+                       (core.forecast.univariate, core.forecast.portfolio_garch).
   sharpe_mv_*          annualised Sharpe of the four daily mean-variance strategies (higher is better),
                        weights at t from the forecast for t+1 over the stocks forecast at t, no costs.
   r2_total, r2_pred    from the model's own `r2_scores(panel, dates)` where it defines one.
@@ -35,6 +36,7 @@ import pandas as pd
 from core import store
 from core.errors import ModelError, NotAvailable
 from core.forecast import FactorForecast, ForecastSeries, restrict
+from core.forecast.univariate import joint_reason
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import PERIODS, performance_metrics
@@ -105,6 +107,7 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
                     model=None) -> tuple[dict[str, float | None], dict[str, str]]:
     """(metrics, reasons) of one model's forecasts on a split."""
     s = settings or Settings()
+    series = series.with_history(panel.returns)  # what a univariate model's portfolio rule reads
     dates = forecast_dates(panel, split)
     values: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
@@ -120,7 +123,7 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
             rows.append(np.array([r_next[col[t]] for t in fc.tickers]))
     if not fcs:
         raise ModelError(f"{series.model}: no stock has both a forecast and a return in split {split!r}")
-    joint = series.joint
+    no_joint = joint_reason(series)
     seed = s.seed
     want = set(s.groups)
     nll_j, nll_i, port_pit, port_r, var95, var99 = [], [], [], [], [], []
@@ -129,15 +132,15 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
         if "marginal" in want:
             nll_i.append(nll_ind(fc, r, scale, n_samples=s.marginal_samples, seed=seed + k))
             pits[k, [col[t] for t in fc.tickers]] = marginal_pit(fc, r, s.calibration_samples, seed + k)
-        if not joint:
-            continue
-        if "joint" in want:
+        if "joint" in want and not no_joint:
             nll_j.append(nll_joint(fc, r, scale, k=s.iwae_k, seed=seed + k))
         if "portfolio" in want:
-            w = np.full(fc.n_stocks, 1.0 / fc.n_stocks)
-            port_r.append(float(r.mean()))
-            pit, tail = fc.distribution.portfolio_pit_var(fc, w, port_r[-1], (0.95, 0.99), s.portfolio_samples,
-                                                          seed + k)
+            w, x = np.full(fc.n_stocks, 1.0 / fc.n_stocks), float(r.mean())
+            try:
+                pit, tail = fc.distribution.portfolio_pit_var(fc, w, x, (0.95, 0.99), s.portfolio_samples, seed + k)
+            except NotAvailable:  # a univariate model's portfolio GARCH: too little history before this date
+                continue
+            port_r.append(x)
             port_pit.append(pit)
             var95.append(tail[0.95][0])
             var99.append(tail[0.99][0])
@@ -145,14 +148,12 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
         values["nll_ind"] = float(np.mean(nll_i))
         values["calib_uni"] = uni_calibration(pits)
     if "portfolio" in want:
-        if not joint:
-            port_r, port_pit, var95, var99 = _portfolio_garch(panel, fcs, rows)
         values |= _portfolio_scores(port_r, port_pit, var95, var99, reasons)
-    if not joint:
+    if no_joint:
         for m in JOINT_ONLY:
             if m not in PORTFOLIO_GARCH_METRICS:
                 values[m] = None
-                reasons[m] = "univariate model (joint=False): no joint distribution across stocks"
+                reasons[m] = no_joint
     else:
         if "joint" in want:
             values["nll_joint"] = float(np.mean(nll_j))
@@ -172,7 +173,7 @@ def _portfolio_scores(port_r: list, port_pit: list, var95: list, var99: list, re
     """Calibration and VaR backtests of the equal-weight portfolio from its daily (realised, PIT,
     VaR95, VaR99); nulls with the reason when there are none (too little history for the GARCH)."""
     if not port_r:
-        from core.risk.portfolio_garch import MIN_OBS
+        from core.forecast.portfolio_garch import MIN_OBS
 
         for m in PORTFOLIO_GARCH_METRICS:
             reasons[m] = f"portfolio GARCH needs {MIN_OBS} days of portfolio returns before the split"
@@ -181,27 +182,6 @@ def _portfolio_scores(port_r: list, port_pit: list, var95: list, var99: list, re
     b99 = vb.var_backtest(np.array(port_r), np.array(var99), 0.99)
     return {"calib_port": calibration_error(np.array(port_pit)), "var95_rate": b95.rate, "var99_rate": b99.rate,
             "kupiec_p95": b95.kupiec_p, "kupiec_p99": b99.kupiec_p, "christoffersen_p99": b99.christoffersen_cc_p}
-
-
-def _portfolio_garch(panel, fcs: list[FactorForecast], rows: list[np.ndarray]):
-    """Univariate model: the equal-weight portfolio's risk from a GARCH(1,1)-t on its own return
-    history (core.risk.portfolio_garch, the one path the dashboard uses too), never from the
-    per-stock forecasts combined as if independent. (realised, PIT, VaR95, VaR99) per day."""
-    from core.risk.portfolio_garch import portfolio_garch
-
-    fits: dict = {}
-    port_r, port_pit, var95, var99 = [], [], [], []
-    for fc, r in zip(fcs, rows):
-        w = pd.Series(1.0 / fc.n_stocks, index=fc.tickers)
-        try:
-            g = portfolio_garch(panel.returns, fc.date, w, (0.95, 0.99), fits)
-        except NotAvailable:  # too little portfolio history before this date
-            continue
-        port_r.append(float(r.mean()))
-        port_pit.append(g.cdf(port_r[-1]))
-        var95.append(g.var[0.95])
-        var99.append(g.var[0.99])
-    return port_r, port_pit, var95, var99
 
 
 def _whitening(fcs: list[FactorForecast], rows: list[np.ndarray], values: dict, reasons: dict) -> dict:

@@ -7,7 +7,7 @@ METRICS = ["nll_joint", "nll_ind", "cov_mse", "box_m", "calib_uni", "calib_port"
 #: metrics that need a joint distribution across stocks
 JOINT_ONLY = ["nll_joint", "cov_mse", "box_m", "calib_port", "var95_rate", "var99_rate", "kupiec_p95", "kupiec_p99",
               "christoffersen_p99", "sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1", "sharpe_mv_ls_l1"]
-#: the joint-only metrics a univariate model still gets, from the portfolio GARCH (core.risk.portfolio_garch)
+#: the joint-only metrics a univariate model still gets, from the portfolio GARCH (core.forecast.portfolio_garch)
 PORTFOLIO_GARCH_METRICS = ["calib_port", "var95_rate", "var99_rate", "kupiec_p95", "kupiec_p99",
                            "christoffersen_p99"]
 LABELS = {

@@ -105,7 +105,7 @@ def var_series(dataset: str, model: str, part: str, weights: pd.Series) -> pd.Da
 
 @st.cache_data(show_spinner="Sampling scenarios ...", max_entries=64)
 def scenarios(dataset: str, model: str, date: str, weights: pd.Series, n: int = 20_000):
-    return draws.scenarios(forecast_at(dataset, model, date), weights, n, panel(dataset))
+    return draws.scenarios(panel(dataset), forecast_at(dataset, model, date), weights, n)
 
 
 @st.cache_data(show_spinner="Backtesting ...", max_entries=32)

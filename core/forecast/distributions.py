@@ -57,6 +57,16 @@ class Normal:
         """(n, N) unit-variance draws of e."""
         return rng.standard_normal((n, n_stocks))
 
+    def portfolio_moments(self, fc, w: np.ndarray) -> tuple[float, float]:
+        """(mean, variance) of w'r for w (N,), in factor form: w'm and (w'B) Sz (B'w) + sum w_i^2 d_i."""
+        w = np.asarray(w, dtype=np.float64)
+        y = fc.exposures.T @ w
+        return float(w @ fc.mean), float(y @ fc.factor_cov @ y + np.sum(w * w * fc.idio_var))
+
+    def portfolio_note(self, fc, w: np.ndarray) -> str:
+        """How the portfolio numbers were made, when a reader needs telling ("" here: from the forecast itself)."""
+        return ""
+
     def portfolio_scenarios(self, fc, w: np.ndarray, n: int, seed: int, chunk: int = 2_000) -> np.ndarray:
         """n draws of w'r, (n,): a sum of independent Normals is Normal, so N draws are not needed."""
         rng = np.random.default_rng(seed)

@@ -5,12 +5,14 @@
 with z and eps drawn from the forecast's `distribution` (core.forecast.distributions: Normal,
 or Student-t with a dof per factor and per stock). A full-covariance model (sample, shrinkage,
 EWMA) is written exactly in this form by `FactorForecast.from_covariance`. A univariate model
-(GARCH) sets `joint=False`: its marginals are valid, its cross-stock structure is not.
-Risk numbers use the factor form; an N x N matrix is built only by `dense_cov` for display.
+(GARCH) sets `joint=False`: its marginals are valid, its cross-stock structure is not, so its
+`distribution` is `Univariate` (core.forecast.univariate), whose portfolio numbers come from the
+portfolio's own return history (`history`). Risk numbers use the factor form; an N x N matrix is
+built only by `dense_cov` for display.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,9 @@ import pandas as pd
 from core.errors import ModelError, PortfolioError
 from core.forecast.distributions import distribution
 from core.forecast.linalg import safe_cholesky
+from core.forecast.portfolio_garch import History
 from core.forecast.recalibrated import Recalibrated, check_pit_map
+from core.forecast.univariate import Univariate
 
 
 @dataclass
@@ -30,6 +34,8 @@ class FactorForecast:
     np.inf marks a Normal component (e.g. PPCA with Normal factors and Student-t noise).
     pit_map: (K,) values of a portfolio calibration map at PIT_KNOTS, or None for the raw model;
     when set, `distribution` is the family wrapped in the calibration layer (forecast/recalibrated.py).
+    joint=False (a univariate model): `distribution` is the family wrapped in `Univariate`, whose portfolio
+    numbers read `history` (the panel's returns, given by `with_history`).
     """
 
     date: pd.Timestamp
@@ -45,6 +51,7 @@ class FactorForecast:
     model: str = ""
     factor_names: list[str] = field(default_factory=list)
     pit_map: np.ndarray | None = None
+    history: History | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.mean = np.asarray(self.mean, dtype=np.float64)
@@ -56,6 +63,8 @@ class FactorForecast:
             raise ModelError(f"forecast shapes disagree: mean {self.mean.shape}, idio_var {self.idio_var.shape}, N={n}")
         self.distribution = distribution(self.family, self.factor_dof, self.idio_dof, f, n)
         self.factor_dof, self.idio_dof = (None, None) if self.distribution.closed_form else self.distribution.dofs(f, n)
+        if not self.joint:
+            self.distribution = Univariate(self.distribution, self.history)
         if self.pit_map is not None:
             self.pit_map = check_pit_map(self.pit_map)
             self.distribution = Recalibrated(self.distribution, self.pit_map)
@@ -77,19 +86,22 @@ class FactorForecast:
         return np.sum((self.exposures @ self.factor_cov) * self.exposures, axis=1) + self.idio_var
 
     def portfolio_mean(self, w: np.ndarray) -> float:
-        """w: (N,) weights -> expected portfolio return."""
-        return float(np.asarray(w) @ self.mean)
+        """w: (N,) weights -> expected portfolio return (the distribution's: w'm, or a univariate model's rule)."""
+        return self.distribution.portfolio_moments(self, w)[0]
 
     def portfolio_var(self, w: np.ndarray) -> float:
-        """w: (N,) -> (w'B) Sz (B'w) + sum w_i^2 d_i."""
-        w = np.asarray(w, dtype=np.float64)
-        y = self.exposures.T @ w
-        return float(y @ self.factor_cov @ y + np.sum(w * w * self.idio_var))
+        """w: (N,) -> portfolio variance: (w'B) Sz (B'w) + sum w_i^2 d_i, or a univariate model's rule."""
+        return self.distribution.portfolio_moments(self, w)[1]
 
     def dense_cov(self) -> np.ndarray:
         """The N x N covariance. For display and small-N checks only."""
         b = self.exposures
         return b @ self.factor_cov @ b.T + np.diag(self.idio_var)
+
+    def with_history(self, returns: pd.DataFrame) -> "FactorForecast":
+        """The forecast given the panel's returns (dates x tickers), the information a univariate model's portfolio
+        rule reads (core.forecast.univariate)."""
+        return replace(self, history=History(returns))
 
     # --- scenarios ------------------------------------------------------------------
     def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
@@ -134,5 +146,5 @@ def restrict(fc: FactorForecast, tickers: list[str]) -> FactorForecast:
         date=fc.date, tickers=list(tickers), mean=fc.mean[idx], exposures=fc.exposures[idx], factor_cov=fc.factor_cov,
         idio_var=fc.idio_var[idx], family=fc.family, factor_dof=fc.factor_dof,
         idio_dof=None if fc.idio_dof is None else fc.idio_dof[idx], joint=fc.joint, model=fc.model,
-        factor_names=list(fc.factor_names), pit_map=fc.pit_map,
+        factor_names=list(fc.factor_names), pit_map=fc.pit_map, history=fc.history,
     )

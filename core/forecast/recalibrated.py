@@ -57,7 +57,7 @@ class Recalibrated:
         y, keep = self.pit_map, np.r_[True, np.diff(self.pit_map) > 0]
         return np.interp(p, y[keep], PIT_KNOTS[keep])
 
-    # delegated: draws, dofs, likelihoods and per-stock marginals are the base distribution's
+    # delegated: draws, dofs, likelihoods, per-stock marginals and portfolio moments are the base distribution's
     def dofs(self, n_factors: int, n_stocks: int):
         return self.base.dofs(n_factors, n_stocks)
 
@@ -78,6 +78,12 @@ class Recalibrated:
 
     def marginal_log_likelihood(self, fc, r, n_samples, seed):
         return self.base.marginal_log_likelihood(fc, r, n_samples, seed)
+
+    def portfolio_moments(self, fc, w):
+        return self.base.portfolio_moments(fc, w)
+
+    def portfolio_note(self, fc, w):
+        return self.base.portfolio_note(fc, w)
 
     # the layer: portfolio quantities
     def portfolio_scenarios(self, fc, w: np.ndarray, n: int, seed: int, chunk: int = 2_000) -> np.ndarray:

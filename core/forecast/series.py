@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.errors import ModelError
 from core.forecast.factor_forecast import FactorForecast
+from core.forecast.portfolio_garch import History
 
 
 @dataclass
@@ -20,6 +21,8 @@ class ForecastSeries:
     dates: (T,) forecast dates (close of t, for t+1); tickers: N names; mean, idio_var: (T, N)
     with NaN where a stock has no forecast; exposures: (T, N, F); factor_cov: (T, F, F);
     factor_dof: (T, F) and idio_dof: (T, N) for Student-t. F is fixed across dates.
+    history: the panel's returns the forecasts of a univariate model read for portfolio numbers (not stored;
+    given by `with_history`), shared by every `.at(date)` with its cache of fits.
     """
 
     dates: pd.DatetimeIndex
@@ -35,9 +38,19 @@ class ForecastSeries:
     model: str = ""
     factor_names: list[str] = field(default_factory=list)
     pit_map: np.ndarray | None = None  # (T, K) calibration maps (forecast/recalibrated.py), None when raw
+    history: History | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.dates)
+
+    @property
+    def n_factors(self) -> int:
+        return self.exposures.shape[2]
+
+    def with_history(self, returns: pd.DataFrame) -> "ForecastSeries":
+        """The series given the panel's returns (dates x tickers), the information a univariate model's portfolio
+        rule reads (core.forecast.univariate), with a fresh cache of fits shared by its dates."""
+        return replace(self, history=History(returns))
 
     def at(self, date) -> FactorForecast:
         """The forecast made at the close of `date`, restricted to stocks that have one."""
@@ -56,7 +69,7 @@ class ForecastSeries:
             factor_dof=None if self.factor_dof is None else self.factor_dof[pos],
             idio_dof=None if self.idio_dof is None else self.idio_dof[pos, idx],
             joint=self.joint, model=self.model, factor_names=list(self.factor_names),
-            pit_map=None if self.pit_map is None else self.pit_map[pos],
+            pit_map=None if self.pit_map is None else self.pit_map[pos], history=self.history,
         )
 
     def select(self, dates) -> "ForecastSeries":

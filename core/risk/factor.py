@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import PortfolioError
+from core.errors import NotAvailable, PortfolioError
 from core.forecast import FactorForecast
+from core.forecast.univariate import joint_reason
 
 
 def check_weights(fc: FactorForecast, w) -> np.ndarray:
@@ -22,7 +23,8 @@ def check_weights(fc: FactorForecast, w) -> np.ndarray:
 
 
 def portfolio_mean_vol(fc: FactorForecast, w) -> tuple[float, float]:
-    """Expected return w'm and volatility sqrt(w' Sigma w) of the portfolio w (N,)."""
+    """Expected return and volatility of the portfolio w (N,): w'm and sqrt(w' Sigma w), or a univariate
+    forecast's portfolio rule (the forecast's distribution decides)."""
     w = check_weights(fc, w)
     return fc.portfolio_mean(w), float(np.sqrt(max(fc.portfolio_var(w), 0.0)))
 
@@ -51,7 +53,10 @@ class RiskDecomposition:
 
 
 def risk_decomposition(fc: FactorForecast, w) -> RiskDecomposition:
-    """Split the volatility of w (N,) into factor / specific, per factor and per stock."""
+    """Split the volatility of w (N,) into factor / specific, per factor and per stock. NotAvailable for a
+    univariate forecast: without a joint distribution there is no split by stock."""
+    if why := joint_reason(fc):
+        raise NotAvailable(f"{why}: its portfolio volatility has no split by stock or factor")
     w = check_weights(fc, w)
     y = fc.exposures.T @ w
     sz_y = fc.factor_cov @ y

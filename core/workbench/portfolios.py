@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.errors import NotAvailable
 from core.forecast import FactorForecast
 from core.portfolio.constraints import Constraints
 from core.portfolio.optimiser import efficient_frontier, optimise as solve
 from core.portfolio.weights import normalise, parse_weights
 from core.risk.factor import portfolio_mean_vol, risk_decomposition
-from core.risk.portfolio_garch import portfolio_garch
 from core.risk.var import forecast_vars
 from core.workbench.capabilities import has_factors, require_joint
 
@@ -92,7 +92,8 @@ class Risk:
     """Headline risk of a portfolio for the day after the forecast date (returns as fractions per day).
     factor_share is the factors' share of the forecast VARIANCE (equal to their share of the Euler
     volatility contributions, not sqrt(factor variance) / vol). NaN, and exposures empty, for a model
-    without a factor structure; contributions empty for a univariate model (portfolio GARCH)."""
+    without a factor structure; contributions empty for a univariate model (portfolio GARCH).
+    components: a covariance-only model, whose principal components stand in for factors."""
 
     mean: float
     vol: float
@@ -105,36 +106,34 @@ class Risk:
     method: str
     realised: float  # the realised portfolio return of the next date (NaN at the end of data)
     has_factors: bool = True
-    joint: bool = True
+    components: bool = False
     note: str = ""
 
 
 def portfolio_risk(panel, fc: FactorForecast, weights: pd.Series, n_samples: int = 20_000) -> Risk:
-    """Volatility, VaR / CVaR at VAR_LEVELS, factor share and Euler contributions of `weights`.
-    A univariate forecast (joint=False) is NEVER combined across stocks: its portfolio risk is the
-    portfolio GARCH(1,1)-t on the portfolio's own history (core.risk.portfolio_garch)."""
-    realised = realised_return(panel, fc.date, weights)
-    if not fc.joint:
-        g = portfolio_garch(panel.returns, fc.date, weights.reindex(fc.tickers).fillna(0.0), VAR_LEVELS)
-        empty = pd.Series(dtype=float)
-        return Risk(mean=g.mean, vol=g.vol, var=g.var, cvar=g.cvar, factor_share=float("nan"), exposures=empty,
-                    contributions=empty, factor_contributions=empty, method=g.method, realised=realised,
-                    has_factors=False, joint=False,
-                    note=(f"univariate model: portfolio risk from a GARCH(1,1)-t fitted on the portfolio's own "
-                          f"{g.n_obs} daily returns up to {g.fit_date.date()} (refit every 20 dates)"))
+    """Volatility, VaR / CVaR at VAR_LEVELS, factor share and Euler contributions of `weights`, each asked of the
+    forecast object: a univariate forecast answers with the portfolio GARCH(1,1)-t on the portfolio's own history
+    (core.forecast.univariate), never combining its stocks, and has no per-stock contributions."""
+    fc = fc.with_history(panel.returns)  # what a univariate model's portfolio rule reads
     w = aligned(fc, weights)
     mean, vol = portfolio_mean_vol(fc, w)
-    dec = risk_decomposition(fc, w)
     tail = forecast_vars(fc, w, VAR_LEVELS, n_samples)
     factors = has_factors(fc)
+    note = fc.distribution.portfolio_note(fc, w) or (
+        "" if factors else "covariance-only model: no factor structure, so no factor share or exposures")
+    headline = dict(mean=mean, vol=vol, var={lv: r.var for lv, r in tail.items()},
+                    cvar={lv: r.cvar for lv, r in tail.items()}, method=tail[VAR_LEVELS[0]].method,
+                    realised=realised_return(panel, fc.date, weights), has_factors=factors, note=note)
     empty = pd.Series(dtype=float)
+    try:
+        dec = risk_decomposition(fc, w)
+    except NotAvailable:  # a univariate forecast: no joint distribution to split the volatility by stock
+        return Risk(factor_share=float("nan"), exposures=empty, contributions=empty, factor_contributions=empty,
+                    **headline)
     return Risk(
-        mean=mean, vol=vol, var={lv: r.var for lv, r in tail.items()}, cvar={lv: r.cvar for lv, r in tail.items()},
         factor_share=dec.factor_share if factors else float("nan"),
         exposures=pd.Series(dec.exposures, index=dec.factor_names) if factors else empty,
         contributions=pd.Series(dec.per_stock, index=dec.tickers),
         factor_contributions=pd.Series(dec.per_factor, index=dec.factor_names) if factors else empty,
-        method=tail[VAR_LEVELS[0]].method, realised=realised,
-        has_factors=factors,
-        note="" if factors else "covariance-only model: no factor structure, so no factor share or exposures",
+        components=not factors, **headline,
     )

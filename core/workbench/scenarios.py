@@ -1,26 +1,20 @@
-"""Scenarios: draws of a portfolio's next-date return (joint draws of the forecast, or the portfolio GARCH of a
-univariate model), joint draws of two stocks, and the realised history they are compared with."""
+"""Scenarios: draws of a portfolio's next-date return (from the forecast object: joint draws, or a univariate
+model's portfolio GARCH), joint draws of two stocks, and the realised history they are compared with."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from core.errors import NotAvailable
 from core.forecast import FactorForecast
-from core.risk.portfolio_garch import portfolio_garch
 from core.risk.scenarios import portfolio_scenarios
 from core.workbench.capabilities import require_joint
-from core.workbench.portfolios import VAR_LEVELS, aligned
+from core.workbench.portfolios import aligned
 
 
-def scenarios(fc: FactorForecast, weights: pd.Series, n: int = 20_000, panel=None) -> np.ndarray:
-    """n draws of the portfolio's next-date return, (n,): joint draws of the forecast, or, for a
-    univariate model, draws of the portfolio GARCH(1,1)-t on the portfolio's own history (needs `panel`)."""
-    if not fc.joint:
-        if panel is None:
-            raise NotAvailable("a univariate model has no joint scenarios across stocks")
-        return portfolio_garch(panel.returns, fc.date, weights.reindex(fc.tickers).fillna(0.0), VAR_LEVELS).sample(n)
-    return portfolio_scenarios(fc, aligned(fc, weights), n, seed=0)
+def scenarios(panel, fc: FactorForecast, weights: pd.Series, n: int = 20_000) -> np.ndarray:
+    """n draws of the portfolio's next-date return, (n,), from the forecast's distribution: joint draws, or for a
+    univariate model the portfolio GARCH(1,1)-t on the portfolio's own history in `panel` (core.forecast.univariate)."""
+    return portfolio_scenarios(fc.with_history(panel.returns), aligned(fc, weights), n, seed=0)
 
 
 def stock_scenarios(fc: FactorForecast, tickers: tuple[str, str], n: int = 3_000) -> np.ndarray:

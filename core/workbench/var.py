@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.errors import NotAvailable
 from core.forecast import ForecastSeries
+from core.forecast.portfolio_garch import METHOD as GARCH_METHOD
 from core.risk.backtest import var_backtest, verdicts
-from core.risk.portfolio_garch import METHOD as GARCH_METHOD, portfolio_garch_series
 from core.risk.var import forecast_vars
 from core.workbench.portfolios import VAR_LEVELS, realised_return
 
 MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
-#: how a VaR was computed, in words (the method strings of core.risk.var and core.risk.portfolio_garch)
+#: how a VaR was computed, in words (the method strings of core.risk.var and core.forecast.portfolio_garch)
 METHODS = {"parametric": "the closed-form Normal quantile",
            "monte_carlo": "Monte Carlo draws of the Student-t forecast",
            GARCH_METHOD: "a GARCH(1,1)-t fitted on the portfolio's own returns",
@@ -27,27 +28,25 @@ def method_label(method: str) -> str:
 
 def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_samples: int = MC_SAMPLES) -> pd.DataFrame:
     """Per forecast date: VaR 95/99 (positive losses) and the realised next-date return of the
-    fixed-weight portfolio; columns "VaR 95%", "VaR 99%", "return" (dates with an outcome only)."""
-    if not series.joint:  # never combine univariate forecasts: the portfolio GARCH on its own history
-        w = weights.reindex(series.tickers).fillna(0.0)
-        out = portfolio_garch_series(panel.returns, dates, w, VAR_LEVELS)
-        if not len(out):
-            return pd.DataFrame(columns=["VaR 95%", "VaR 99%", "return"])
-        out = out[[f"VaR {int(lv * 100)}%" for lv in VAR_LEVELS]]
-        out["return"] = [realised_return(panel, d, w) for d in out.index]
-        return out[out["return"].notna()]
+    fixed-weight portfolio; columns "VaR 95%", "VaR 99%", "return" (dates with an outcome and a VaR only:
+    a univariate model's portfolio GARCH needs enough of the portfolio's history)."""
+    series = series.with_history(panel.returns)  # what a univariate model's portfolio rule reads
     rows = {}
     for d in dates:
         fc = series.at(d)
         w = weights.reindex(fc.tickers).fillna(0.0)
         if w.abs().sum() < 1e-9:
             continue
-        tail = forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples)
+        try:
+            tail = forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples)
+        except NotAvailable:  # too little portfolio history before this date
+            continue
         res = {f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}
         res["return"] = realised_return(panel, d, w)
         rows[pd.Timestamp(d)] = res
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    return out[out["return"].notna()] if len(out) else out
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=[*(f"VaR {int(lv * 100)}%" for lv in VAR_LEVELS),
+                                                                 "return"])
+    return out[out["return"].notna()]
 
 
 def verdict_table(series: pd.DataFrame) -> pd.DataFrame:

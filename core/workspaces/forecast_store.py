@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +122,5 @@ def concat(parts: list[ForecastSeries]) -> ForecastSeries:
               for k in ("mean", "exposures", "idio_var", "idio_dof", "factor_cov", "factor_dof", "pit_map")}
     dates = pd.DatetimeIndex(np.concatenate([a["dates"] for a in aligned]))
     order = np.argsort(dates.to_numpy(), kind="stable")
-    return ForecastSeries(dates=dates[order], tickers=list(tickers), family=first.family, joint=first.joint,
-                          model=first.model, factor_names=list(first.factor_names),
-                          **{k: None if v is None else v[order] for k, v in joined.items()})
+    return replace(first, dates=dates[order], tickers=list(tickers),
+                   **{k: None if v is None else v[order] for k, v in joined.items()})

@@ -32,9 +32,9 @@ with ui.guard():
     p = services.panel(sel.dataset)
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     series = services.forecasts(sel.dataset, sel.model).series
-    factors = has_factors(series) or not series.joint
+    factors = has_factors(series)
     named, why = None, ""
-    if factors:  # a univariate model stops here, saying why in one line
+    if factors:
         beta = exposures_table(services.forecast_at(sel.dataset, sel.model, sel.date))
         r = services.risk(sel.dataset, sel.model, sel.date, weights)
         try:
@@ -54,7 +54,7 @@ with ui.guard():
                       help="the portfolio's beta to the market through the market factor: the market itself has 1")
         m2.metric("Factor share", ui.pct(r.factor_share, 1),
                   help="share of the portfolio's forecast variance that comes from the factors")
-    else:
+    else:  # a univariate model stops here, saying why in one line (NotAvailable)
         pcs = services.components(sel.dataset, sel.model, sel.part)
         beta = 100 * component_loadings(pcs, sel.date)  # % per day
         st.info(f"{model_label(sel.model)} is a covariance-only model: it has no factors, so none are "

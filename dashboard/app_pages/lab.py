@@ -122,7 +122,7 @@ def what_if(p, base: pd.Series) -> None:
                    "percentage points (pp). " + ui.horizon_note(sel.horizon))
         before_after(before, r)
         st.session_state["lab_vol"] = r.vol
-        structure = "Factor exposures" if r.has_factors else "Principal components" if r.joint else None
+        structure = "Factor exposures" if r.has_factors else "Principal components" if r.components else None
         tabs = st.tabs(["Risk contributions", "Sector totals"] + ([structure] if structure else []))
         with tabs[0]:
             if len(r.contributions):
@@ -137,7 +137,7 @@ def what_if(p, base: pd.Series) -> None:
         if r.has_factors:
             with tabs[2]:
                 exposures_chart(p, r, named, "Portfolio factor exposures", "lab_exposures")
-        elif r.joint:
+        elif r.components:
             with tabs[2]:
                 st.caption("A covariance-only model has no factors: the portfolio's loadings on the principal "
                            "components of its forecast covariance (statistical directions, not factors).")

@@ -39,8 +39,8 @@ with ui.guard():
                + (f"; in money for a portfolio of {sel.value:,.0f}" if sel.value else "") + ". "
                + ui.horizon_note(h))
     if r.note:
-        pcs = "" if not r.joint or r.has_factors else \
-            "; the Factor exposures page shows the principal components of its forecast covariance instead"
+        pcs = "; the Factor exposures page shows the principal components of its forecast covariance instead" \
+            if r.components else ""
         st.info(r.note + pcs)
     colours = figures.sector_colours(p.sectors)
     left, right = st.columns(2)

@@ -11,11 +11,9 @@ with ui.guard():
     draws = services.scenarios(sel.dataset, sel.model, sel.date, weights)
     p = services.panel(sel.dataset)
     hist = history(p, sel.date, weights=weights)
-    joint = services.forecasts(sel.dataset, sel.model).series.joint
-    source = "joint draws from the forecast" if joint else ("draws of the portfolio GARCH(1,1)-t fitted on the "
-                                                            "portfolio's own history (univariate model)")
-    st.caption(f"{len(draws):,} {source} at {sel.date} (seed 0) against the last "
-               f"{len(hist)} daily returns of the same weights up to that date.")
+    st.caption(f"{len(draws):,} draws of the portfolio's next-day return from the forecast at {sel.date} (seed 0; "
+               "a univariate model's come from a GARCH(1,1)-t fitted on the portfolio's own history) against the "
+               f"last {len(hist)} daily returns of the same weights up to that date.")
     left, right = st.columns(2)
     with left:
         ui.plot(figures.scenario_histogram(draws, hist), "scenario_histogram")
@@ -27,9 +25,8 @@ with ui.guard():
     b = c2.selectbox("Stock 2", tickers, index=min(1, len(tickers) - 1), key="scen_b")
     if a == b:
         st.warning("pick two different stocks to see their joint distribution")
-    elif not joint:
-        st.info("A univariate model has no joint distribution of two stocks; pick a joint model for this view.")
     else:
-        pair = stock_scenarios(services.forecast_at(sel.dataset, sel.model, sel.date), (a, b))
-        ui.plot(figures.scenario_scatter(pair, history(p, sel.date, tickers=(a, b)), (a, b)),
-                "scenario_pair")
+        with ui.guard():  # a univariate model says in one line that it has no joint distribution
+            pair = stock_scenarios(services.forecast_at(sel.dataset, sel.model, sel.date), (a, b))
+            ui.plot(figures.scenario_scatter(pair, history(p, sel.date, tickers=(a, b)), (a, b)),
+                    "scenario_pair")

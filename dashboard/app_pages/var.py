@@ -39,10 +39,6 @@ with ui.guard():
     st.caption(f"{sel.portfolio.capitalize()} portfolio with the weights of {sel.date} held fixed, "
                f"over the {part} split: one-day VaR forecast at each close against the next day's return. "
                f"VaR method: {method_label(method)}.")
-    if not services.forecasts(sel.dataset, sel.model).series.joint:
-        st.info("Univariate model: the portfolio's VaR comes from a GARCH(1,1)-t fitted on the portfolio's own "
-                "daily returns up to each date (refit every 20 dates), never from the stocks combined as if "
-                "independent.")
     ui.plot(figures.var_chart(series["return"], series.drop(columns="return"),
                               f"{model_label(sel.model)}: daily returns and -VaR ({part} split)",
                               date=sel.date), "var")

@@ -175,7 +175,7 @@ def test_command_json_and_files(panel, tmp_path, monkeypatch, capsys):
 def test_univariate_model_gets_portfolio_var_from_the_portfolio_garch(panel, tmp_path, monkeypatch):
     """Issue 14: evaluate gave GARCH no portfolio figures; now var95/99 rate, Kupiec, Christoffersen and
     calib_port come from the portfolio GARCH(1,1)-t on the equal-weight portfolio's own history."""
-    from core.risk import portfolio_garch
+    from core.forecast import portfolio_garch
 
     monkeypatch.setattr(portfolio_garch, "MIN_OBS", 30)  # the crafted panel is short
     table = evaluate_models(panel, ["dbl-uni"], "test", pretrained_root=tmp_path, settings=FAST)

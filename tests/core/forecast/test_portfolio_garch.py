@@ -1,12 +1,14 @@
 """Portfolio GARCH(1,1)-t for univariate models (issue 14): one code path, no look-ahead,
 closed-form tails that match Monte Carlo."""
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from core.errors import NotAvailable
-from core.risk import portfolio_garch as pg
+from core.forecast import portfolio_garch as pg
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +40,15 @@ def test_next_variance_is_the_garch_recursion():
     assert pg.next_variance(x, p) == pytest.approx(s, rel=1e-12)
 
 
-def test_single_date_equals_series_and_no_look_ahead(returns):
+def test_single_date_equals_a_history_with_cached_fits_and_no_look_ahead(returns):
     w = pd.Series({"A": 0.5, "B": 0.3, "C": 0.2})
     dates = returns.index[400:430]
-    series = pg.portfolio_garch_series(returns, dates, w)
+    history = pg.History(returns)
+    many = {d: history.portfolio(d, w) for d in dates}
+    assert len(history.fits) == 2  # one fit per refit anchor (dates 400..429 span anchors 400 and 420)
     one = pg.portfolio_garch(returns, dates[17], w)
-    assert series.loc[dates[17], "VaR 99%"] == pytest.approx(one.var[0.99], rel=1e-12)
-    assert series.loc[dates[17], "vol"] == pytest.approx(one.vol, rel=1e-12)
+    assert many[dates[17]].var[0.99] == pytest.approx(one.var[0.99], rel=1e-12)
+    assert many[dates[17]].vol == pytest.approx(one.vol, rel=1e-12)
     assert one.fit_date <= dates[17]
     shocked = returns.copy()
     shocked.loc[shocked.index > dates[17]] *= 5.0  # the future changes, the forecast at dates[17] does not
@@ -82,10 +86,12 @@ def test_workbench_dispatches_univariate_and_covariance_only_forecasts():
                          factor_cov=np.zeros((0, 0)), idio_var=np.full(2, 1e-4), joint=False, model="garch")
     cov = FactorForecast.from_covariance(pd.Timestamp("2020-01-02"), ["A", "B"], np.zeros(2),
                                          np.array([[1e-4, 5e-5], [5e-5, 1e-4]]), model="ledoit-wolf")
+    short = SimpleNamespace(returns=pd.DataFrame(0.01, index=pd.bdate_range("2019-12-02", "2020-01-02"),
+                                                 columns=["A", "B"]))  # too little history for the portfolio GARCH
     assert not has_factors(uni) and not has_factors(cov)
     for call in (lambda: optimise(None, uni, "min_variance"), lambda: covariance_view(None, uni),
                  lambda: stock_scenarios(uni, ("A", "B")), lambda: exposures_table(cov),
-                 lambda: embedding(None, cov), lambda: scenarios(uni, pd.Series({"A": 1.0}))):
+                 lambda: embedding(None, cov), lambda: scenarios(short, uni, pd.Series({"A": 1.0}))):
         with pytest.raises(NotAvailable) as err:
             call()
         assert "\n" not in str(err.value)

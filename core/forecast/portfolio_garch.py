@@ -3,15 +3,19 @@ standardised Student-t errors fitted on the portfolio's OWN daily return history
 
 A univariate model (class attribute joint=False, e.g. GARCH per stock) forecasts each stock
 alone and says nothing about how stocks move together, so its forecasts are never combined
-into a portfolio as if the stocks were independent. Instead, for weights w held at the close
-of t:
+into a portfolio as if the stocks were independent. Instead its forecast's distribution
+(core/forecast/univariate.py) answers every portfolio question with this rule, for weights w held
+at the close of t:
 
   history   x_s = sum_i w_i r_{s,i} over the last WINDOW dates s <= t (a stock missing on a day
             counts 0; days with no stock are dropped) -- the current weights applied to the past;
   fit       arch_model(100 x, mean="Constant", vol="GARCH", p=1, q=1, dist="t") on that history up
             to the REFIT ANCHOR a(t) <= t, the last date whose position in the panel's dates is a
             multiple of REFIT_EVERY (20 trading days, about a month); the parameters are frozen
-            until the next anchor (no warm start, so one date always gets the same numbers);
+            until the next anchor (no warm start). Within one cache of fits (`History`) the first
+            date asking for an anchor fixes its fit: a series of dates run in order fits each anchor
+            on the WINDOW dates up to it, a lone date after an anchor on fewer (its own window cut
+            at the anchor);
   filter    sigma2_{s+1} = omega + alpha (x_s - mu)^2 + beta sigma2_s run with the frozen
             parameters over the history up to t (started at the unconditional variance), which
             gives the variance of x_{t+1};
@@ -19,8 +23,8 @@ of t:
             CVaR_a = -(mu - sigma ES_a) in closed form (positive losses).
 
 No look-ahead: the fit uses returns up to a(t) <= t and the filter returns up to t.
-ONE code path: `portfolio_garch` (one date) and `portfolio_garch_series` (many dates) call the
-same fit and filter, so evaluate, the VaR page and the Overview agree to the last digit.
+ONE code path: `portfolio_garch`, called by `History.portfolio` with the history's cache of fits
+(one History per evaluation, VaR series or single-date view).
 """
 from __future__ import annotations
 
@@ -76,9 +80,28 @@ class PortfolioGarch:
         return float(stats.t.cdf((x - self.mean) / (self.vol * _std_factor(self.nu)), self.nu))
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """n draws of the next-day portfolio return."""
+        """n draws of the next-day portfolio return, (n,)."""
         e = stats.t.rvs(self.nu, size=n, random_state=np.random.default_rng(seed)) * _std_factor(self.nu)
         return self.mean + self.vol * e
+
+    @property
+    def note(self) -> str:
+        """How these numbers were made, in one line."""
+        return (f"univariate model: portfolio risk from a GARCH(1,1)-t fitted on the portfolio's own {self.n_obs} "
+                f"daily returns up to {self.fit_date.date()} (refit every {REFIT_EVERY} dates)")
+
+
+@dataclass(eq=False)
+class History:
+    """The past returns a univariate forecast's portfolio rule reads (dates x tickers; rows after a forecast's
+    date are never used) and the parameters fitted on them so far, by (refit anchor, weights)."""
+
+    returns: pd.DataFrame
+    fits: dict = field(default_factory=dict, repr=False)
+
+    def portfolio(self, date, weights: pd.Series, levels=(0.95, 0.99)) -> PortfolioGarch:
+        """`portfolio_garch` at the close of `date` for `weights` (per ticker), sharing this history's fits."""
+        return portfolio_garch(self.returns, date, weights, levels, self.fits)
 
 
 def _std_factor(nu: float) -> float:
@@ -165,21 +188,3 @@ def portfolio_garch(returns: pd.DataFrame, date, weights: pd.Series, levels=(0.9
     return PortfolioGarch(date, params.mu, vol, params.nu, {lv: v for lv, (v, _) in tails.items()},
                           {lv: c for lv, (_, c) in tails.items()}, a, n_fit, params)
 
-
-def portfolio_garch_series(returns: pd.DataFrame, dates, weights_at, levels=(0.95, 0.99)) -> pd.DataFrame:
-    """`portfolio_garch` at every date: columns mean, vol, nu, "VaR 95%", "CVaR 95%", ... (dates with
-    enough history only). weights_at: a fixed pd.Series, or a function date -> pd.Series."""
-    fits: dict = {}
-    rows = {}
-    for d in pd.DatetimeIndex(dates):
-        w = weights_at(d) if callable(weights_at) else weights_at
-        try:
-            g = portfolio_garch(returns, d, w, levels, fits)
-        except NotAvailable:
-            continue
-        row = {"mean": g.mean, "vol": g.vol, "nu": g.nu}
-        for lv in levels:
-            row[f"VaR {int(round(lv * 100))}%"] = g.var[lv]
-            row[f"CVaR {int(round(lv * 100))}%"] = g.cvar[lv]
-        rows[d] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
