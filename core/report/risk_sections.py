@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.report import tables
 from core.report.charts import line_chart, path_chart, windows_chart
 from core.report.palette import SERIES
-from core.workbench.attribution import COMPOUNDED, COMPOUNDING, SPECIFIC, SUM, TOTAL, attribution
-from core.workbench.stress import Window, stress_tests, summary_table, windows_in
+from core.workbench.attribution import COMPOUNDED, COMPOUNDING, SPECIFIC, SUM, TOTAL
 from core.workbench.topn import largest
 
 TOP_N = 12  # rows of a contribution table before the rest is summed
-QUARTER = 63  # trading days of the default attribution period
 PERCENT = ["replay", "replay (daily rebalanced)", "worst day", "max drawdown", "factor replay", "specific band"]
 
 
@@ -21,26 +20,15 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(border=0, na_rep="n/a", float_format=lambda v: f"{v:.2f}", escape=True)
 
 
-def _windows(panel, date) -> list[Window]:
-    """The catalogue's windows inside the data, else the 21 trading days up to `date`."""
-    inside = windows_in(panel)
-    if inside:
-        return inside
-    end = panel.dates[panel.dates.searchsorted(pd.Timestamp(date), "right") - 1]
-    start = panel.dates[max(panel.dates.get_loc(end) - 20, 1)]
-    return [Window(f"{start.date()}..{end.date()}", start, end,
-                   "no catalogue window lies inside the data: the 21 trading days up to the forecast date")]
-
-
 def stress_section(v) -> str:
     """Every catalogue window inside the data (else the 21 trading days up to the date): a table and chart of the
     two readings; the worst window's path and its contributions by sector and by factor."""
     date = v.date
-    results = stress_tests(v.panel, v.forecasts, date, v.weights, _windows(v.panel, date))
-    table = summary_table(results)
+    results = tables.stress_results(v)
+    table = tables.stress(v, results)
     worst = min(results, key=lambda s: s.replay.result.total)
     rep, fac = worst.replay, worst.factor_replay
-    shown = table.drop(columns=["source"])
+    shown = table.drop(columns=["source"]).rename_axis(None)
     shown[PERCENT] = 100 * shown[list(PERCENT)]
     shown = shown.rename(columns={c: f"{c} (%)" for c in PERCENT})
     parts = [f'<p class="note">The weights of {pd.Timestamp(date).date()} bought at the close before each window and '
@@ -67,10 +55,8 @@ def stress_section(v) -> str:
 def attribution_section(v) -> str:
     """The quarter (63 forecast dates) up to the date: cumulative contributions chart and the period's table, the
     specific and compounding lines shown."""
-    date, dates = v.date, v.forecasts.series.dates
-    pos = dates.get_loc(pd.Timestamp(date))
-    start = dates[max(pos - (QUARTER - 1), min(1, len(dates) - 1))]
-    res = attribution(v.panel, v.forecasts, v.weights, start, date)
+    date = v.date
+    res = tables.attribution_result(v)
     cum = res.cumulative
     factors = cum.drop(columns=[TOTAL, SPECIFIC])
     keep = factors.iloc[-1].abs().sort_values(ascending=False).index[:len(SERIES) - 3]
@@ -79,9 +65,9 @@ def attribution_section(v) -> str:
         lines = lines.assign(**{f"other factors ({factors.shape[1] - len(keep)})": factors.drop(columns=keep)
                                 .sum(axis=1)})
     lines = lines.assign(**{SPECIFIC: cum[SPECIFIC], TOTAL: cum[TOTAL]})
-    s = res.summary
-    kind = ["factor"] * (len(s) - 4) + ["specific", "sum of the daily parts", "compounding", "total"]
-    table = pd.DataFrame({"contribution (%)": 100 * s, "line": kind})
+    frame = tables.attribution(v, res)
+    table = frame.assign(contribution=100 * frame["contribution"]).rename(
+        columns={"contribution": "contribution (%)"}).rename_axis(None)
     return (f'<p class="note">The weights of {pd.Timestamp(date).date()}, rebalanced to them daily, over '
             f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days): each day's return "
             "= exposures at the close before x the day's factor returns + specific (they sum to the realised return "

@@ -6,11 +6,15 @@ import numpy as np
 import pandas as pd
 
 from core.errors import NotAvailable
+from core.workbench.attribution import Attribution, attribution as attribute
 from core.workbench.dates import window
 from core.workbench.factor_names import baskets_on, in_reference_units
 from core.workbench.keys import model_label as label
 from core.workbench.portfolios import ANNUAL
+from core.workbench.stress import Stress, Window, stress_tests, summary_table, windows_in
 from core.workbench.var import var_series, verdict_table
+
+QUARTER = 63  # trading days of the default attribution period
 
 
 def risk(v) -> pd.DataFrame:
@@ -71,3 +75,40 @@ def var_backtest(v) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per forecast date of the view's split: VaR 95%, VaR 99% and the realised return; the verdicts)."""
     vs = var_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
     return vs.rename_axis("date"), verdict_table(vs)
+
+
+def stress_windows(panel, date) -> list[Window]:
+    """The catalogue's windows inside the data, else the 21 trading days up to `date`."""
+    inside = windows_in(panel)
+    if inside:
+        return inside
+    end = panel.dates[panel.dates.searchsorted(pd.Timestamp(date), "right") - 1]
+    start = panel.dates[max(panel.dates.get_loc(end) - 20, 1)]
+    return [Window(f"{start.date()}..{end.date()}", start, end,
+                   "no catalogue window lies inside the data: the 21 trading days up to the forecast date")]
+
+
+def stress_results(v) -> list[Stress]:
+    """The view's weights through every stress window of `stress_windows` (core.workbench.stress)."""
+    return stress_tests(v.panel, v.forecasts, v.date, v.weights, stress_windows(v.panel, v.date))
+
+
+def stress(v, results: list[Stress] | None = None) -> pd.DataFrame:
+    """One row per window: dates, replays and drawdowns (fractions), factor replay and its specific band."""
+    return summary_table(stress_results(v) if results is None else results).rename_axis("window")
+
+
+def attribution_result(v) -> Attribution:
+    """Ex-post attribution of the view's weights over the quarter (QUARTER forecast dates) up to the date."""
+    dates = v.forecasts.series.dates
+    pos = dates.get_loc(pd.Timestamp(v.date))
+    start = dates[max(pos - (QUARTER - 1), min(1, len(dates) - 1))]
+    return attribute(v.panel, v.forecasts, v.weights, start, v.date)
+
+
+def attribution(v, res: Attribution | None = None) -> pd.DataFrame:
+    """The period's contributions (fractions): each factor, specific, the sum of the daily parts, compounding,
+    total, with the kind of each line."""
+    s = (attribution_result(v) if res is None else res).summary
+    kind = ["factor"] * (len(s) - 4) + ["specific", "sum of the daily parts", "compounding", "total"]
+    return pd.DataFrame({"contribution": s, "line": kind}).rename_axis("line item")
