@@ -8,7 +8,7 @@ import pytest
 from core import store
 from core.data.embedded import load_dataset
 from core.data.files import load_file
-from core.embedding import knn_accuracy
+from core.workbench.embedding import knn_accuracy
 from core.errors import NotAvailable
 from core.io import write_json
 from core.workbench import forecast_dates, forecasts

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.embedding import embed_exposures, knn_accuracy
+from core.workbench.embedding import embed_exposures, knn_accuracy
 from core.errors import ModelError
 from core.forecast import FactorForecast
 
@@ -35,7 +35,7 @@ def test_embedding_separates_clustered_sectors_and_not_random_ones():
 
 
 def test_sector_knn_over_dates_separates_sector_structure_from_noise():
-    from core.embedding import sector_knn
+    from core.workbench.embedding import sector_knn
     from core.forecast import ForecastSeries
 
     rng = np.random.default_rng(0)

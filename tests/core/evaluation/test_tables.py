@@ -1,4 +1,5 @@
-"""Evaluation table on a small synthetic panel with tiny test-double models."""
+"""Evaluation table on a small synthetic panel with tiny test-double models; Settings.groups: an evaluation
+restricted to some metric groups gives the same numbers for them."""
 import json
 import sys
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.errors import ModelError
-from core.evaluate import METRICS, Settings, evaluate_models
+from core.evaluation.tables import METRIC_GROUPS, METRICS, Settings, evaluate_models
 from core.workbench.sources import forecast_dates
 from core.forecast import FactorForecast, ForecastSeries
 from core.models.protocol import BaseRiskModel
@@ -154,7 +155,7 @@ def test_command_json_and_files(panel, tmp_path, monkeypatch, capsys):
     from core.cli import main
 
     monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None, date_format=None: panel)
-    monkeypatch.setattr("core.evaluate.Settings", lambda: FAST)
+    monkeypatch.setattr("core.evaluation.tables.Settings", lambda: FAST)
     assert main(["evaluate", "--dataset", "synthetic", "--models", "dbl-uni", "--split", "test", "--json",
                  "--out", str(tmp_path / "out"), "--pretrained", str(tmp_path / "pre")]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -192,15 +193,42 @@ def test_models_in_two_processes_give_the_same_table(panel, tmp_path, capsys):
 
 def test_iwae_k_option_reaches_the_settings(panel, monkeypatch, capsys):
     import core.data
-    import core.evaluate
+    import core.evaluation.tables
 
     from core.cli import main
 
     seen = {}
     monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None, date_format=None: panel)
-    monkeypatch.setattr(core.evaluate, "evaluate_models", lambda *a, **kw: seen.update(kw) or (_ for _ in ()).throw(
+    monkeypatch.setattr(core.evaluation.tables, "evaluate_models", lambda *a, **kw: seen.update(kw) or (_ for _ in ()).throw(
         ModelError("stop here")))
     assert main(["evaluate", "--dataset", "synthetic", "--models", "ewma", "--iwae-k", "1000"]) != 0
     assert seen["settings"].iwae_k == 1000 and seen["settings"].portfolio_samples == Settings().portfolio_samples
     assert main(["evaluate", "--dataset", "synthetic", "--models", "ewma", "--iwae-k", "0"]) != 0
     assert "--iwae-k 0" in capsys.readouterr().err
+
+
+SMALL = dict(portfolio_samples=500, marginal_samples=200, iwae_k=10, calibration_samples=50)
+
+
+def test_groups_cover_every_metric_once():
+    names = [m for group in METRIC_GROUPS.values() for m in group]
+    assert sorted(names) == sorted(METRICS) and len(names) == len(set(names))
+
+
+def test_restricted_groups_match_the_full_table(panel, tmp_path):
+    full = evaluate_models(panel, ["ledoit-wolf"], "valid", pretrained_root=tmp_path, settings=Settings(**SMALL))
+    part = evaluate_models(panel, ["ledoit-wolf"], "valid", pretrained_root=tmp_path,
+                           settings=Settings(**SMALL, groups=("joint", "covariance", "portfolio")))
+    kept = METRIC_GROUPS["joint"] + METRIC_GROUPS["covariance"] + METRIC_GROUPS["portfolio"]
+    assert part.loc["ledoit-wolf", kept].equals(full.loc["ledoit-wolf", kept])
+    assert full.loc["ledoit-wolf", kept].notna().all()
+    dropped = [m for m in METRICS if m not in kept]
+    assert part.loc["ledoit-wolf", dropped].isna().all()
+    why = part.attrs["reasons"]["ledoit-wolf"]
+    assert why["nll_ind"] == "not computed (metric group 'marginal' not requested)"
+    assert all("not computed" in why[m] for m in dropped) and not set(why) & set(kept)
+
+
+def test_unknown_group_is_refused():
+    with pytest.raises(ModelError, match="unknown metric group"):
+        Settings(groups=("joint", "sharpes"))
