@@ -1,5 +1,6 @@
-"""Drive the dashboard in a real Chromium (Playwright): used by the browser tests (tests/browser/),
-the screenshots and the speed benchmark (benchmarks/screenshots.py, benchmarks/dashboard.py).
+"""Drive the dashboard in a real Chromium (Playwright): used by the screenshots and the speed benchmark
+(benchmarks/screenshots.py, benchmarks/dashboard.py) and by the browser tests (tests/browser/, whose
+tests/browser/helpers.py adds the pytest side: skip or fail without Chromium, a dashboard on a vendor file).
 Needs /usr/bin/chromium (`apt-get install chromium`).
 
 Every wait here is bounded and, when it runs out, raises `WaitTimeout` saying what was awaited,
@@ -35,7 +36,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-component-update", "--disable-sync"]
 INSTALL_HINT = ("Chromium not found at {path}: install it with `apt-get update && apt-get install -y chromium` "
                 "(or `make browser-deps`), or point NF_CHROMIUM at a Chromium binary")
-ROOT = Path(__file__).resolve().parents[2]  # the repository root
+ROOT = Path(__file__).resolve().parents[1]  # the repository root
 PAGES = {url_path(p): p.title for p in ALL_PAGES}  # url path -> sidebar link text (dashboard/pages.py)
 ACTION_TIMEOUT_MS = 60_000  # Playwright's default for clicks, reads, ... (each bounded; its own default is 30 s)
 QUIET_MS = 500  # a run counts as settled once nothing has moved for this long
@@ -49,39 +50,6 @@ class WaitTimeout(RuntimeError):
 def chromium_path() -> str | None:
     """The Chromium binary, or None when it is not installed."""
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-
-
-def require_chromium() -> None:
-    """Return when Chromium is there; else fail under CI=true (CI installs it, so its absence is a failure) and
-    skip elsewhere, naming the install command."""
-    import pytest
-
-    if chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(INSTALL_HINT.format(path=CHROMIUM), pytrace=False)
-        pytest.skip(INSTALL_HINT.format(path=CHROMIUM))
-
-
-@contextmanager
-def vendor_app(tmp_path_factory, query: str, timeout: float = 300):
-    """A page on a fresh dashboard opened at `query`, its user data folder (NEURALFACTORS_HOME) a temporary one;
-    page.vendor_file is the 500-stock vendor file of tests/userfiles.py, written to a temporary folder."""
-    from userfiles import write_vendor_csv
-
-    require_chromium()
-    vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
-    old = os.environ.get("NEURALFACTORS_HOME")
-    os.environ["NEURALFACTORS_HOME"] = str(tmp_path_factory.mktemp("nfhome"))  # the dashboard process inherits it
-    try:
-        with serve() as url, browser_page(height=1000) as pg:
-            open_app(pg, url, query, timeout=timeout)
-            pg.vendor_file = vf.path
-            yield pg
-    finally:
-        if old is None:
-            os.environ.pop("NEURALFACTORS_HOME", None)
-        else:
-            os.environ["NEURALFACTORS_HOME"] = old
 
 
 def free_port() -> int:
