@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import prices_from_returns, to_long
-from userfiles import write_vendor_csv
+from tests.panels import prices_from_returns, to_long
+from tests.userfiles import write_vendor_csv
 
 from core.data import load_panel
 from core.data.files import load_file

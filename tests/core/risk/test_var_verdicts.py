@@ -75,7 +75,7 @@ def test_tones():
 
 @pytest.fixture(scope="module")
 def vendor_panel(tmp_path_factory):
-    from userfiles import write_vendor_csv
+    from tests.userfiles import write_vendor_csv
 
     from core.data.files import load_file
 

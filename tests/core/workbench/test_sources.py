@@ -8,7 +8,7 @@ from core.data.embedded import load_dataset
 from core.data.files import load_file
 from core.errors import ModelError
 from core.workbench import TRUTH, available, forecasts, view_dates
-from userfiles import write_vendor_csv
+from tests.userfiles import write_vendor_csv
 
 
 @pytest.fixture(scope="module")
