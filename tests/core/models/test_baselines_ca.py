@@ -7,6 +7,7 @@ import pytest
 from core.errors import DataError
 from core.models.registry import create_model
 from tests.core.models.test_baselines_recovery import build_panel, fit, grid_ranks
+from tests.panels import with_returns
 
 FAST = {"n_factors": 2, "price_characteristics": False, "min_history": 1, "n_seeds": 1, "max_epochs": 4,
         "batch_dates": 16, "lr": 2e-2}
@@ -57,7 +58,7 @@ def test_r2_pred_uses_only_past_factor_means(char_market):
     before = ca.r2_scores(panel, dates)
     r = panel.returns.copy()
     r.loc[r.index > dates[-1]] *= 5.0
-    after = ca.r2_scores(panel.with_returns(r), dates)
+    after = ca.r2_scores(with_returns(panel, r), dates)
     assert after == pytest.approx(before, rel=1e-9)
 
 

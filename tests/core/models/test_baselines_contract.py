@@ -8,6 +8,7 @@ import pytest
 from core.data.synthetic import make_market
 from core.errors import ModelError
 from core.models.registry import create_model, load_model, model_names
+from tests.panels import with_returns
 
 # small, fast settings; everything else is the registered default
 FAST = {
@@ -92,7 +93,7 @@ def test_no_look_ahead(name, market, fitted):
     later = r.index > date
     rng = np.random.default_rng(0)
     r.loc[later] = 3.0 * r.loc[later].to_numpy() + 0.05 * rng.standard_normal(r.loc[later].shape)
-    altered = market.with_returns(r)
+    altered = with_returns(market, r)
     after = model.forecast(altered, date)
     assert after.tickers == before.tickers
     for key, value in _arrays(before).items():

@@ -9,6 +9,7 @@ from core.errors import ModelError
 from core.models.registry import load_model
 from core.models.neuralfactors.config import make_config
 from core.models.neuralfactors.model import NeuralFactorsModel
+from tests.panels import with_returns
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_no_look_ahead(trained, market):
     before = trained.forecast(panel, d)
     changed = panel.returns.copy()
     changed.iloc[t + 1:] = changed.iloc[t + 1:] * 5 + 0.01
-    after = NeuralFactorsModel.forecast(trained, panel.with_returns(changed), d)
+    after = NeuralFactorsModel.forecast(trained, with_returns(panel, changed), d)
     np.testing.assert_array_equal(before.mean, after.mean)
     np.testing.assert_array_equal(before.exposures, after.exposures)
     np.testing.assert_array_equal(before.idio_var, after.idio_var)
@@ -176,7 +177,7 @@ def test_regime_prior_moves_factor_scales_with_past_market_volatility_only(marke
     t = panel.date_position(dates[10])
     changed = panel.returns.copy()
     changed.iloc[t + 1:] = changed.iloc[t + 1:] * 5
-    after = NeuralFactorsModel.forecast(m, panel.with_returns(changed), dates[10])
+    after = NeuralFactorsModel.forecast(m, with_returns(panel, changed), dates[10])
     np.testing.assert_array_equal(after.factor_cov, series.at(dates[10]).factor_cov)
     x = torch.zeros(2, 3, 16, 4)
     x[1, :, -5:, 0] = 3.0  # a recent market move raises every half-life's volatility

@@ -20,6 +20,7 @@ from core.models.registry import create_model, load_model
 from core.models.rolling import shrinkage_intensity, trailing, window_moments
 from core.risk.likelihood import nll_joint
 from core.workbench.sources import forecast_dates
+from tests.panels import with_returns
 
 CLASSICAL = ["sample", "ledoit-wolf", "ewma", "pca", "ppca"]
 
@@ -152,7 +153,7 @@ def test_min_obs_share_applies_to_the_capped_window():
     r[:16, 0] = np.nan  # listed 134 of the 150 training dates: out
     r[:15, 1] = np.nan  # 135: in
     panel = make_market(n_stocks=30, n_dates=250, n_factors=2, seed=7, ragged_share=0.0)[0]
-    panel = panel.with_returns(pd.DataFrame(r, index=panel.dates, columns=panel.tickers))
+    panel = with_returns(panel, pd.DataFrame(r, index=panel.dates, columns=panel.tickers))
     model = fit("sample", panel)
     assert model.state["window_used"] == 150
     fc = model.forecast(panel, panel.split_dates("train")[-1])

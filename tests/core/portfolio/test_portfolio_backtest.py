@@ -9,6 +9,7 @@ from core.models.protocol import BaseRiskModel
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import performance_metrics
+from tests.panels import with_returns
 
 
 class TrailingMean(BaseRiskModel):
@@ -47,7 +48,7 @@ def test_no_look_ahead_in_mean_variance_backtest(small_market):
     t = 115
     changed = panel.returns.copy()
     changed.iloc[t + 1:] = changed.iloc[t + 1:] * -3.0 + 0.01  # the future after the decision date
-    panel2 = panel.with_returns(changed)
+    panel2 = with_returns(panel, changed)
     w2 = strategy_weights(model.forecast_series(panel2, dates), dates, MeanVariance(MV_VARIANTS["mv_lo_l1"], 5.0))
     cut = panel.dates[t]
     pd.testing.assert_frame_equal(w.loc[:cut], w2.loc[:cut], check_exact=True)
