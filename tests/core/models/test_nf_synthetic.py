@@ -13,7 +13,7 @@ import pytest
 
 from core.data.synthetic import make_market
 from core.models.neuralfactors.model import NeuralFactorsModel
-from core.models.neuralfactors.recovery import TEST_MARKET, TEST_MODEL, canonical_correlations, recovery
+from tests.core.models.neuralfactors.recovery import TEST_MARKET, TEST_MODEL, canonical_correlations, recovery
 
 
 def test_canonical_correlations_are_rotation_free():

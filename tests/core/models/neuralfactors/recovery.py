@@ -3,23 +3,20 @@
 `recovery(model, panel, truth)` compares the model's exposures with the true ones over the test
 dates (canonical correlations: rotation-free, as the factors are identified only up to a
 rotation), reports the linear bound on the same data and the test NLL_joint of the model and of
-the true model. Used by tests/core/test_nf_synthetic.py and `python -m
-core.models.neuralfactors.recovery` (the measurements in docs/notes/issue-3.md).
+the true model. A test helper of tests/core/models/neuralfactors/test_model.py (the measurements in
+docs/notes/issue-3.md were made with it).
 """
 from __future__ import annotations
 
-import json
-import sys
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.data.panel import Panel
 from core.data.synthetic import SyntheticTruth, make_market
-from core.models.ipca import ipca_als
-from core.forecast.student_t import forecast_log_likelihood
 from core.forecast import restrict
+from core.forecast.student_t import forecast_log_likelihood
+from core.models.ipca import ipca_als
 
 
 def canonical_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -92,27 +89,8 @@ def recovery(model, panel: Panel, truth: SyntheticTruth, k: int = 100) -> Recove
                     float(np.mean(nll_model)), float(np.mean(nll_true)))
 
 
-# the market and NeuralFactors settings of tests/core/test_nf_synthetic.py
+# the market and NeuralFactors settings of the recovery test
 TEST_MARKET = dict(n_stocks=120, n_dates=1200, n_factors=3, n_characteristics=3, seed=3, observed_factors=0.1)
 TEST_MODEL = dict(preset="tiny", device="cpu", seed=0, n_factors=3, lookback=4, hidden=32, sector_dim=4, steps=600,
                   days_per_step=8, lr=5e-3, weight_decay=1e-3, polyak_start=400, valid_every=100, valid_days=60,
                   k=8, min_history=4)
-
-
-def main(argv: list[str]) -> None:
-    """`python -m core.models.neuralfactors.recovery '{"market": {...}, "model setting": value}'`:
-    the test's market and model with JSON overrides; prints one line."""
-    from core.models.neuralfactors.model import NeuralFactorsModel
-
-    over = json.loads(argv[0]) if argv else {}
-    market = {**TEST_MARKET, **over.pop("market", {})}
-    panel, truth = make_market(**market)
-    start = time.time()
-    model = NeuralFactorsModel(**{**TEST_MODEL, **over}).fit(panel, panel.split_dates("train"),
-                                                               panel.split_dates("valid"))
-    print(f"{argv[0] if argv else '{}'}: {recovery(model, panel, truth)}; "
-          f"{time.time() - start:.0f} s", flush=True)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
