@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data.panel import Panel
-from core.data.synthetic import SyntheticTruth, make_market
+from core.data.synthetic import SyntheticTruth
 from core.forecast import restrict
 from core.forecast.student_t import forecast_log_likelihood
 from core.models.ipca import ipca_als

@@ -16,10 +16,11 @@ from core.data.synthetic import make_market
 from core.errors import ModelError
 from core.forecast import FactorForecast
 from core.forecast.factor_forecast import restrict
-from core.models.registry import create_model, load_model
+from core.models.registry import load_model
 from core.models.rolling import shrinkage_intensity, trailing, window_moments
 from core.risk.likelihood import nll_joint
 from core.workbench.sources import forecast_dates
+from tests.core.models.handmade import fit
 from tests.panels import with_returns
 
 CLASSICAL = ["sample", "ledoit-wolf", "ewma", "pca", "ppca"]
@@ -49,10 +50,6 @@ def vendor_panel(tmp_path_factory):
 def short_panel():
     """150 stocks x 252 dates (N > T as in the PM's file, cheaper to forecast on every date)."""
     return make_market(n_stocks=150, n_dates=252, n_factors=3, seed=4, ragged_share=0.1)[0]
-
-
-def fit(name, panel, **config):
-    return create_model(name, **config).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
 
 
 def mean_nll(panel, model, dates) -> float:

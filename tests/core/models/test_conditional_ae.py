@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import DataError
 from core.models.registry import create_model
-from tests.core.models.test_baselines_recovery import build_panel, fit, grid_ranks
+from tests.core.models.handmade import build_panel, fit, grid_ranks
 from tests.panels import with_returns
 
 FAST = {"n_factors": 2, "price_characteristics": False, "min_history": 1, "n_seeds": 1, "max_epochs": 4,
