@@ -199,8 +199,8 @@ def test_iwae_k_option_reaches_the_settings(panel, monkeypatch, capsys):
 
     seen = {}
     monkeypatch.setattr(core.data, "load_panel", lambda dataset=None, path=None, date_format=None: panel)
-    monkeypatch.setattr(core.evaluation.tables, "evaluate_models", lambda *a, **kw: seen.update(kw) or (_ for _ in ()).throw(
-        ModelError("stop here")))
+    monkeypatch.setattr(core.evaluation.tables, "evaluate_models",
+                        lambda *a, **kw: seen.update(kw) or (_ for _ in ()).throw(ModelError("stop here")))
     assert main(["evaluate", "--dataset", "synthetic", "--models", "ewma", "--iwae-k", "1000"]) != 0
     assert seen["settings"].iwae_k == 1000 and seen["settings"].portfolio_samples == Settings().portfolio_samples
     assert main(["evaluate", "--dataset", "synthetic", "--models", "ewma", "--iwae-k", "0"]) != 0
