@@ -13,8 +13,7 @@ import statistics
 import time
 from pathlib import Path
 
-from benchmarks import COMMAND, write
-from tests.browser import driver as b
+from benchmarks import COMMAND, browser_driver as b, write
 
 PORTFOLIOS = ("one per sector", "equal weight")
 

@@ -6,7 +6,7 @@ stocks, 2 years), trains NeuralFactors on its train split (preset sp500-20, `ste
 preset's schedule scaled to them), fits PPCA and Ledoit-Wolf on the same dates, and scores them, the
 trained network through its calibration layer (neuralfactors+cal: covariance update and PIT maps fitted
 from the first validation forecast on) and the market's true distribution (SyntheticTruth.forecast_series)
-on the valid and test splits with core.evaluate (metric groups joint, covariance, portfolio). --stocks and
+on the valid and test splits with core.evaluation.tables (metric groups joint, covariance, portfolio). --stocks and
 --years change the market's size. Writes <out>/bench_scale.md.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 
 from benchmarks import COMMAND, write
-from core.evaluate import Settings, evaluate_series, to_markdown
+from core.evaluation.tables import Settings, evaluate_series, to_markdown
 from core.training import threads as nf_threads
 
 GROUPS = ("joint", "covariance", "portfolio")
@@ -162,7 +162,7 @@ on {nf['device']}; torch threads {nf_threads.describe()}; the machine's other wo
 | model | forecasts (s) | evaluate valid (s) | evaluate test (s) |
 |---|---|---|---|
 {time_rows}
-Metrics (core/evaluate.py): nll_joint per stock on returns / {tables['test'].attrs['nll_scale']:.4g}
+Metrics (core/evaluation/tables.py): nll_joint per stock on returns / {tables['test'].attrs['nll_scale']:.4g}
 (the training std; Student-t models by IWAE with k = {settings.iwae_k}), cov_mse (whitening test on
 the stocks a model forecasts on every day of the split: PPCA and Ledoit-Wolf skip stocks with a short
 trailing window, so their stock sets are smaller), VaR of the equal-weight portfolio of each day's stocks

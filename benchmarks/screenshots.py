@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser import driver as b
+from benchmarks import browser_driver as b
 
 
 def run(out: str | Path = ".", query: str = "") -> int:

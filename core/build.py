@@ -18,7 +18,7 @@ import pandas as pd
 
 from core import __version__, store
 from core.data.embedded import load_dataset
-from core.evaluate import evaluate_models, to_json
+from core.evaluation.tables import evaluate_models, to_json
 from core.io import atomic_write_bytes, read_json, write_arrays, write_json
 from core.models import training_run
 from core.models.protocol import saved_state

@@ -1,5 +1,6 @@
 """The evaluation metrics by name: their order in every table, readable labels and direction
-(spec: evaluation.md). A new risk metric is computed in core.evaluate and named here."""
+(spec: evaluation.md). A new risk metric is computed in core.evaluation.tables and named here
+(this module sits below core.store, which orders the shipped metrics by METRICS, so it is not in core.evaluation)."""
 
 METRICS = ["nll_joint", "nll_ind", "cov_mse", "box_m", "calib_uni", "calib_port", "var95_rate", "var99_rate",
            "kupiec_p95", "kupiec_p99", "christoffersen_p99", "sharpe_mv_lo", "sharpe_mv_ls", "sharpe_mv_lo_l1",

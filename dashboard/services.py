@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import evaluate as evaluation, report, store
+from core import report, store
 from core.data.embedded import DATASETS, load_dataset
 from core.data.panel import Panel
+from core.evaluation import tables as evaluation
 from core.forecast import FactorForecast
 from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
                             covariance, dates, exposures, factor_names as names, keys, portfolios,
@@ -144,15 +145,16 @@ def metrics_table(dataset: str, split: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Evaluating ...", max_entries=16)
 def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
-    """The evaluation table (core.evaluate) of the registered `models` on `split`: shipped metrics where they match."""
+    """The evaluation table (core.evaluation.tables) of the registered `models` on `split`: shipped metrics where
+    they match."""
     known = [m for m in models if keys.parse_model(m).registered]
     return evaluation.evaluate_models(panel(dataset), known, split, recompute=False)
 
 
 @st.cache_data(show_spinner="Scoring zero-shot, adapted and PPCA on the validation dates ...", max_entries=8)
 def adaptation(dataset: str, run: str) -> pd.DataFrame:
-    """Validation nll_joint (core.evaluate, joint group only) of the shipped NeuralFactors zero-shot, run `run` (the
-    fine-tune, its id) and PPCA: models x METRICS, NaN outside nll_joint."""
+    """Validation nll_joint (core.evaluation.tables, joint group only) of the shipped NeuralFactors zero-shot, run
+    `run` (the fine-tune, its id) and PPCA: models x METRICS, NaN outside nll_joint."""
     names = ["neuralfactors", keys.run_key(run), "ppca"]
     return evaluation.evaluate_models(panel(dataset), names, "valid", settings=evaluation.Settings(groups=("joint",)),
                                       recompute=False)

@@ -1,37 +1,17 @@
-"""Shared test fixtures (keep small). Provides:
+"""Shared test fixtures (keep small; helper functions live in modules: tests/panels.py, tests/userfiles.py).
+Provides:
 
 - `small_market`: a session-wide synthetic (Panel, SyntheticTruth), 40 stocks x 400 days, seed 3.
-- `prices_from_returns(returns)`: price frame (T x N) whose pct_change gives back `returns`,
-  NaN outside each stock's listed life (the date before its first return holds 100).
-- `to_long(prices, value="adj_close")`: long-format DataFrame (date, ticker, value).
+- `rng`: numpy's default generator, seed 0.
+
+tests/ is a package (every folder holds an __init__.py), so pytest puts the repository root on sys.path: test
+modules may share a name in different folders (tests/core/risk/test_backtest.py, tests/core/portfolio/...), and
+helpers are imported by their package path (`from tests.panels import with_returns`).
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
-
-# pytest puts tests/ on sys.path (for this file and tests/userfiles.py); there tests/core, a folder without
-# __init__.py, is a namespace package `core` that hides the real one unless the repo root is on sys.path too, as it is
-# under `python -m pytest` but not under `.venv/bin/pytest` (the editable install's finder comes after sys.path)
-ROOT = str(Path(__file__).resolve().parent.parent)
-if ROOT not in sys.path:
-    sys.path.append(ROOT)
-
-
-def prices_from_returns(returns: pd.DataFrame) -> pd.DataFrame:
-    prices = 100.0 * (1.0 + returns.fillna(0.0)).cumprod()
-    listed = returns.notna() | returns.notna().shift(-1, fill_value=False)
-    return prices.where(listed)
-
-
-def to_long(prices: pd.DataFrame, value: str = "adj_close") -> pd.DataFrame:
-    out = prices.rename_axis(index="date", columns="ticker").stack().rename(value).reset_index()
-    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_ONLY = {"playwright", "pytest", "hypothesis"}  # the dev extra: tests, tests/browser/driver.py, benchmarks/
+DEV_ONLY = {"playwright", "pytest", "hypothesis"}  # the dev extra: tests, benchmarks/ (browser_driver.py)
 SHIPPED = ("core", "dashboard", "pretrained")
 
 
@@ -65,6 +65,15 @@ def test_the_product_imports_no_development_only_library():
     assert not bad, f"shipped modules importing dev-only libraries (move that code to tests/ or benchmarks/): {bad}"
 
 
+def test_the_tooling_does_not_import_the_tests():
+    """benchmarks/ may be imported by tests/ (the browser tests drive Chromium with benchmarks/browser_driver.py),
+    never the other way round."""
+    tooling = sorted((ROOT / "benchmarks").rglob("*.py"))
+    assert len(tooling) > 5
+    bad = [str(p.relative_to(ROOT)) for p in tooling if "tests" in top_levels(p)]
+    assert not bad, f"benchmark modules importing the test tree: {bad}"
+
+
 @pytest.mark.slow
 def test_wheel_ships_code_dashboard_and_models_without_tooling(tmp_path):
     src = tmp_path / "src"
@@ -82,7 +91,7 @@ def test_wheel_ships_code_dashboard_and_models_without_tooling(tmp_path):
         assert needed in names, needed
     assert {n.split("/")[0] for n in names} == {*SHIPPED, "neuralfactors-0.1.0.dist-info"}
     tooling = [n for n in names if n.startswith(("tests/", "benchmarks/", "docs/", "core/bench/"))
-               or Path(n).name in ("browser.py", "driver.py", "screenshots.py", "bench.py")]
+               or Path(n).name in ("browser.py", "driver.py", "browser_driver.py", "screenshots.py", "bench.py")]
     assert not tooling, f"test or benchmark tooling in the wheel: {tooling}"
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "neuralfactors = core.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

@@ -1,6 +1,6 @@
 """Realistic user files for tests: what a data vendor's daily export looks like.
 
-    from userfiles import write_vendor_csv   # tests/ is on sys.path (tests/conftest.py)
+    from tests.userfiles import write_vendor_csv
 
     vf = write_vendor_csv(tmp_path / "prices.csv")  # 500 stocks x 252 dates, about 1 s, 11 MB
     panel = load_file(vf.path)  # every date style proves its order; date_format=vf.date_format also reads it

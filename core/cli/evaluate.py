@@ -48,7 +48,7 @@ def parse_runs(items: list[str], flag: str) -> dict[str, str]:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from core.evaluate import Settings, evaluate_models, to_json, to_markdown
+    from core.evaluation.tables import Settings, evaluate_models, to_json, to_markdown
     from core.io import atomic_write_bytes
     from core.errors import ModelError
     from core.training.threads import available_cores, limit_math_threads

@@ -28,7 +28,7 @@ def pretrained_command(args: argparse.Namespace) -> int:
     from core import store
 
     if args.action == "table":
-        from core.evaluate import to_markdown
+        from core.evaluation.tables import to_markdown
 
         for split in ("valid", "test"):
             table = store.metrics_table(args.dataset, split, args.out)

@@ -119,10 +119,6 @@ class Panel:
         h.update(np.nan_to_num(self.returns.to_numpy(dtype=np.float64), nan=-999.0).round(12).tobytes())
         return h.hexdigest()[:16]
 
-    def with_returns(self, returns: pd.DataFrame) -> "Panel":
-        """The same panel with other returns (same shape): used by look-ahead tests."""
-        return replace(self, returns=returns)
-
 
 def _check(p: Panel) -> None:
     r = p.returns

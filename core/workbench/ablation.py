@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from core import store
-from core.embedding import sector_knn
+from core.workbench.embedding import sector_knn
 from core.errors import NotAvailable
 from core.io import read_json
 from core.workbench.sources import ZERO_SHOT_DATASET, Forecasts, forecast_dates, forecasts
 
 MODEL = "neuralfactors"
-K = 5  # neighbours of the kNN vote (core.embedding's default)
+K = 5  # neighbours of the kNN vote (core.workbench.embedding's default)
 STEP = 21  # the split's sample: every 21st forecast date, as docs/results.md's sector ablation
 
 

@@ -1,11 +1,11 @@
-"""Sector clusters: the t-SNE map of one date's exposures and the kNN sector accuracy (core.embedding)."""
+"""Sector clusters: the t-SNE map of one date's exposures and the kNN sector accuracy (core.workbench.embedding)."""
 from __future__ import annotations
 
-from core.embedding import embed_exposures
+from core.workbench.embedding import embed_exposures
 from core.forecast import FactorForecast
 from core.workbench.capabilities import require_factors
 
-K = 5  # neighbours of the kNN vote (core.embedding's default)
+K = 5  # neighbours of the kNN vote (core.workbench.embedding's default)
 
 
 def embedding(panel, fc: FactorForecast) -> dict:

@@ -3,7 +3,8 @@
 edit; no exception box, charts drawn. Install Chromium with `apt-get install chromium`."""
 import pytest
 
-from tests.browser import driver as b
+from benchmarks import browser_driver as b
+from tests.browser.helpers import require_chromium
 
 pytestmark = pytest.mark.browser
 QUERY = "?dataset=synthetic&model=truth"  # ground-truth forecasts: no fitting, no shipped files needed
@@ -11,7 +12,7 @@ QUERY = "?dataset=synthetic&model=truth"  # ground-truth forecasts: no fitting, 
 
 @pytest.fixture(scope="module")
 def page():
-    b.require_chromium()
+    require_chromium()
     with b.serve() as url, b.browser_page() as pg:
         b.open_app(pg, url, QUERY, timeout=180)
         yield pg
@@ -91,5 +92,5 @@ def test_previous_and_next_date_buttons(page):
 
 @pytest.mark.slow
 def test_committee_path(page):
-    """Issue 23, the path a PM walks before an investment committee (tests/browser/driver.py committee_path)."""
+    """Issue 23, the path a PM walks before an investment committee (benchmarks/browser_driver.py committee_path)."""
     b.committee_path(page, _healthy)

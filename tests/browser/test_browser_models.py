@@ -3,7 +3,8 @@
 import pytest
 
 from core.workbench.keys import model_label
-from tests.browser import driver as b
+from benchmarks import browser_driver as b
+from tests.browser.helpers import require_chromium
 
 pytestmark = pytest.mark.browser
 MODELS = ("factorvae", "neuralfactors+cal")
@@ -12,7 +13,7 @@ NO_CHARTS = ("Model comparison", "Your data")
 
 @pytest.fixture(scope="module", params=MODELS)
 def page(request):
-    b.require_chromium()
+    require_chromium()
     with b.serve() as url, b.browser_page() as pg:
         b.open_app(pg, url, f"?dataset=sp500-20&model={request.param}", timeout=240)
         sidebar = pg.locator('[data-testid="stSidebar"]').inner_text()

@@ -8,7 +8,8 @@ printed and kept under 3 s. Run:
 
 import pytest
 
-from tests.browser import driver as b
+from benchmarks import browser_driver as b
+from tests.browser.helpers import vendor_app
 
 pytestmark = pytest.mark.browser
 GOAL_S = 3.0
@@ -17,7 +18,7 @@ TITLES = ("Stress tests", "Attribution")
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    with b.vendor_app(tmp_path_factory, "?dataset=sp500-20&model=neuralfactors") as pg:
+    with vendor_app(tmp_path_factory, "?dataset=sp500-20&model=neuralfactors") as pg:
         yield pg
 
 

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from tests.browser import driver as b
+from benchmarks import browser_driver as b
+from tests.browser.helpers import vendor_app
 
 pytestmark = pytest.mark.browser
 GOAL_S = 3.0
@@ -22,7 +23,7 @@ TIMES: dict[str, tuple[float, float]] = {}
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    with b.vendor_app(tmp_path_factory, "?dataset=sp500-20") as pg:
+    with vendor_app(tmp_path_factory, "?dataset=sp500-20") as pg:
         yield pg
 
 

@@ -15,6 +15,7 @@ from core.data.embedded import load_sp500_20
 from core.errors import CheckpointError
 from core.forecast import ForecastSeries
 from core.models.registry import load_model, model_names
+from tests.panels import with_returns
 
 DATASET = "sp500-20"
 ROOT = store.ROOT
@@ -46,7 +47,7 @@ def test_manifest_matches_this_data_and_version():
 
 def test_fingerprint_mismatch_names_the_rebuild_command():
     panel = load_sp500_20()
-    changed = panel.with_returns(panel.returns * 1.01)
+    changed = with_returns(panel, panel.returns * 1.01)
     (message,) = store.manifest_warnings(DATASET, panel=changed)
     assert "other data" in message and "neuralfactors pretrained build --dataset sp500-20" in message
 

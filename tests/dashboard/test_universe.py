@@ -37,7 +37,7 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def upload(tmp_path_factory, home):
-    from userfiles import write_vendor_csv
+    from tests.userfiles import write_vendor_csv
 
     vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
     return uploads.add_upload("vendor500.csv", vf.path.read_bytes()), vf

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from usertables import load_error, long_table
+from tests.core.data.usertables import load_error, long_table
 
 from core.data import load_panel
 from core.data.columns import Where

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from core.data.features import FeatureScaler, build_features
+from tests.panels import with_returns
 
 LOOKBACK = 32
 
@@ -60,7 +61,7 @@ def test_changing_the_return_at_t_changes_row_t(small_market):
     t = panel.date_position(panel.split_dates("valid")[5])
     r = panel.returns.copy()
     r.iloc[t] = r.iloc[t] + 0.02
-    a, b = build_features(panel, scaler), build_features(panel.with_returns(r), scaler)
+    a, b = build_features(panel, scaler), build_features(with_returns(panel, r), scaler)
     assert not np.array_equal(a.window(t, LOOKBACK), b.window(t, LOOKBACK))
     np.testing.assert_array_equal(a.window(t - 1, LOOKBACK), b.window(t - 1, LOOKBACK))
 

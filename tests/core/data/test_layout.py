@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from usertables import load_error, long_table
+from tests.core.data.usertables import load_error, long_table
 
 from core.data.columns import Where
 from core.data.files import load_file

@@ -6,7 +6,7 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
-from usertables import load_error, reference
+from tests.core.data.usertables import load_error, reference
 
 from core.data.files import load_file
 from core.data.reader import read_table

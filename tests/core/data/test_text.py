@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from usertables import load_error, reference
+from tests.core.data.usertables import load_error, reference
 
 from core.data.files import load_file
 from core.data.text import SNIFF_CHARS, decode, sniff

@@ -11,6 +11,7 @@ import torch
 from core.data.synthetic import make_market
 from core.errors import ModelError
 from core.models.registry import create_model, load_model, model_class
+from tests.panels import with_returns
 
 FAST = {"preset": "tiny", "steps": 30, "valid_every": 15}
 
@@ -101,7 +102,7 @@ def test_forecast_ignores_returns_after_its_date(trained, market):
     before = trained.forecast(market, date)
     r = market.returns.copy()
     r.loc[r.index > date] *= 3.0
-    after = trained.forecast(market.with_returns(r), date)
+    after = trained.forecast(with_returns(market, r), date)
     np.testing.assert_array_equal(before.mean, after.mean)
     np.testing.assert_array_equal(before.idio_var, after.idio_var)
 

@@ -8,12 +8,12 @@ import pytest
 from core import store
 from core.data.embedded import load_dataset
 from core.data.files import load_file
-from core.embedding import knn_accuracy
+from core.workbench.embedding import knn_accuracy
 from core.errors import NotAvailable
 from core.io import write_json
 from core.workbench import forecast_dates, forecasts
 from core.workbench.ablation import K, STEP, Scores, ablation_dir, sector_scores, split_scores
-from userfiles import write_vendor_csv
+from tests.userfiles import write_vendor_csv
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from core.data.embedded import load_dataset
 from core.data.files import load_file
 from core.errors import ModelError
 from core.workbench import TRUTH, available, forecasts, view_dates
-from userfiles import write_vendor_csv
+from tests.panels import with_returns
+from tests.userfiles import write_vendor_csv
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def test_shipped_outputs_answer_for_their_own_data():
 
 def test_shipped_outputs_of_other_data_are_not_used(capsys):
     panel = load_dataset("sp500-20")
-    changed = panel.with_returns(panel.returns * 1.01)
+    changed = with_returns(panel, panel.returns * 1.01)
     fc = forecasts(changed, "ledoit-wolf", view_dates(changed)[-5:])
     assert fc.source == "saved" and "built from other data" in capsys.readouterr().err
 

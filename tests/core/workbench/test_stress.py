@@ -9,6 +9,7 @@ from core.errors import DataError
 from core.workbench import forecasts
 from core.workbench.realised import realised_factor_returns
 from core.workbench.stress import WINDOWS, Window, stress_test, summarise, windows_in
+from tests.panels import with_returns
 
 COVID = next(w for w in WINDOWS if w.name == "2020 COVID crash")
 
@@ -41,7 +42,7 @@ def test_missing_stock_is_proxied_through_its_factor_replay(sp):
     nf = forecasts(p, "neuralfactors")
     returns = p.returns.copy()
     returns.loc["2020-02-01":"2020-04-30", "AAPL"] = np.nan
-    s = stress_test(p.with_returns(returns), nf, nf.series.dates[-1], w, COVID)
+    s = stress_test(with_returns(p, returns), nf, nf.series.dates[-1], w, COVID)
     assert s.replay.proxied == {"AAPL": len(s.dates)}
     fc = nf.series.at(nf.series.dates[-1])
     f, _ = realised_factor_returns(p, nf, s.dates)  # AAPL's replay: its exposures times the factor returns

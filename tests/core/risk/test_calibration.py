@@ -1,0 +1,32 @@
+"""Calibration: the error's definition, marginal and portfolio PITs (uniform for draws from the forecast)."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from core.risk.calibration import calibration_error, marginal_pit, uni_calibration
+from tests.core.risk.forecasts import make_fc
+
+
+def test_calibration_error_definition_and_pits():
+    assert calibration_error(np.random.default_rng(0).uniform(size=100_000)) < 1e-3
+    assert calibration_error(np.full(50, 0.999)) == pytest.approx(np.sum((np.arange(1, 101) / 101) ** 2))
+    pits = np.full((4, 2), np.nan)
+    pits[:, 0] = [0.1, 0.4, 0.6, 0.9]
+    pits[:2, 1] = 0.999
+    expect = (4 * calibration_error(pits[:, 0]) + 2 * calibration_error(pits[:2, 1])) / 6
+    assert uni_calibration(pits) == pytest.approx(expect)
+    fc = make_fc()
+    r = fc.sample(1, rng=1)[0]
+    np.testing.assert_allclose(marginal_pit(fc, r), stats.norm.cdf(r, fc.mean, np.sqrt(fc.total_var())))
+    w = np.full(fc.n_stocks, 1 / fc.n_stocks)
+    assert 0 < fc.distribution.portfolio_cdf(fc, w, float(w @ r), 2000, 0) < 1
+
+
+def test_student_t_pits_are_uniform_for_draws_from_the_forecast():
+    t = make_fc(n=3, f=2, family="student_t")
+    draws = t.sample(400, rng=7)
+    pit = np.array([marginal_pit(t, d, n_samples=400, seed=i) for i, d in enumerate(draws)])
+    assert stats.kstest(pit[:, 0], "uniform").pvalue > 0.01
+    w = np.full(3, 1 / 3)
+    pp = np.array([t.distribution.portfolio_cdf(t, w, float(d @ w), 2000, i) for i, d in enumerate(draws)])
+    assert stats.kstest(pp, "uniform").pvalue > 0.01
