@@ -19,7 +19,7 @@ Metrics (lower is better unless stated):
                        (core.forecast.univariate, core.forecast.portfolio_garch).
   sharpe_mv_*          annualised Sharpe of the four daily mean-variance strategies (higher is better),
                        weights at t from the forecast for t+1 over the stocks forecast at t, no costs.
-  r2_total, r2_pred    from the model's own `r2_scores(panel, dates)` where it defines one.
+  r2_total, r2_pred    from the model's own `r2_scores(panel, dates)` where it is an R2Model.
 A metric that does not apply is null and its reason is recorded. `Settings.groups` restricts the
 work to some METRIC_GROUPS (default all); the others are null with the reason "not computed".
 """
