@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,33 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+#: a spreadsheet reads a cell that starts with one of these as a formula
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d.,]*(?:[eE][-+]?\d+)?%?$")
+
+
+def csv_text(value):
+    """A text cell a spreadsheet shows as the text it is: one starting with =, +, -, @ (or a tab / carriage return),
+    other than a plain number, gets a leading apostrophe (OWASP's CSV-injection rule); anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def from_csv_text(value: str) -> str:
+    """`csv_text` undone: the apostrophe it added dropped again when reading the file back."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
+def csv_bytes(frame, index: bool = True, **to_csv) -> bytes:
+    """`frame` as CSV bytes with every text cell (index and header included) through `csv_text`."""
+    out = frame.map(csv_text) if len(frame.columns) else frame.copy()
+    out.index = out.index.map(csv_text)
+    out.columns = out.columns.map(csv_text)
+    return out.to_csv(index=index, **to_csv).encode()
+
+
 __all__ = [
     "atomic_write_bytes", "write_json", "read_json", "write_arrays", "read_arrays",
-    "save_bundle", "load_bundle",
+    "save_bundle", "load_bundle", "csv_text", "from_csv_text", "csv_bytes",
 ]

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
+from core.io import csv_bytes
+
 from core.errors import NeuralFactorsError, NotAvailable
 from dashboard.figures import png_config
 
@@ -36,7 +38,7 @@ def no_paths(message: str) -> str:
 
 
 def csv_download(frame: pd.DataFrame, label: str, filename: str) -> None:
-    st.download_button(label, frame.to_csv().encode(), file_name=filename, mime="text/csv", key=f"dl_{filename}")
+    st.download_button(label, csv_bytes(frame), file_name=filename, mime="text/csv", key=f"dl_{filename}")
 
 
 def split_name(part: str) -> str:

@@ -49,7 +49,7 @@ def parse_runs(items: list[str], flag: str) -> dict[str, str]:
 
 def evaluate_command(args: argparse.Namespace) -> int:
     from core.evaluation.tables import Settings, evaluate_models, to_json, to_markdown
-    from core.io import atomic_write_bytes
+    from core.io import atomic_write_bytes, csv_bytes
     from core.errors import ModelError
     from core.training.threads import available_cores, limit_math_threads
 
@@ -73,7 +73,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
                             runs=runs, workers=workers)
     if args.out:
         out = Path(args.out)
-        atomic_write_bytes(out / f"evaluate_{part}.csv", table.to_csv().encode())
+        atomic_write_bytes(out / f"evaluate_{part}.csv", csv_bytes(table))
         atomic_write_bytes(out / f"evaluate_{part}.md", to_markdown(table).encode())
     if args.json:
         emit(to_json(table))

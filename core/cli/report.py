@@ -19,7 +19,9 @@ def add(sub) -> None:
     p.add_argument("--weights", default="", metavar="TICKER:W,...", help="custom weights (with --portfolio custom)")
     p.add_argument("--value", type=float, default=None, metavar="AMOUNT",
                    help="portfolio value: VaR and CVaR are also shown in money")
-    p.add_argument("--out", required=True, help="HTML file to write")
+    p.add_argument("--out", default=None, help="HTML file to write")
+    p.add_argument("--xlsx", default=None, metavar="FILE",
+                   help="also (or only) write the report's tables as an Excel workbook, one sheet each")
     p.set_defaults(handler=report_command)
 
 
@@ -33,6 +35,8 @@ def report_command(args: argparse.Namespace) -> int:
     from core.workbench import forecasts
     from core.workbench.portfolios import PORTFOLIOS
 
+    if not args.out and not args.xlsx:
+        raise ModelError("report needs --out FILE.html and/or --xlsx FILE.xlsx")
     if args.portfolio not in PORTFOLIOS:
         raise ModelError(f"--portfolio {args.portfolio!r} is not one of: {', '.join(PORTFOLIOS)}")
     model = names(args.model)[0]
@@ -45,7 +49,14 @@ def report_command(args: argparse.Namespace) -> int:
         print(f"report: no forecast at {args.date}; using the forecast date before it, {date.date()}", file=sys.stderr)
     if args.value is not None and args.value <= 0:
         raise ModelError(f"--value {args.value:g} must be a positive amount (the portfolio's value)")
-    page = for_view(panel, fc, date, args.portfolio, args.weights, value=args.value)
-    atomic_write_bytes(Path(args.out), page.encode("utf-8"))
-    print(f"wrote {args.out} ({len(page) / 1024:.0f} KiB): {model}, {panel.name}, {date.date()}, {args.portfolio}")
+    if args.out:
+        page = for_view(panel, fc, date, args.portfolio, args.weights, value=args.value)
+        atomic_write_bytes(Path(args.out), page.encode("utf-8"))
+        print(f"wrote {args.out} ({len(page) / 1024:.0f} KiB): {model}, {panel.name}, {date.date()}, {args.portfolio}")
+    if args.xlsx:
+        from core.report.workbook import build_workbook
+
+        book = build_workbook(panel, fc, date, args.portfolio, args.weights, value=args.value)
+        atomic_write_bytes(Path(args.xlsx), book)
+        print(f"wrote {args.xlsx} ({len(book) / 1024:.0f} KiB): the report's tables, one sheet each")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.errors import PortfolioError
+from core.io import csv_bytes, from_csv_text
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -75,7 +76,7 @@ def weights_csv(weights: pd.Series) -> bytes:
     """The weights file the dashboard writes and reads back: columns ticker,weight, rounded weights."""
     w = rounded(weights)
     frame = pd.DataFrame({"ticker": [str(t) for t in w.index], "weight": w.to_numpy()})
-    return frame.to_csv(index=False, float_format=f"%.{WEIGHT_DIGITS}g").encode()
+    return csv_bytes(frame, index=False, float_format=f"%.{WEIGHT_DIGITS}g")
 
 
 def read_weights_csv(data) -> dict[str, float]:
@@ -99,7 +100,7 @@ def read_weights_csv(data) -> dict[str, float]:
     if w.isna().any():
         bad = table[cols["ticker"]][w.isna()].astype(str).tolist()[:3]
         raise PortfolioError(f"weights of {', '.join(bad)} are not numbers; write them like 0.05")
-    tickers = table[cols["ticker"]].astype(str).str.strip()
+    tickers = table[cols["ticker"]].astype(str).str.strip().map(from_csv_text)
     if tickers.duplicated().any():
         raise PortfolioError(f"ticker {tickers[tickers.duplicated()].iloc[0]} appears twice; give each ticker one row")
     return dict(zip(tickers, w.astype(float)))

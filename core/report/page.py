@@ -281,28 +281,36 @@ def _section(section: Section, view: View) -> str:
     return f"<h2>{_e(section.title)}</h2>{content}"
 
 
-def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "",
-                 comparison: pd.DataFrame | None = None, sections: list[str] | None = None,
-                 value: float | None = None) -> str:
-    """The HTML report. forecasts: core.workbench.Forecasts; date: a forecast date; portfolio: one of
-    core.workbench.portfolios.PORTFOLIOS; comparison: an evaluation table (models x metrics) or None; sections:
-    titles of SECTIONS to include (None: all); value: the portfolio's value, to show VaR / CVaR in money."""
+def make_view(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "",
+              comparison: pd.DataFrame | None = None, value: float | None = None) -> View:
+    """The View of a (data, model, date, portfolio): the weights, their risk and the factors' names (arguments as
+    `build_report`'s)."""
     series = forecasts.series
     date = pd.Timestamp(date)
     if date not in series.dates:
         raise NeuralFactorsError(f"no forecast of {label(forecasts.name)} at {date.date()}; forecasts exist for "
                                  f"{series.dates[0].date()}..{series.dates[-1].date()}")
-    unknown = sorted(set(sections or []) - {s.title for s in SECTIONS})
-    if unknown:
-        raise NeuralFactorsError(f"unknown report sections {unknown}; choose from {[s.title for s in SECTIONS]}")
     fc = series.at(date)
     weights = named_portfolio(panel, fc, portfolio, custom)
     try:
         named = factor_names(panel, forecasts)
     except NeuralFactorsError:
         named = None
-    view = View(panel, forecasts, date, portfolio, weights, split_of(panel, date), portfolio_risk(panel, fc, weights),
+    return View(panel, forecasts, date, portfolio, weights, split_of(panel, date), portfolio_risk(panel, fc, weights),
                 named, comparison, value)
+
+
+def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "",
+                 comparison: pd.DataFrame | None = None, sections: list[str] | None = None,
+                 value: float | None = None) -> str:
+    """The HTML report. forecasts: core.workbench.Forecasts; date: a forecast date; portfolio: one of
+    core.workbench.portfolios.PORTFOLIOS; comparison: an evaluation table (models x metrics) or None; sections:
+    titles of SECTIONS to include (None: all); value: the portfolio's value, to show VaR / CVaR in money."""
+    unknown = sorted(set(sections or []) - {s.title for s in SECTIONS})
+    if unknown:
+        raise NeuralFactorsError(f"unknown report sections {unknown}; choose from {[s.title for s in SECTIONS]}")
+    view = make_view(panel, forecasts, date, portfolio, custom, comparison, value)
+    date = view.date
     title = f"{label(forecasts.name)} · {panel.name} · {date.date()} · {portfolio}"
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = "".join([

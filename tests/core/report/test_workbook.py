@@ -1,0 +1,84 @@
+"""The Excel workbook of the report's tables: every sheet, numbers as numbers with a percent format, the same
+figures as the report's tables, and text from a user's file never turned into a formula (also in CSVs)."""
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from core.data.embedded import load_sp500_20
+from core.data.files import load_file
+from core.io import csv_bytes, csv_text
+from core.portfolio.weights import read_weights_csv, weights_csv
+from core.report import tables
+from core.report.page import make_view
+from core.report.workbook import SHEETS, build_workbook
+from core.workbench import forecasts
+from tests.userfiles import write_vendor_csv
+
+HOSTILE = {"=HYPERLINK(\"http://evil.example\",\"x\")": "=1+1", "+SUM(1,1)": "@cmd|' /C calc'!A0",
+           "-2+3": "-2+3+cmd"}
+
+
+@pytest.fixture(scope="module")
+def sp500():
+    panel = load_sp500_20()
+    fc = forecasts(panel, "ppca")
+    return panel, fc, panel.split_dates("test")[300]
+
+
+def test_every_sheet_is_there_with_numbers_and_percent_formats(sp500):
+    panel, fc, date = sp500
+    book = build_workbook(panel, fc, date)
+    sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)
+    assert list(sheets) == ["About"] + [title for title, _, _ in SHEETS]
+    v = make_view(panel, fc, date)
+    held = sheets["Holdings"].set_index("ticker")
+    np.testing.assert_allclose(held["weight"].to_numpy(), tables.holdings(v)["weight"].to_numpy())
+    assert held["weight"].dtype == float and held["weight"].sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(sheets["VaR backtest"]["VaR 99%"].to_numpy(),
+                               tables.var_backtest(v)[0]["VaR 99%"].to_numpy())
+    assert set(sheets["Stress"]["window"]) >= {"2020 COVID crash"}
+    ws = load_workbook(io.BytesIO(book))["Holdings"]
+    header = [c.value for c in ws[1]]
+    weight = ws.cell(row=2, column=header.index("weight") + 1)
+    assert isinstance(weight.value, float) and weight.number_format == "0.00%"
+
+
+def test_a_model_without_factors_says_why_on_its_exposures_sheet(sp500):
+    panel, _, date = sp500
+    book = build_workbook(panel, forecasts(panel, "ledoit-wolf"), date)
+    exposures = pd.read_excel(io.BytesIO(book), sheet_name="Exposures")
+    assert list(exposures.columns) == ["not available"] and "factor" in exposures.iloc[0, 0]
+
+
+def test_text_from_a_users_file_is_never_a_formula(tmp_path):
+    vf = write_vendor_csv(tmp_path / "prices.csv", n_stocks=30, splits={})
+    table = pd.read_csv(vf.path)
+    listed = table.groupby("ticker")["date"].agg(["min", "max"])
+    whole = listed[(listed["min"] == table["date"].min()) & (listed["max"] == table["date"].max())].index
+    for (ticker, name), old in zip(HOSTILE.items(), whole[:3]):  # stocks listed all year: held on every date
+        rows = table["ticker"] == old
+        table.loc[rows, "ticker"], table.loc[rows, "name"] = ticker, name
+    table.loc[table["ticker"] == "+SUM(1,1)", "sector"] = "=cmd"
+    table.to_csv(tmp_path / "hostile.csv", index=False)
+    panel = load_file(tmp_path / "hostile.csv")
+    assert set(HOSTILE) <= set(panel.tickers)
+    fc = forecasts(panel, "ledoit-wolf")
+    book = load_workbook(io.BytesIO(build_workbook(panel, fc, fc.series.dates[-1])))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    texts = {c.value for c in cells if c.data_type == "s"}
+    assert set(HOSTILE) | set(HOSTILE.values()) | {"=cmd"} <= texts  # each kept as the text it is
+    w = pd.Series(1 / 3, index=list(HOSTILE))
+    csv = weights_csv(w).decode()
+    assert "'=HYPERLINK" in csv and "'+SUM" in csv and "'-2+3" in csv
+    assert read_weights_csv(csv.encode()) == pytest.approx(w.to_dict(), abs=1e-6)  # the apostrophe read back off
+
+
+def test_csv_text_leaves_numbers_and_plain_text_alone():
+    assert [csv_text(x) for x in ("-0.05", "+3%", "1e-3", "ACME", "-2+3", "@SUM(1)", 1.5)] == \
+        ["-0.05", "+3%", "1e-3", "ACME", "'-2+3", "'@SUM(1)", 1.5]
+    out = csv_bytes(pd.DataFrame({"name": ["=1+1"]}, index=["+X"])).decode()
+    assert "'+X,'=1+1" in out
