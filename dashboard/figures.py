@@ -1,5 +1,11 @@
 """Pure Plotly figure builders: data in, `go.Figure` out. No Streamlit, no model calls.
 
+Which module holds a builder: this one, the charts of the model and portfolio pages (Overview, exposures,
+covariance, VaR, lab, scenarios) and what every figure shares (sector colours, layout); figures_risk.py, the
+committee pages' (stress tests, shocks, attribution); figures_universe.py, the views built to scale to 500+ stocks
+(sector heatmaps with drill-down, search, the t-SNE map). One builder per chart; the report draws its charts with
+core/report/charts.py (matplotlib, the offline medium) and both take their colours from core/report/palette.py.
+
 Colours: one colour per sector everywhere, from `sector_colours`. No background colours are
 set, so Streamlit's light and dark themes both apply. Every figure has a title and axis
 labels with units.
@@ -14,7 +20,9 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Pastel1
+from core.report.palette import SERIES
+
+PALETTE = list(SERIES) + qualitative.Set2 + qualitative.Pastel1  # the shared series colours first
 PNG_CONFIG = {"displaylogo": False}
 HEIGHT = 420
 DIVERGING = "RdBu_r"
