@@ -115,6 +115,8 @@ def _jsonable(obj: Any) -> Any:
         return str(obj)
     if isinstance(obj, (datetime.date, datetime.time)):  # pd.Timestamp is a datetime
         return obj.isoformat()
+    if isinstance(obj, datetime.timedelta):  # pd.Timedelta is one
+        return str(obj)
     return obj
 
 

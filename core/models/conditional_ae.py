@@ -129,7 +129,7 @@ class ConditionalAutoencoder(FactorHistoryModel, R2Model):
             return net.mse(zt[b], xt[b], rt[b], mt[b]) + self.config["l1"] * sum(w.abs().sum() for w in weights)
 
         settings = TrainSettings(steps=int(self.config["max_epochs"]) * per_epoch, lr=self.config["lr"],
-                                 valid_every=per_epoch, patience=int(self.config["patience"]), min_delta=1e-6,
+                                 valid_every=per_epoch, patience=max(1, int(self.config["patience"])), min_delta=1e-6,
                                  seed=seed, progress=False)
         result = Trainer(net, loss_fn, lambda net: float(net.mse(zt[v], xt[v], rt[v], mt[v])), settings,
                          torch.device("cpu")).run()

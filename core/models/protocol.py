@@ -17,7 +17,8 @@ A model offered with the calibration layer ("<name>+cal", core.risk.recalibratio
 
 One persistence scheme for every model: DIR/weights.safetensors (the arrays) + DIR/config.json {"model", "version",
 "description", "config" (the settings that rebuild it), "state" (what fitting learnt besides arrays: scaler,
-tickers, fingerprint, training summary ...)}, written atomically by `save`; a class gives `to_saved` / `from_saved`.
+tickers, fingerprint, training summary ...)}, each file written atomically by `save` (the weights first, then the
+config that names them); a class gives `to_saved` / `from_saved`.
 """
 from __future__ import annotations
 

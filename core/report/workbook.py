@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from core.errors import NeuralFactorsError
@@ -55,13 +56,13 @@ def write_cell(ws, row: int, col: int, value, number_format: str | None = None) 
         cell.value = float(value) if np.isfinite(value) else None
         if number_format and cell.value is not None:
             cell.number_format = number_format
+    elif value is None or value is pd.NaT:
+        cell.value = None
     elif isinstance(value, (pd.Timestamp, datetime.date)):
         cell.value = pd.Timestamp(value).to_pydatetime()
         cell.number_format = "yyyy-mm-dd"
-    elif value is None or (isinstance(value, float) and np.isnan(value)):
-        cell.value = None
     else:
-        cell.value = str(value)
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))  # control characters a workbook cannot hold
         cell.data_type = "s"  # openpyxl reads a leading "=" as a formula: stored as a plain string instead
 
 

@@ -123,13 +123,15 @@ class KeepBest(Callback):
 
 
 class Patience(Callback):
-    """Stop ("early_stop") after `patience` validations in a row without an improvement."""
+    """Stop ("early_stop") after `patience` validations in a row without an improvement (judged at the validations
+    of the training steps, not at the start's or a time budget's)."""
 
     def __init__(self, patience: int) -> None:
         self.patience = patience
 
     def after_validation(self, t: "Trainer") -> None:
-        if t.bad >= self.patience:
+        in_loop = t.step > 0 and (t.step % t.s.valid_every == 0 or t.step == t.s.steps)
+        if in_loop and t.bad >= self.patience:
             t.stop = "early_stop"
 
 

@@ -1,9 +1,11 @@
-"""Forecasts kept between refreshes, keyed by content. The forecast made at the close of date t reads only the
-data up to t, so each is stored beside a chain key of those rows: key_t = SHA-256(key_{t-1}, row t of every
-series the panel holds, over the stocks observed that day), seeded with the stocks' static metadata. A newer file
-that only adds days keeps every key of the old days, so only the new days are forecast; a file that restates
-history (a re-adjusted return, a stock renamed or dropped, a sector changed) changes the keys from the first
-restated row on, and exactly those forecasts are made again.
+"""Forecasts kept between refreshes, keyed by content. The forecast made at the close of date t reads the data up
+to t and a model fitted on the data up to the end of validation, so each is stored beside a chain key of those
+rows: key_t = SHA-256(key_{t-1}, row t of every series the panel holds, over the stocks observed that day), seeded
+with the model key, the package version and the stocks' static metadata, and held at its value at the end of
+validation for every earlier date. A newer file that only adds days keeps every key of the old days, so only the
+new days are forecast; a file that restates history (a re-adjusted return, a stock renamed or dropped, a sector
+changed) changes the keys from the first restated row on (all of validation when the row falls there), and exactly
+those forecasts are made again.
 
 Stored under NEURALFACTORS_HOME/forecasts/<workspace id>/<model key>/ as a ForecastSeries (core.forecast.storage)
 with the keys in its sidecar."""
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,12 +26,14 @@ from core.forecast import ForecastSeries
 from core.io import read_json
 
 
-def chain_keys(panel) -> pd.Series:
-    """(T,) hex keys indexed by the panel's dates: key_t changes when anything a forecast at t can read changes."""
+def chain_keys(panel, seed: str = "", fitted_through=None) -> pd.Series:
+    """(T,) hex keys indexed by the panel's dates: key_t changes when anything a forecast at t can read changes
+    (seed: what identifies the model; fitted_through: the last date its fit reads, whose key earlier dates take)."""
     frames = [panel.returns] + [panel.features[k] for k in sorted(panel.features)]
     frames += [f.to_frame() if isinstance(f, pd.Series) else f for f in (panel.benchmark, panel.factors)
                if f is not None]
-    h = hashlib.sha256(pd.util.hash_pandas_object(panel.meta.fillna(""), index=True).to_numpy().tobytes())
+    h = hashlib.sha256(seed.encode() + b"\0")
+    h.update(pd.util.hash_pandas_object(panel.meta.fillna(""), index=True).to_numpy().tobytes())
     columns = [np.asarray(f.columns, dtype=str) for f in frames]
     values = [f.to_numpy(dtype=np.float64) for f in frames]
     keys = []
@@ -39,7 +44,12 @@ def chain_keys(panel) -> pd.Series:
             h.update("\0".join(cols[ok]).encode())
             h.update(vals[t, ok].tobytes())
         keys.append(h.copy().hexdigest())
-    return pd.Series(keys, index=panel.dates)
+    out = pd.Series(keys, index=panel.dates)
+    if fitted_through is not None:
+        cut = out.index.searchsorted(pd.Timestamp(fitted_through), "right") - 1
+        if cut >= 0:
+            out.iloc[:cut] = out.iloc[cut]
+    return out
 
 
 @dataclass
@@ -86,11 +96,11 @@ class ForecastStore:
         parts = [] if stored is None or not len(reuse.kept) else [stored[0].select(reuse.kept)]
         parts += [made] if made is not None and len(made) else []
         series = concat(parts)
-        fresh = self.directory.with_name(self.directory.name + ".new")
-        shutil.rmtree(fresh, ignore_errors=True)
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(dir=self.directory.parent, prefix=self.directory.name + ".new-"))
         series.save(fresh, {"keys": {str(d.date()): keys[d] for d in series.dates}})
-        old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
+        old = Path(tempfile.mkdtemp(dir=self.directory.parent, prefix=self.directory.name + ".old-"))
+        os.rmdir(old)
         if self.directory.exists():  # swapped whole: a crash leaves the old set, the new one or none (made again)
             os.rename(self.directory, old)
         os.rename(fresh, self.directory)

@@ -9,12 +9,17 @@ The CLI (`neuralfactors workspace`, `neuralfactors refresh`) and the dashboard c
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import re
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
+from core import __version__
 from core.data.files import load_file
 from core.data.splits import resplit
 from core.errors import DataError
@@ -102,13 +107,16 @@ def open_workspace(store: Store, user: User, name: str, filename: str, data: byt
     with model key `model` and optional holdings (a ticker,weight CSV); its split is the file's default one,
     frozen from now on. Returns its first refresh."""
     check_model_keys([model])
+    if any(w.name == name.strip() for w in store.workspaces(user)):
+        raise DataError(f"you already have a workspace named {name.strip()!r}; pick another name or refresh that one")
     if weights is not None:
         read_weights_csv(weights)  # a holdings file that cannot be read is refused before anything is stored
+    panel = _read(filename, data, date_format)
     stored = store.add_file(user, filename, data)
-    panel = _read(stored.path, date_format)
     held = store.add_file(user, "holdings.csv", weights).id if weights is not None else None
     ws = store.new_workspace(user, name, stored.id, model, panel.split.train_end, panel.split.valid_end, held)
-    return _run(store, user, ws, panel, first=True)
+    with _locked(store, ws):
+        return _run(store, user, ws, panel, first=True)
 
 
 def refresh(store: Store, user: User, name: str, filename: str, data: bytes, weights: bytes | None = None,
@@ -118,16 +126,34 @@ def refresh(store: Store, user: User, name: str, filename: str, data: bytes, wei
     started = time.perf_counter()
     if weights is not None:
         read_weights_csv(weights)
+    panel = _read(filename, data, date_format, ws)  # validated before anything is stored
     new = store.add_file(user, filename, data)
-    panel = _read(new.path, date_format, ws)
     held = store.add_file(user, "holdings.csv", weights).id if weights is not None else ws.weights_file
     ws = replace(ws, data_file=new.id, weights_file=held)
-    return _run(store, user, ws, panel, first=False, started=started)
+    with _locked(store, ws):  # one refresh of a workspace at a time (two tabs, the CLI)
+        return _run(store, user, ws, panel, first=False, started=started)
 
 
-def _read(path, date_format: str | None, ws: Workspace | None = None):
-    """The file's Panel; on the workspace's frozen split when there is one (new days extend the test period)."""
-    panel = load_file(path, date_format=date_format)
+@contextlib.contextmanager
+def _locked(store: Store, ws: Workspace):
+    """An exclusive lock on the workspace's forecast folder for the length of a refresh (released on any exit,
+    and by the system when the process dies)."""
+    folder = store.home / "forecasts" / ws.id
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read(filename: str, data: bytes, date_format: str | None, ws: Workspace | None = None):
+    """The Panel of an uploaded file (read from a private temporary copy); on the workspace's frozen split when
+    there is one (new days extend the test period)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (path := Path(tmp) / Path(filename).name).write_bytes(data)
+        panel = load_file(path, date_format=date_format)
     if ws is None:
         return panel
     if panel.dates[-1] <= ws.valid_end:
@@ -147,7 +173,7 @@ def _run(store: Store, user: User, ws: Workspace, panel, first: bool, started: f
                             "make a new workspace for it (`neuralfactors workspace create`)")
     key = parse_model(ws.model)
     dates = sources.view_dates(panel).union(panel.dates[-1:])
-    keys = chain_keys(panel)
+    keys = chain_keys(panel, seed=f"{ws.model} {__version__}", fitted_through=ws.valid_end)
     kept_store = ForecastStore(store.home / "forecasts" / ws.id / key.base.replace(":", "_"))
     plan = kept_store.plan(keys, dates)
     made = sources.forecasts(panel, key.base, plan.to_make).series if len(plan.to_make) else None
@@ -190,7 +216,8 @@ def _weights(store: Store, user: User, ws: Workspace, panel) -> pd.Series:
     held = held.reindex(panel.tickers).fillna(0.0)
     if held.abs().sum() == 0:
         raise DataError("none of the holdings' tickers is in the file; check the holdings file's tickers")
-    return held / held.sum()
+    net = held.sum()
+    return held / (net if abs(net) > 1e-9 * held.abs().sum() else held.abs().sum())  # dollar-neutral: of gross
 
 
 def _snapshot(panel, series, date: pd.Timestamp, weights: pd.Series) -> Snapshot:

@@ -179,6 +179,9 @@ class Store:
         refresh (its summary as JSON) and the VaR published at the close of `last_date` for the next date (what was
         published once is never replaced). A crash leaves all of it or none. Returns the refresh's number."""
         day, now = str(pd.Timestamp(last_date).date()), _now()
+        for f in (ws.data_file, ws.weights_file):
+            if f is not None:
+                self.file(user, f)  # the user's own files only
         with self._connect() as con:
             if new:
                 try:

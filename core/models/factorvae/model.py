@@ -110,9 +110,12 @@ class FactorVAEModel(ConfiguredModel, PosteriorFactorModel):
                                  seed=int(cfg["seed"]), noise_seed=int(cfg["seed"]), progress=False)
         result = Trainer(net, loss_fn, lambda net: float(np.mean(self.nll_joint_days(feats, valid_t))), settings,
                          self.device).run()
+        if result.stopped == "non_finite":
+            raise ModelError(f"factorvae: the training loss is not finite at step {result.step + 1}; lower lr "
+                             f"(now {cfg['lr']})")
         net.load_state_dict(result.best_state)
         self.net = net.eval()
-        best = min(result.history, key=lambda h: h["valid"])
+        best = next(h for h in result.history if h["valid"] == result.best_valid)
         self.state = {"fitted": True, "scaler": self.scaler.to_json(), "n_channels": feats.n_channels,
                       "tickers": panel.tickers,
                       "training": {"steps_run": result.step, "best_step": best["step"], "stopped": result.stopped,

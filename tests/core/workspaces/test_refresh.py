@@ -139,3 +139,54 @@ def test_the_refresh_command_for_a_scheduler(vendor, tmp_path, monkeypatch, caps
     assert main(["workspace", "list", "--json"]) == 0
     assert [w["name"] for w in json.loads(capsys.readouterr().out)["workspaces"]] == ["desk"]
     assert Store(tmp_path / "home").workspaces(local_user())[0].name == "desk"
+
+
+def test_a_day_restated_inside_validation_makes_every_validation_forecast_again(vendor, tmp_path):
+    """A fitted model reads the data up to the end of validation: a change there reaches every forecast."""
+    table, last = vendor
+    store = Store(tmp_path / "home")
+    first = open_workspace(store, ALICE, "book", "prices.csv", _csv(_before(table, last)), "ppca")
+    ws = store.workspace_named(ALICE, "book")
+    inside = str(ws.valid_end.date() - pd.Timedelta(days=10))
+    day = sorted(d for d in table["date"].unique() if d <= inside)[-1]
+    restated = table.copy()
+    restated.loc[(restated["ticker"] == restated["ticker"].iloc[0]) & (restated["date"] == day), "close"] *= 1.01
+    r = refresh(store, ALICE, "book", "prices.csv", _csv(restated)).result
+    assert pd.Timestamp(r.restated_from) == first.series.dates[0] and r.kept == 0
+
+
+def test_a_refused_file_stores_nothing_and_two_refreshes_at_once_lose_nothing(vendor, tmp_path):
+    import threading
+
+    table, last = vendor
+    store = Store(tmp_path / "home")
+    with pytest.raises(DataError):
+        open_workspace(store, ALICE, "book", "prices.csv", b"date,ticker\nnot,a panel\n", "ppca")
+    assert store.files(ALICE) == [] and store.workspaces(ALICE) == []
+    open_workspace(store, ALICE, "book", "prices.csv", _csv(_before(table, last)), "ppca")
+    errors = []
+
+    def go():
+        try:
+            refresh(store, ALICE, "book", "prices.csv", _csv(table))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and store.last_refresh(ALICE, store.workspace_named(ALICE, "book").id)["n"] == 3
+    again = refresh(store, ALICE, "book", "prices.csv", _csv(table)).result
+    assert again.made == 0 and again.kept > 100  # the kept forecasts survived both
+
+
+def test_a_dollar_neutral_book_is_held_as_a_share_of_gross(vendor, tmp_path):
+    table, last = vendor
+    tickers = sorted(table["ticker"].unique())[:4]
+    book = pd.DataFrame({"ticker": tickers, "weight": [2.0, 2.0, -2.0, -2.0]}).to_csv(index=False).encode()
+    store = Store(tmp_path / "home")
+    done = open_workspace(store, ALICE, "book", "prices.csv", _csv(_before(table, last)), "ppca", weights=book)
+    assert done.weights.abs().sum() == pytest.approx(1.0) and done.weights.sum() == pytest.approx(0.0)
+    assert np.isfinite(done.result.today.var99) and done.result.today.var99 > 0
