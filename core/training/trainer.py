@@ -171,7 +171,9 @@ class TimeBudget(Callback):
         self.seconds = seconds
 
     def after_step(self, t: "Trainer") -> None:
-        if t.step < t.stop_at and time.perf_counter() - t.t0 + t.valid_seconds >= self.seconds:
+        over = t.step < t.stop_at and time.perf_counter() - t.t0 + t.valid_seconds >= self.seconds
+        over = bool(distributed.broadcast_float(float(over)))  # rank 0's clock decides: all ranks stop together
+        if over:
             if not (t.history and t.history[-1]["step"] == t.step):
                 t.validate()
             t.stop = "time_budget"
