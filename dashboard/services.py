@@ -167,6 +167,15 @@ def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str
     return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom, comparison, value)
 
 
+@st.cache_data(show_spinner="Writing the workbook ...", max_entries=8)
+def report_workbook(dataset: str, model: str, date: str, portfolio: str, custom: str = "",
+                    value: float | None = None) -> bytes:
+    """The report's tables as an Excel workbook (core.report.workbook.build_workbook)."""
+    from core.report.workbook import build_workbook
+
+    return build_workbook(panel(dataset), forecasts(dataset, model), date, portfolio, custom, value)
+
+
 @st.cache_data(show_spinner="Replaying the windows (factor returns of each day) ...", max_entries=64)
 def stress_tests(dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""

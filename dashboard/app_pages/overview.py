@@ -67,3 +67,7 @@ with ui.guard():
                                     st.session_state.get("cmp_live", {}).get(sel.dataset), sel.value or None)
         st.download_button("Download report (HTML)", page.encode("utf-8"), mime="text/html", key="report_dl",
                            file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.html")
+        book = services.report_workbook(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom, sel.value or None)
+        st.download_button("Download its tables (Excel)", book, key="workbook_dl",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.xlsx")

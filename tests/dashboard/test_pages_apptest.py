@@ -285,3 +285,17 @@ def test_comparison_breach_rates_follow_the_verdict_rule():
     at.switch_page("app_pages/comparison.py").run(timeout=300)
     _clean(at)
     assert any("plausible range" in c.value for c in at.caption)
+
+
+def test_the_report_button_offers_the_html_and_the_workbook():
+    at = _app(portfolio="equal weight")
+    at.button(key="report_go").click().run(timeout=180)
+    _clean(at)
+    sel = at.session_state["selection"]
+    book = services.report_workbook(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom, None)
+    import io
+
+    sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)
+    assert {"Risk", "Holdings", "Exposures", "VaR backtest", "Stress", "Attribution"} <= set(sheets)
+    assert [b.proto.label for b in at.get("download_button")] == ["Download report (HTML)",
+                                                                  "Download its tables (Excel)"]
