@@ -43,7 +43,8 @@ def _case(n_stocks: int, n_dates: int, home: Path) -> list[tuple]:
     new = refresh(store, user, "book", "prices.csv", table.to_csv(index=False).encode()).result
     one_day = time.perf_counter() - t0
     restated = table.copy()
-    fix = (restated["ticker"] == restated["ticker"].iloc[0]) & (restated["date"] == dates[-30])
+    day = (restated["date"] == dates[-30]) & restated["adj_close"].notna()
+    fix = day & (restated["ticker"] == restated.loc[day, "ticker"].iloc[0])  # a stock with a close that day
     restated.loc[fix, "adj_close"] *= 1.01
     t0 = time.perf_counter()
     again = refresh(store, user, "book", "prices.csv", restated.to_csv(index=False).encode()).result
