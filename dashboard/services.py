@@ -13,7 +13,7 @@ from core.evaluation import tables as evaluation
 from core.forecast import FactorForecast
 from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
                             covariance, dates, exposures, factor_names as names, keys, portfolios,
-                            scenarios as draws, sources, stress, var)
+                            scenarios as draws, sources, stress, var, vocabulary)
 from dashboard import uploads
 
 
@@ -80,6 +80,12 @@ def factor_returns(dataset: str, model: str, part: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=32)
 def factor_names(dataset: str, model: str) -> pd.DataFrame:
     return names.factor_names(panel(dataset), forecasts(dataset, model))
+
+
+@st.cache_data(show_spinner="Naming the factors ...", max_entries=64)
+def factor_vocabulary(dataset: str, model: str) -> dict[str, str]:
+    """The name of each factor on every page (core.workbench.vocabulary), from the cached `factor_names`."""
+    return vocabulary.vocabulary_of(lambda: factor_names(dataset, model))
 
 
 @st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=64)
@@ -180,7 +186,8 @@ def report_workbook(dataset: str, model: str, date: str, portfolio: str, custom:
 def stress_tests(dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
-    return stress.stress_tests(panel(dataset), forecasts(dataset, model), date, w, list(windows))
+    return stress.stress_tests(panel(dataset), forecasts(dataset, model), date, w, list(windows),
+                               names=factor_vocabulary(dataset, model))
 
 
 @st.cache_data(show_spinner="Attributing the period's returns (factor returns of each day) ...", max_entries=64)
@@ -188,4 +195,5 @@ def attribution(dataset: str, model: str, date: str, portfolio: str, custom: str
                 benchmark: pd.Series | None = None):
     """core.workbench.attribution.attribution of the sidebar's weights over realised dates start..end."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
-    return attributions.attribution(panel(dataset), forecasts(dataset, model), w, start, end, benchmark)
+    return attributions.attribution(panel(dataset), forecasts(dataset, model), w, start, end, benchmark,
+                                    names=factor_vocabulary(dataset, model))

@@ -23,6 +23,7 @@ def attribution_command(args: argparse.Namespace) -> int:
     from core.portfolio.weights import read_weights_csv
     from core.workbench.active import benchmark_weights
     from core.workbench.attribution import attribution
+    from core.workbench.vocabulary import model_vocabulary
 
     panel, fc, date, weights = load_view(args)
     bench = None
@@ -33,7 +34,8 @@ def attribution_command(args: argparse.Namespace) -> int:
         bench, notes = benchmark_weights(tickers, kind, uploaded)
         for note in notes:
             print(f"benchmark: {note}")
-    res = attribution(panel, fc, weights, args.start, args.end, bench, args.pretrained)
+    res = attribution(panel, fc, weights, args.start, args.end, bench, args.pretrained,
+                      names=model_vocabulary(panel, fc, args.pretrained))
     if args.json:
         emit({"dataset": panel.name, "model": fc.name, "weights_date": str(date.date()), "portfolio": args.portfolio,
               "start": str(res.daily.index[0].date()), "end": str(res.daily.index[-1].date()), "active": res.active,

@@ -9,6 +9,7 @@ from core.errors import NotAvailable
 from core.workbench.attribution import Attribution, attribution as attribute
 from core.workbench.dates import window
 from core.workbench.factor_names import baskets_on, in_reference_units
+from core.workbench.vocabulary import vocabulary
 from core.workbench.keys import model_label as label
 from core.workbench.portfolios import ANNUAL
 from core.workbench.stress import Stress, Window, stress_tests, summary_table, windows_in
@@ -90,7 +91,8 @@ def stress_windows(panel, date) -> list[Window]:
 
 def stress_results(v) -> list[Stress]:
     """The view's weights through every stress window of `stress_windows` (core.workbench.stress)."""
-    return stress_tests(v.panel, v.forecasts, v.date, v.weights, stress_windows(v.panel, v.date))
+    return stress_tests(v.panel, v.forecasts, v.date, v.weights, stress_windows(v.panel, v.date),
+                        names=vocabulary(v.named))
 
 
 def stress(v, results: list[Stress] | None = None) -> pd.DataFrame:
@@ -103,7 +105,7 @@ def attribution_result(v) -> Attribution:
     dates = v.forecasts.series.dates
     pos = dates.get_loc(pd.Timestamp(v.date))
     start = dates[max(pos - (QUARTER - 1), min(1, len(dates) - 1))]
-    return attribute(v.panel, v.forecasts, v.weights, start, v.date)
+    return attribute(v.panel, v.forecasts, v.weights, start, v.date, names=vocabulary(v.named))
 
 
 def attribution(v, res: Attribution | None = None) -> pd.DataFrame:

@@ -55,9 +55,10 @@ def period_dates(panel, start, end) -> pd.DatetimeIndex:
 
 
 def attribution(panel, forecasts: Forecasts, weights: pd.Series, start, end, benchmark: pd.Series | None = None,
-                root: str | Path | None = None) -> Attribution:
+                root: str | Path | None = None, names: dict[str, str] | None = None) -> Attribution:
     """Attribution of `weights` (by ticker) over realised dates start..end; with `benchmark` (by ticker), of the
-    active weights w - benchmark."""
+    active weights w - benchmark. names: the factors' vocabulary (core.workbench.factor_names.vocabulary), raw
+    name -> the name shown; contributions are exposure x factor return, the same in any factor units."""
     dates = period_dates(panel, start, end)
     prev = previous_dates(panel, dates)
     series = forecasts_at(panel, forecasts, prev)
@@ -85,4 +86,6 @@ def attribution(panel, forecasts: Forecasts, weights: pd.Series, start, end, ben
     summary[SUM] = float(total.sum())
     summary[COMPOUNDING] = compounded - summary[SUM]
     summary[COMPOUNDED] = compounded
-    return Attribution(daily=daily, exposures=x, summary=summary, source=source, active=active, notes=notes)
+    names = names or {}
+    return Attribution(daily=daily.rename(columns=names), exposures=x.rename(columns=names),
+                       summary=summary.rename(index=names), source=source, active=active, notes=notes)

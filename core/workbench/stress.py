@@ -133,8 +133,9 @@ def summarise(path: pd.Series) -> Reading:
 
 
 def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: Window,
-                root: str | Path | None = None, band_z: float = BAND_Z) -> Stress:
-    """Replay and factor replay of `weights` (by ticker) held at forecast date `date` through `window`."""
+                root: str | Path | None = None, band_z: float = BAND_Z, names: dict[str, str] | None = None) -> Stress:
+    """Replay and factor replay of `weights` (by ticker) held at forecast date `date` through `window`; names: the
+    factors' vocabulary (core.workbench.factor_names.vocabulary) for the contributions by factor."""
     dates = window_dates(panel, window)
     fc = forecasts.series.at(date)
     w = weights[weights != 0].astype(float)
@@ -153,6 +154,8 @@ def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: W
         b = pd.DataFrame(fc.exposures, index=fc.tickers, columns=fc.factor_names).reindex(w.index).fillna(0.0)
         proxy = f @ b.T
         factor = factor_replay(f, b, w, fc.idio_var, fc.tickers, len(dates), band_z, source)
+        factor.by_factor = factor.by_factor.rename(index=names or {})
+        factor.exposures = factor.exposures.rename(index=names or {})
     else:
         notes.append(f"{forecasts.name} has no factors: no factor replay, and stocks without returns count as 0")
     r = panel.returns.loc[dates, w.index]
@@ -185,9 +188,9 @@ def factor_replay(f: pd.DataFrame, b: pd.DataFrame, w: pd.Series, idio_var: np.n
 
 
 def stress_tests(panel, forecasts: Forecasts, date, weights: pd.Series, windows=None,
-                 root: str | Path | None = None) -> list[Stress]:
+                 root: str | Path | None = None, names: dict[str, str] | None = None) -> list[Stress]:
     """`stress_test` for each of `windows` (default: the catalogue's windows inside the data)."""
-    return [stress_test(panel, forecasts, date, weights, w, root) for w in (windows or windows_in(panel))]
+    return [stress_test(panel, forecasts, date, weights, w, root, names=names) for w in (windows or windows_in(panel))]
 
 
 def summary_table(results: list[Stress]) -> pd.DataFrame:

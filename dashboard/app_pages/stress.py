@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core.workbench.capabilities import has_factors
+from core.workbench.vocabulary import named_forecast
 from core.workbench.shocks import (LEVELS, MARKET, available_series, factor_sd, factor_shock, series_shock,
                                    series_weights)
 from core.workbench.stress import Window, summary_table, windows_in
@@ -98,7 +99,8 @@ def shock_inputs(fc) -> tuple[str, dict[str, float]]:
 
 
 def shocks() -> None:
-    fc = services.forecast_at(sel.dataset, sel.model, sel.date)
+    fc = named_forecast(services.forecast_at(sel.dataset, sel.model, sel.date),
+                        services.factor_vocabulary(sel.dataset, sel.model))
     w = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     st.caption(f"The distribution of {weights_of} and of each stock on the day after {sel.date}, given the moves "
                "set below (moves of factors from their forecast mean of 0; series as returns on that day).")

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import services
+
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
@@ -41,11 +43,15 @@ def test_stress_page_renders(model):
     assert "Replay return" in _metrics(at)
 
 
-@pytest.mark.parametrize("kind,key", [("Observable series", "shock_s_market"), ("Factors", "shock_f_f1")])
+@pytest.mark.parametrize("kind,key", [("Observable series", "shock_s_market"), ("Factors", "shock_f_")])
 def test_a_shock_input_changes_the_pnl(kind, key):
     at = _app("neuralfactors", "stress")
     at.radio(key="shock_kind").set_value(kind).run(timeout=300)
     _clean(at)
+    if key == "shock_f_":  # the factor is offered by its name in the vocabulary, the one every page uses
+        first = at.multiselect(key="shock_factors").value[0]
+        assert first == services.factor_vocabulary("sp500-20", "neuralfactors")["f1"] != "f1"
+        key += first
     before = _metrics(at)["Expected P&L"]
     at.number_input(key=key).set_value(-6.0).run(timeout=300)
     _clean(at)

@@ -25,7 +25,7 @@ def sp():
 
 def _view(panel, fc, weights, date=None) -> SimpleNamespace:
     """What the sections read of core.report.page.View."""
-    return SimpleNamespace(panel=panel, forecasts=fc, date=date or fc.series.dates[-1], weights=weights)
+    return SimpleNamespace(panel=panel, forecasts=fc, date=date or fc.series.dates[-1], weights=weights, named=None)
 
 
 def _offline(html: str) -> None:

@@ -1,0 +1,40 @@
+"""THE vocabulary of a model's factors: the one name each factor carries on every page, table, CSV, report and
+workbook (exposures, attribution, stress contributions, shocks), from core.workbench.factor_names' labels
+("f4" -> "market (corr 0.88)"). A factor without a name keeps its raw name everywhere."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from core.errors import NotAvailable
+from core.workbench.factor_names import factor_names
+from core.workbench.sources import Forecasts
+
+
+def vocabulary(named: pd.DataFrame | None) -> dict[str, str]:
+    """THE name of each factor on every page, table, CSV and workbook: raw factor name -> named["label"] (e.g. "f4"
+    -> "market (corr 0.88)"); {} when the model's factors have no names (their raw names are used everywhere)."""
+    return {} if named is None else {str(k): str(v) for k, v in named["label"].items()}
+
+
+def vocabulary_of(named: Callable[[], pd.DataFrame]) -> dict[str, str]:
+    """`vocabulary` of the table `named()` gives (e.g. a cached `factor_names`); {} for a model whose factors cannot
+    be named (covariance-only, univariate, no validation split: NotAvailable)."""
+    try:
+        return vocabulary(named())
+    except NotAvailable:
+        return {}
+
+
+def model_vocabulary(panel, forecasts: Forecasts, root: str | Path | None = None) -> dict[str, str]:
+    """`vocabulary` of the model's `factor_names` ({} when they cannot be named)."""
+    return vocabulary_of(lambda: factor_names(panel, forecasts, root))
+
+
+def named_forecast(fc, names: dict[str, str]):
+    """The forecast `fc` (a FactorForecast) with its factors called by the vocabulary `names` (what shocks and
+    their results show)."""
+    return replace(fc, factor_names=[names.get(str(f), str(f)) for f in fc.factor_names])
