@@ -21,7 +21,7 @@ REPLAY, FACTOR = PALETTE[0], PALETTE[1]
 def stress_windows(table: pd.DataFrame, title: str = "Historical windows: today's weights replayed") -> go.Figure:
     """table: windows x ["replay", "factor replay", "specific band"] (core.workbench.stress.summary_table):
     grouped bars per window, the factor replay with its +-band as an error bar (NaN: no factor replay)."""
-    names = [str(i) for i in table.index]
+    names = [wrapped(str(i)) for i in table.index]  # whole names on two or three lines: no label cut at the edge
     fig = go.Figure(go.Bar(x=names, y=_pct(table["replay"]), name="replay (stocks' own returns)",
                            marker_color=REPLAY, hovertemplate="%{x}: %{y:.1f}%<extra>replay</extra>"))
     if table["factor replay"].notna().any():
@@ -29,8 +29,20 @@ def stress_windows(table: pd.DataFrame, title: str = "Historical windows: today'
                              marker_color=FACTOR, error_y=dict(type="data", array=_pct(table["specific band"])),
                              hovertemplate="%{x}: %{y:.1f}%<extra>factor replay</extra>"))
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.3))
-    fig.update_xaxes(type="category", tickangle=-30)
+    fig.update_xaxes(type="category", tickangle=0, automargin=True)
     return _layout(fig, title, "window", "return over the window (%)")
+
+
+def wrapped(label: str, width: int = 14) -> str:
+    """`label` broken at spaces into lines of about `width` characters (Plotly's <br>), so a long tick label is
+    shown whole instead of running off the chart."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def stress_path(replay: pd.Series, factor: pd.Series | None = None, band: float = 0.0,

@@ -37,6 +37,11 @@ def no_paths(message: str) -> str:
     return _PATH.sub(lambda m: re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], message)
 
 
+def holdings_phrase(portfolio: str, date: str) -> str:
+    """How every page names the weights it uses: "the equal weight portfolio as held at the close of 2020-03-16"."""
+    return f"the {portfolio} portfolio as held at the close of {date}"
+
+
 def csv_download(frame: pd.DataFrame, label: str, filename: str) -> None:
     st.download_button(label, csv_bytes(frame), file_name=filename, mime="text/csv", key=f"dl_{filename}")
 

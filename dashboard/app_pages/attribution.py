@@ -53,7 +53,7 @@ with ui.guard():
     bench, notes = benchmark()
     res = services.attribution(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom, start, end, bench)
     what = "active return against the benchmark" if res.active else "return"
-    st.caption(f"The {what} of the {sel.portfolio} weights of {sel.date}, rebalanced to them every day, over "
+    st.caption(f"The {what} of {ui.holdings_phrase(sel.portfolio, sel.date)}, rebalanced to them every day, over "
                f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days): each day's "
                "return = exposures at the close before x the day's factor returns + specific. Factor returns: "
                f"{res.source}.")

@@ -15,7 +15,7 @@ OWN = "Your own window"
 sel = state.selection()
 st.title("Stress tests")
 p = services.panel(sel.dataset)
-weights_of = f"the {sel.portfolio} weights of {sel.date}"
+weights_of = ui.holdings_phrase(sel.portfolio, sel.date)
 
 
 def own_window() -> Window:

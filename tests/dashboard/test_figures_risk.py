@@ -75,3 +75,13 @@ def test_attribution_paths_keep_top_factors_and_the_rest():
     names = [t.name for t in fig.data]
     assert names == ["f10", "f9", "f8", "other factors (7)", "specific", "total"]
     assert fig.data[3].y[-1] == pytest.approx(100 * cum[[f"f{k}" for k in range(1, 8)]].iloc[-1].sum())
+
+
+def test_window_labels_are_whole_on_short_lines():
+    from dashboard.figures_risk import stress_windows, wrapped
+
+    assert wrapped("2015 China devaluation") == "2015 China<br>devaluation"
+    table = pd.DataFrame({"replay": [-0.1], "factor replay": [-0.12], "specific band": [0.02]},
+                         index=["2015 China devaluation"])
+    fig = stress_windows(table)
+    assert list(fig.data[0].x) == ["2015 China<br>devaluation"] and fig.layout.xaxis.tickangle == 0
