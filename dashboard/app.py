@@ -15,10 +15,11 @@ from core.workbench.dates import split_of
 from core.workbench.keys import model_label
 from core.workbench.portfolios import PORTFOLIOS
 from core.workbench.sources import model_keys
-from dashboard import services, state, ui, uploads
+from dashboard import services, signin, state, ui, uploads
 from dashboard.pages import PAGES
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
+signin.gate()  # on a sign-in server nothing below runs for a visitor who is not signed in
 
 
 def date_control(dates: list[str]) -> str:
@@ -40,6 +41,9 @@ def date_control(dates: list[str]) -> str:
 def sidebar() -> state.Selection | None:
     state.seed_from_query()
     st.sidebar.title("NeuralFactors")
+    if signin.required():
+        st.sidebar.caption(f"signed in as {signin.current_user().name or signin.current_user().subject}")
+        st.sidebar.button("Sign out", key="sign_out", on_click=st.logout)
     datasets = uploads.dataset_options()
     state.ensure_option("dataset", datasets, "sp500-20", uploads.dataset_label)
     dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=uploads.dataset_label)

@@ -1,6 +1,8 @@
-"""This server's store of uploaded files, keyed by dataset key (core.workbench.keys): validated once into a
-Panel, shared by every session of the server, gone when it restarts. The bytes are read from a private
-temporary copy that is deleted at once; the user's file is never written anywhere else."""
+"""The uploaded files of each user: kept in the workspace store (core.workspaces.store, under NEURALFACTORS_HOME)
+so they survive a restart, validated once into a Panel per server process, listed and opened by their owner only.
+An upload's key is derived from its owner and bytes (core.workbench.keys.upload_key), so no two users share one and
+every cache keyed by the dataset key is the user's own. The bytes are validated from a private temporary copy
+before anything is stored; the user's file is never modified."""
 from __future__ import annotations
 
 import tempfile
@@ -9,48 +11,80 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import runs
 from core.data.embedded import DATASETS
 from core.data.files import load_file
 from core.data.panel import Panel
 from core.data.splits import resplit
 from core.errors import ModelError
 from core.workbench import keys
+from core.workspaces.store import Store, StoredFile
+from dashboard.signin import current_user
 
 
 @st.cache_resource
-def _uploads() -> dict[str, Panel]:
+def _store() -> Store:
+    return Store(runs.home())
+
+
+@st.cache_resource
+def _panels() -> dict[tuple[str, str], Panel]:
+    """(user id, dataset key) -> the validated Panel of this server process."""
     return {}
 
 
+def _read(filename: str, data: bytes) -> Panel:
+    with tempfile.TemporaryDirectory() as tmp:
+        (path := Path(tmp) / Path(filename).name).write_bytes(data)
+        panel = load_file(path)
+    return replace(panel, name=Path(filename).name, source=f"upload {Path(filename).name}")
+
+
 def add_upload(filename: str, data: bytes) -> str:
-    """Validate an uploaded file into a Panel (DataError with the fix otherwise); its dataset key.
-    The bytes are read from a private temporary copy that is deleted at once."""
-    key = keys.upload_key(data)
-    if key not in _uploads():
-        with tempfile.TemporaryDirectory() as tmp:
-            (path := Path(tmp) / Path(filename).name).write_bytes(data)
-            panel = load_file(path)
-        _uploads()[key] = replace(panel, name=Path(filename).name, source=f"upload {Path(filename).name}")
+    """Validate an uploaded file into a Panel (DataError with the fix otherwise), keep it as the user's; its key."""
+    user = current_user()
+    panel = _read(filename, data)  # refused files are not stored
+    key = keys.upload_key(_store().add_file(user, filename, data).id)
+    _panels()[(user.id, key)] = panel
     return key
+
+
+def _stored() -> dict[str, StoredFile]:
+    """This user's stored datasets by key, newest first."""
+    return {keys.upload_key(f.id): f for f in _store().files(current_user(), "data")}
 
 
 def resplit_upload(key: str, shares=None, train_end=None, valid_end=None) -> str:
     """An upload with another split (core.data.splits.resplit), under its own key."""
     new = resplit(get(keys.parse_dataset(key).base), shares, train_end, valid_end)
-    _uploads()[out := keys.resplit_key(key, new.split.train_end, new.split.valid_end)] = new
+    _panels()[(current_user().id, out := keys.resplit_key(key, new.split.train_end, new.split.valid_end))] = new
     return out
 
 
 def dataset_options() -> list[str]:
-    return list(DATASETS) + list(_uploads())
+    """The embedded datasets, then this user's uploads (stored ones first, newest first) and their re-splits."""
+    uid = current_user().id
+    mine = list(_stored()) + [k for (u, k) in _panels() if u == uid]
+    return list(DATASETS) + list(dict.fromkeys(mine))
 
 
 def dataset_label(key: str) -> str:
-    return keys.dataset_label(key, getattr(_uploads().get(key), "name", None))
+    parsed = keys.parse_dataset(key)
+    stored = _stored().get(parsed.base) if parsed.is_upload else None
+    return keys.dataset_label(key, None if stored is None else stored.filename)
 
 
 def get(key: str) -> Panel:
-    """The Panel of upload `key` (ModelError naming the fix once the server restarted)."""
-    if key not in _uploads():
-        raise ModelError(f"uploaded dataset {key} is gone (server restarted); upload the file again")
-    return _uploads()[key]
+    """The Panel of upload `key` of this user (read again from the store after a restart); ModelError for a key that
+    is not this user's, the same whether another user's or none."""
+    uid = current_user().id
+    if (uid, key) in _panels():
+        return _panels()[(uid, key)]
+    parsed = keys.parse_dataset(key)
+    stored = _stored().get(parsed.base)
+    if stored is None:
+        raise ModelError(f"no uploaded dataset {key} of yours (not yours, or deleted); upload the file again")
+    panel = _panels()[(uid, parsed.base)] = _read(stored.filename, stored.path.read_bytes())
+    if parsed.split:
+        panel = _panels()[(uid, key)] = resplit(panel, None, *parsed.split)
+    return panel

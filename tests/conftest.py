@@ -14,6 +14,21 @@ import numpy as np
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_home(tmp_path_factory):
+    """NEURALFACTORS_HOME in a temporary folder for the whole session (servers the tests start inherit it): no test
+    writes into the real user data folder. A test that needs its own sets it with monkeypatch."""
+    import os
+
+    old = os.environ.get("NEURALFACTORS_HOME")
+    os.environ["NEURALFACTORS_HOME"] = str(tmp_path_factory.mktemp("neuralfactors_home"))
+    yield
+    if old is None:
+        os.environ.pop("NEURALFACTORS_HOME", None)
+    else:
+        os.environ["NEURALFACTORS_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def small_market():
     from core.data.synthetic import make_market

@@ -7,7 +7,6 @@ dates (YYYY-MM-DD). Model keys: a registered model name, "truth" (the synthetic 
 model's forecasts through the portfolio calibration layer (core/risk/recalibration.py)."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -55,9 +54,10 @@ def parse_dataset(key: str) -> DatasetKey:
     return DatasetKey(upload=digest, split=ends)
 
 
-def upload_key(data: bytes) -> str:
-    """The dataset key of an uploaded file's bytes: "upload:<first 10 hex digits of their SHA-1>"."""
-    return f"{UPLOAD}{hashlib.sha1(data).hexdigest()[:10]}"
+def upload_key(file_id: str) -> str:
+    """The dataset key of a user's stored file (core.workspaces.store: its id is SHA-256 of owner and bytes, so two
+    users' keys of the same file differ): "upload:<first 16 hex digits of the id>"."""
+    return f"{UPLOAD}{file_id[:16]}"
 
 
 def resplit_key(key: str, train_end, valid_end) -> str:

@@ -113,7 +113,7 @@ def open_workspace(store: Store, user: User, name: str, filename: str, data: byt
         read_weights_csv(weights)  # a holdings file that cannot be read is refused before anything is stored
     panel = _read(filename, data, date_format)
     stored = store.add_file(user, filename, data)
-    held = store.add_file(user, "holdings.csv", weights).id if weights is not None else None
+    held = store.add_file(user, "holdings.csv", weights, "holdings").id if weights is not None else None
     ws = store.new_workspace(user, name, stored.id, model, panel.split.train_end, panel.split.valid_end, held)
     with _locked(store, ws):
         return _run(store, user, ws, panel, first=True)
@@ -128,7 +128,7 @@ def refresh(store: Store, user: User, name: str, filename: str, data: bytes, wei
         read_weights_csv(weights)
     panel = _read(filename, data, date_format, ws)  # validated before anything is stored
     new = store.add_file(user, filename, data)
-    held = store.add_file(user, "holdings.csv", weights).id if weights is not None else ws.weights_file
+    held = store.add_file(user, "holdings.csv", weights, "holdings").id if weights is not None else ws.weights_file
     ws = replace(ws, data_file=new.id, weights_file=held)
     with _locked(store, ws):  # one refresh of a workspace at a time (two tabs, the CLI)
         return _run(store, user, ws, panel, first=False, started=started)

@@ -25,7 +25,8 @@ from core.workspaces.identity import User
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
-    id TEXT PRIMARY KEY, owner TEXT NOT NULL, filename TEXT NOT NULL, size INTEGER NOT NULL, added TEXT NOT NULL);
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, filename TEXT NOT NULL, size INTEGER NOT NULL, added TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'data');
 CREATE TABLE IF NOT EXISTS workspaces (
     id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, data_file TEXT NOT NULL, model TEXT NOT NULL,
     train_end TEXT NOT NULL, valid_end TEXT NOT NULL, weights_file TEXT, created TEXT NOT NULL,
@@ -41,14 +42,20 @@ CREATE TABLE IF NOT EXISTS published (
 BUSY_TIMEOUT_S = 30
 
 
+#: what a stored file is: a dataset (prices or returns) or a holdings file (ticker,weight)
+KINDS = ("data", "holdings")
+
+
 @dataclass(frozen=True)
 class StoredFile:
-    """A user's file: id (SHA-256 hex), the name it was uploaded under, its size in bytes, where its bytes are."""
+    """A user's file: id (SHA-256 hex), the name it was uploaded under, its size in bytes, where its bytes are,
+    its kind (KINDS)."""
 
     id: str
     filename: str
     size: int
     path: Path
+    kind: str = "data"
 
 
 @dataclass(frozen=True)
@@ -104,9 +111,9 @@ class Store:
             con.close()
 
     # --- files ------------------------------------------------------------------------------
-    def add_file(self, user: User, filename: str, data: bytes) -> StoredFile:
-        """Keep `data` (written once, atomically) as `user`'s file; the same bytes from the same user give the
-        same id and no second copy."""
+    def add_file(self, user: User, filename: str, data: bytes, kind: str = "data") -> StoredFile:
+        """Keep `data` (written once, atomically) as `user`'s file of `kind`; the same bytes from the same user give
+        the same id and no second copy."""
         file_id = hashlib.sha256(user.id.encode() + b"\0" + data).hexdigest()
         name = Path(filename).name
         path = self._file_path(user, file_id, name)
@@ -114,21 +121,24 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             atomic_write_bytes(path, data)
         with self._connect() as con:
-            con.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?)", (file_id, user.id, name, len(data), _now()))
-        return StoredFile(file_id, name, len(data), path)
+            con.execute("INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                        (file_id, user.id, name, len(data), _now(), kind))
+        return StoredFile(file_id, name, len(data), path, kind)
 
     def file(self, user: User, file_id: str) -> StoredFile:
         with self._connect() as con:
-            row = con.execute("SELECT filename, size FROM files WHERE id = ? AND owner = ?", (file_id, user.id)).fetchone()
+            row = con.execute("SELECT filename, size, kind FROM files WHERE id = ? AND owner = ?",
+                              (file_id, user.id)).fetchone()
         if row is None:
             raise NotYours(f"no file {file_id[:12]}... of yours (not yours, or gone); upload it again")
-        return StoredFile(file_id, row[0], row[1], self._file_path(user, file_id, row[0]))
+        return StoredFile(file_id, row[0], row[1], self._file_path(user, file_id, row[0]), row[2])
 
-    def files(self, user: User) -> list[StoredFile]:
+    def files(self, user: User, kind: str | None = None) -> list[StoredFile]:
+        """`user`'s files, newest first (of `kind` only, when given)."""
         with self._connect() as con:
-            rows = con.execute("SELECT id, filename, size FROM files WHERE owner = ? ORDER BY added DESC",
-                               (user.id,)).fetchall()
-        return [StoredFile(i, f, s, self._file_path(user, i, f)) for i, f, s in rows]
+            rows = con.execute("SELECT id, filename, size, kind FROM files WHERE owner = ? AND (? IS NULL OR kind = ?) "
+                               "ORDER BY added DESC", (user.id, kind, kind)).fetchall()
+        return [StoredFile(i, f, s, self._file_path(user, i, f), k) for i, f, s, k in rows]
 
     def _file_path(self, user: User, file_id: str, filename: str) -> Path:
         """FILES/<owner>/<id><suffix>: the suffix of the uploaded name, which tells the reader the format."""

@@ -16,7 +16,6 @@ ALLOWED = {
     ("core/cli/__init__.py", "args"),               # an argparse Namespace: does this sub-command take --json
     ("core/runs.py", "_PROCESSES.get(run)"),        # a background training process that may have ended
     ("core/runs.py", "background"),
-    ("dashboard/uploads.py", "_uploads().get(key)"),  # an upload that may be gone
     ("core/data/dates.py", "parsed.dt"),            # pandas' datetime accessor: a tz-aware column or not
 }
 

@@ -122,3 +122,16 @@ def test_dashboard_listens_on_loopback_only_and_one_signal_stops_it(tmp_path):
     time.sleep(1)
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the Streamlit child still serves the port"
+
+
+def test_beyond_loopback_the_dashboard_needs_a_provider_or_an_explicit_no_auth(tmp_path, capsys):
+    assert main(["dashboard", "--host", "0.0.0.0", "--headless"]) == 2
+    assert "visitors must sign in: give --auth SECRETS.toml" in capsys.readouterr().err
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://x:8501/oauth2callback"\ncookie_secret = "s"\n')
+    secrets.chmod(0o644)
+    assert main(["dashboard", "--host", "0.0.0.0", "--auth", str(secrets), "--headless"]) == 2
+    assert "chmod 600" in capsys.readouterr().err
+    secrets.chmod(0o600)
+    assert main(["dashboard", "--host", "0.0.0.0", "--auth", str(secrets), "--headless"]) == 2
+    assert "lacks client_id, client_secret, server_metadata_url" in capsys.readouterr().err

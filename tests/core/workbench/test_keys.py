@@ -16,8 +16,8 @@ def test_dataset_keys_round_trip():
 
 
 def test_upload_and_resplit_keys():
-    key = upload_key(b"date,ticker,return\n")
-    assert key.startswith("upload:") and len(key) == len("upload:") + 10 and key == upload_key(b"date,ticker,return\n")
+    key = upload_key("ab" * 32)  # a stored file's id (SHA-256 hex of owner and bytes)
+    assert key == "upload:" + "ab" * 8 and key != upload_key("cd" * 32)
     again = resplit_key(f"{key}@2001-01-01,2002-01-01", "2015-12-31 00:00", "2018-12-31")
     assert again == f"{key}@2015-12-31,2018-12-31"
 
