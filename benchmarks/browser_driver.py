@@ -99,13 +99,13 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(port: int | None = None, timeout: float = 90.0):
-    """Start `neuralfactors dashboard --headless --port P` and yield its base URL once healthy.
+def serve(port: int | None = None, timeout: float = 90.0, extra: tuple[str, ...] = ()):
+    """Start `neuralfactors dashboard --headless --port P [extra...]` and yield its base URL once healthy.
 
     The server is always stopped on the way out, however the block ends (a failed test, a timeout, Ctrl-C),
     and on Linux it also stops if this process dies without getting there."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "core.cli", "dashboard", "--headless", "--port", str(port)]
+    cmd = [sys.executable, "-m", "core.cli", "dashboard", "--headless", "--port", str(port), *extra]
     log_path = Path(tempfile.gettempdir()) / f"neuralfactors-dashboard-{port}.log"
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
