@@ -11,7 +11,7 @@ Every method takes the FactorForecast `fc` it describes (tickers N, factors F).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -207,3 +207,37 @@ def _portfolio_loadings(fc, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     w = np.asarray(w, dtype=np.float64)
     a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros(0)
     return a, w * np.sqrt(fc.idio_var)
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """A distribution layered on a base one (Normal or StudentT): everything the layer does not change is the
+    base's. A layer adds its own fields and overrides what it changes (core/forecast/recalibrated.py: portfolio
+    quantiles; core/forecast/univariate.py: portfolio numbers from the portfolio's own history)."""
+
+    base: object
+
+    @property
+    def name(self) -> str:
+        return self.base.name
+
+    def dofs(self, n_factors: int, n_stocks: int):
+        return self.base.dofs(n_factors, n_stocks)
+
+    def restrict(self, idx: np.ndarray) -> "Layer":
+        return replace(self, base=self.base.restrict(idx))
+
+    def factor_draws(self, rng, n, n_factors):
+        return self.base.factor_draws(rng, n, n_factors)
+
+    def idio_draws(self, rng, n, n_stocks):
+        return self.base.idio_draws(rng, n, n_stocks)
+
+    def marginal_cdf(self, fc, r, n_samples, seed):
+        return self.base.marginal_cdf(fc, r, n_samples, seed)
+
+    def marginal_log_likelihood(self, fc, r, n_samples, seed):
+        return self.base.marginal_log_likelihood(fc, r, n_samples, seed)
+
+    def log_likelihood(self, fc, r, k, seed):
+        return self.base.log_likelihood(fc, r, k, seed)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from core.errors import ModelError
-from core.forecast.distributions import empirical_var
+from core.forecast.distributions import Layer, empirical_var
 
 #: the fixed knots of every stored map: R is piecewise linear between them
 PIT_KNOTS = np.r_[0.0, stats.norm.cdf(np.linspace(-6.0, 6.0, 161)), 1.0]
@@ -37,16 +37,11 @@ def check_pit_map(values) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Recalibrated:
+class Recalibrated(Layer):
     """The base distribution (Normal or StudentT) with its portfolio CDF passed through R."""
 
-    base: object
     pit_map: np.ndarray  # (K,) values of R at PIT_KNOTS
     closed_form: ClassVar[bool] = False
-
-    @property
-    def name(self) -> str:
-        return self.base.name
 
     def forward(self, u):
         """R(u) for PITs u (any shape)."""
@@ -57,28 +52,7 @@ class Recalibrated:
         y, keep = self.pit_map, np.r_[True, np.diff(self.pit_map) > 0]
         return np.interp(p, y[keep], PIT_KNOTS[keep])
 
-    # delegated: draws, dofs, likelihoods, per-stock marginals and portfolio moments are the base distribution's
-    def dofs(self, n_factors: int, n_stocks: int):
-        return self.base.dofs(n_factors, n_stocks)
-
-    def restrict(self, idx: np.ndarray) -> "Recalibrated":
-        return Recalibrated(self.base.restrict(idx), self.pit_map)
-
-    def factor_draws(self, rng, n, n_factors):
-        return self.base.factor_draws(rng, n, n_factors)
-
-    def idio_draws(self, rng, n, n_stocks):
-        return self.base.idio_draws(rng, n, n_stocks)
-
-    def marginal_cdf(self, fc, r, n_samples, seed):
-        return self.base.marginal_cdf(fc, r, n_samples, seed)
-
-    def log_likelihood(self, fc, r, k, seed):
-        return self.base.log_likelihood(fc, r, k, seed)
-
-    def marginal_log_likelihood(self, fc, r, n_samples, seed):
-        return self.base.marginal_log_likelihood(fc, r, n_samples, seed)
-
+    # delegated too (Layer does the rest): portfolio moments are the base distribution's
     def portfolio_moments(self, fc, w):
         return self.base.portfolio_moments(fc, w)
 

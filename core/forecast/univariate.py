@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import NotAvailable
+from core.forecast.distributions import Layer
 from core.forecast.portfolio_garch import History, PortfolioGarch
 
 #: why joint quantities (joint likelihood, covariance, optimisation) do not apply to a univariate forecast
@@ -29,35 +30,12 @@ def joint_reason(forecast) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Univariate:
-    """The base distribution's marginals; portfolio quantities from the portfolio GARCH on `history`."""
+class Univariate(Layer):
+    """The base distribution's marginals (Layer delegates them); portfolio quantities from the portfolio GARCH on
+    `history`."""
 
-    base: object
     history: History | None  # None until the forecast is given its panel's returns
     closed_form: ClassVar[bool] = False
-
-    @property
-    def name(self) -> str:
-        return self.base.name
-
-    # delegated: per-stock marginals, dofs and draws are the base distribution's
-    def dofs(self, n_factors: int, n_stocks: int):
-        return self.base.dofs(n_factors, n_stocks)
-
-    def restrict(self, idx: np.ndarray) -> "Univariate":
-        return Univariate(self.base.restrict(idx), self.history)
-
-    def factor_draws(self, rng, n, n_factors):
-        return self.base.factor_draws(rng, n, n_factors)
-
-    def idio_draws(self, rng, n, n_stocks):
-        return self.base.idio_draws(rng, n, n_stocks)
-
-    def marginal_cdf(self, fc, r, n_samples, seed):
-        return self.base.marginal_cdf(fc, r, n_samples, seed)
-
-    def marginal_log_likelihood(self, fc, r, n_samples, seed):
-        return self.base.marginal_log_likelihood(fc, r, n_samples, seed)
 
     def log_likelihood(self, fc, r, k, seed):
         raise NotAvailable(f"{UNIVARIATE}: it has no joint log-likelihood")

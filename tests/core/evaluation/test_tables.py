@@ -10,7 +10,8 @@ from core.errors import ModelError
 from core.evaluation.tables import METRIC_GROUPS, METRICS, Settings, evaluate_models
 from core.workbench.sources import forecast_dates
 from core.forecast import FactorForecast, ForecastSeries
-from core.models.protocol import R2Model, RiskModel
+from core.models.protocol import R2Model
+from tests.doubles import ForecastOnly
 from core.models.catalogue import CATALOGUE
 
 WINDOW = 40
@@ -22,20 +23,10 @@ def _window(panel, date):
     return pos, block.loc[:, block.notna().all()]
 
 
-class NormalDouble(RiskModel):
+class NormalDouble(ForecastOnly):
     """Sample mean and covariance of the trailing 40 days (Normal, joint); never saved."""
 
     name = "dbl-normal"
-
-    def fit(self, panel, train_dates, valid_dates):
-        return self
-
-    def to_saved(self):
-        raise NotImplementedError("a test double: never saved")
-
-    @classmethod
-    def from_saved(cls, meta, arrays, **options):
-        raise NotImplementedError("a test double: never saved")
 
     def forecast(self, panel, date):
         pos, block = _window(panel, date)

@@ -5,27 +5,17 @@ import pytest
 
 from core.errors import PortfolioError
 from core.forecast import FactorForecast
-from core.models.protocol import RiskModel
+from tests.doubles import ForecastOnly
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import performance_metrics
 from tests.panels import with_returns
 
 
-class TrailingMean(RiskModel):
+class TrailingMean(ForecastOnly):
     """Forecast at t: mean and diagonal variance of the 20 returns up to and including t; nothing to fit or save."""
 
     name = "trailing"
-
-    def fit(self, panel, train_dates, valid_dates):
-        return self
-
-    def to_saved(self):
-        raise NotImplementedError("a test double: never saved")
-
-    @classmethod
-    def from_saved(cls, meta, arrays, **options):
-        raise NotImplementedError("a test double: never saved")
 
     def forecast(self, panel, date):
         pos = panel.date_position(date)
