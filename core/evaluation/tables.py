@@ -232,7 +232,7 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
             rows[name], reasons[name] = shipped
         else:
             todo.append(name)
-    jobs = [(panel, name, split, dates, scale, settings, pretrained_root, _run_of(name, runs)) for name in todo]
+    jobs = [(panel, name, split, dates, scale, settings, pretrained_root, run_of(name, runs)) for name in todo]
     for name, (values, why, notes) in zip(todo, _map(_evaluate_one, jobs, min(workers, len(jobs)), log)):
         print(notes, end="", file=log)
         rows[name], reasons[name] = values, why
@@ -243,7 +243,7 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
     return table
 
 
-def _run_of(name: str, runs: dict[str, str] | None) -> str | None:
+def run_of(name: str, runs: dict[str, str] | None) -> str | None:
     """The run directory given for `name`, or for its raw model when `name` is a calibrated key."""
     runs = runs or {}
     return runs.get(name) or runs.get(parse_model(name).base)

@@ -87,6 +87,13 @@ class Normal:
         """(P(w'r <= x), {level: (VaR, CVaR)}) from the same draws where draws are needed."""
         return self.portfolio_cdf(fc, w, x, n_samples, seed), self.portfolio_var(fc, w, levels, n_samples, seed)[0]
 
+    def books_pit_var(self, fc, w: np.ndarray, x: np.ndarray, level: float, n_samples: int,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Many books at once: (P(w_p'r <= x_p) (P,), VaR_level of w_p'r (P,), a positive loss) for weights w (N, P)
+        and outcomes x (P,); closed form."""
+        mu, sd = _books_moments(fc, w)
+        return stats.norm.cdf((x - mu) / sd), -mu + sd * stats.norm.ppf(level)
+
     def marginal_cdf(self, fc, r: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
         """P(r_i <= x_i) per stock, (N,)."""
         return stats.norm.cdf((r - fc.mean) / np.sqrt(fc.total_var()))
@@ -145,6 +152,18 @@ class StudentT(Normal):
         draws = self.portfolio_scenarios(fc, w, n_samples, seed)
         return float(np.mean(draws <= x)), {lv: empirical_var(draws, lv) for lv in levels}
 
+    def books_pit_var(self, fc, w, x, level, n_samples, seed, chunk=2_000):
+        """From n_samples joint draws shared by every book (N noise terms drawn `chunk` scenarios at a time)."""
+        rng = np.random.default_rng(seed)
+        w = np.asarray(w, dtype=np.float64)
+        a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros((0, w.shape[1]))
+        draws = fc.mean @ w + self.factor_draws(rng, n_samples, fc.n_factors) @ a  # (n, P)
+        s = w * np.sqrt(fc.idio_var)[:, None]
+        for lo in range(0, n_samples, chunk):
+            hi = min(n_samples, lo + chunk)
+            draws[lo:hi] += self.idio_draws(rng, hi - lo, fc.n_stocks) @ s
+        return np.mean(draws <= x, axis=0), -np.quantile(draws, 1.0 - level, axis=0)
+
     def marginal_cdf(self, fc, r, n_samples, seed):
         """Rao-Blackwellised over n_samples prior draws of z: F_i(x) = mean_s T((x - m_i - b_i'z_s) / scale_i)."""
         rng = np.random.default_rng(seed)
@@ -200,6 +219,13 @@ def empirical_var(returns: np.ndarray, level: float) -> tuple[float, float]:
         raise ModelError("no finite returns to compute a VaR from; check the data range")
     var = float(np.quantile(losses, level))
     return var, float(losses[losses >= var].mean())
+
+
+def _books_moments(fc, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(means (P,), vols (P,)) of the books w (N, P) in factor form."""
+    y = fc.exposures.T @ w  # (F, P)
+    var = np.einsum("fp,fg,gp->p", y, fc.factor_cov, y) + (w * w * fc.idio_var[:, None]).sum(axis=0)
+    return fc.mean @ w, np.sqrt(np.maximum(var, 1e-300))
 
 
 def _portfolio_loadings(fc, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -73,5 +73,11 @@ class Recalibrated(Layer):
         draws = self.portfolio_scenarios(fc, w, n_samples, seed)
         return {lv: empirical_var(draws, lv) for lv in levels}, "monte_carlo, recalibrated", n_samples
 
+    def books_pit_var(self, fc, w, x, level, n_samples, seed):
+        """R(raw PIT) per book and the raw loss quantile at R^{-1}(1 - level), from the base's shared draws."""
+        pit, _ = self.base.books_pit_var(fc, w, x, level, n_samples, seed)
+        _, var = self.base.books_pit_var(fc, w, x, 1.0 - float(self.inverse(1.0 - level)), n_samples, seed)
+        return self.forward(pit), var
+
     def portfolio_pit_var(self, fc, w, x, levels, n_samples, seed) -> tuple[float, dict]:
         return self.portfolio_cdf(fc, w, x, n_samples, seed), self.portfolio_var(fc, w, levels, n_samples, seed)[0]

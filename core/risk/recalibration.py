@@ -2,8 +2,9 @@
 
 Kuleshov et al. (2018): if the PIT values u = F(x) of a forecast are not uniform, the map
 R(u) = P(U <= u), estimated from past PITs, makes R(F(x)) calibrated. Here the PITs come from many
-reference portfolios at once (equal weight, one per sector, random long-only ones), so the map is
-never learned from the portfolio being scored alone. No look-ahead: the map used for the forecast
+reference books at once (the long-only and long-short families of core/risk/families.py, each at a gross
+of 1), so the map is never learned from the portfolio being scored alone, and families it never saw
+(pairs, sector bets, concentrated, 130/30, minimum variance) judge whether it carries beyond them. No look-ahead: the map used for the forecast
 made at the close of t is fitted on PITs of forecasts s < t (their outcome, day s+1, is known at t);
 it is refitted every `refit_every` days from all PITs since `start` (an expanding window), and is the
 identity until `min_days` days of PITs exist. sklearn's IsotonicRegression makes the map monotone.
@@ -23,28 +24,20 @@ from core.errors import ModelError
 from core.forecast import ForecastSeries, restrict
 from core.forecast.recalibrated import PIT_KNOTS
 from core.risk import covariance_update
+from core.risk import families
+from core.risk.families import gross_normalised, reference_books
 
 REFIT_EVERY = 21
 MIN_DAYS = 250
-N_RANDOM = 30
 PIT_SAMPLES = 2_000
-
-
-def reference_portfolios(sectors: pd.Series, n_random: int = N_RANDOM, seed: int = 0) -> np.ndarray:
-    """Weights (N, P) over the N tickers of `sectors` (index = tickers): equal weight, one equal-weight
-    portfolio per sector, then n_random long-only Dirichlet(0.5) portfolios. Columns sum to 1."""
-    n = len(sectors)
-    labels = sectors.fillna("Unknown").to_numpy()
-    cols = [np.ones(n)] + [(labels == s).astype(float) for s in sorted(set(labels))]
-    cols += list(np.random.default_rng(seed).dirichlet(np.full(n, 0.5), size=n_random))
-    w = np.array(cols).T
-    return w / w.sum(axis=0)
+#: version of the books the maps are fitted on (core/risk/families.py FIT_FAMILIES)
+REFERENCE_FAMILIES = 2
 
 
 def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray):
     """For each forecast date with an outcome, yield (k, fc, w, ok, realised): k its position in `dates`,
     fc the forecast restricted to the n stocks traded at t+1, w (n, P') the columns `ok` (P,) of weights
-    (N, P) over panel.tickers that hold one of them, renormalised to sum to 1, realised (P',) = w'r_{t+1}."""
+    (N, P) over panel.tickers that hold one of them, renormalised to a gross of 1, realised (P',) = w'r_{t+1}."""
     col = {t: i for i, t in enumerate(panel.tickers)}
     rets = panel.returns.to_numpy(dtype=float)
     for k, (d, p) in enumerate(zip(dates, panel.dates.get_indexer(dates))):
@@ -56,9 +49,8 @@ def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weigh
             continue
         idx = np.array([col[t] for t in keep])
         w = weights[idx]
-        total = w.sum(axis=0)
-        ok = total > 1e-12
-        w = w[:, ok] / total[ok]
+        ok = np.abs(w).sum(axis=0) > 1e-12
+        w = gross_normalised(w[:, ok])
         yield k, restrict(fc, keep), w, ok, rets[p + 1, idx] @ w
 
 
@@ -110,19 +102,19 @@ def recalibrate(panel, series: ForecastSeries, start, n_samples: int = PIT_SAMPL
         raise ModelError(f"no forecasts of {series.model} on or after {pd.Timestamp(start).date()} to calibrate on")
     if len(series.dates) - first <= min_days:  # no date has min_days of past PITs: identity maps, no draws
         return replace(series, pit_map=rolling_maps(np.zeros((len(series.dates), 1)), first, refit_every, min_days))
-    w = reference_portfolios(panel.sectors.reindex(panel.tickers))
+    w = reference_books(panel.sectors.reindex(panel.tickers))
     pits = np.full((len(series.dates), w.shape[1]), np.nan)
     pits[first:] = portfolio_pits(panel, replace(series, pit_map=None), series.dates[first:], w, n_samples, seed)
     return replace(series, pit_map=rolling_maps(pits, first, refit_every, min_days))
 
 
 def layer_settings(half_life: float | None) -> np.ndarray:
-    """Everything a fitted layer depends on besides the forecasts, (9,): the update's half-life (-1: no update),
+    """Everything a fitted layer depends on besides the forecasts, (10,): the update's half-life (-1: no update),
     its EM steps, shrinkage days, burn-in and refit interval, then the maps' burn-in, refit interval, random
-    portfolios and draws. A stored layer whose settings differ is refitted (core.workbench.sources)."""
+    books per family, draws and the version of the reference families (2: long-only and long-short). A stored layer whose settings differ is refitted (core.workbench.sources)."""
     return np.array([-1.0 if half_life is None else half_life, covariance_update.EM_STEPS,
                      covariance_update.SHRINK_DAYS, covariance_update.MIN_DAYS, covariance_update.REFIT_EVERY,
-                     MIN_DAYS, REFIT_EVERY, N_RANDOM, PIT_SAMPLES], dtype=np.float64)
+                     MIN_DAYS, REFIT_EVERY, families.N_RANDOM, PIT_SAMPLES, REFERENCE_FAMILIES], dtype=np.float64)
 
 
 @dataclass

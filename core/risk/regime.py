@@ -2,7 +2,7 @@
 a layer on any joint forecast series.
 
 Bias statistic of the forecast made at s (outcome s+1): the mean square of the standardized returns of
-the reference portfolios (core/risk/recalibration.py: equal weight, sectors, random long-only),
+the reference books (core/risk/families.py: the long-only and long-short families),
     b_s^2 = mean_p ((w_p'r_{s+1} - w_p'm_s) / sqrt(w_p' Sigma_s w_p))^2.
 The forecast made at t is rescaled by lambda_t^2 = EWMA over s < t of b_s^2 (half-life h days): its factor
 covariance and idiosyncratic variances are multiplied by lambda_t^2 (a Student-t's scale by lambda_t,
@@ -17,7 +17,8 @@ import pandas as pd
 
 from core.errors import ModelError
 from core.forecast import ForecastSeries
-from core.risk.recalibration import portfolio_days, reference_portfolios
+from core.risk.families import reference_books
+from core.risk.recalibration import portfolio_days
 
 HALF_LIVES = (10, 21, 42, 63, 126)
 MIN_DAYS = 21
@@ -55,7 +56,7 @@ def regime_adjust(panel, series: ForecastSeries, start, half_life: float) -> For
     if not series.joint:
         raise ModelError(f"{series.model}: the regime adjustment needs a joint model")
     first = int(series.dates.searchsorted(pd.Timestamp(start)))
-    w = reference_portfolios(panel.sectors.reindex(panel.tickers))
+    w = reference_books(panel.sectors.reindex(panel.tickers))
     bias = np.full(len(series.dates), np.nan)
     bias[first:] = bias_statistics(panel, series, series.dates[first:], w)
     lam2 = ewma_scale(bias, first, half_life)

@@ -4,15 +4,13 @@ import pandas as pd
 
 from core.forecast.recalibrated import PIT_KNOTS
 from core.risk.calibration import calibration_error
-from core.risk.recalibration import (fit_map, portfolio_days, portfolio_pits, recalibrate, reference_portfolios,
+from core.risk.recalibration import (fit_map, portfolio_days, portfolio_pits, recalibrate,
                                      rolling_maps)
 
 
-def test_reference_portfolios_are_long_only_and_cover_every_sector():
-    sectors = pd.Series(["Tech", "Tech", None, "Energy"], index=list("ABCD"))
-    w = reference_portfolios(sectors, n_random=5)
-    assert w.shape == (4, 1 + 3 + 5) and np.allclose(w.sum(axis=0), 1) and (w >= 0).all()
-    assert np.allclose(w[:, 0], 0.25) and np.allclose(w[:, 3], [0, 0, 1, 0])  # sectors sorted: Energy, Tech, Unknown
+def _ew(panel) -> np.ndarray:
+    """The equal-weight book (N, 1)."""
+    return np.full((len(panel.tickers), 1), 1.0 / len(panel.tickers))
 
 
 def test_fit_map_is_a_cdf_and_recovers_uniform():
@@ -42,7 +40,7 @@ def test_layer_calibrates_a_model_whose_variance_is_too_small(small_market):
     raw = truth.forecast_series(panel, dates)
     narrow = replace(raw, factor_cov=raw.factor_cov / 4, idio_var=raw.idio_var / 4)
     cal = recalibrate(panel, narrow, dates[0], n_samples=500, min_days=100, refit_every=20)
-    ew = reference_portfolios(panel.sectors)[:, :1]
+    ew = _ew(panel)
     later = dates[150:]
     before = calibration_error(portfolio_pits(panel, narrow, later, ew, 500)[:, 0])
     after = calibration_error(_pits_through_layer(panel, cal, later))
@@ -51,7 +49,7 @@ def test_layer_calibrates_a_model_whose_variance_is_too_small(small_market):
 
 def _pits_through_layer(panel, series, dates) -> np.ndarray:
     """Equal-weight PITs read from each calibrated forecast's own portfolio CDF."""
-    ew = reference_portfolios(panel.sectors)[:, :1]
+    ew = _ew(panel)
     return np.array([fc.distribution.portfolio_cdf(fc, w[:, 0], realised[0], 500, k)
                      for k, fc, w, _, realised in portfolio_days(panel, series, dates, ew)])
 

@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from core.risk.recalibration import reference_portfolios
+from core.risk.families import books
 from core.risk.regime import bias_statistics, ewma_scale, regime_adjust
 
 
@@ -21,7 +21,7 @@ def test_regime_adjustment_restores_the_level_of_a_too_narrow_model(small_market
     dates = panel.dates[100:399]
     raw = truth.forecast_series(panel, dates)
     narrow = replace(raw, factor_cov=raw.factor_cov / 4, idio_var=raw.idio_var / 4)
-    w = reference_portfolios(panel.sectors)
+    w = books(panel.sectors.reindex(panel.tickers), "long-only")
     assert 3.0 < np.nanmean(bias_statistics(panel, narrow, dates, w)) < 5.5
     adjusted = regime_adjust(panel, narrow, dates[0], half_life=42)
     assert np.array_equal(adjusted.mean, narrow.mean, equal_nan=True)

@@ -1,0 +1,158 @@
+"""Calibration by portfolio family (core/risk/families.py): does a model's risk hold on books it was not
+calibrated on?
+
+For every forecast date t of a split and every book w of a family (gross 1 over the stocks traded at t+1),
+the PIT F_t(w'r_{t+1}) and whether the loss -w'r_{t+1} exceeded the forecast 99% VaR, all books of a day read
+from ONE set of joint draws of that day's forecast (the distribution's books_pit_var). Per family:
+
+  calib       calibration error (core.risk.calibration) of the family's PITs pooled over books and days
+  var99_rate  share of (book, day) pairs whose loss exceeded the 99% VaR
+  lo, hi      the 95% range of var99_rate for a CALIBRATED model with the same books: breaches of overlapping
+              books on one day are not independent, so the range is simulated (SIMULATIONS draws) from a
+              Gaussian copula whose correlation across books is that of the observed PITs' normal scores
+              (one book: the binomial range). A rate outside [lo, hi] rejects the family's 99% VaR at 5%.
+  fitted      whether the calibration maps were fitted on this family (FIT_FAMILIES) or never saw it
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from core.errors import ModelError
+from core.forecast import ForecastSeries, restrict
+from core.forecast.univariate import joint_reason
+from core.risk.calibration import calibration_error
+from core.risk.families import FIT_FAMILIES, FORECAST_FAMILIES, HELD_OUT, books, forecast_books, gross_normalised
+
+LEVEL = 0.99
+SAMPLES = 4_000
+SIMULATIONS = 2_000
+COLUMNS = ["fitted", "books", "days", "calib", "var99_rate", "lo", "hi"]
+
+
+@dataclass
+class FamilyOutcomes:
+    """PITs and 99% VaR breaches (T, P) of one family's P books on T days (NaN / False where a book holds no
+    traded stock or the day has no outcome)."""
+
+    pits: np.ndarray
+    breaches: np.ndarray
+
+    def scores(self, seed: int = 0) -> dict[str, float]:
+        held = np.isfinite(self.pits)
+        cols = held.any(axis=0)
+        pits, held, breaches = self.pits[:, cols], held[:, cols], self.breaches[:, cols]
+        days = int(held.any(axis=1).sum())
+        rate = float(breaches[held].mean()) if held.any() else float("nan")
+        lo, hi = null_range(pits, seed)
+        return {"books": int(cols.sum()), "days": days, "calib": calibration_error(pits[held]),
+                "var99_rate": rate, "lo": lo, "hi": hi}
+
+
+def null_range(pits: np.ndarray, seed: int = 0, simulations: int = SIMULATIONS) -> tuple[float, float]:
+    """(2.5%, 97.5%) quantiles of the pooled breach rate of books whose PITs (T, P) are uniform, with the
+    cross-book correlation of the observed PITs' normal scores (NaN = book not held that day)."""
+    held = np.isfinite(pits)
+    if not held.any():
+        return float("nan"), float("nan")
+    z = stats.norm.ppf(np.clip(np.where(held, pits, 0.5), 1e-6, 1 - 1e-6))
+    corr = np.atleast_2d(pd.DataFrame(np.where(held, z, np.nan)).corr(min_periods=20).fillna(0.0).to_numpy()).copy()
+    np.fill_diagonal(corr, 1.0)
+    vals, vecs = np.linalg.eigh(corr)
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))  # corr ~= root root'
+    rng = np.random.default_rng(seed)
+    cut = stats.norm.ppf(1.0 - LEVEL)
+    n_held = held.sum()
+    rates = np.empty(simulations)
+    for s in range(simulations):
+        draws = rng.standard_normal((pits.shape[0], root.shape[1])) @ root.T
+        rates[s] = ((draws < cut) & held).sum() / n_held
+    return float(np.quantile(rates, 0.025)), float(np.quantile(rates, 0.975))
+
+
+def family_outcomes(panel, series: ForecastSeries, dates: pd.DatetimeIndex, n_samples: int = SAMPLES,
+                    seed: int = 0) -> dict[str, FamilyOutcomes]:
+    """{family: FamilyOutcomes} for every family of core/risk/families.py on the forecasts at `dates`."""
+    why = joint_reason(series)
+    if why:
+        raise ModelError(f"{series.model}: no portfolio families: {why}")
+    sectors = panel.sectors.reindex(panel.tickers)
+    static = {f: books(sectors, f) for f in FIT_FAMILIES + HELD_OUT if f not in FORECAST_FAMILIES}
+    names = list(static) + list(FORECAST_FAMILIES)
+    out = {f: FamilyOutcomes(np.full((len(dates), static[f].shape[1] if f in static else 1), np.nan),
+                             np.zeros((len(dates), static[f].shape[1] if f in static else 1), dtype=bool))
+           for f in names}
+    col = {t: i for i, t in enumerate(panel.tickers)}
+    rets = panel.returns.to_numpy(dtype=float)
+    for k, (d, p) in enumerate(zip(dates, panel.dates.get_indexer(dates))):
+        if p < 0 or p + 1 >= len(rets):
+            continue
+        fc = series.at(d)
+        keep = [t for t in fc.tickers if t in col and np.isfinite(rets[p + 1, col[t]])]
+        if len(keep) < 2:
+            continue
+        fc = restrict(fc, keep)
+        idx = np.array([col[t] for t in keep])
+        parts = [(f, static[f][idx]) for f in static] + [(f, forecast_books(fc, f)) for f in FORECAST_FAMILIES]
+        held = [(f, np.abs(w).sum(axis=0) > 1e-12, w) for f, w in parts]
+        w_all = np.concatenate([gross_normalised(w[:, ok]) for _, ok, w in held], axis=1)
+        realised = rets[p + 1, idx] @ w_all
+        pit, var = fc.distribution.books_pit_var(fc, w_all, realised, LEVEL, n_samples, seed + k)
+        at = 0
+        for f, ok, _ in held:
+            m = int(ok.sum())
+            out[f].pits[k, ok] = pit[at:at + m]
+            out[f].breaches[k, ok] = -realised[at:at + m] > var[at:at + m]
+            at += m
+    return out
+
+
+def family_scores(panel, series: ForecastSeries, dates: pd.DatetimeIndex, n_samples: int = SAMPLES,
+                  seed: int = 0) -> pd.DataFrame:
+    """One row per family (index), COLUMNS."""
+    rows = {f: {"fitted": f in FIT_FAMILIES, **o.scores(seed)}
+            for f, o in family_outcomes(panel, series, dates, n_samples, seed).items()}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS).rename_axis("family")
+
+
+def within(row) -> bool:
+    """The family's 99% VaR breach rate lies in its 95% range for a calibrated model."""
+    return bool(row["lo"] <= row["var99_rate"] <= row["hi"])
+
+
+def family_table(panel, names: list[str], split: str, root=None, runs: dict[str, str] | None = None,
+                 log=None) -> pd.DataFrame:
+    """Rows (model, family) of family_scores for every joint model of `names` on a split; a univariate model is
+    left out with a line on `log`."""
+    import sys
+
+    from core.evaluation.tables import run_of
+    from core.workbench.sources import forecast_dates, forecasts
+
+    log = log or sys.stderr
+    dates = forecast_dates(panel, split)
+    parts = []
+    for name in names:
+        series = forecasts(panel, name, dates, root, run=run_of(name, runs), log=log).series
+        if joint_reason(series):
+            print(f"{name}: left out of the families ({joint_reason(series)})", file=log)
+            continue
+        parts.append(family_scores(panel, series, dates).assign(model=name).reset_index())
+    if not parts:
+        raise ModelError("no joint model to score portfolio families on; pick models with a joint distribution")
+    return pd.concat(parts).set_index(["model", "family"])
+
+
+def table_markdown(table: pd.DataFrame) -> str:
+    """The family table as Markdown, with a verdict column (breach rate inside the calibrated model's range)."""
+    lines = ["| model | family | maps fitted on it | books | days | calib | var99_rate | 95% range | verdict |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for (model, family), row in table.iterrows():
+        verdict = "in range" if within(row) else ("too many breaches" if row["var99_rate"] > row["hi"] else
+                                                  "too cautious")
+        lines.append(f"| {model} | {family} | {'yes' if row['fitted'] else 'no'} | {row['books']} | {row['days']} | "
+                     f"{row['calib']:.4f} | {row['var99_rate']:.4f} | {row['lo']:.4f}-{row['hi']:.4f} | {verdict} |")
+    return "\n".join(lines) + "\n"
