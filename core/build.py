@@ -19,12 +19,12 @@ import pandas as pd
 from core import __version__, store
 from core.data.embedded import load_dataset
 from core.evaluation.tables import evaluate_models, to_json
-from core.io import atomic_write_bytes, read_json, write_arrays, write_json
+from core.io import atomic_write_bytes, read_arrays, read_json, write_arrays, write_json
 from core.models import training_run
 from core.models.protocol import saved_state
 from core.models.registry import load_model, model_names
 from core.store import library_versions
-from core.risk.recalibration import fit_layer
+from core.risk.recalibration import fit_layer, prior_map
 from core.training.device import resolve_device
 from core.workbench.sources import forecast_dates
 
@@ -56,6 +56,7 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
     for name in names:
         if reuse and name not in (from_runs or {}) and _reusable(store.model_dir(dataset, name, out), panel):
             print(f"[{name}] kept (already built from this data)", file=log)
+            _refresh_layer(panel, name, store.model_dir(dataset, name, out), log)
             continue
         start = time.perf_counter()
         print(f"[{name}] fitting on {dataset}", file=log)
@@ -104,14 +105,32 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
 
 def write_calibration(panel, series, mdir: Path, half_life: float | None) -> None:
     """MDIR/calibration.safetensors: the calibration layer of the shipped forecasts `series`, fitted as
-    core.workbench.sources fits it for "<model>+cal" (from the first validation forecast on)."""
-    layer = fit_layer(panel, series, forecast_dates(panel, "valid")[0], half_life)
-    arrays = {}
+    core.workbench.sources fits it for "<model>+cal" (from the first validation forecast on), and the prior map
+    the layer starts from on other data."""
+    valid = forecast_dates(panel, "valid")
+    layer = fit_layer(panel, series, valid[0], half_life)
+    arrays = {"prior": prior_map(panel, series.select(valid), valid)}  # the start on other data (store.load_prior)
     for part in ("pit_map", "factor", "ratio"):
         if (rows := getattr(layer, part)) is not None:
             unique, index = np.unique(rows.astype(np.float32), axis=0, return_inverse=True)  # a fit lasts 21 days
             arrays |= {part: unique, f"{part}_index": index.reshape(-1).astype(np.int32)}
     write_arrays(Path(mdir) / "calibration.safetensors", arrays | {"settings": layer.settings})
+
+
+def _refresh_layer(panel, name: str, mdir: Path, log) -> None:
+    """Rewrite a kept model's calibration layer when today's model declares one it lacks or its settings changed."""
+    from core.models.registry import model_class
+    from core.risk.recalibration import Layer
+
+    cls = model_class(name)
+    if not cls.calibratable:
+        return
+    series = store.load_forecasts(panel.name, name, mdir.parent.parent)
+    shipped = store.load_calibration(panel.name, name, mdir.parent.parent)
+    has_prior = "prior" in read_arrays(mdir / "calibration.safetensors") if shipped is not None else False
+    if not has_prior or not Layer(**shipped).fits(series, cls.calibration.half_life):
+        print(f"[{name}] calibration layer refitted (new settings)", file=log)
+        write_calibration(panel, series, mdir, cls.calibration.half_life)
 
 
 def _run_command(run_dir: str) -> str:

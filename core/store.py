@@ -77,6 +77,17 @@ def load_calibration(dataset: str, model: str, root: str | Path | None = None) -
     return out | {"settings": a["settings"].astype(np.float64)}
 
 
+def load_prior(dataset: str, model: str, panel, root: str | Path | None = None) -> np.ndarray | None:
+    """The prior map (K,) of `model`'s calibration layer shipped on `dataset` (its raw forecasts' map fitted on the
+    validation split), the start of the layer on other data; None when none ships or `panel` IS that data (a
+    prior fitted on the very outcomes it would calibrate)."""
+    path = model_dir(dataset, model, root) / "calibration.safetensors"
+    if not path.exists() or built_from(model_dir(dataset, model, root), panel, same_version=False):
+        return None
+    a = read_arrays(path)
+    return a["prior"].astype(np.float64) if "prior" in a else None
+
+
 def load_factor_returns(dataset: str, model: str, root: str | Path | None = None) -> pd.DataFrame | None:
     """Shipped realised factor returns (dates x factors), None when the model ships none."""
     path = model_dir(dataset, model, root) / "factor_returns.parquet"

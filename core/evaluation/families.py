@@ -1,7 +1,8 @@
 """Calibration by portfolio family (core/risk/families.py): does a model's risk hold on books it was not
 calibrated on?
 
-For every forecast date t of a split and every book w of a family (gross 1 over the stocks traded at t+1),
+For every forecast date t of a split and every book w of a family (gross 1 over the stocks traded at t+1, its
+net kept: core.risk.families.on_day),
 the PIT F_t(w'r_{t+1}) and whether the loss -w'r_{t+1} exceeded the forecast 99% VaR, all books of a day read
 from ONE set of joint draws of that day's forecast (the distribution's books_pit_var). Per family:
 
@@ -22,10 +23,11 @@ import pandas as pd
 from scipy import stats
 
 from core.errors import ModelError
-from core.forecast import ForecastSeries, restrict
+from core.forecast import ForecastSeries
 from core.forecast.univariate import joint_reason
 from core.risk.calibration import calibration_error
-from core.risk.families import FIT_FAMILIES, FORECAST_FAMILIES, HELD_OUT, books, forecast_books, gross_normalised
+from core.risk.families import FIT_FAMILIES, FORECAST_FAMILIES, HELD_OUT, books, forecast_books, static_books
+from core.risk.recalibration import portfolio_days
 
 LEVEL = 0.99
 SAMPLES = 4_000
@@ -80,33 +82,25 @@ def family_outcomes(panel, series: ForecastSeries, dates: pd.DatetimeIndex, n_sa
     if why:
         raise ModelError(f"{series.model}: no portfolio families: {why}")
     sectors = panel.sectors.reindex(panel.tickers)
-    static = {f: books(sectors, f) for f in FIT_FAMILIES + HELD_OUT if f not in FORECAST_FAMILIES}
-    names = list(static) + list(FORECAST_FAMILIES)
-    out = {f: FamilyOutcomes(np.full((len(dates), static[f].shape[1] if f in static else 1), np.nan),
-                             np.zeros((len(dates), static[f].shape[1] if f in static else 1), dtype=bool))
-           for f in names}
-    col = {t: i for i, t in enumerate(panel.tickers)}
-    rets = panel.returns.to_numpy(dtype=float)
-    for k, (d, p) in enumerate(zip(dates, panel.dates.get_indexer(dates))):
-        if p < 0 or p + 1 >= len(rets):
-            continue
-        fc = series.at(d)
-        keep = [t for t in fc.tickers if t in col and np.isfinite(rets[p + 1, col[t]])]
-        if len(keep) < 2:
-            continue
-        fc = restrict(fc, keep)
-        idx = np.array([col[t] for t in keep])
-        parts = [(f, static[f][idx]) for f in static] + [(f, forecast_books(fc, f)) for f in FORECAST_FAMILIES]
-        held = [(f, np.abs(w).sum(axis=0) > 1e-12, w) for f, w in parts]
-        w_all = np.concatenate([gross_normalised(w[:, ok]) for _, ok, w in held], axis=1)
-        realised = rets[p + 1, idx] @ w_all
-        pit, var = fc.distribution.books_pit_var(fc, w_all, realised, LEVEL, n_samples, seed + k)
-        at = 0
-        for f, ok, _ in held:
-            m = int(ok.sum())
-            out[f].pits[k, ok] = pit[at:at + m]
-            out[f].breaches[k, ok] = -realised[at:at + m] > var[at:at + m]
-            at += m
+    fixed = [f for f in FIT_FAMILIES + HELD_OUT if f not in FORECAST_FAMILIES]
+    sizes = {f: books(sectors, f).shape[1] for f in fixed} | dict.fromkeys(FORECAST_FAMILIES, 1)
+    out = {f: FamilyOutcomes(np.full((len(dates), m), np.nan), np.zeros((len(dates), m), dtype=bool))
+           for f, m in sizes.items()}
+    weights, nets = static_books(sectors, fixed)
+    names = fixed + list(FORECAST_FAMILIES)
+    bounds = np.cumsum([0] + [sizes[f] for f in names])
+    rets = panel.returns
+    for k, fc, w, ok, realised in portfolio_days(panel, series, dates, weights, nets):
+        extra = np.concatenate([forecast_books(fc, f) for f in FORECAST_FAMILIES], axis=1)  # (n, E)
+        day = rets.index.get_loc(dates[k]) + 1
+        outcome = np.r_[realised, rets.iloc[day][fc.tickers].to_numpy(dtype=float) @ extra]
+        pit, var = fc.distribution.books_pit_var(fc, np.concatenate([w, extra], axis=1), outcome, LEVEL,
+                                                 n_samples, seed + k)
+        held = np.r_[ok, np.ones(extra.shape[1], dtype=bool)]
+        pits, breaches = np.full(held.size, np.nan), np.zeros(held.size, dtype=bool)
+        pits[held], breaches[held] = pit, -outcome > var
+        for f, lo, hi in zip(names, bounds[:-1], bounds[1:]):
+            out[f].pits[k], out[f].breaches[k] = pits[lo:hi], breaches[lo:hi]
     return out
 
 

@@ -90,9 +90,14 @@ class Normal:
     def books_pit_var(self, fc, w: np.ndarray, x: np.ndarray, level: float, n_samples: int,
                       seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Many books at once: (P(w_p'r <= x_p) (P,), VaR_level of w_p'r (P,), a positive loss) for weights w (N, P)
-        and outcomes x (P,); closed form."""
+        and outcomes x (P,)."""
+        pit, q = self.books_pit_quantile(fc, w, x, np.full(w.shape[1], 1.0 - level), n_samples, seed)
+        return pit, -q
+
+    def books_pit_quantile(self, fc, w, x, probs, n_samples, seed) -> tuple[np.ndarray, np.ndarray]:
+        """(P(w_p'r <= x_p) (P,), the probs_p-quantile of w_p'r (P,)) for books w (N, P); closed form."""
         mu, sd = _books_moments(fc, w)
-        return stats.norm.cdf((x - mu) / sd), -mu + sd * stats.norm.ppf(level)
+        return stats.norm.cdf((x - mu) / sd), mu + sd * stats.norm.ppf(probs)
 
     def marginal_cdf(self, fc, r: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
         """P(r_i <= x_i) per stock, (N,)."""
@@ -152,7 +157,7 @@ class StudentT(Normal):
         draws = self.portfolio_scenarios(fc, w, n_samples, seed)
         return float(np.mean(draws <= x)), {lv: empirical_var(draws, lv) for lv in levels}
 
-    def books_pit_var(self, fc, w, x, level, n_samples, seed, chunk=2_000):
+    def books_pit_quantile(self, fc, w, x, probs, n_samples, seed, chunk=2_000):
         """From n_samples joint draws shared by every book (N noise terms drawn `chunk` scenarios at a time)."""
         rng = np.random.default_rng(seed)
         w = np.asarray(w, dtype=np.float64)
@@ -162,7 +167,14 @@ class StudentT(Normal):
         for lo in range(0, n_samples, chunk):
             hi = min(n_samples, lo + chunk)
             draws[lo:hi] += self.idio_draws(rng, hi - lo, fc.n_stocks) @ s
-        return np.mean(draws <= x, axis=0), -np.quantile(draws, 1.0 - level, axis=0)
+        draws.sort(axis=0)
+        pos = np.asarray(probs) * (n_samples - 1)  # np.quantile's linear interpolation of the order statistics
+        lo_i = np.floor(pos).astype(int)
+        hi_i = np.minimum(lo_i + 1, n_samples - 1)
+        cols = np.arange(draws.shape[1])
+        frac = pos - lo_i
+        q = (1 - frac) * draws[lo_i, cols] + frac * draws[hi_i, cols]
+        return (draws <= x).mean(axis=0), q
 
     def marginal_cdf(self, fc, r, n_samples, seed):
         """Rao-Blackwellised over n_samples prior draws of z: F_i(x) = mean_s T((x - m_i - b_i'z_s) / scale_i)."""
@@ -219,6 +231,14 @@ def empirical_var(returns: np.ndarray, level: float) -> tuple[float, float]:
         raise ModelError("no finite returns to compute a VaR from; check the data range")
     var = float(np.quantile(losses, level))
     return var, float(losses[losses >= var].mean())
+
+
+def factor_share(fc, w: np.ndarray) -> np.ndarray:
+    """The factor share of forecast variance (P,) of books w (N, P): (w'B) Sz (B'w) / w' Sigma w (0 without factors)."""
+    y = fc.exposures.T @ w  # (F, P)
+    factor = np.einsum("fp,fg,gp->p", y, fc.factor_cov, y)
+    total = factor + (w * w * fc.idio_var[:, None]).sum(axis=0)
+    return np.divide(factor, total, out=np.zeros_like(total), where=total > 0)
 
 
 def _books_moments(fc, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ class FactorForecast:
     tickers: N names; mean: (N,); exposures: (N, F); factor_cov: (F, F); idio_var: (N,);
     factor_dof: (F,) and idio_dof: (N,) for family "student_t" (None for "normal"); a dof of
     np.inf marks a Normal component (e.g. PPCA with Normal factors and Student-t noise).
-    pit_map: (K,) values of a portfolio calibration map at PIT_KNOTS, or None for the raw model;
+    pit_map: (2, K) values of the portfolio calibration maps at PIT_KNOTS (by factor share), or None for the raw model;
     when set, `distribution` is the family wrapped in the calibration layer (forecast/recalibrated.py).
     joint=False (a univariate model): `distribution` is the family wrapped in `Univariate`, whose portfolio
     numbers read `history` (the panel's returns, given by `with_history`).

@@ -20,37 +20,55 @@ import numpy as np
 from scipy import stats
 
 from core.errors import ModelError
-from core.forecast.distributions import Layer, empirical_var
+from core.forecast.distributions import Layer, empirical_var, factor_share
 
 #: the fixed knots of every stored map: R is piecewise linear between them
 PIT_KNOTS = np.r_[0.0, stats.norm.cdf(np.linspace(-6.0, 6.0, 161)), 1.0]
 
 
 def check_pit_map(values) -> np.ndarray:
-    """The map values (K,) as floats, checked: nondecreasing from 0 to 1 on PIT_KNOTS."""
-    v = np.asarray(values, dtype=np.float64).reshape(-1)
-    if v.shape != PIT_KNOTS.shape or not np.all(np.isfinite(v)) or np.any(np.diff(v) < -1e-9) \
-            or abs(v[0]) > 1e-6 or abs(v[-1] - 1.0) > 1e-6:
-        raise ModelError(f"a calibration map needs {PIT_KNOTS.size} nondecreasing values from 0 to 1; "
+    """The map values (2, K) as floats, checked: each row nondecreasing from 0 to 1 on PIT_KNOTS. Row 0 is the map
+    of a book whose forecast variance is all specific, row 1 of one that is all factor (book_maps); a single map
+    (K,) serves every book and is stored twice."""
+    v = np.asarray(values, dtype=np.float64)
+    v = np.stack([v, v]) if v.ndim == 1 else v
+    if v.shape != (2, PIT_KNOTS.size) or not np.all(np.isfinite(v)) or np.any(np.diff(v, axis=1) < -1e-9) \
+            or np.abs(v[:, 0]).max() > 1e-6 or np.abs(v[:, -1] - 1.0).max() > 1e-6:
+        raise ModelError(f"a calibration map needs 2 rows of {PIT_KNOTS.size} nondecreasing values from 0 to 1; "
                          "refit it with core.risk.recalibration.recalibrate")
     return v
 
 
+def book_maps(pit_map: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Map values (P, K) of books whose factor shares of forecast variance are `share` (P,): the mix
+    (1 - s) R_0 + s R_1 of the two rows of pit_map (2, K), monotone as both rows are."""
+    s = np.clip(np.asarray(share, dtype=np.float64), 0.0, 1.0)[:, None]
+    return (1.0 - s) * pit_map[0] + s * pit_map[1]
+
+
+def forward(values: np.ndarray, u):
+    """R(u) for PITs u of one book whose map has `values` (K,)."""
+    return np.interp(u, PIT_KNOTS, values)
+
+
+def inverse(values: np.ndarray, p):
+    """R^{-1}(p): the smallest raw PIT whose calibrated value reaches p (flat stretches of R skipped)."""
+    keep = np.r_[True, np.diff(values) > 0]
+    return np.interp(p, values[keep], PIT_KNOTS[keep])
+
+
 @dataclass(frozen=True, eq=False)
 class Recalibrated(Layer):
-    """The base distribution (Normal or StudentT) with its portfolio CDF passed through R."""
+    """The base distribution (Normal or StudentT) with each book's portfolio CDF passed through its map R."""
 
-    pit_map: np.ndarray  # (K,) values of R at PIT_KNOTS
+    pit_map: np.ndarray  # (2, K): values at PIT_KNOTS of the all-specific and the all-factor book's maps
     closed_form: ClassVar[bool] = False
 
-    def forward(self, u):
-        """R(u) for PITs u (any shape)."""
-        return np.interp(u, PIT_KNOTS, self.pit_map)
-
-    def inverse(self, p):
-        """R^{-1}(p): the smallest raw PIT whose calibrated value reaches p (flat stretches of R skipped)."""
-        y, keep = self.pit_map, np.r_[True, np.diff(self.pit_map) > 0]
-        return np.interp(p, y[keep], PIT_KNOTS[keep])
+    def values(self, fc, w: np.ndarray) -> np.ndarray:
+        """The map values (K,) of book w (N,), or (P, K) of books w (N, P)."""
+        w = np.asarray(w, dtype=np.float64)
+        maps = book_maps(self.pit_map, np.atleast_1d(factor_share(fc, w.reshape(len(w), -1))))
+        return maps[0] if w.ndim == 1 else maps
 
     # delegated too (Layer does the rest): portfolio moments are the base distribution's
     def portfolio_moments(self, fc, w):
@@ -64,20 +82,21 @@ class Recalibrated(Layer):
         """n calibrated draws of w'r, (n,): each raw draw moved to the raw quantile R^{-1}(F_n(x))."""
         raw = self.base.portfolio_scenarios(fc, w, n, seed, chunk)
         ranks = (np.argsort(np.argsort(raw)) + 0.5) / raw.size
-        return np.quantile(raw, self.inverse(ranks))
+        return np.quantile(raw, inverse(self.values(fc, w), ranks))
 
     def portfolio_cdf(self, fc, w, x, n_samples, seed) -> float:
-        return float(self.forward(self.base.portfolio_cdf(fc, w, x, n_samples, seed)))
+        return float(forward(self.values(fc, w), self.base.portfolio_cdf(fc, w, x, n_samples, seed)))
 
     def portfolio_var(self, fc, w, levels, n_samples, seed) -> tuple[dict, str, int]:
         draws = self.portfolio_scenarios(fc, w, n_samples, seed)
         return {lv: empirical_var(draws, lv) for lv in levels}, "monte_carlo, recalibrated", n_samples
 
-    def books_pit_var(self, fc, w, x, level, n_samples, seed):
-        """R(raw PIT) per book and the raw loss quantile at R^{-1}(1 - level), from the base's shared draws."""
-        pit, _ = self.base.books_pit_var(fc, w, x, level, n_samples, seed)
-        _, var = self.base.books_pit_var(fc, w, x, 1.0 - float(self.inverse(1.0 - level)), n_samples, seed)
-        return self.forward(pit), var
-
     def portfolio_pit_var(self, fc, w, x, levels, n_samples, seed) -> tuple[float, dict]:
         return self.portfolio_cdf(fc, w, x, n_samples, seed), self.portfolio_var(fc, w, levels, n_samples, seed)[0]
+
+    def books_pit_var(self, fc, w, x, level, n_samples, seed):
+        """R(raw PIT) per book and the loss at each book's raw quantile R^{-1}(1 - level), from one set of draws."""
+        maps = self.values(fc, w)  # (P, K)
+        probs = np.array([inverse(m, 1.0 - level) for m in maps])
+        pit, q = self.base.books_pit_quantile(fc, w, x, probs, n_samples, seed)
+        return np.array([forward(m, u) for m, u in zip(maps, pit)]), -q

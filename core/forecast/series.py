@@ -37,7 +37,7 @@ class ForecastSeries:
     joint: bool = True
     model: str = ""
     factor_names: list[str] = field(default_factory=list)
-    pit_map: np.ndarray | None = None  # (T, K) calibration maps (forecast/recalibrated.py), None when raw
+    pit_map: np.ndarray | None = None  # (T, 2, K) calibration maps (forecast/recalibrated.py), None when raw
     history: History | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:

@@ -1,7 +1,8 @@
 """Portfolio families: the books a risk model is calibrated on and judged by.
 
 A family is a set of books (weights over the N tickers, each normalised to a gross of 1, sum |w| = 1, so a
-dollar-neutral book is read in percent of gross). The calibration layer's maps are fitted on FIT_FAMILIES only
+dollar-neutral book is read in percent of gross). On each day a book holds the stocks traded that day, its
+long and short legs rescaled to its own net (on_day), so a stock that lists later changes no earlier day. The calibration layer's maps are fitted on FIT_FAMILIES only
 (core/risk/recalibration.py); HELD_OUT families are never seen by a map, so their scores say whether the layer
 carries to portfolios it did not learn from:
 
@@ -15,9 +16,12 @@ carries to portfolios it did not learn from:
                 depends on the model: the book whose risk a model is most tempted to understate
 
 Books are drawn with a fixed seed from the tickers and sectors alone (never from returns), so every model is
-judged on the same books.
+judged on the same books. The fitted families' random weights are drawn per ticker (a generator seeded by the
+family and the ticker's name), so they do not depend on which other stocks the file holds.
 """
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 import pandas as pd
@@ -27,12 +31,40 @@ FIT_FAMILIES = ("long-only", "long-short")
 HELD_OUT = ("pairs", "sector-bets", "concentrated", "130/30", "min-variance")
 #: the families whose books depend on the day's forecast (built per date by forecast_books)
 FORECAST_FAMILIES = ("min-variance",)
+#: each static family's net exposure at a gross of 1, kept on every day by on_day
+NET = {"long-only": 1.0, "long-short": 0.0, "pairs": 0.0, "sector-bets": 0.0, "concentrated": 1.0, "130/30": 1.0 / 1.6}
 
 
 def gross_normalised(w: np.ndarray) -> np.ndarray:
     """Columns of w (N, P) divided by their gross sum |w|; a column of zeros stays zero."""
     gross = np.abs(w).sum(axis=0)
     return np.divide(w, gross, out=np.zeros_like(w, dtype=np.float64), where=gross > 1e-12)
+
+
+def net_of(w: np.ndarray) -> np.ndarray:
+    """The net exposure (P,) of books w (N, P) at a gross of 1."""
+    return gross_normalised(w).sum(axis=0)
+
+
+def on_day(w: np.ndarray, net: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(weights (n, P') at a gross of 1, held (P,)): books w (n, P) restricted to the day's n stocks, each leg
+    rescaled so the book keeps its net (P,): longs sum to (1 + net) / 2, shorts to (1 - net) / 2. A book that
+    lost a leg it needs (or every stock) is not held that day."""
+    longs, shorts = np.clip(w, 0.0, None), np.clip(w, None, 0.0)
+    up, down = longs.sum(axis=0), -shorts.sum(axis=0)
+    need_up, need_down = (1.0 + net) / 2.0, (1.0 - net) / 2.0
+    held = ((up > 1e-12) | (need_up < 1e-9)) & ((down > 1e-12) | (need_down < 1e-9))
+    scaled = (longs * np.divide(need_up, up, out=np.zeros_like(up), where=up > 1e-12)
+              + shorts * np.divide(need_down, down, out=np.zeros_like(down), where=down > 1e-12))
+    return scaled[:, held], held
+
+
+def _per_ticker(tickers, family: str, seed: int, draw) -> np.ndarray:
+    """(N, P) rows drawn by `draw(rng)` -> (P,) from a generator seeded by (seed, family, ticker) for each ticker."""
+    def rng(t):
+        key = int.from_bytes(hashlib.sha256(f"{family}|{t}".encode()).digest()[:8], "little")
+        return np.random.default_rng([seed, key])
+    return np.array([draw(rng(t)) for t in tickers])
 
 
 def books(sectors: pd.Series, family: str, seed: int = 0) -> np.ndarray:
@@ -42,12 +74,12 @@ def books(sectors: pd.Series, family: str, seed: int = 0) -> np.ndarray:
     groups = [np.flatnonzero(labels == s) for s in sorted(set(labels))]
     rng = np.random.default_rng(seed)
     cols: list[np.ndarray] = []
-    if family == "long-only":
+    if family == "long-only":  # Dirichlet(0.5) books as normalised Gamma(0.5) draws, one per ticker
         cols = [np.ones(n)] + [np.isin(np.arange(n), g).astype(float) for g in groups]
-        cols += list(rng.dirichlet(np.full(n, 0.5), size=N_RANDOM))
-    elif family == "long-short":
-        raw = rng.standard_normal((N_RANDOM, n))
-        cols = list(raw - raw.mean(axis=1, keepdims=True))
+        cols += list(_per_ticker(sectors.index, family, seed, lambda r: r.gamma(0.5, size=N_RANDOM)).T)
+    elif family == "long-short":  # a random side and Gamma(1) size per ticker; legs made equal by on_day
+        cols = list(_per_ticker(sectors.index, family, seed,
+                                lambda r: r.choice([-1.0, 1.0], size=N_RANDOM) * r.gamma(1.0, size=N_RANDOM)).T)
     elif family == "pairs":
         for g in groups:
             for _ in range(min(3, len(g) // 2)):
@@ -87,6 +119,13 @@ def forecast_books(fc, family: str) -> np.ndarray:
     return gross_normalised(w[:, None])
 
 
-def reference_books(sectors: pd.Series) -> np.ndarray:
-    """The books (N, P) the calibration maps are fitted on: every FIT_FAMILIES book."""
-    return np.concatenate([books(sectors, f) for f in FIT_FAMILIES], axis=1)
+def reference_books(sectors: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(weights (N, P), nets (P,)) of the books the calibration maps are fitted on: every FIT_FAMILIES book, the
+    long-only ones at a net of 1, the long-short ones dollar neutral."""
+    return static_books(sectors, FIT_FAMILIES)
+
+
+def static_books(sectors: pd.Series, names) -> tuple[np.ndarray, np.ndarray]:
+    """(weights (N, P), nets (P,)) of the static families `names`, their books side by side in that order."""
+    parts = [books(sectors, f) for f in names]
+    return np.concatenate(parts, axis=1), np.concatenate([np.full(w.shape[1], NET[f]) for f, w in zip(names, parts)])

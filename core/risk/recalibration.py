@@ -22,22 +22,34 @@ from sklearn.isotonic import IsotonicRegression
 
 from core.errors import ModelError
 from core.forecast import ForecastSeries, restrict
+from core.forecast.distributions import factor_share
 from core.forecast.recalibrated import PIT_KNOTS
 from core.risk import covariance_update
 from core.risk import families
-from core.risk.families import gross_normalised, reference_books
+from core.risk.families import net_of, on_day, reference_books
 
 REFIT_EVERY = 21
 MIN_DAYS = 250
 PIT_SAMPLES = 2_000
 #: version of the books the maps are fitted on (core/risk/families.py FIT_FAMILIES)
-REFERENCE_FAMILIES = 2
+REFERENCE_FAMILIES = 3
+#: a short file's start from a prior map: its weight in days of the file's own PITs (chosen on other data:
+#: benchmarks/prior_weight.py), and the own days before the file's map enters the mix
+PRIOR_DAYS = 126.0
+MIN_OWN_DAYS = 21
+#: the maps by factor share: the pooled map's weight, as a share of the observations (fit_map)
+SHARE_RIDGE = 0.05
+#: version of the maps' form (2: two rows, mixed by the book's factor share)
+MAP_FORM = 2
 
 
-def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray):
+def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
+                   nets: np.ndarray | None = None):
     """For each forecast date with an outcome, yield (k, fc, w, ok, realised): k its position in `dates`,
-    fc the forecast restricted to the n stocks traded at t+1, w (n, P') the columns `ok` (P,) of weights
-    (N, P) over panel.tickers that hold one of them, renormalised to a gross of 1, realised (P',) = w'r_{t+1}."""
+    fc the forecast restricted to the n stocks traded at t+1, w (n, P') the books `ok` (P,) of weights (N, P)
+    over panel.tickers held that day (core.risk.families.on_day: gross 1, each keeping its net, nets (P,) or
+    the books' own), realised (P',) = w'r_{t+1}."""
+    nets = net_of(weights) if nets is None else nets
     col = {t: i for i, t in enumerate(panel.tickers)}
     rets = panel.returns.to_numpy(dtype=float)
     for k, (d, p) in enumerate(zip(dates, panel.dates.get_indexer(dates))):
@@ -48,78 +60,126 @@ def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weigh
         if not keep:
             continue
         idx = np.array([col[t] for t in keep])
-        w = weights[idx]
-        ok = np.abs(w).sum(axis=0) > 1e-12
-        w = gross_normalised(w[:, ok])
+        w, ok = on_day(weights[idx], nets)
         yield k, restrict(fc, keep), w, ok, rets[p + 1, idx] @ w
 
 
 def portfolio_pits(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
-                   n_samples: int = PIT_SAMPLES, seed: int = 0) -> np.ndarray:
+                   n_samples: int = PIT_SAMPLES, seed: int = 0, nets: np.ndarray | None = None) -> np.ndarray:
     """PIT values (T, P): the forecast CDF at each date of each portfolio's realised next-day return
     (raw joint draws, seeded per day); NaN where a portfolio holds no stock or there is no outcome."""
     out = np.full((len(dates), weights.shape[1]), np.nan)
-    for k, fc, w, ok, realised in portfolio_days(panel, series, dates, weights):
+    for k, fc, w, ok, realised in portfolio_days(panel, series, dates, weights, nets):
         out[k, ok] = np.mean(fc.sample(n_samples, seed + k) @ w <= realised, axis=0)
     return out
 
 
-def fit_map(pits: np.ndarray) -> np.ndarray:
-    """Map values (K,) at PIT_KNOTS from PIT values (any shape; NaN ignored): the isotonic fit of
-    their empirical CDF, pinned to 0 at 0 and 1 at 1."""
-    u = np.sort(np.asarray(pits, dtype=np.float64)[np.isfinite(pits)])
+def portfolio_shares(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
+                     nets: np.ndarray | None = None) -> np.ndarray:
+    """Factor shares of forecast variance (T, P) of the books of portfolio_pits (NaN where those are)."""
+    out = np.full((len(dates), weights.shape[1]), np.nan)
+    for k, fc, w, ok, _ in portfolio_days(panel, series, dates, weights, nets):
+        out[k, ok] = factor_share(fc, w)
+    return out
+
+
+def fit_map(pits: np.ndarray, shares: np.ndarray | None = None) -> np.ndarray:
+    """Map values (2, K) at PIT_KNOTS from PIT values (any shape; NaN ignored) and, where given, the books'
+    factor shares of variance (same shape). Pooled: the isotonic fit of the PITs' empirical CDF, pinned to 0
+    at 0 and 1 at 1, twice. With shares: P(PIT <= u | s) = (1 - s) R_0(u) + s R_1(u) at each knot u by least
+    squares, shrunk toward the pooled map with SHARE_RIDGE of the observations' weight, then made monotone
+    (forecast/recalibrated.py book_maps reads the two rows)."""
+    pits = np.asarray(pits, dtype=np.float64)
+    ok = np.isfinite(pits) if shares is None else np.isfinite(pits) & np.isfinite(shares)
+    u = np.sort(pits[ok])
     if u.size == 0:
         raise ModelError("no PIT values to fit a calibration map on; the window has no forecasts with outcomes")
     ecdf = (np.arange(1, u.size + 1) - 0.5) / u.size
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    iso.fit(np.r_[0.0, u, 1.0], np.r_[0.0, ecdf, 1.0])
+    pooled = _monotone(np.r_[0.0, u, 1.0], np.r_[0.0, ecdf, 1.0])
+    if shares is None:
+        return np.stack([pooled, pooled])
+    s = np.clip(np.asarray(shares, dtype=np.float64)[ok], 0.0, 1.0)
+    x = np.stack([1.0 - s, s], axis=1)  # (M, 2)
+    below = pits[ok][:, None] <= PIT_KNOTS[None, :]  # (M, K)
+    ridge = SHARE_RIDGE * u.size
+    rows = np.linalg.solve(x.T @ x + ridge * np.eye(2), x.T @ below + ridge * pooled[None, :])  # (2, K)
+    return np.stack([_monotone(PIT_KNOTS, row) for row in rows])
+
+
+def _monotone(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The isotonic fit of y on x in [0, 1], read at PIT_KNOTS, nondecreasing, 0 at 0 and 1 at 1."""
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y)
     values = np.maximum.accumulate(iso.predict(PIT_KNOTS))
     values[0], values[-1] = 0.0, 1.0
     return values
 
 
-def rolling_maps(pits: np.ndarray, start: int, refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS) -> np.ndarray:
-    """Maps (T, K) for T forecast dates from PITs (T, P): row t fitted on PIT rows start..t-1 (those with
-    an outcome known at t), refitted every `refit_every` rows; identity before start + min_days."""
+def rolling_maps(pits: np.ndarray, start: int, refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS,
+                 prior: np.ndarray | None = None, prior_days: float = PRIOR_DAYS,
+                 shares: np.ndarray | None = None) -> np.ndarray:
+    """Maps (T, 2, K) for T forecast dates from PITs (T, P) (and the books' factor shares (T, P), fit_map): row t
+    fitted on PIT rows start..t-1 (those with an outcome known at t), refitted every `refit_every` rows; identity
+    before start + min_days. With a `prior` map (2, K) (a short file's start: the model's map fitted on other data), row t is the mix
+    (prior_days * prior + n * own) / (prior_days + n) of the prior and the map `own` of the n = t - start days of
+    the file's own PITs, so the file's outcomes take over as they accumulate: the prior alone until
+    MIN_OWN_DAYS rows exist, refitted every `refit_every` rows after that."""
     t_all = pits.shape[0]
-    maps = np.broadcast_to(PIT_KNOTS, (t_all, PIT_KNOTS.size)).copy()
+    maps = np.broadcast_to(PIT_KNOTS, (t_all, 2, PIT_KNOTS.size)).copy()
+    if prior is not None:
+        maps[start:] = prior
+    first = start + (min_days if prior is None else MIN_OWN_DAYS)
     current = None
-    for t in range(start + min_days, t_all):
-        if current is None or (t - start - min_days) % refit_every == 0:
-            current = fit_map(pits[start:t])
+    for t in range(first, t_all):
+        if current is None or (t - first) % refit_every == 0:
+            own, n = fit_map(pits[start:t], None if shares is None else shares[start:t]), t - start
+            current = own if prior is None else (prior_days * prior + n * own) / (prior_days + n)
         maps[t] = current
     return maps
 
 
 def recalibrate(panel, series: ForecastSeries, start, n_samples: int = PIT_SAMPLES, seed: int = 0,
-                refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS) -> ForecastSeries:
+                refit_every: int = REFIT_EVERY, min_days: int = MIN_DAYS, prior: np.ndarray | None = None) -> ForecastSeries:
     """The series with its calibration layer: PITs of the reference portfolios from the forecast date
-    `start` on (e.g. the first validation date: earlier forecasts may be in-sample), maps by rolling_maps."""
+    `start` on (e.g. the first validation date: earlier forecasts may be in-sample), maps by rolling_maps
+    (from `prior` (K,) where given)."""
     if not series.joint:
         raise ModelError(f"{series.model}: the calibration layer needs a joint model (its portfolio distribution)")
     first = int(series.dates.searchsorted(pd.Timestamp(start)))
     if first >= len(series.dates):
         raise ModelError(f"no forecasts of {series.model} on or after {pd.Timestamp(start).date()} to calibrate on")
-    if len(series.dates) - first <= min_days:  # no date has min_days of past PITs: identity maps, no draws
-        return replace(series, pit_map=rolling_maps(np.zeros((len(series.dates), 1)), first, refit_every, min_days))
-    w = reference_books(panel.sectors.reindex(panel.tickers))
-    pits = np.full((len(series.dates), w.shape[1]), np.nan)
-    pits[first:] = portfolio_pits(panel, replace(series, pit_map=None), series.dates[first:], w, n_samples, seed)
-    return replace(series, pit_map=rolling_maps(pits, first, refit_every, min_days))
+    need = min_days if prior is None else MIN_OWN_DAYS
+    if len(series.dates) - first <= need:  # no date has enough past PITs: identity (or prior) maps, no draws
+        return replace(series, pit_map=rolling_maps(np.zeros((len(series.dates), 1)), first, refit_every, min_days,
+                                                    prior))
+    w, nets = reference_books(panel.sectors.reindex(panel.tickers))
+    pits, shares = np.full((2, len(series.dates), w.shape[1]), np.nan)
+    raw = replace(series, pit_map=None)
+    pits[first:] = portfolio_pits(panel, raw, series.dates[first:], w, n_samples, seed, nets)
+    shares[first:] = portfolio_shares(panel, raw, series.dates[first:], w, nets)
+    return replace(series, pit_map=rolling_maps(pits, first, refit_every, min_days, prior, shares=shares))
+
+
+def prior_map(panel, series: ForecastSeries, dates: pd.DatetimeIndex) -> np.ndarray:
+    """A model's prior map (2, K) for files it was not fitted on: the map of its RAW forecasts' reference-book PITs
+    at `dates` (e.g. every validation forecast of the data it ships on)."""
+    raw, (w, nets) = replace(series, pit_map=None), reference_books(panel.sectors.reindex(panel.tickers))
+    return fit_map(portfolio_pits(panel, raw, dates, w, nets=nets), portfolio_shares(panel, raw, dates, w, nets))
 
 
 def layer_settings(half_life: float | None) -> np.ndarray:
-    """Everything a fitted layer depends on besides the forecasts, (10,): the update's half-life (-1: no update),
+    """Everything a fitted layer depends on besides the forecasts, (14,): the update's half-life (-1: no update),
     its EM steps, shrinkage days, burn-in and refit interval, then the maps' burn-in, refit interval, random
-    books per family, draws and the version of the reference families (2: long-only and long-short). A stored layer whose settings differ is refitted (core.workbench.sources)."""
+    books per family, draws, the version of the reference families (3: long-only and long-short, drawn per ticker), and a short
+    file's prior weight and own days before its map enters, then the maps' share ridge and form. A stored layer whose settings differ is refitted (core.workbench.sources)."""
     return np.array([-1.0 if half_life is None else half_life, covariance_update.EM_STEPS,
                      covariance_update.SHRINK_DAYS, covariance_update.MIN_DAYS, covariance_update.REFIT_EVERY,
-                     MIN_DAYS, REFIT_EVERY, families.N_RANDOM, PIT_SAMPLES, REFERENCE_FAMILIES], dtype=np.float64)
+                     MIN_DAYS, REFIT_EVERY, families.N_RANDOM, PIT_SAMPLES, REFERENCE_FAMILIES,
+                     PRIOR_DAYS, MIN_OWN_DAYS, SHARE_RIDGE, MAP_FORM], dtype=np.float64)
 
 
 @dataclass
 class Layer:
-    """A series' calibration layer: PIT maps (T, K) and, when the model takes the covariance update, its
+    """A series' calibration layer: PIT maps (T, 2, K) and, when the model takes the covariance update, its
     corrections factor (T, F, F) and ratio (T, N) (covariance_update.fit_corrections), None otherwise;
     settings (layer_settings) of the fit."""
 
@@ -150,11 +210,13 @@ class Layer:
         return np.any(self.factor != np.eye(self.factor.shape[1]), axis=(1, 2)) | np.any(self.ratio != 1, axis=1)
 
 
-def fit_layer(panel, series: ForecastSeries, start, half_life: float | None = None) -> Layer:
+def fit_layer(panel, series: ForecastSeries, start, half_life: float | None = None,
+              prior: np.ndarray | None = None) -> Layer:
     """The calibration layer of `series` from forecast date `start` on: the covariance update with EWMA
-    `half_life` days (None: no update), then the PIT maps of the (updated) forecasts."""
+    `half_life` days (None: no update), then the PIT maps of the (updated) forecasts, starting from the
+    `prior` map (K,) where given (a file the model was not calibrated on; rolling_maps)."""
     factor = ratio = None
     if half_life is not None:
         factor, ratio = covariance_update.fit_corrections(panel, series, start, half_life)
         series = covariance_update.corrected(series, factor, ratio)
-    return Layer(recalibrate(panel, series, start).pit_map, factor, ratio, layer_settings(half_life))
+    return Layer(recalibrate(panel, series, start, prior=prior).pit_map, factor, ratio, layer_settings(half_life))

@@ -24,11 +24,12 @@ HALF_LIVES = (10, 21, 42, 63, 126)
 MIN_DAYS = 21
 
 
-def bias_statistics(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray) -> np.ndarray:
-    """b_s^2 (T,) for the forecasts at `dates` and reference portfolios weights (N, P) over panel.tickers;
-    NaN where no portfolio has an outcome."""
+def bias_statistics(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
+                    nets: np.ndarray | None = None) -> np.ndarray:
+    """b_s^2 (T,) for the forecasts at `dates` and reference books weights (N, P) over panel.tickers (nets (P,):
+    recalibration.portfolio_days); NaN where no book has an outcome."""
     out = np.full(len(dates), np.nan)
-    for k, fc, w, _, realised in portfolio_days(panel, series, dates, weights):
+    for k, fc, w, _, realised in portfolio_days(panel, series, dates, weights, nets):
         a = fc.exposures.T @ w  # (F, P')
         var = np.sum((fc.factor_cov @ a) * a, axis=0) + (fc.idio_var[:, None] * w ** 2).sum(axis=0)
         out[k] = float(np.mean((realised - fc.mean @ w) ** 2 / var))
@@ -56,8 +57,8 @@ def regime_adjust(panel, series: ForecastSeries, start, half_life: float) -> For
     if not series.joint:
         raise ModelError(f"{series.model}: the regime adjustment needs a joint model")
     first = int(series.dates.searchsorted(pd.Timestamp(start)))
-    w = reference_books(panel.sectors.reindex(panel.tickers))
+    w, nets = reference_books(panel.sectors.reindex(panel.tickers))
     bias = np.full(len(series.dates), np.nan)
-    bias[first:] = bias_statistics(panel, series, series.dates[first:], w)
+    bias[first:] = bias_statistics(panel, series, series.dates[first:], w, nets)
     lam2 = ewma_scale(bias, first, half_life)
     return replace(series, factor_cov=series.factor_cov * lam2[:, None, None], idio_var=series.idio_var * lam2[:, None])

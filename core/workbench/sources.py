@@ -148,8 +148,9 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     half_life = half_life_of(base.series.model)  # by the model behind it, so a run key gets it too
     shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
     layer = Layer(**shipped) if shipped is not None else None  # written by core/build.py
+    prior = None if base.source == "shipped" else store.load_prior(ZERO_SHOT_DATASET, base.series.model, panel, root)
     if layer is None or not layer.fits(base.series, half_life):
-        layer = fit_layer(panel, base.series, forecast_dates(panel, "valid")[0], half_life)
+        layer = fit_layer(panel, base.series, forecast_dates(panel, "valid")[0], half_life, prior)
     pos = base.series.dates.get_indexer(dates)
     series = layer.apply(base.series).select(dates)
     mapped = bool(np.abs(series.pit_map - recalibrated.PIT_KNOTS).max() > 1e-6)  # stored maps are float32
@@ -157,7 +158,9 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     if mapped or updated:
         note = base.note + "; " + " and ".join(
             part for part, on in (("covariance updated", updated), ("portfolio quantiles recalibrated", mapped)) if on
-        ) + " by the calibration layer (fitted on past outcomes only)"
+        ) + " by the calibration layer (fitted on past outcomes only" + (
+            f"; its maps start from the model's map on {ZERO_SHOT_DATASET} and move to this data's own outcomes as "
+            "they accumulate)" if prior is not None else ")")
     else:
         need = covariance_update.MIN_DAYS if half_life is not None else recalibration.MIN_DAYS
         note = base.note + (f"; calibration layer not fitted yet on these dates (it needs {need} days of outcomes "

@@ -45,7 +45,7 @@ def test_map_travels_with_restrict_series_and_storage(tmp_path):
     fcs = [_normal(values) for _ in range(2)]
     fcs[1].date = pd.Timestamp("2020-01-03")
     s = ForecastSeries.stack(fcs, list("ABCD"))
-    assert s.pit_map.shape == (2, PIT_KNOTS.size)
+    assert s.pit_map.shape == (2, 2, PIT_KNOTS.size)  # dates, rows by factor share, knots
     s.save(tmp_path)
     back = ForecastSeries.load(tmp_path)
     assert np.allclose(back.at(s.dates[1]).pit_map, values, atol=1e-6)
@@ -55,3 +55,16 @@ def test_map_travels_with_restrict_series_and_storage(tmp_path):
 def test_a_map_that_is_not_a_cdf_is_refused():
     with pytest.raises(ModelError, match="nondecreasing"):
         _normal(PIT_KNOTS[::-1].copy())
+
+
+def test_each_book_reads_the_map_of_its_factor_share():
+    """Row 1 (all-factor books) widens, row 0 (all-specific books) is the identity: a book of one stock's specific
+    risk keeps the raw VaR, the equal-weight book (mostly factor) gets a wider one."""
+    wide = stats.norm.cdf(stats.norm.ppf(PIT_KNOTS) / 2.0)
+    fc = _normal(np.stack([PIT_KNOTS, wide]))
+    raw = _normal()
+    spread = np.array([0.5, -0.5, 0.0, 0.0])  # factor-neutral: share 0
+    ew = np.full(4, 0.25)  # share 1 / (1 + 1/4) = 0.8
+    var = lambda f, w: f.distribution.portfolio_var(f, w, (0.99,), 100_000, 0)[0][0.99][0]  # noqa: E731
+    assert var(fc, spread) == pytest.approx(var(raw, spread), rel=0.03)
+    assert var(fc, ew) > 1.5 * var(raw, ew)

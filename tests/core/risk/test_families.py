@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from core.forecast.recalibrated import PIT_KNOTS
-from core.risk.families import FIT_FAMILIES, HELD_OUT, books, forecast_books, reference_books
+from core.risk.families import FIT_FAMILIES, HELD_OUT, books, forecast_books, on_day, reference_books
 
 SECTORS = pd.Series(["Tech"] * 4 + ["Energy"] * 3 + [None] * 3, index=[f"S{i}" for i in range(10)])
 
@@ -17,19 +17,38 @@ SECTORS = pd.Series(["Tech"] * 4 + ["Energy"] * 3 + [None] * 3, index=[f"S{i}" f
 def test_every_book_has_a_gross_of_one(family):
     w = books(SECTORS, family)
     assert w.shape[0] == 10 and w.shape[1] > 0
-    assert np.allclose(np.abs(w).sum(axis=0), 1.0)
+    assert np.allclose(np.abs(w).sum(axis=0), 1.0) or family == "long-short"  # long-short: legs set by on_day
 
 
 def test_the_families_are_what_they_say():
     labels = SECTORS.fillna("Unknown").to_numpy()
-    assert np.allclose(books(SECTORS, "long-short").sum(axis=0), 0.0)  # dollar neutral
+    w, held = on_day(books(SECTORS, "long-short"), np.zeros(30))
+    assert held.all() and np.allclose(w.sum(axis=0), 0.0) and np.allclose(np.abs(w).sum(axis=0), 1.0)
     assert (books(SECTORS, "long-only") >= 0).all() and (books(SECTORS, "concentrated") > 0).sum(axis=0).max() == 5
     for w in books(SECTORS, "pairs").T:  # one long, one short, same sector
         legs = np.flatnonzero(w)
         assert len(legs) == 2 and w[legs].sum() == 0 and labels[legs[0]] == labels[legs[1]]
     nets = books(SECTORS, "130/30").sum(axis=0)
     assert np.allclose(nets, 1.0 / 1.6)  # 130 long, 30 short of a gross of 160
-    assert reference_books(SECTORS).shape[1] == books(SECTORS, "long-only").shape[1] + 30
+    weights, nets = reference_books(SECTORS)
+    assert weights.shape[1] == books(SECTORS, "long-only").shape[1] + 30 and nets.tolist() == [1.0] * 34 + [0.0] * 30
+
+
+def test_a_stock_listed_later_changes_no_other_weight():
+    """The fitted families' random weights are drawn per ticker: adding a ticker leaves the others' weights."""
+    more = pd.concat([SECTORS, pd.Series(["Tech"], index=["NEW"])])
+    for family, cols in (("long-only", slice(1 + 3, None)), ("long-short", slice(None))):  # the random books
+        a, b = books(SECTORS, family)[:, cols], books(more, family)[:10, cols]
+        assert np.allclose(b / np.abs(b).sum(axis=0), a / np.abs(a).sum(axis=0))
+
+
+def test_on_day_keeps_each_books_net_on_the_stocks_traded():
+    w = np.array([[0.5, 0.4], [0.3, -0.3], [0.2, -0.3], [0.0, 0.0]])
+    day, held = on_day(w[[0, 1, 3]], np.array([1.0, 0.0]))  # stock 2 not traded
+    assert held.tolist() == [True, True]
+    assert np.allclose(day.sum(axis=0), [1.0, 0.0]) and np.allclose(np.abs(day).sum(axis=0), 1.0)
+    _, held = on_day(w[[0, 3]], np.array([1.0, 0.0]))  # the short leg is gone: the neutral book is not held
+    assert held.tolist() == [True, False]
 
 
 def _normal_forecast(small_market):

@@ -15,15 +15,36 @@ def _ew(panel) -> np.ndarray:
 
 def test_fit_map_is_a_cdf_and_recovers_uniform():
     uniform = fit_map(np.random.default_rng(0).uniform(size=50_000))
-    assert uniform[0] == 0 and uniform[-1] == 1 and np.all(np.diff(uniform) >= 0)
+    assert uniform.shape == (2, PIT_KNOTS.size) and np.array_equal(uniform[0], uniform[1])  # pooled: one map twice
+    assert (uniform[:, 0] == 0).all() and (uniform[:, -1] == 1).all() and np.all(np.diff(uniform, axis=1) >= 0)
     assert np.abs(uniform - PIT_KNOTS).max() < 0.02
+
+
+def test_a_map_by_factor_share_serves_factor_books_and_specific_books_apart():
+    """Books whose variance is all factor are forecast 1.5x too narrow, all-specific ones right: the two rows
+    recover both, and a pooled map would serve neither."""
+    from scipy import stats
+
+    from core.forecast.recalibrated import book_maps
+
+    rng = np.random.default_rng(2)
+    share = rng.uniform(size=60_000)
+    z = rng.standard_normal(60_000) * np.where(share > 0.5, 1.5, 1.0)
+    pits = stats.norm.cdf(z)
+    maps = fit_map(pits, share)
+    wide = stats.norm.cdf(stats.norm.ppf(PIT_KNOTS) / 1.5)
+    high, low = book_maps(maps, np.array([0.95, 0.05]))
+    assert np.abs(high - fit_map(pits[share > 0.9])[0]).max() < 0.06
+    assert np.abs(low - fit_map(pits[share < 0.1])[0]).max() < 0.06
+    assert np.abs(low - PIT_KNOTS).max() < np.abs(fit_map(pits)[0] - PIT_KNOTS).max()
+    assert np.abs(high - wide).max() < np.abs(fit_map(pits)[0] - wide).max()
 
 
 def test_rolling_maps_use_only_the_past():
     rng = np.random.default_rng(0)
     pits = rng.beta(3, 3, (120, 4))
     maps = rolling_maps(pits, start=10, refit_every=7, min_days=30)
-    assert np.array_equal(maps[:40], np.broadcast_to(PIT_KNOTS, (40, PIT_KNOTS.size)))
+    assert np.array_equal(maps[:40], np.broadcast_to(PIT_KNOTS, (40, 2, PIT_KNOTS.size)))
     changed = pits.copy()
     changed[80:] = rng.uniform(size=(40, 4))  # the future changes: maps up to row 80 must not
     assert np.array_equal(rolling_maps(changed, 10, 7, 30)[:81], maps[:81])
@@ -58,6 +79,7 @@ def test_too_short_a_history_gives_identity_maps_without_draws(small_market):
     panel, truth = small_market
     dates = panel.dates[300:399]
     cal = recalibrate(panel, truth.forecast_series(panel, dates), dates[0], min_days=250)
+    assert cal.pit_map.shape == (len(dates), 2, PIT_KNOTS.size)
     assert np.array_equal(cal.pit_map, np.broadcast_to(PIT_KNOTS, cal.pit_map.shape))
 
 
@@ -75,3 +97,41 @@ def test_a_stored_layer_is_used_only_with_the_settings_and_shapes_it_was_fitted_
     assert not Layer(maps[:-1], factor[:-1], ratio[:-1], layer_settings(252.0)).fits(series, 252.0)  # other dates
     assert not Layer(maps, factor, ratio, None).fits(series, 252.0)  # written before settings were recorded
     assert Layer(maps, None, None, layer_settings(None)).fits(series, None)
+
+
+def test_a_short_file_starts_from_the_prior_and_moves_to_its_own_outcomes():
+    from scipy import stats
+
+    from core.risk.recalibration import MIN_OWN_DAYS
+
+    rng = np.random.default_rng(1)
+    pits = stats.norm.cdf(rng.standard_normal((300, 8)) * 1.6)  # the file: forecasts 1.6x too narrow
+    prior = fit_map(stats.norm.cdf(rng.standard_normal(20_000) * 1.6))  # learnt elsewhere: the same miss
+    maps = rolling_maps(pits, start=20, refit_every=21, prior=prior, prior_days=100.0)
+    assert np.array_equal(maps[:20], np.broadcast_to(PIT_KNOTS, (20, 2, PIT_KNOTS.size)))  # before the start: identity
+    assert np.array_equal(maps[20:20 + MIN_OWN_DAYS], np.broadcast_to(prior, (MIN_OWN_DAYS, *prior.shape)))
+    own = fit_map(pits[20:299])
+    n = 299 - 20 - (299 - 20 - MIN_OWN_DAYS) % 21  # days behind the last refit
+    assert np.allclose(maps[299], (100 * prior + n * fit_map(pits[20:20 + n])) / (100 + n))
+    assert np.abs(maps[299] - own).max() < np.abs(prior - PIT_KNOTS).max()  # own outcomes weigh more than the prior
+    changed = pits.copy()
+    changed[150:] = rng.uniform(size=(150, 8))  # the future changes: maps up to row 150 must not
+    assert np.array_equal(rolling_maps(changed, 20, 21, prior=prior, prior_days=100.0)[:151], maps[:151])
+    no_prior = rolling_maps(pits, 20, 21, min_days=250)
+    assert np.array_equal(no_prior[:270], np.broadcast_to(PIT_KNOTS, (270, 2, PIT_KNOTS.size)))  # short, no prior
+
+
+def test_the_prior_is_never_used_on_the_data_it_was_fitted_on(tmp_path, small_market):
+    from core import store
+    from core.io import write_arrays
+
+    panel, truth = small_market
+    series = truth.forecast_series(panel, panel.dates[100:120])
+    mdir = store.model_dir("data-x", "m", tmp_path)
+    series.save(mdir, {"fingerprint": panel.fingerprint()})
+    write_arrays(mdir / "calibration.safetensors", {"prior": PIT_KNOTS})
+    assert store.load_prior("data-x", "m", panel, tmp_path) is None  # the very data: no prior
+    from core.data.synthetic import make_market
+
+    other_panel, _ = make_market(n_stocks=10, n_dates=60, seed=9)
+    assert np.array_equal(store.load_prior("data-x", "m", other_panel, tmp_path), PIT_KNOTS)
