@@ -1,4 +1,5 @@
-"""Shared test fixtures (keep small; helper functions live in modules: tests/panels.py, tests/userfiles.py).
+"""Shared test fixtures (keep small; helper functions live in modules: tests/panels.py, tests/userfiles.py,
+tests/lookahead.py for the look-ahead checks of every refit schedule).
 Provides:
 
 - `small_market`: a session-wide synthetic (Panel, SyntheticTruth), 40 stocks x 400 days, seed 3.

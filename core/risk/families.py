@@ -68,7 +68,8 @@ def _per_ticker(tickers, family: str, seed: int, draw) -> np.ndarray:
 
 
 def books(sectors: pd.Series, family: str, seed: int = 0) -> np.ndarray:
-    """Weights (N, P) of a static family over the N tickers of `sectors` (index = tickers; NaN = "Unknown")."""
+    """Weights (N, P) of a static family over the N tickers of `sectors` (index = tickers; NaN = "Unknown"), each
+    book up to its scale: on_day sets a day's gross and net (NET), so no weight depends on the file's other stocks."""
     n = len(sectors)
     labels = sectors.fillna("Unknown").astype(str).to_numpy()
     groups = [np.flatnonzero(labels == s) for s in sorted(set(labels))]
@@ -106,9 +107,7 @@ def books(sectors: pd.Series, family: str, seed: int = 0) -> np.ndarray:
             cols.append(w)
     else:
         raise ValueError(f"unknown static portfolio family {family!r}")
-    if not cols:
-        return np.zeros((n, 0))
-    return gross_normalised(np.array(cols).T)
+    return np.array(cols).T if cols else np.zeros((n, 0))
 
 
 def forecast_books(fc, family: str) -> np.ndarray:

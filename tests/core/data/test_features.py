@@ -1,33 +1,14 @@
 """No look-ahead: changing anything after date t leaves every model input for dates <= t unchanged."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
 from core.data.features import FeatureScaler, build_features
+from tests.lookahead import changed_after
 from tests.panels import with_returns
 
 LOOKBACK = 32
-
-
-def _alter_after(panel, t: int, seed: int):
-    """The panel with every return, feature and benchmark value after row t replaced by noise
-    (and the listing pattern after t scrambled)."""
-    rng = np.random.default_rng(seed)
-
-    def noise(frame, scale):
-        out = frame.astype(np.float64)
-        tail = rng.normal(0.0, scale, out.iloc[t + 1:].shape)
-        tail[rng.random(tail.shape) < 0.1] = np.nan
-        out.iloc[t + 1:] = tail
-        return out
-
-    bench = panel.benchmark.copy()
-    bench.iloc[t + 1:] = rng.normal(0.0, 0.05, len(bench) - t - 1)
-    return replace(panel, returns=noise(panel.returns, 0.05), benchmark=bench,
-                   features={k: noise(v, 3.0) for k, v in panel.features.items()})
 
 
 def _same_scaler(a: FeatureScaler, b: FeatureScaler) -> bool:
@@ -42,7 +23,7 @@ def test_features_for_t_ignore_everything_after_t(small_market, part):
     base = build_features(panel, scaler)
     dates = panel.split_dates(part)
     t = panel.date_position(dates[len(dates) // 2])
-    altered = _alter_after(panel, t, seed=t)
+    altered = changed_after(panel, panel.dates[t], seed=t)
     feats = build_features(altered, scaler)
     for name in ("stock", "present", "market", "returns"):
         np.testing.assert_array_equal(getattr(feats, name)[: t + 1], getattr(base, name)[: t + 1], err_msg=name)

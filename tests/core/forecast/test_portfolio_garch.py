@@ -1,5 +1,5 @@
-"""Portfolio GARCH(1,1)-t for univariate models (issue 14): one code path, no look-ahead,
-closed-form tails that match Monte Carlo."""
+"""Portfolio GARCH(1,1)-t for univariate models (issue 14): one code path, no look-ahead (cut on, just before and
+off its refit grid; failing on a planted one-day leak), closed-form tails that match Monte Carlo."""
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,6 +9,7 @@ from scipy import stats
 
 from core.errors import NotAvailable
 from core.forecast import portfolio_garch as pg
+from tests.lookahead import assert_no_lookahead, changed_frame, grid_cuts, reading_ahead
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +96,43 @@ def test_workbench_dispatches_univariate_and_covariance_only_forecasts():
         with pytest.raises(NotAvailable) as err:
             call()
         assert "\n" not in str(err.value)
+
+
+GARCH_FROM = 395  # outputs for the dates at positions 395..449: refit anchors 380, 400, 420, 440
+GARCH_CUTS = grid_cuts(400 - GARCH_FROM, pg.REFIT_EVERY)  # just before, on and off the refit at position 420
+W = pd.Series({"A": 0.5, "B": 0.3, "C": -0.2})
+
+
+def _garch_outputs(returns: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A History run over the dates in order (as a VaR series runs): row k = the forecast at position 395 + k."""
+    history = pg.History(returns)
+    rows = [history.portfolio(d, W) for d in returns.index[GARCH_FROM:GARCH_FROM + 55]]
+    return {"mean": np.array([g.mean for g in rows]), "vol": np.array([g.vol for g in rows]),
+            "nu": np.array([g.nu for g in rows]), "var": np.array([[g.var[lv] for lv in g.var] for g in rows]),
+            "cvar": np.array([[g.cvar[lv] for lv in g.cvar] for g in rows]),
+            "fit_date": np.array([g.fit_date.value for g in rows]), "n_obs": np.array([g.n_obs for g in rows])}
+
+
+def _garch_change(returns: pd.DataFrame, t: int) -> pd.DataFrame:
+    return changed_frame(returns, returns.index[GARCH_FROM + t], seed=t)
+
+
+def test_no_look_ahead_around_the_refit_anchors(returns):
+    assert_no_lookahead(_garch_outputs, returns, _garch_change, GARCH_CUTS)
+
+
+def test_a_history_that_reads_day_t_plus_1_is_caught(returns, monkeypatch):
+    """The filter is a daily update: a leak in what it reads is seen off the refit grid too."""
+    monkeypatch.setattr(pg, "portfolio_history", reading_ahead(pg.portfolio_history))
+    with pytest.raises(AssertionError, match="look-ahead"):
+        assert_no_lookahead(_garch_outputs, returns, _garch_change, {"off": GARCH_CUTS["off"]})
+
+
+def test_a_refit_anchor_a_day_early_cannot_leak(returns, monkeypatch):
+    """The fit and the filter both read the history cut at the forecast's own date, so even a refit anchor moved a
+    day early (the date before an anchor fitted for it) sees nothing after the date: the check passes."""
+    honest = pg.anchor
+    monkeypatch.setattr(pg, "anchor", lambda dates, date: honest(dates, dates[min(dates.get_loc(date) + 1,
+                                                                                   len(dates) - 1)]))
+    assert _garch_outputs(returns)["fit_date"][GARCH_CUTS["before"]] == returns.index[420].value  # it moved
+    assert_no_lookahead(_garch_outputs, returns, _garch_change, GARCH_CUTS)

@@ -1,14 +1,15 @@
-"""The contract for every model of issue 4: PSD forecasts, no look-ahead, save/load round trip."""
+"""The contract for every model of issue 4: PSD forecasts, no look-ahead (daily refits cut at three dates, each check
+failing on a planted one-day leak), save/load round trip."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from core.data.synthetic import make_market
 from core.errors import ModelError
+from core.models import covariance, garch, ppca, predefined, rolling
 from core.models.registry import create_model, load_model, model_names
-from tests.panels import with_returns
+from tests.lookahead import assert_no_lookahead, changed_after, reading_ahead
 
 # small, fast settings; everything else is the registered default
 FAST = {
@@ -85,21 +86,50 @@ def test_forecast_is_psd_and_well_formed(name, market, fitted):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_look_ahead(name, market, fitted):
+def test_no_look_ahead_in_a_single_forecast(name, market, fitted):
     model = fitted(name)
     date = market.split_dates("test")[10]
     before = model.forecast(market, date)
-    r = market.returns.copy()
-    later = r.index > date
-    rng = np.random.default_rng(0)
-    r.loc[later] = 3.0 * r.loc[later].to_numpy() + 0.05 * rng.standard_normal(r.loc[later].shape)
-    altered = with_returns(market, r)
-    after = model.forecast(altered, date)
+    after = model.forecast(changed_after(market, date), date)
     assert after.tickers == before.tickers
     for key, value in _arrays(before).items():
         np.testing.assert_array_equal(_arrays(after)[key], value, err_msg=key)
-    series = model.forecast_series(altered, pd.DatetimeIndex([date]))
-    np.testing.assert_allclose(series.at(date).total_var(), before.total_var(), rtol=1e-10)
+
+
+# The classical models refit every day on a trailing window (sample, Ledoit-Wolf, EWMA, PCA, PPCA, the two
+# regressions), or run a daily filter / a window of realised factors (GARCH, IPCA, xs-regression, the conditional
+# autoencoders): every date is a refit date, so "on the grid" and "just before a refit" are every cut. Cut at the
+# first test forecast, the one after it and one further on.
+DAILY_CUTS = {"first": 0, "next": 1, "later": 12}
+
+
+def _daily_case(model, market):
+    """(outputs, change) of `model`'s forecast_series over the first 25 test dates, for assert_no_lookahead."""
+    dates = market.split_dates("test")[:25]
+
+    def outputs(panel) -> dict[str, np.ndarray]:
+        s = model.forecast_series(panel, dates)
+        return {k: v for k in ("mean", "exposures", "factor_cov", "idio_var", "factor_dof", "idio_dof")
+                if (v := getattr(s, k)) is not None}
+
+    return outputs, lambda panel, t: changed_after(panel, dates[t], seed=t)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_look_ahead_in_the_daily_refits(name, market, fitted):
+    outputs, change = _daily_case(fitted(name), market)
+    assert_no_lookahead(outputs, market, change, DAILY_CUTS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_window_that_reads_day_t_plus_1_is_caught(name, market, fitted, monkeypatch):
+    """Planted leak: every trailing window (and the GARCH filter) reads one day more than it may."""
+    for module in (rolling, covariance, ppca, predefined):
+        monkeypatch.setattr(module, "trailing", reading_ahead(rolling.trailing))
+    monkeypatch.setattr(garch, "garch_filter", reading_ahead(garch.garch_filter))
+    outputs, change = _daily_case(fitted(name), market)
+    with pytest.raises(AssertionError, match="look-ahead"):
+        assert_no_lookahead(outputs, market, change, {"later": DAILY_CUTS["later"]})
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,4 +1,5 @@
-"""The covariance update layer: uses only the past, recovers a known misspecification, leaves short series alone."""
+"""The covariance update layer: uses only the past (its refits cut on, before and off their grid), recovers a known
+misspecification, leaves short series alone."""
 from dataclasses import replace
 
 import numpy as np
@@ -8,6 +9,7 @@ from core.errors import ModelError
 from core.forecast import restrict
 from core.risk.covariance import whitened, whitening_scores
 from core.risk.covariance_update import corrected, fit_corrections
+from tests.lookahead import assert_no_lookahead, changed_after, grid_cuts
 
 
 def update_covariances(panel, series, start, half_life, **settings):
@@ -47,17 +49,17 @@ def test_update_recovers_a_misspecified_covariance(wrong):
 
 
 def test_update_uses_only_outcomes_known_at_each_date(wrong):
+    """Refits every 10 days from day 60 (rows 60, 70, ...): cut just before, on and off the refit at row 70, and at
+    the end of the burn-in; the corrections and the updated series up to the cut use no later outcome."""
     panel, _, bad = wrong
-    first = update_covariances(panel, bad, bad.dates[0], half_life=63, min_days=60, refit_every=10)
-    cut = 200  # returns after the close of dates[cut] change: forecasts up to dates[cut] must not
-    changed = panel.returns.copy()
-    after = changed.index > bad.dates[cut]
-    changed.loc[after] = changed.loc[after].to_numpy() * 3
-    second = update_covariances(replace(panel, returns=changed), bad, bad.dates[0], half_life=63, min_days=60,
-                                refit_every=10)
-    assert np.array_equal(first.factor_cov[:cut + 1], second.factor_cov[:cut + 1])
-    assert np.array_equal(first.idio_var[:cut + 1], second.idio_var[:cut + 1], equal_nan=True)
-    assert not np.allclose(first.factor_cov[cut + 12:], second.factor_cov[cut + 12:])
+
+    def outputs(data) -> dict[str, np.ndarray]:
+        factor, ratio = fit_corrections(data, bad, bad.dates[0], half_life=63, min_days=60, refit_every=10)
+        fixed = corrected(bad, factor, ratio)
+        return {"factor": factor, "ratio": ratio, "factor_cov": fixed.factor_cov, "idio_var": fixed.idio_var}
+
+    assert_no_lookahead(outputs, panel, lambda data, t: changed_after(data, bad.dates[t], seed=t),
+                        grid_cuts(60, 10) | {"burn-in before": 59, "burn-in on": 60})
 
 
 def test_dates_before_the_burn_in_are_unchanged_and_a_short_series_is_returned_as_is(wrong):

@@ -1,11 +1,18 @@
-"""Fitting the calibration layer: monotone maps, no look-ahead, the layer fixes a miscalibrated model."""
+"""Fitting the calibration layer: monotone maps, no look-ahead (each refit schedule cut on, just before and off its
+grid, each check failing on a planted one-day leak), the layer fixes a miscalibrated model."""
+from dataclasses import replace
+from functools import partial
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from core.forecast.recalibrated import PIT_KNOTS
+from core.risk import covariance_update, recalibration
 from core.risk.calibration import calibration_error
-from core.risk.recalibration import (fit_map, portfolio_days, portfolio_pits, recalibrate,
-                                     rolling_maps)
+from core.risk.recalibration import fit_map, portfolio_days, portfolio_pits, recalibrate, rolling_maps
+from tests.lookahead import (applied_early, assert_no_lookahead, changed_after, changed_pits, grid_cuts,
+                             reading_ahead, with_later_listing)
 
 
 def _ew(panel) -> np.ndarray:
@@ -40,22 +47,37 @@ def test_a_map_by_factor_share_serves_factor_books_and_specific_books_apart():
     assert np.abs(high - wide).max() < np.abs(fit_map(pits)[0] - wide).max()
 
 
+MAPS = {"start": 10, "refit_every": 7, "min_days": 30}  # refits at rows 40, 47, 54, ...
+MAP_CUTS = grid_cuts(MAPS["start"] + MAPS["min_days"], MAPS["refit_every"])  # before 46, on 47, off 50
+
+
+def _maps(pits) -> dict[str, np.ndarray]:
+    return {"maps": recalibration.rolling_maps(pits, MAPS["start"], MAPS["refit_every"], MAPS["min_days"])}
+
+
 def test_rolling_maps_use_only_the_past():
-    rng = np.random.default_rng(0)
-    pits = rng.beta(3, 3, (120, 4))
-    maps = rolling_maps(pits, start=10, refit_every=7, min_days=30)
-    assert np.array_equal(maps[:40], np.broadcast_to(PIT_KNOTS, (40, 2, PIT_KNOTS.size)))
-    changed = pits.copy()
-    changed[80:] = rng.uniform(size=(40, 4))  # the future changes: maps up to row 80 must not
-    assert np.array_equal(rolling_maps(changed, 10, 7, 30)[:81], maps[:81])
-    assert not np.array_equal(rolling_maps(changed, 10, 7, 30)[81:], maps[81:])
+    pits = np.random.default_rng(0).beta(3, 3, (120, 4))
+    assert np.array_equal(_maps(pits)["maps"][:40], np.broadcast_to(PIT_KNOTS, (40, 2, PIT_KNOTS.size)))
+    assert_no_lookahead(_maps, pits, changed_pits, MAP_CUTS | {"burn-in on": 40, "burn-in before": 39})
+
+
+@pytest.mark.parametrize("leak, caught_by", [(reading_ahead, "on"), (applied_early, "before")])
+def test_a_one_day_leak_in_the_maps_is_caught_by_its_cut_only(monkeypatch, leak, caught_by):
+    """A refit that reads the PIT of day t+1 is seen only by the cut on a refit date, a refit applied a day
+    early only by the cut just before one: each cut of grid_cuts is needed."""
+    pits = np.random.default_rng(0).beta(3, 3, (120, 4))
+    monkeypatch.setattr(recalibration, "rolling_maps", leak(recalibration.rolling_maps))
+    for kind, t in MAP_CUTS.items():
+        if kind == caught_by:
+            with pytest.raises(AssertionError, match="look-ahead"):
+                assert_no_lookahead(_maps, pits, changed_pits, {kind: t})
+        else:
+            assert_no_lookahead(_maps, pits, changed_pits, {kind: t})
 
 
 def test_layer_calibrates_a_model_whose_variance_is_too_small(small_market):
     """The truth's forecasts with their covariance shrunk 4x: the PITs of the equal-weight portfolio are
     far from uniform; the layer (fitted on the past only) brings them close."""
-    from dataclasses import replace
-
     panel, truth = small_market
     dates = panel.dates[100:399]
     raw = truth.forecast_series(panel, dates)
@@ -89,7 +111,7 @@ def test_a_stored_layer_is_used_only_with_the_settings_and_shapes_it_was_fitted_
     panel, truth = small_market
     series = truth.forecast_series(panel, panel.dates[100:130])
     t, n, f = series.exposures.shape
-    maps = np.broadcast_to(PIT_KNOTS, (t, PIT_KNOTS.size)).copy()
+    maps = np.broadcast_to(PIT_KNOTS, (t, 2, PIT_KNOTS.size)).copy()
     factor, ratio = np.broadcast_to(np.eye(f), (t, f, f)).copy(), np.ones((t, n))
     assert Layer(maps, factor, ratio, layer_settings(252.0)).fits(series, 252.0)
     assert not Layer(maps, factor, ratio, layer_settings(126.0)).fits(series, 252.0)  # another half-life
@@ -135,3 +157,75 @@ def test_the_prior_is_never_used_on_the_data_it_was_fitted_on(tmp_path, small_ma
 
     other_panel, _ = make_market(n_stocks=10, n_dates=60, seed=9)
     assert np.array_equal(store.load_prior("data-x", "m", other_panel, tmp_path), PIT_KNOTS)
+
+
+# --- the whole layer as served ("<model>+cal"), with its real refit schedules -----------------------------------
+LAYER_FIRST = 20  # the layer starts at the 21st forecast (the first validation forecast in use); earlier rows raw
+HALF_LIFE = 63.0
+# both refit grids of fit_layer, from their real settings: the covariance update's (refits at rows 167, 188, ...)
+# and the maps' (rows 291, 312, ...); the two grids do not line up, so each gets its own three cuts
+LAYER_CUTS = (grid_cuts(LAYER_FIRST + covariance_update.MIN_DAYS, covariance_update.REFIT_EVERY, "update")
+              | grid_cuts(LAYER_FIRST + recalibration.MIN_DAYS, recalibration.REFIT_EVERY, "maps"))
+
+
+@pytest.fixture
+def layer_case(small_market, monkeypatch):
+    """(outputs, panel, change) of fit_layer on the synthetic truth's forecasts, as Normal ones, and with 200 PIT
+    draws instead of 2,000 (the refit schedules are the real ones; the draws only set the cost)."""
+    panel, truth = small_market
+    length = max(LAYER_CUTS.values()) + 2 * recalibration.REFIT_EVERY  # a refit after the last cut
+    assert length < len(panel.dates)
+    series = replace(truth.forecast_series(panel, panel.dates[:length]), family="normal", factor_dof=None,
+                     idio_dof=None)
+    monkeypatch.setattr(recalibration, "recalibrate", partial(recalibration.recalibrate, n_samples=200))
+
+    def outputs(data) -> dict[str, np.ndarray]:
+        layer = recalibration.fit_layer(data, series, series.dates[LAYER_FIRST], HALF_LIFE)
+        served = layer.apply(series)
+        return {"pit_map": layer.pit_map, "factor": layer.factor, "ratio": layer.ratio,
+                "factor_cov": served.factor_cov, "idio_var": served.idio_var}
+
+    return outputs, panel, lambda data, t: changed_after(data, series.dates[t], seed=t)
+
+
+def test_the_served_layer_uses_no_outcome_after_its_date(layer_case):
+    outputs, panel, change = layer_case
+    assert_no_lookahead(outputs, panel, change, LAYER_CUTS)
+
+
+@pytest.mark.parametrize("module, name, leak, cut", [
+    (recalibration, "rolling_maps", reading_ahead, "maps on"),  # a map refit reads the PIT scored on day t+1
+    (recalibration, "rolling_maps", applied_early, "maps before"),  # a map refit applied a day early
+    (covariance_update, "_days", applied_early, "update on"),  # the update's refit reads the outcome of day t+1
+    (covariance_update, "fit_corrections", applied_early, "update before"),  # an update refit applied a day early
+], ids=["maps read t+1", "maps a day early", "update reads t+1", "update a day early"])
+def test_a_one_day_leak_in_the_layer_is_caught(layer_case, monkeypatch, module, name, leak, cut):
+    outputs, panel, change = layer_case
+    monkeypatch.setattr(module, name, leak(getattr(module, name)))
+    with pytest.raises(AssertionError, match="look-ahead"):
+        assert_no_lookahead(outputs, panel, change, {cut: LAYER_CUTS[cut]})
+
+
+def test_a_stock_listed_after_t_changes_no_map_up_to_t(small_market):
+    """A newer file adds a stock listed after t (forecast from its listing on, like the first stock): the maps up
+    to t do not move (the reference books are drawn per ticker and held each day at their own net), later ones do."""
+    panel, truth = small_market
+    series = replace(truth.forecast_series(panel, panel.dates[:130]), family="normal", factor_dof=None,
+                     idio_dof=None)
+
+    def with_its_forecasts(data):
+        if "NEWCO" not in data.tickers:
+            return series
+        listed = np.isfinite(data.returns["NEWCO"].reindex(series.dates).to_numpy())
+        grow = lambda a: np.concatenate([a, np.where(listed.reshape(-1, *[1] * (a.ndim - 1)), a[:, :1], np.nan)],  # noqa: E731
+                                        axis=1)
+        return replace(series, tickers=series.tickers + ["NEWCO"], mean=grow(series.mean),
+                       exposures=np.concatenate([series.exposures, series.exposures[:, :1]], axis=1),
+                       idio_var=grow(series.idio_var))
+
+    def outputs(data) -> dict[str, np.ndarray]:
+        return {"pit_map": recalibrate(data, with_its_forecasts(data), series.dates[0], 200, min_days=60,
+                                       refit_every=10).pit_map}
+
+    assert_no_lookahead(outputs, panel, lambda data, t: with_later_listing(data, series.dates[t]),
+                        grid_cuts(60, 10))

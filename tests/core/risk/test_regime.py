@@ -1,10 +1,14 @@
-"""Volatility regime adjustment: lambda_t^2 from the past only, and it fixes a model's level."""
+"""Volatility regime adjustment: lambda_t^2 from the past only (cut around the end of its burn-in, failing on a
+planted one-day leak), and it fixes a model's level."""
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+from core.risk import regime
 from core.risk.families import books
 from core.risk.regime import bias_statistics, ewma_scale, regime_adjust
+from tests.lookahead import applied_early, assert_no_lookahead, changed_after, reading_ahead
 
 
 def test_ewma_scale_uses_the_past_only_and_converges():
@@ -27,3 +31,33 @@ def test_regime_adjustment_restores_the_level_of_a_too_narrow_model(small_market
     assert np.array_equal(adjusted.mean, narrow.mean, equal_nan=True)
     late = np.nanmean(bias_statistics(panel, adjusted, dates[100:], w))
     assert 0.7 < late < 1.4
+
+
+REGIME_FIRST = 20
+# lambda_t is updated every day from the end of the burn-in (row 41 here): cut just before it, on it and off it
+REGIME_CUTS = {"before": REGIME_FIRST + regime.MIN_DAYS - 1, "on": REGIME_FIRST + regime.MIN_DAYS,
+               "off": REGIME_FIRST + regime.MIN_DAYS + 10}
+
+
+@pytest.fixture
+def regime_case(small_market):
+    panel, truth = small_market
+    series = truth.forecast_series(panel, panel.dates[:100])
+
+    def outputs(data) -> dict[str, np.ndarray]:
+        adjusted = regime.regime_adjust(data, series, series.dates[REGIME_FIRST], half_life=21)
+        return {"factor_cov": adjusted.factor_cov, "idio_var": adjusted.idio_var}
+
+    return outputs, panel, lambda data, t: changed_after(data, series.dates[t], seed=t)
+
+
+def test_regime_adjustment_uses_no_outcome_after_its_date(regime_case):
+    assert_no_lookahead(*regime_case, REGIME_CUTS)
+
+
+@pytest.mark.parametrize("leak, cut", [(reading_ahead, "on"), (applied_early, "before")],
+                         ids=["EWMA reads t+1", "scale a day early"])
+def test_a_one_day_leak_in_the_regime_scale_is_caught(regime_case, monkeypatch, leak, cut):
+    monkeypatch.setattr(regime, "ewma_scale", leak(regime.ewma_scale))
+    with pytest.raises(AssertionError, match="look-ahead"):
+        assert_no_lookahead(*regime_case, {cut: REGIME_CUTS[cut]})
