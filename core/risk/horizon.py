@@ -36,8 +36,9 @@ from core.risk.var import VaRResult, check_level, forecast_vars
 
 HORIZONS = (1, 10, 21)  # trading days: a day, the regulatory 10 days, a month
 PIT_BINS = 10  # bars of the PIT histogram
-OVERLAP_NOTE = ("overlapping windows share {shared} of their {h} days, so neighbouring outcomes are dependent (about "
-                "{independent} independent windows): a calibration check, not a test; no p-value is given")
+OVERLAP_NOTE = ("overlapping windows, one starting {every}, share {shared} of their {h} days, so neighbouring outcomes "
+                "are dependent (about {independent} independent windows): a calibration check, not a test; no "
+                "p-value is given")
 
 
 def check_horizons(horizons) -> list[int]:
@@ -131,10 +132,11 @@ class OverlapCheck:
     note: str
 
 
-def overlap_check(returns, vars_: dict[float, np.ndarray], pit, horizon: int) -> OverlapCheck:
-    """returns (T,), vars_ {level: (T,)}, pit (T,): every forecast date's h-day outcome, VaR and PIT (NaN rows
-    dropped per quantity)."""
+def overlap_check(returns, vars_: dict[float, np.ndarray], pit, horizon: int, positions=None) -> OverlapCheck:
+    """returns (T,), vars_ {level: (T,)}, pit (T,): the h-day outcome, VaR and PIT of forecast dates at trading-day
+    `positions` (T,) (default consecutive); NaN rows dropped per quantity."""
     r, pit = np.asarray(returns, dtype=np.float64), np.asarray(pit, dtype=np.float64)
+    pos = np.arange(r.size) if positions is None else np.asarray(positions)
     rates = {}
     for lv, v in vars_.items():
         v = np.asarray(v, dtype=np.float64)
@@ -142,6 +144,15 @@ def overlap_check(returns, vars_: dict[float, np.ndarray], pit, horizon: int) ->
         rates[lv] = float(np.mean(-r[ok] > v[ok])) if ok.any() else float("nan")
     p = pit[np.isfinite(pit)]
     hist = np.histogram(p, bins=PIT_BINS, range=(0.0, 1.0))[0] / max(p.size, 1)
-    n = int(np.isfinite(r).sum())
-    note = OVERLAP_NOTE.format(shared=horizon - 1, h=horizon, independent=n // horizon) if horizon > 1 else ""
-    return OverlapCheck(horizon, n, rates, hist, calibration_error(p), note)
+    return OverlapCheck(horizon, int(np.isfinite(r).sum()), rates, hist, calibration_error(p), overlap_note(pos, horizon))
+
+
+def overlap_note(positions: np.ndarray, horizon: int) -> str:
+    """How dependent windows starting at trading-day `positions` (T,) are: the typical spacing, the days neighbours
+    share and about how many independent windows they hold."""
+    step = int(np.median(np.diff(positions))) if len(positions) > 1 else horizon
+    if step >= horizon:
+        return ""
+    independent = int((positions[-1] - positions[0]) // horizon) + 1
+    every = "every trading day" if step == 1 else f"every {step} trading days"
+    return OVERLAP_NOTE.format(every=every, shared=horizon - step, h=horizon, independent=independent)

@@ -15,7 +15,7 @@ from core.workbench.var import MC_SAMPLES, method_label
 
 LONGER = tuple(h for h in HORIZONS if h > 1)  # the horizons backtested here (one day: core.workbench.var)
 VIEW_SAMPLES = 20_000  # paths behind one date's table
-DRAW_BUDGET = 1e9  # random numbers the overlapping check of a series may draw before it thins its dates
+DRAW_BUDGET = 2e8  # random numbers the overlapping check of a series may draw before it thins its dates
 
 
 def days(h: int) -> str:
@@ -108,10 +108,36 @@ def horizon_verdicts(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
 def horizon_check(frame: pd.DataFrame, horizon: int) -> OverlapCheck:
     """The calibration of one horizon's frame on every date's (overlapping, dependent) window."""
     return overlap_check(frame["return"].to_numpy(), {lv: frame[var_col(lv)].to_numpy() for lv in VAR_LEVELS},
-                         frame["PIT"].to_numpy(), horizon)
+                         frame["PIT"].to_numpy(), horizon, frame["position"].to_numpy())
 
 
 def check_table(check: OverlapCheck) -> pd.DataFrame:
     """An `OverlapCheck` as rows per VaR level: windows, breach rate, expected rate (fractions)."""
     return pd.DataFrame([{"VaR": f"{int(round(lv * 100))}%", "overlapping windows": check.n_windows,
                           "breach rate": rate, "expected": 1.0 - lv} for lv, rate in check.breach_rates.items()])
+
+
+def check_rows(check: OverlapCheck) -> pd.DataFrame:
+    """An `OverlapCheck` in the verdict table's columns: a breach-rate row per level and the PIT calibration error,
+    said as a check (no test, no verdict: the windows are dependent)."""
+    span = f"all {check.n_windows} overlapping {check.horizon}-day windows"
+    shares = ", ".join(f"{100 * s:.0f}%" for s in check.pit_histogram)
+
+    def row(var, test, result, checks):
+        return {"VaR": var, "test": test, "window": span, "result": result, "p-value": "",
+                "verdict": "not tested: dependent windows", "tone": "", "what it checks": checks}
+
+    return pd.DataFrame([*(row(f"{int(round(lv * 100))}%", "breach rate, overlapping windows",
+                               f"{100 * rate:.2f}% (expected {100 * (1 - lv):.0f}%)", check.note)
+                           for lv, rate in check.breach_rates.items()),
+                         row("all", "PIT calibration error", f"{check.calibration_error:.3f} (0 = perfect)",
+                             f"shares of outcomes in the PIT deciles (10% each when calibrated): {shares}")])
+
+
+def backtest_table(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per horizon of `horizon_series`'s frames: its verdicts on non-overlapping windows, then its overlapping check's
+    rows; a "horizon" column first (what the report and the workbook show)."""
+    parts = [pd.concat([horizon_verdicts(f, h), check_rows(horizon_check(f, h))], ignore_index=True)
+             .assign(horizon=days(h)) for h, f in frames.items()]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["horizon", *out.columns.drop("horizon")]]

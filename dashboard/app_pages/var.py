@@ -95,8 +95,8 @@ with ui.guard():
     if h > 1:
         st.subheader("Calibration on overlapping windows")
         check = horizon_check(series, h)
-        st.caption(f"Every forecast date's {h}-day window ({check.n_windows} windows): {check.note}. A calibrated "
-                   "forecast puts 10% of outcomes in each PIT bin.")
+        st.caption(f"{check.n_windows} {h}-day windows: {check.note}. A calibrated forecast puts 10% of outcomes in "
+                   "each PIT bin.")
         c1, c2 = st.columns([2, 3])
         c1.dataframe(check_table(check), hide_index=True, column_config=PERCENT)
         c1.metric("Calibration error (0 = perfect)", f"{check.calibration_error:.3f}")

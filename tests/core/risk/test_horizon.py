@@ -112,3 +112,7 @@ def test_backtest_counts_breaches_on_non_overlapping_windows_only():
     np.testing.assert_allclose(check.pit_histogram, np.full(10, 0.1))
     assert check.calibration_error < 0.01
     assert "dependent" in check.note and "about 10 independent windows" in check.note
+    assert "one starting every trading day, share 9 of their 10 days" in check.note
+    thinned = overlap_check(r[::4], {0.99: v[::4]}, pit[::4], 10, positions=np.arange(0, 100, 4))
+    assert "one starting every 4 trading days, share 6 of their 10 days" in thinned.note
+    assert overlap_check(r[::10], {0.99: v[::10]}, pit[::10], 10, positions=np.arange(0, 100, 10)).note == ""
