@@ -16,8 +16,9 @@ The method says which; no figure is a square-root-of-time scaling of the one-day
 The one-day row is core.risk.var.forecast_vars (closed form where the family has one), the figure every page shows.
 
 Checks (core.risk.backtest for the tests themselves): an h-day VaR is backtested on NON-overlapping windows (every
-h-th forecast date, so windows t+1..t+h share no day: few of them, and the count is said); every date's window
-(overlapping, dependent: h - 1 shared days) gives a calibration check: breach rates and the PIT histogram.
+h-th forecast date, so windows t+1..t+h share no day: few of them, and the count is said); the windows of every
+date (or every k-th: still overlapping, dependent, and said) give a calibration check: breach rates and the PIT
+histogram, without a p-value.
 """
 from __future__ import annotations
 
