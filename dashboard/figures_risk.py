@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from core.workbench.topn import largest
-from dashboard.figures import PALETTE, _layout, _pct
+from dashboard.figures import PALETTE, _layout, _pct, mark_date
 
 TOP_N = 20  # bars per chart before the rest is summed into one "other" bar
 REPLAY, FACTOR = PALETTE[0], PALETTE[1]
@@ -150,3 +150,36 @@ def attribution_paths(cumulative: pd.DataFrame, total: str, specific: str, top: 
                              line=dict(width=3, color=PALETTE[0])))
     fig.add_hline(y=0, line=dict(color="grey", width=1))
     return _layout(fig, title, "date", "cumulative contribution (%)")
+
+
+def horizon_var(frame: pd.DataFrame, horizon: int, title: str, date=None) -> go.Figure:
+    """An h-day VaR over a split. frame (core.workbench.horizon.horizon_series): per forecast date "return" (the
+    realised h-day return after it), "VaR 95%" / "VaR 99%" (positive losses) and "non-overlapping" (the backtest's
+    windows). The overlapping returns as a thin grey line, the -VaR lines, the non-overlapping windows as dots and
+    their breaches as crosses per level (counted in the legend)."""
+    fig = go.Figure(go.Scatter(x=frame.index, y=_pct(frame["return"]), mode="lines", name=f"{horizon}-day return "
+                               "(every date: overlapping)", line=dict(width=1, color="rgba(128,128,128,0.6)")))
+    windows = frame[frame["non-overlapping"].astype(bool)]
+    fig.add_trace(go.Scatter(x=windows.index, y=_pct(windows["return"]), mode="markers", marker=dict(
+        color="rgba(60,60,60,0.9)", size=5), name=f"non-overlapping windows ({len(windows)})"))
+    for k, col in enumerate(c for c in frame.columns if c.startswith("VaR ")):
+        colour = PALETTE[(k + 1) % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=frame.index, y=-_pct(frame[col]), mode="lines", name=f"-{col}",
+                                 line=dict(width=1.5, color=colour)))
+        hits = windows[windows["return"] < -windows[col]]
+        fig.add_trace(go.Scatter(x=hits.index, y=_pct(hits["return"]), mode="markers", marker=dict(
+            color=colour, size=9, symbol="x"), name=f"breaches {col}, windows ({len(hits)})"))
+    return mark_date(_layout(fig, title, "forecast date", f"{horizon}-day return (%)"), date)
+
+
+def pit_histogram(shares, title: str = "Calibration: PIT histogram") -> go.Figure:
+    """shares (B,): the share of outcomes whose PIT fell in each of B equal bins of [0, 1] (a calibrated forecast
+    gives 1/B each: the dashed line); as percentages."""
+    shares = np.asarray(shares, dtype=float)
+    edges = np.linspace(0.0, 1.0, shares.size + 1)
+    labels = [f"{a:.1f}-{b:.1f}" for a, b in zip(edges[:-1], edges[1:])]
+    fig = go.Figure(go.Bar(x=labels, y=_pct(shares), marker_color=REPLAY, name="share of outcomes",
+                           hovertemplate="PIT %{x}: %{y:.1f}%<extra></extra>"))
+    fig.add_hline(y=100.0 / shares.size, line_dash="dash", annotation_text="calibrated")
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, "PIT of the realised return (forecast CDF)", "share of outcomes (%)")

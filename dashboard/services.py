@@ -12,7 +12,7 @@ from core.data.panel import Panel
 from core.evaluation import tables as evaluation
 from core.forecast import FactorForecast
 from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
-                            covariance, dates, exposures, factor_names as names, keys, portfolios,
+                            covariance, dates, exposures, factor_names as names, horizon, keys, portfolios,
                             scenarios as draws, sources, stress, var, vocabulary)
 from dashboard import uploads
 
@@ -108,6 +108,17 @@ def components(dataset: str, model: str, part: str) -> pcs.Components:
 @st.cache_data(show_spinner="Computing VaR over time ...", max_entries=64)
 def var_series(dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
     return var.var_series(panel(dataset), forecasts(dataset, model).series, window(dataset, model, part), weights)
+
+
+@st.cache_data(show_spinner="Simulating VaR over 1, 10 and 21 days ...", max_entries=256)
+def horizon_table(dataset: str, model: str, date: str, weights: pd.Series) -> pd.DataFrame:
+    return horizon.horizon_table(panel(dataset), forecast_at(dataset, model, date), weights)
+
+
+@st.cache_data(show_spinner="Simulating 10- and 21-day paths at each date of the split ...", max_entries=32)
+def horizon_series(dataset: str, model: str, part: str, weights: pd.Series) -> dict[int, pd.DataFrame]:
+    return horizon.horizon_series(panel(dataset), forecasts(dataset, model).series, window(dataset, model, part),
+                                  weights)
 
 
 @st.cache_data(show_spinner="Sampling scenarios ...", max_entries=64)

@@ -1,4 +1,4 @@
-"""`neuralfactors` command line: data | models | train | evaluate | pretrained | runs | dashboard | report |
+"""`neuralfactors` command line: data | models | train | evaluate | pretrained | runs | dashboard | report | var |
 stress | shock | attribution | workspace | refresh.
 
 argparse lives in this package only; each handler parses its options and calls the layers below

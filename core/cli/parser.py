@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 
 from core.cli import (attribution, dashboard, data, evaluate, models, pretrained, refresh, report, runs, shock,
-                      stress, train, workspace)
+                      stress, train, var, workspace)
 
-COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, report, stress, shock, attribution, workspace,
-            refresh)
+COMMANDS = (data, models, train, evaluate, pretrained, runs, dashboard, report, var, stress, shock, attribution,
+            workspace, refresh)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,8 @@ from core.errors import ModelError
 from core.forecast.linalg import FactorPrecision, safe_cholesky
 
 LOG_2PI = float(np.log(2.0 * np.pi))
+#: how multi-day paths are drawn when a forecast has no dynamics beyond its day t+1 (`portfolio_paths`)
+IID_DAYS = "i.i.d. days"
 
 
 def standard_t(rng: np.random.Generator, dof: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -73,6 +75,15 @@ class Normal:
         a, s = _portfolio_loadings(fc, w)
         out = fc.portfolio_mean(w) + self.factor_draws(rng, n, fc.n_factors) @ a
         return out + rng.standard_normal(n) * float(np.sqrt(s @ s))
+
+    def portfolio_paths(self, fc, w: np.ndarray, horizon: int, n: int, seed: int) -> tuple[np.ndarray, str]:
+        """(paths (n, horizon): daily portfolio returns w'r over the `horizon` days after the forecast date, how
+        they were made). The forecast describes day t+1 only and the model has no dynamics beyond it, so every later
+        day is an independent fresh draw of the same day-t+1 forecast (IID_DAYS); here w'r ~ N(w'm, v) exactly,
+        drawn directly."""
+        mean, var = self.portfolio_moments(fc, w)
+        z = np.random.default_rng(seed).standard_normal((n, horizon))
+        return mean + float(np.sqrt(max(var, 0.0))) * z, IID_DAYS
 
     def portfolio_cdf(self, fc, w: np.ndarray, x: float, n_samples: int, seed: int) -> float:
         """P(w'r <= x)."""
@@ -145,6 +156,12 @@ class StudentT(Normal):
             hi = min(n, lo + chunk)
             out[lo:hi] += self.idio_draws(rng, hi - lo, fc.n_stocks) @ s
         return out
+
+    def portfolio_paths(self, fc, w, horizon, n, seed):
+        """i.i.d. days as for Normal, each day drawn by `portfolio_scenarios` with seed + k (k = 0..horizon-1), so
+        day 1's draws are the one-day VaR's."""
+        days = [self.portfolio_scenarios(fc, w, n, seed + k) for k in range(horizon)]
+        return np.stack(days, axis=1), IID_DAYS
 
     def portfolio_cdf(self, fc, w, x, n_samples, seed):
         return float(np.mean(self.portfolio_scenarios(fc, w, n_samples, seed) <= x))

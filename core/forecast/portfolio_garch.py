@@ -43,6 +43,7 @@ WINDOW = 1000  # trailing days of portfolio history used by the fit and the filt
 MIN_OBS = 250  # fewest history days a fit accepts
 SCALE = 100.0  # arch fits percent returns
 METHOD = "portfolio GARCH(1,1)-t"
+PATHS = "portfolio GARCH(1,1)-t paths"  # multi-day draws through its variance recursion (`PortfolioGarch.paths`)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,19 @@ class PortfolioGarch:
         """n draws of the next-day portfolio return, (n,)."""
         e = stats.t.rvs(self.nu, size=n, random_state=np.random.default_rng(seed)) * _std_factor(self.nu)
         return self.mean + self.vol * e
+
+    def paths(self, n: int, horizon: int, seed: int = 0) -> np.ndarray:
+        """n simulated paths of the portfolio's daily returns over the `horizon` days after `date`, (n, horizon),
+        through the model's own dynamics: x_k = mu + sigma_k e_k with e_k unit-variance Student-t(nu) and the
+        frozen parameters' recursion sigma_{k+1}^2 = omega + alpha (x_k - mu)^2 + beta sigma_k^2 run along each
+        path from sigma_1 = vol. Day 1 equals `sample(n, seed)`."""
+        p, rng = self.params, np.random.default_rng(seed)
+        e = stats.t.rvs(self.nu, size=(horizon, n), random_state=rng) * _std_factor(self.nu)
+        out, s2 = np.empty((n, horizon)), np.full(n, self.vol ** 2)
+        for k in range(horizon):
+            out[:, k] = self.mean + np.sqrt(s2) * e[k]
+            s2 = p.omega + p.alpha * (out[:, k] - p.mu) ** 2 + p.beta * s2
+        return out
 
     @property
     def note(self) -> str:

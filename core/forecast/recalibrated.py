@@ -22,6 +22,8 @@ from scipy import stats
 from core.errors import ModelError
 from core.forecast.distributions import Layer, empirical_var, factor_share
 
+#: how multi-day paths are calibrated (`Recalibrated.portfolio_paths`), appended to the base's method
+EACH_DAY = "recalibrated each day"
 #: the fixed knots of every stored map: R is piecewise linear between them
 PIT_KNOTS = np.r_[0.0, stats.norm.cdf(np.linspace(-6.0, 6.0, 161)), 1.0]
 
@@ -57,6 +59,15 @@ def inverse(values: np.ndarray, p):
     return np.interp(p, values[keep], PIT_KNOTS[keep])
 
 
+def calibrated(values: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Raw draws (n,) of one book's return, each moved to the raw quantile R^{-1}(F_n(x)) of its map `values` (K,)
+    (numpy's linear quantile of the raw draws), so the result is a draw of the calibrated distribution, (n,)."""
+    order = np.argsort(raw)
+    ranks = np.empty(raw.size)
+    ranks[order] = (np.arange(raw.size) + 0.5) / raw.size
+    return np.interp(inverse(values, ranks) * (raw.size - 1), np.arange(raw.size), raw[order])
+
+
 @dataclass(frozen=True, eq=False)
 class Recalibrated(Layer):
     """The base distribution (Normal or StudentT) with each book's portfolio CDF passed through its map R."""
@@ -79,10 +90,16 @@ class Recalibrated(Layer):
 
     # the layer: portfolio quantities
     def portfolio_scenarios(self, fc, w: np.ndarray, n: int, seed: int, chunk: int = 2_000) -> np.ndarray:
-        """n calibrated draws of w'r, (n,): each raw draw moved to the raw quantile R^{-1}(F_n(x))."""
-        raw = self.base.portfolio_scenarios(fc, w, n, seed, chunk)
-        ranks = (np.argsort(np.argsort(raw)) + 0.5) / raw.size
-        return np.quantile(raw, inverse(self.values(fc, w), ranks))
+        """n calibrated draws of w'r, (n,)."""
+        return calibrated(self.values(fc, w), self.base.portfolio_scenarios(fc, w, n, seed, chunk))
+
+    def portfolio_paths(self, fc, w: np.ndarray, horizon: int, n: int, seed: int) -> tuple[np.ndarray, str]:
+        """(paths (n, horizon) of daily portfolio returns, how): the base's paths with each day's draws passed
+        through the book's map (the map is learned on one-day outcomes; applied to every day's marginal, the base's
+        dependence between days kept)."""
+        raw, method = self.base.portfolio_paths(fc, w, horizon, n, seed)
+        values = self.values(fc, w)
+        return np.stack([calibrated(values, day) for day in raw.T], axis=1), f"{method}, {EACH_DAY}"
 
     def portfolio_cdf(self, fc, w, x, n_samples, seed) -> float:
         return float(forward(self.values(fc, w), self.base.portfolio_cdf(fc, w, x, n_samples, seed)))

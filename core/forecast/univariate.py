@@ -17,7 +17,7 @@ import pandas as pd
 
 from core.errors import NotAvailable
 from core.forecast.distributions import Layer
-from core.forecast.portfolio_garch import History, PortfolioGarch
+from core.forecast.portfolio_garch import PATHS, History, PortfolioGarch
 
 #: why joint quantities (joint likelihood, covariance, optimisation) do not apply to a univariate forecast
 UNIVARIATE = "univariate model (joint=False): no joint distribution across stocks"
@@ -60,6 +60,10 @@ class Univariate(Layer):
     def portfolio_scenarios(self, fc, w: np.ndarray, n: int, seed: int, chunk: int = 2_000) -> np.ndarray:
         """n draws of w'r, (n,)."""
         return self.portfolio(fc, w).sample(n, seed)
+
+    def portfolio_paths(self, fc, w: np.ndarray, horizon: int, n: int, seed: int) -> tuple[np.ndarray, str]:
+        """(paths (n, horizon) of daily w'r, how): the portfolio GARCH run forward day by day, its own dynamics."""
+        return self.portfolio(fc, w).paths(n, horizon, seed), PATHS
 
     def portfolio_cdf(self, fc, w, x, n_samples, seed) -> float:
         return self.portfolio(fc, w).cdf(x)

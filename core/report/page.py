@@ -199,6 +199,32 @@ def var_backtests(v: View) -> str:
             + table_html(verdicts, colour_col="verdict", index=False, wrap=("what it checks",)))
 
 
+def horizon_var(v: View) -> str:
+    """VaR / CVaR over 1, 10 and 21 trading days at the date; each longer horizon's VaR over the split against the
+    realised returns, its backtest on non-overlapping windows and the check on overlapping ones."""
+    table = tables.horizon_var(v)
+    methods = "; ".join(f"{i}: {m}" for i, m in table["method"].items())
+    shown = table.drop(columns=["horizon", "method"]).rename_axis(None)
+    shown = shown.assign(**{c: _pcts(shown[c]) for c in shown.columns if c != "paths"})
+    frames, verdicts = tables.horizon_backtest(v)
+    parts = [f'<p class="note">The weights of {v.date.date()}, rebalanced to them daily, over the next 1, 10 and 21 '
+             "trading days: losses simulated day after day from the model's own distribution and compounded, never "
+             f"scaled by the square root of time (that column is a reference only). Methods: {_e(methods)}.</p>",
+             table_html(shown)]
+    for h, frame in frames.items():
+        n = int(frame["non-overlapping"].sum())
+        parts += [f"<h3>{h}-day VaR over the {v.part} split</h3>",
+                  line_chart(pd.DataFrame({f"{h}-day return": frame["return"], "-VaR 95%": -frame["VaR 95%"],
+                                           "-VaR 99%": -frame["VaR 99%"]}), f"{h}-day return", percent=True,
+                             mark=v.date),
+                  f'<p class="note">Backtest on {n} non-overlapping {h}-day windows (few: the tests have little '
+                  "power); the overlapping windows of every date are dependent, so they are a calibration check, not "
+                  "a test.</p>",
+                  table_html(verdicts[verdicts["horizon"] == f"{h} days"].drop(columns="horizon"),
+                             colour_col="verdict", index=False, wrap=("what it checks",))]
+    return "".join(parts)
+
+
 def covariance(v: View) -> str:
     view = covariance_view(v.panel, v.series.at(v.date))
     sectors = v.panel.sectors.reindex(view["forecast"].index).fillna("Unknown")
@@ -265,6 +291,7 @@ SECTIONS = [
     Section("Holdings and risk contributions", holdings),
     Section("Factor exposures", exposures),
     Section("VaR and backtests", var_backtests),
+    Section("Multi-day VaR", horizon_var),
     Section("Covariance", covariance),
     Section("Equity curve", equity),
     Section("Stress tests", stress_section),

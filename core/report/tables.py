@@ -9,6 +9,7 @@ from core.errors import NotAvailable
 from core.workbench.attribution import Attribution, attribution as attribute
 from core.workbench.dates import window
 from core.workbench.factor_names import baskets_on, in_reference_units
+from core.workbench.horizon import backtest_table, horizon_series, horizon_table
 from core.workbench.vocabulary import vocabulary
 from core.workbench.keys import model_label as label
 from core.workbench.portfolios import ANNUAL
@@ -76,6 +77,19 @@ def var_backtest(v) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per forecast date of the view's split: VaR 95%, VaR 99% and the realised return; the verdicts)."""
     vs = var_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
     return vs.rename_axis("date"), verdict_table(vs)
+
+
+def horizon_var(v) -> pd.DataFrame:
+    """VaR / CVaR over 1, 10 and 21 trading days at the view's date, simulated day after day, with the method and the
+    square-root-of-time figure for reference (core.workbench.horizon.horizon_table)."""
+    return horizon_table(v.panel, v.series.at(v.date), v.weights)
+
+
+def horizon_backtest(v) -> tuple[dict[int, pd.DataFrame], pd.DataFrame]:
+    """({h: the h-day VaR series over the view's split}, per horizon the verdicts on non-overlapping windows and the
+    calibration check on overlapping ones)."""
+    frames = horizon_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
+    return frames, backtest_table(frames)
 
 
 def stress_windows(panel, date) -> list[Window]:

@@ -1,9 +1,9 @@
 """The report's tables as an Excel workbook (.xlsx, written with openpyxl): one sheet each for the key risk figures,
-holdings, sectors, factor exposures, the VaR backtest and its verdicts, stress tests and attribution, from the same
-functions the HTML page formats (core.report.tables). Numbers are stored as numbers, fractions with a percent
-format; text is stored as text, never as a formula, whatever it starts with (a ticker, name or sector from a
-user's file such as "=HYPERLINK(...)" or "+1" stays that string). A sheet the model cannot fill holds its one-line
-reason."""
+holdings, sectors, factor exposures, the VaR backtest and its verdicts, VaR over 1, 10 and 21 days and its backtest,
+stress tests and attribution, from the same functions the HTML page formats (core.report.tables). Numbers are stored
+as numbers, fractions with a percent format; text is stored as text, never as a formula, whatever it starts with (a
+ticker, name or sector from a user's file such as "=HYPERLINK(...)" or "+1" stays that string). A sheet the model
+cannot fill holds its one-line reason."""
 from __future__ import annotations
 
 import datetime
@@ -32,6 +32,10 @@ def _verdicts(v: View) -> pd.DataFrame:
     return tables.var_backtest(v)[1]
 
 
+def _horizon_verdicts(v: View) -> pd.DataFrame:
+    return tables.horizon_backtest(v)[1]
+
+
 #: (sheet title, table of a View, the columns holding fractions); the order of the workbook
 SHEETS: list[tuple[str, Callable[[View], pd.DataFrame], tuple[str, ...]]] = [
     ("Risk", tables.risk, ("value",)),
@@ -40,6 +44,8 @@ SHEETS: list[tuple[str, Callable[[View], pd.DataFrame], tuple[str, ...]]] = [
     ("Exposures", tables.exposures, ("share of risk",)),
     ("VaR backtest", _backtest, ("VaR 95%", "VaR 99%", "return")),
     ("VaR verdicts", _verdicts, ()),
+    ("Multi-day VaR", tables.horizon_var, ("VaR 95%", "CVaR 95%", "VaR 99%", "CVaR 99%", "1-day VaR 99% x sqrt(h)")),
+    ("Multi-day backtest", _horizon_verdicts, ()),
     ("Stress", tables.stress, ("replay", "replay (daily rebalanced)", "worst day", "max drawdown", "factor replay",
                                "specific band")),
     ("Attribution", tables.attribution, ("contribution",)),

@@ -109,9 +109,10 @@ ALPHA = 0.05  # significance level of every verdict
 PLAUSIBLE = 2.0
 TRAFFIC_NA = f"n/a: needs {BASEL_WINDOW} days"
 CHECKS = {
-    "breach rate": "share of days whose loss was larger than the VaR; a good model breaches on about {exp} of days",
+    "breach rate": "share of {unit} whose loss was larger than the VaR; a good model breaches on about {exp} of "
+                   "{unit}",
     "Kupiec": "are there as many breaches as the VaR level promises (unconditional coverage, chi-squared 1 dof)?",
-    "Christoffersen independence": "do breaches come one at a time, not in clusters on consecutive days?",
+    "Christoffersen independence": "do breaches come one at a time, not in clusters on consecutive {unit}?",
     "Christoffersen conditional coverage": "both at once: the right number of breaches and no clustering "
                                            "(chi-squared 2 dof)",
     "Basel traffic light": "99% VaR breaches in the last 250 days: green zone 0-4, yellow 5-9, red 10 or more "
@@ -165,13 +166,13 @@ def tone(verdict: str, rate_plausible: bool) -> str:
     return "warn" if v.startswith("yellow") else ""
 
 
-def verdicts(bt: VaRBacktest) -> list[dict]:
+def verdicts(bt: VaRBacktest, unit: str = "days") -> list[dict]:
     """One row per test of a VaR backtest: test, window, result, p-value (formatted), verdict
     ("pass" / "reject at 5%", the traffic-light zone, or "n/a: needs 250 days"), tone (`tone`) and what the
-    test checks."""
+    test checks. unit: what bt.n_days counts ("days"; "10-day windows" for a multi-day VaR's backtest)."""
     lv = f"{int(round(bt.level * 100))}%"
     exp = f"{100 * (1 - bt.level):.0f}%"
-    span = f"all {bt.n_days} days"
+    span = f"all {bt.n_days} {unit}"
     ok_rate = plausible(bt)
     lo, hi = plausible_range(bt.n_days, bt.level)
 
@@ -181,12 +182,12 @@ def verdicts(bt: VaRBacktest) -> list[dict]:
 
     def test(name, p):
         verdict = ("pass" if p >= ALPHA else "reject at 5%") if np.isfinite(p) else "n/a"
-        return row(name, span, f"LR = {_lr(bt, name):.2f}", format_p(p), verdict, CHECKS[name])
+        return row(name, span, f"LR = {_lr(bt, name):.2f}", format_p(p), verdict, CHECKS[name].format(unit=unit))
 
     band = f"{100 * lo:.2f}%-{100 * hi:.2f}%"
     rows = [row("breach rate", span, f"{bt.n_exceedances} breaches = {100 * bt.rate:.2f}% (expected {exp})", "",
                 f"plausible ({band})" if ok_rate else f"implausible (outside {band})",
-                CHECKS["breach rate"].format(exp=exp)),
+                CHECKS["breach rate"].format(exp=exp, unit=unit)),
             test("Kupiec", bt.kupiec_p), test("Christoffersen independence", bt.christoffersen_ind_p),
             test("Christoffersen conditional coverage", bt.christoffersen_cc_p)]
     if bt.traffic_light is not None:

@@ -59,15 +59,15 @@ def on_day(w: np.ndarray, net: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return scaled[:, held], held
 
 
-def _per_ticker(tickers, family: str, seed: int, draw) -> np.ndarray:
-    """(N, P) rows drawn by `draw(rng)` -> (P,) from a generator seeded by (seed, family, ticker) for each ticker."""
+def _per_ticker(tickers, name: str, seed: int, draw) -> np.ndarray:
+    """(N, P) rows drawn by `draw(rng)` -> (P,) from a generator seeded by (seed, family name, ticker) per ticker."""
     def rng(t):
-        key = int.from_bytes(hashlib.sha256(f"{family}|{t}".encode()).digest()[:8], "little")
+        key = int.from_bytes(hashlib.sha256(f"{name}|{t}".encode()).digest()[:8], "little")
         return np.random.default_rng([seed, key])
     return np.array([draw(rng(t)) for t in tickers])
 
 
-def books(sectors: pd.Series, family: str, seed: int = 0) -> np.ndarray:
+def books(sectors: pd.Series, name: str, seed: int = 0) -> np.ndarray:
     """Weights (N, P) of a static family over the N tickers of `sectors` (index = tickers; NaN = "Unknown"), each
     book up to its scale: on_day sets a day's gross and net (NET), so no weight depends on the file's other stocks."""
     n = len(sectors)
@@ -75,28 +75,28 @@ def books(sectors: pd.Series, family: str, seed: int = 0) -> np.ndarray:
     groups = [np.flatnonzero(labels == s) for s in sorted(set(labels))]
     rng = np.random.default_rng(seed)
     cols: list[np.ndarray] = []
-    if family == "long-only":  # Dirichlet(0.5) books as normalised Gamma(0.5) draws, one per ticker
+    if name == "long-only":  # Dirichlet(0.5) books as normalised Gamma(0.5) draws, one per ticker
         cols = [np.ones(n)] + [np.isin(np.arange(n), g).astype(float) for g in groups]
-        cols += list(_per_ticker(sectors.index, family, seed, lambda r: r.gamma(0.5, size=N_RANDOM)).T)
-    elif family == "long-short":  # a random side and Gamma(1) size per ticker; legs made equal by on_day
-        cols = list(_per_ticker(sectors.index, family, seed,
+        cols += list(_per_ticker(sectors.index, name, seed, lambda r: r.gamma(0.5, size=N_RANDOM)).T)
+    elif name == "long-short":  # a random side and Gamma(1) size per ticker; legs made equal by on_day
+        cols = list(_per_ticker(sectors.index, name, seed,
                                 lambda r: r.choice([-1.0, 1.0], size=N_RANDOM) * r.gamma(1.0, size=N_RANDOM)).T)
-    elif family == "pairs":
+    elif name == "pairs":
         for g in groups:
             for _ in range(min(3, len(g) // 2)):
                 i, j = rng.choice(g, size=2, replace=False)
                 w = np.zeros(n)
                 w[i], w[j] = 1.0, -1.0
                 cols.append(w)
-    elif family == "sector-bets":
+    elif name == "sector-bets":
         cols = [np.isin(np.arange(n), g) / len(g) - 1.0 / n for g in groups if 0 < len(g) < n]
-    elif family == "concentrated":
+    elif name == "concentrated":
         for _ in range(20):
             w = np.zeros(n)
             pick = rng.choice(n, size=min(5, n), replace=False)
             w[pick] = rng.dirichlet(np.ones(pick.size))
             cols.append(w)
-    elif family == "130/30":
+    elif name == "130/30":
         for _ in range(20):
             longs = rng.permutation(n)[: max(1, int(round(0.6 * n)))]
             shorts = np.setdiff1d(np.arange(n), longs)
@@ -106,14 +106,14 @@ def books(sectors: pd.Series, family: str, seed: int = 0) -> np.ndarray:
                 w[shorts] = -0.3 * rng.dirichlet(np.ones(shorts.size))
             cols.append(w)
     else:
-        raise ValueError(f"unknown static portfolio family {family!r}")
+        raise ValueError(f"unknown static portfolio family {name!r}")
     return np.array(cols).T if cols else np.zeros((n, 0))
 
 
-def forecast_books(fc, family: str) -> np.ndarray:
+def forecast_books(fc, name: str) -> np.ndarray:
     """Weights (n, 1) over fc's n tickers of a family built from the day's forecast (FORECAST_FAMILIES)."""
-    if family != "min-variance":
-        raise ValueError(f"unknown forecast portfolio family {family!r}")
+    if name != "min-variance":
+        raise ValueError(f"unknown forecast portfolio family {name!r}")
     w = np.linalg.solve(fc.dense_cov(), np.ones(fc.n_stocks))
     return gross_normalised(w[:, None])
 

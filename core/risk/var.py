@@ -23,9 +23,11 @@ class VaRResult:
     cvar: float
     method: str
     n_samples: int = 0
+    horizon: int = 1  # trading days (core.risk.horizon for longer ones)
 
 
-def _check_level(level: float) -> float:
+def check_level(level: float) -> float:
+    """The VaR level as a float in (0, 1); ModelError otherwise."""
     level = float(level)
     if not 0.0 < level < 1.0:
         raise ModelError(f"VaR level {level} is not in (0, 1); use e.g. 0.95 or 0.99")
@@ -38,7 +40,7 @@ def forecast_var(fc: FactorForecast, w, level: float = 0.99, method: str = "auto
 
     method "auto": parametric for Normal forecasts, Monte Carlo (n_samples draws, seed) otherwise.
     """
-    level = _check_level(level)
+    level = check_level(level)
     w = check_weights(fc, w)
     if method == "auto":
         method = "parametric" if fc.distribution.closed_form else "monte_carlo"
@@ -57,6 +59,6 @@ def forecast_vars(fc: FactorForecast, w, levels=(0.95, 0.99), n_samples: int = D
                   seed: int = 0) -> dict[float, VaRResult]:
     """VaR / CVaR of w (N,) at several levels: closed form where the distribution has one, else
     from ONE seeded set of n_samples portfolio scenarios shared by every level."""
-    levels = [_check_level(lv) for lv in levels]
+    levels = [check_level(lv) for lv in levels]
     out, method, n = fc.distribution.portfolio_var(fc, check_weights(fc, w), levels, n_samples, seed)
     return {lv: VaRResult(lv, *out[lv], method, n) for lv in levels}

@@ -78,13 +78,19 @@ def annualised_point(fc: FactorForecast, weights: pd.Series) -> dict:
     return {"vol": vol * np.sqrt(ANNUAL), "ret": mean * ANNUAL}
 
 
+def realised_path(panel, date, weights: pd.Series, days: int = 1) -> np.ndarray:
+    """The portfolio's realised daily returns w'r on the `days` trading dates after `date` and no other, (days,),
+    shorter at the end of the data; a stock without a return counts 0, a date where none of them has one is NaN."""
+    pos = panel.date_position(date)
+    r = panel.returns.iloc[pos + 1:pos + 1 + days].reindex(columns=weights.index)
+    x = r.fillna(0.0).to_numpy() @ weights.to_numpy(dtype=np.float64)
+    return np.where(r.notna().any(axis=1).to_numpy(), x, np.nan)
+
+
 def realised_return(panel, date, weights: pd.Series) -> float:
     """The portfolio's realised return on the trading date after `date` (NaN if none)."""
-    pos = panel.date_position(date)
-    if pos + 1 >= len(panel.dates):
-        return float("nan")
-    r = panel.returns.iloc[pos + 1].reindex(weights.index)
-    return float(np.nansum(r.to_numpy() * weights.to_numpy())) if r.notna().any() else float("nan")
+    path = realised_path(panel, date, weights)
+    return float(path[0]) if path.size else float("nan")
 
 
 @dataclass

@@ -6,7 +6,9 @@ import pandas as pd
 
 from core.errors import NotAvailable
 from core.forecast import ForecastSeries
-from core.forecast.portfolio_garch import METHOD as GARCH_METHOD
+from core.forecast.distributions import IID_DAYS
+from core.forecast.portfolio_garch import METHOD as GARCH_METHOD, PATHS as GARCH_PATHS
+from core.forecast.recalibrated import EACH_DAY
 from core.risk.backtest import var_backtest, verdicts
 from core.risk.var import forecast_vars
 from core.workbench.portfolios import VAR_LEVELS, realised_return
@@ -17,7 +19,13 @@ METHODS = {"parametric": "the closed-form Normal quantile",
            "monte_carlo": "Monte Carlo draws of the Student-t forecast",
            GARCH_METHOD: "a GARCH(1,1)-t fitted on the portfolio's own returns",
            "recalibrated": "then recalibrated (the calibration layer fitted on past forecasts' outcomes; for "
-                           "NeuralFactors it re-estimates the factor covariance first)"}
+                           "NeuralFactors it re-estimates the factor covariance first)",
+           IID_DAYS: "simulated paths of i.i.d. days: the model forecasts one day ahead only, so each day after the "
+                     "first is a fresh draw of the same one-day forecast (no volatility dynamics beyond it), "
+                     "compounded at weights rebalanced daily",
+           GARCH_PATHS: "simulated paths of the portfolio's own GARCH(1,1)-t, its volatility updated day by day "
+                        "along each path, compounded at weights rebalanced daily",
+           EACH_DAY: "each day's draws passed through the calibration layer (fitted on one-day outcomes)"}
 
 
 def method_label(method: str) -> str:

@@ -85,3 +85,23 @@ def test_window_labels_are_whole_on_short_lines():
                          index=["2015 China devaluation"])
     fig = stress_windows(table)
     assert list(fig.data[0].x) == ["2015 China<br>devaluation"] and fig.layout.xaxis.tickangle == 0
+
+
+def test_horizon_var_marks_the_non_overlapping_windows_and_their_breaches():
+    dates = pd.bdate_range("2020-01-01", periods=40)
+    frame = pd.DataFrame({"VaR 95%": 0.05, "VaR 99%": 0.08, "return": 0.0, "PIT": 0.5, "position": range(40),
+                          "non-overlapping": [i % 10 == 0 for i in range(40)], "method": "i.i.d. days"}, index=dates)
+    frame.iloc[[0, 5, 20], frame.columns.get_loc("return")] = [-0.06, -0.2, -0.09]  # 5: inside window 0
+    fig = fr.horizon_var(frame, 10, "10-day VaR", date=dates[3])
+    _titled(fig)
+    names = [t.name for t in fig.data]
+    assert "non-overlapping windows (4)" in names
+    assert "breaches VaR 95%, windows (2)" in names and "breaches VaR 99%, windows (1)" in names
+    assert fig.layout.yaxis.title.text == "10-day return (%)"
+
+
+def test_pit_histogram_against_the_calibrated_line():
+    fig = fr.pit_histogram(np.full(10, 0.1))
+    _titled(fig)
+    assert list(fig.data[0].y) == pytest.approx([10.0] * 10) and fig.data[0].x[0] == "0.0-0.1"
+    assert fig.layout.shapes[0].y0 == pytest.approx(10.0)

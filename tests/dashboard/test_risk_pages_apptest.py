@@ -74,3 +74,30 @@ def test_attribution_page_renders(model):
     at.radio(key="attr_benchmark").set_value("equal").run(timeout=300)
     _clean(at)
     assert "Compounded active return" in _metrics(at)
+
+
+@pytest.mark.parametrize("model", ["ledoit-wolf", "garch"])
+def test_var_page_over_ten_days(model):
+    """The VaR page's horizon switch: the 10-day figures are the simulated ones of the 1/10/21 table (method said,
+    the square-root-of-time figure only beside them), backtested on non-overlapping windows (how many said) with the
+    calibration check on overlapping ones; a factor model (Normal, i.i.d. days) and a univariate one (its portfolio
+    GARCH run forward)."""
+    at = _app(model, "var")
+    _clean(at)
+    date = at.session_state["selection"].date
+    assert f"VaR 99% on {date} (daily)" in _metrics(at)
+    at.radio(key="var_horizon").set_value(10).run(timeout=300)
+    _clean(at)
+    m = _metrics(at)
+    table = at.dataframe[0].value
+    assert list(table.index) == ["1 day", "10 days", "21 days"]
+    assert float(m[f"VaR 99% on {date} (10 days)"].rstrip("%")) == pytest.approx(
+        100 * table.loc["10 days", "VaR 99%"], abs=0.006)
+    method = table.loc["10 days", "method"]
+    assert ("i.i.d. days" in method) if model == "ledoit-wolf" else ("GARCH(1,1)-t, its volatility updated" in method)
+    verdicts = at.dataframe[1].value
+    windows = verdicts.loc[verdicts["test"] == "Kupiec", "window"].iloc[0]
+    assert "non-overlapping 10-day windows" in windows and 80 <= int(windows.split()[1]) <= 101
+    assert "Basel traffic light" not in set(verdicts["test"])
+    assert any("NON-overlapping" in c.value for c in at.caption)
+    assert any("dependent" in c.value for c in at.caption) and "Calibration error (0 = perfect)" in m

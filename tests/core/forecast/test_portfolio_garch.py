@@ -136,3 +136,20 @@ def test_a_refit_anchor_a_day_early_cannot_leak(returns, monkeypatch):
                                                                                    len(dates) - 1)]))
     assert _garch_outputs(returns)["fit_date"][GARCH_CUTS["before"]] == returns.index[420].value  # it moved
     assert_no_lookahead(_garch_outputs, returns, _garch_change, GARCH_CUTS)
+
+
+def test_paths_run_the_variance_recursion_forward():
+    """From a volatile day (sigma_1 twice the long-run level) the variance of the h-day sum mean-reverts:
+    sum_k [s2_bar + (alpha + beta)^(k-1) (sigma_1^2 - s2_bar)], not h sigma_1^2 (square-root-of-time)."""
+    p = pg.GarchParams(mu=0.0, omega=2e-6, alpha=0.1, beta=0.8, nu=6.0)
+    vol = 2 * np.sqrt(p.unconditional_var)
+    g = pg.PortfolioGarch(pd.Timestamp("2020-01-02"), 0.0, vol, p.nu, {}, {}, pd.Timestamp("2020-01-02"), 500, p)
+    h = 21
+    paths = g.paths(200_000, h, seed=1)
+    np.testing.assert_array_equal(paths[:, 0], g.sample(200_000, seed=1))  # day 1 is the one-day forecast
+    k = np.arange(h)
+    expected = np.sum(p.unconditional_var + (p.alpha + p.beta) ** k * (vol ** 2 - p.unconditional_var))
+    assert paths.sum(axis=1).var() == pytest.approx(expected, rel=0.03)
+    assert expected < 0.6 * h * vol ** 2
+    flat = pg.PortfolioGarch(g.date, 0.0, vol, 6.0, {}, {}, g.date, 500, pg.GarchParams(0.0, vol ** 2, 0.0, 0.0, 6.0))
+    assert flat.paths(100_000, h, seed=2).sum(axis=1).var() == pytest.approx(h * vol ** 2, rel=0.03)  # no dynamics

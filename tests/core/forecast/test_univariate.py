@@ -48,6 +48,9 @@ def test_portfolio_numbers_are_the_portfolio_garch(returns):
     assert pit == g.cdf(x) == fc.distribution.portfolio_cdf(fc, w, x, 100, 0) and tail2 == tail
     assert (fc.portfolio_mean(w), fc.portfolio_var(w)) == (g.mean, g.vol ** 2)
     np.testing.assert_array_equal(fc.distribution.portfolio_scenarios(fc, w, 500, 7), g.sample(500, 7))
+    paths, how = fc.distribution.portfolio_paths(fc, w, 10, 500, 7)  # multi-day: the portfolio GARCH's own dynamics
+    assert how == pg.PATHS and paths.shape == (500, 10)
+    np.testing.assert_array_equal(paths, g.paths(500, 10, 7))
     independent = float(np.sum(w * w * fc.idio_var))  # what combining the marginals would have said
     assert abs(np.log(fc.portfolio_var(w) / independent)) > 0.3
     assert "GARCH(1,1)-t fitted on the portfolio's own" in fc.distribution.portfolio_note(fc, w)

@@ -22,8 +22,12 @@ def test_report_is_self_contained_with_every_section(synthetic):
     date = fc.series.dates[-40]
     page = build_report(p, fc, date, "equal weight")
     for section in ("Key metrics", "Holdings and risk contributions", "Factor exposures", "VaR and backtests",
-                    "Covariance", "Equity curve", "Model comparison"):
+                    "Multi-day VaR", "Covariance", "Equity curve", "Model comparison"):
         assert f"<h2>{section}</h2>" in page
+    multi = page[page.index("<h2>Multi-day VaR</h2>"):page.index("<h2>Covariance</h2>")]
+    assert "<h3>10-day VaR over the test split</h3>" in multi and "<h3>21-day VaR over the test split</h3>" in multi
+    assert re.search(r"Backtest on \d+ non-overlapping 10-day windows", multi) and "not tested: dependent" in multi
+    assert "simulated paths of i.i.d. days" in multi and "1-day VaR 99% x sqrt(h)" in multi
     assert "<script" not in page and not re.search(r'(src|href)="https?://', page)  # readable offline
     assert "reject at 5%" in page or "pass" in page  # verdicts
     assert "Basel traffic light" in page and "last 250 days" in page and "<svg" in page

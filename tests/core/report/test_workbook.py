@@ -40,10 +40,23 @@ def test_every_sheet_is_there_with_numbers_and_percent_formats(sp500):
     np.testing.assert_allclose(sheets["VaR backtest"]["VaR 99%"].to_numpy(),
                                tables.var_backtest(v)[0]["VaR 99%"].to_numpy())
     assert set(sheets["Stress"]["window"]) >= {"2020 COVID crash"}
+    multi = sheets["Multi-day VaR"].set_index("horizon (trading days)")
+    assert list(multi.index) == ["1 day", "10 days", "21 days"]
+    np.testing.assert_allclose(multi["VaR 99%"].to_numpy(), tables.horizon_var(v)["VaR 99%"].to_numpy())
+    assert multi.loc["10 days", "method"].startswith("simulated paths")
+    bt = sheets["Multi-day backtest"]
+    assert set(bt["horizon"]) == {"10 days", "21 days"} and "Basel traffic light" not in set(bt["test"])
+    kupiec = bt[(bt["test"] == "Kupiec") & (bt["horizon"] == "10 days")]["window"]
+    assert (kupiec.str.contains("non-overlapping 10-day windows")).all()
+    assert "PIT calibration error" in set(bt["test"])
     ws = load_workbook(io.BytesIO(book))["Holdings"]
     header = [c.value for c in ws[1]]
     weight = ws.cell(row=2, column=header.index("weight") + 1)
     assert isinstance(weight.value, float) and weight.number_format == "0.00%"
+    ws = load_workbook(io.BytesIO(book))["Multi-day VaR"]
+    header = [c.value for c in ws[1]]
+    var = ws.cell(row=3, column=header.index("VaR 99%") + 1)
+    assert isinstance(var.value, float) and var.number_format == "0.00%"
 
 
 def test_a_model_without_factors_says_why_on_its_exposures_sheet(sp500):
