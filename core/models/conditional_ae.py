@@ -14,6 +14,8 @@ var) over the trailing window of realised f, past data only).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -21,7 +23,7 @@ from torch import nn
 from core.errors import DataError, ModelError
 from core.models.characteristics import characteristic_names
 from core.models.ipca import instruments
-from core.models.protocol import R2Model
+from core.models.protocol import Calibration, R2Model
 from core.models.rolling import FactorHistoryModel, Realised, cross_section_ols, lag
 from core.training.trainer import Trainer, TrainSettings
 
@@ -50,6 +52,7 @@ class ConditionalAutoencoder(FactorHistoryModel, R2Model):
     """Gu-Kelly-Xiu conditional autoencoder with a covariance forecast from past factors."""
 
     name = "ca"
+    calibration = Calibration(half_life=math.inf)  # by the rule of benchmarks/layer_rule.py
     learned = True
     defaults = {"n_factors": 3, "hidden": [], "target": "next", "factor_input": "managed", "n_seeds": 3,
                 "max_epochs": 20, "patience": 3, "batch_dates": 256, "lr": 3e-3, "l1": 1e-5, "seed": 0,

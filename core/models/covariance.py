@@ -25,6 +25,8 @@ adapts the models to short files, stating what it did in state["notes"] (`model.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -42,6 +44,7 @@ class SampleCovariance(ConfiguredModel):
     """Equal-weighted sample mean and covariance of the trailing window (shrunk when N > 2T/3)."""
 
     name = "sample"
+    calibration = Calibration(half_life=None)  # by the rule of benchmarks/layer_rule.py
     label = "Sample covariance"
     quick_fit = True
     description = ("Sample covariance of the last 252 days, or of the whole history when shorter (Normal, full "
@@ -143,7 +146,7 @@ class LedoitWolfCovariance(SampleCovariance):
     description = ("Ledoit-Wolf shrinkage of the 252-day sample covariance (the whole history when shorter) "
                    "toward a scaled identity (Normal)")
     always_shrinks = True
-    calibration = Calibration(half_life=None)
+    calibration = Calibration(half_life=None)  # by the rule of benchmarks/layer_rule.py
 
 
 class EWMACovariance(SampleCovariance):
@@ -151,6 +154,7 @@ class EWMACovariance(SampleCovariance):
     its effective days)."""
 
     name = "ewma"
+    calibration = Calibration(half_life=math.inf)  # by the rule of benchmarks/layer_rule.py
     label = "EWMA covariance"
     description = ("EWMA covariance, lambda = 0.94, over the last 252 days or the whole history when shorter "
                    "(Normal, full covariance); shrunk toward a scaled identity (Ledoit-Wolf) when stocks "

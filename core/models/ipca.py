@@ -10,10 +10,13 @@ only data <= s); `conditional_forecast` over the trailing window (past f only).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from core.errors import ModelError
 from core.models.characteristics import characteristic_names, characteristic_tensor, history_count
+from core.models.protocol import Calibration
 from core.models.rolling import FactorHistoryModel, Realised, cross_section_ols, lag
 
 
@@ -72,6 +75,7 @@ class IPCAModel(FactorHistoryModel):
     """IPCA: exposures linear in the characteristics, Gamma by alternating least squares."""
 
     name = "ipca"
+    calibration = Calibration(half_life=math.inf)  # by the rule of benchmarks/layer_rule.py
     label = "IPCA"
     description = "IPCA (Kelly-Pruitt-Su): exposures Z_t Gamma on ranked characteristics, ALS fit, 3 factors (Normal)"
     defaults = {"n_factors": 3, "window": 252, "min_obs": 60, "min_history": 60, "price_characteristics": True,

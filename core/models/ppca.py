@@ -61,6 +61,7 @@ class PCAModel(ConfiguredModel, FactorModel):
     """Plain PCA factor model with per-stock residual variances (Normal)."""
 
     name = "pca"
+    calibration = Calibration(half_life=252.0)  # by the rule of benchmarks/layer_rule.py
     label = "PCA"
     quick_fit = True
     description = ("PCA on a 504-day trailing window (the whole history when shorter), k chosen on validation NLL, "
@@ -146,7 +147,7 @@ class PPCAModel(PCAModel):
     description = ("PPCA (Tipping-Bishop) on a 504-day trailing window (the whole history when shorter), "
                    "k chosen on validation NLL; "
                    "Normal factors, Student-t noise with fitted dof")
-    calibration = Calibration(half_life=None)
+    calibration = Calibration(half_life=252.0)  # by the rule of benchmarks/layer_rule.py
     defaults = {**PCAModel.defaults, "decoder": "student_t"}
 
     def __init__(self, **config) -> None:

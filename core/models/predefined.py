@@ -23,7 +23,7 @@ from core.errors import ModelError
 from core.forecast import FactorForecast
 from core.models.characteristics import characteristic_names, characteristic_tensor
 from core.models.fitted import ConfiguredModel
-from core.models.protocol import FactorModel
+from core.models.protocol import Calibration, FactorModel
 from core.models.rolling import FactorHistoryModel, Realised, cross_section_ols, lag, too_few, trailing
 
 
@@ -41,6 +41,7 @@ class TimeSeriesRegression(ConfiguredModel, FactorModel):
     """Rolling OLS betas of each stock on the given factor series."""
 
     name = "ts-regression"
+    calibration = Calibration(half_life=None)  # by the rule of benchmarks/layer_rule.py
     label = "Regression on given factors"
     description = "Rolling 252-day regression of each stock on the benchmark and factor series (Normal)"
     defaults = {"window": 252, "min_obs": 126}
@@ -90,6 +91,7 @@ class CrossSectionalRegression(FactorHistoryModel):
     """Daily cross-sectional regression on sector dummies (and characteristics)."""
 
     name = "xs-regression"
+    calibration = Calibration(half_life=252.0)  # by the rule of benchmarks/layer_rule.py
     label = "Cross-sectional sector regression"
     sector_input = True  # sector dummies
     description = ("Daily cross-sectional regression on sector dummies (+ the data's characteristics) -> factor "

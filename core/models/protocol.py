@@ -52,7 +52,8 @@ FLAG_BASES = {"has_factors": "FactorModel", "posterior_factors": "PosteriorFacto
 @dataclass(frozen=True)
 class Calibration:
     """The calibration layer a model is offered with: half_life in days of the covariance update's EWMA weights
-    (None: the portfolio PIT maps only), chosen on validation by the rule in docs/neuralfactors_tuning.md."""
+    (math.inf: every past day weighs the same; None: the portfolio PIT maps only), chosen on validation by one
+    rule for every joint model (benchmarks/layer_rule.py, docs/bench_layer_rule.md)."""
 
     half_life: float | None = None
 

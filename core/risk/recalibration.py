@@ -29,14 +29,15 @@ from core.risk import families
 from core.risk.families import net_of, on_day, reference_books
 
 REFIT_EVERY = 21
-MIN_DAYS = 250
+#: days of a file's own PITs before its maps start (benchmarks/prior_weight.py: own maps after 21 days beat the
+#: identity, and every prior weight, on every tuning file)
+MIN_DAYS = 21
 PIT_SAMPLES = 2_000
 #: version of the books the maps are fitted on (core/risk/families.py FIT_FAMILIES)
 REFERENCE_FAMILIES = 3
-#: a short file's start from a prior map: its weight in days of the file's own PITs (chosen on other data:
-#: benchmarks/prior_weight.py), and the own days before the file's map enters the mix
-PRIOR_DAYS = 126.0
-MIN_OWN_DAYS = 21
+#: a file's start from a prior map (the model's map on the data it ships on): its weight in days of the file's own
+#: PITs once those enter (chosen on other data: benchmarks/prior_weight.py)
+PRIOR_DAYS = 21.0
 #: the maps by factor share: the pooled map's weight, as a share of the observations (fit_map)
 SHARE_RIDGE = 0.05
 #: version of the maps' form (2: two rows, mixed by the book's factor share)
@@ -121,13 +122,13 @@ def rolling_maps(pits: np.ndarray, start: int, refit_every: int = REFIT_EVERY, m
     fitted on PIT rows start..t-1 (those with an outcome known at t), refitted every `refit_every` rows; identity
     before start + min_days. With a `prior` map (2, K) (a short file's start: the model's map fitted on other data), row t is the mix
     (prior_days * prior + n * own) / (prior_days + n) of the prior and the map `own` of the n = t - start days of
-    the file's own PITs, so the file's outcomes take over as they accumulate: the prior alone until
-    MIN_OWN_DAYS rows exist, refitted every `refit_every` rows after that."""
+    the file's own PITs, so the file's outcomes take over as they accumulate: the prior alone (instead of the
+    identity) until min_days rows exist, refitted every `refit_every` rows after that."""
     t_all = pits.shape[0]
     maps = np.broadcast_to(PIT_KNOTS, (t_all, 2, PIT_KNOTS.size)).copy()
     if prior is not None:
         maps[start:] = prior
-    first = start + (min_days if prior is None else MIN_OWN_DAYS)
+    first = start + min_days
     current = None
     for t in range(first, t_all):
         if current is None or (t - first) % refit_every == 0:
@@ -147,8 +148,7 @@ def recalibrate(panel, series: ForecastSeries, start, n_samples: int = PIT_SAMPL
     first = int(series.dates.searchsorted(pd.Timestamp(start)))
     if first >= len(series.dates):
         raise ModelError(f"no forecasts of {series.model} on or after {pd.Timestamp(start).date()} to calibrate on")
-    need = min_days if prior is None else MIN_OWN_DAYS
-    if len(series.dates) - first <= need:  # no date has enough past PITs: identity (or prior) maps, no draws
+    if len(series.dates) - first <= min_days:  # no date has enough past PITs: identity (or prior) maps, no draws
         return replace(series, pit_map=rolling_maps(np.zeros((len(series.dates), 1)), first, refit_every, min_days,
                                                     prior))
     w, nets = reference_books(panel.sectors.reindex(panel.tickers))
@@ -167,14 +167,14 @@ def prior_map(panel, series: ForecastSeries, dates: pd.DatetimeIndex) -> np.ndar
 
 
 def layer_settings(half_life: float | None) -> np.ndarray:
-    """Everything a fitted layer depends on besides the forecasts, (14,): the update's half-life (-1: no update),
+    """Everything a fitted layer depends on besides the forecasts, (13,): the update's half-life (-1: no update),
     its EM steps, shrinkage days, burn-in and refit interval, then the maps' burn-in, refit interval, random
     books per family, draws, the version of the reference families (3: long-only and long-short, drawn per ticker), and a short
-    file's prior weight and own days before its map enters, then the maps' share ridge and form. A stored layer whose settings differ is refitted (core.workbench.sources)."""
+    file's prior weight, then the maps' share ridge and form. A stored layer whose settings differ is refitted (core.workbench.sources)."""
     return np.array([-1.0 if half_life is None else half_life, covariance_update.EM_STEPS,
                      covariance_update.SHRINK_DAYS, covariance_update.MIN_DAYS, covariance_update.REFIT_EVERY,
                      MIN_DAYS, REFIT_EVERY, families.N_RANDOM, PIT_SAMPLES, REFERENCE_FAMILIES,
-                     PRIOR_DAYS, MIN_OWN_DAYS, SHARE_RIDGE, MAP_FORM], dtype=np.float64)
+                     PRIOR_DAYS, SHARE_RIDGE, MAP_FORM], dtype=np.float64)
 
 
 @dataclass

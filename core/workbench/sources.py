@@ -140,6 +140,19 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
                      notes)
 
 
+def prior_for(panel, series: ForecastSeries, source: str, root: str | Path | None = None):
+    """The prior map (2, K) a model's layer starts from on `panel`: the model's map on the data it ships on, or None
+    for its own shipped forecasts (store.load_prior also refuses the very data it was fitted on)."""
+    return None if source == "shipped" else store.load_prior(ZERO_SHOT_DATASET, series.model, panel, root)
+
+
+def model_layer(panel, series: ForecastSeries, prior) -> Layer:
+    """The calibration layer of a model's forecasts `series` on `panel` as its "+cal" key serves it: the model's
+    declared covariance update, maps from the first validation forecast on, started from `prior` ((2, K) or None:
+    store.load_prior)."""
+    return fit_layer(panel, series, forecast_dates(panel, "valid")[0], half_life_of(series.model), prior)
+
+
 def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     """The forecasts of key.base through the calibration layer: the base model is forecast on every view date
     (the layer's past PITs start at the first validation forecast) and the result cut to `dates`."""
@@ -148,9 +161,9 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     half_life = half_life_of(base.series.model)  # by the model behind it, so a run key gets it too
     shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
     layer = Layer(**shipped) if shipped is not None else None  # written by core/build.py
-    prior = None if base.source == "shipped" else store.load_prior(ZERO_SHOT_DATASET, base.series.model, panel, root)
+    prior = prior_for(panel, base.series, base.source, root)
     if layer is None or not layer.fits(base.series, half_life):
-        layer = fit_layer(panel, base.series, forecast_dates(panel, "valid")[0], half_life, prior)
+        layer = model_layer(panel, base.series, prior)
     pos = base.series.dates.get_indexer(dates)
     series = layer.apply(base.series).select(dates)
     mapped = bool(np.abs(series.pit_map - recalibrated.PIT_KNOTS).max() > 1e-6)  # stored maps are float32

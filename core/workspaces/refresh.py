@@ -24,7 +24,6 @@ from core.data.files import load_file
 from core.data.splits import resplit
 from core.errors import DataError
 from core.portfolio.weights import read_weights_csv
-from core.risk.recalibration import fit_layer
 from core.workbench import sources
 from core.workbench.keys import check_model_keys, parse_model
 from core.workbench.portfolios import portfolio_risk
@@ -182,8 +181,7 @@ def _run(store: Store, user: User, ws: Workspace, panel, first: bool, started: f
         notes.append(f"the file restates history from {plan.restated_from.date()}: {len(plan.to_make)} forecasts "
                      "made again from that day on")
     if key.calibrated:
-        series = fit_layer(panel, series, sources.forecast_dates(panel, "valid")[0],
-                           sources.half_life_of(series.model)).apply(series)
+        series = sources.model_layer(panel, series, sources.prior_for(panel, series, "refreshed")).apply(series)
     weights = _weights(store, user, ws, panel)
     previous = None if last is None else last["last_date"]
     held_then = None if last is None else pd.Series(last["summary"]["weights"], dtype=float)

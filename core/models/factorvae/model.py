@@ -22,7 +22,7 @@ from core.forecast import ForecastSeries
 from core.models.factorvae.config import DEFAULTS, resolve
 from core.models.factorvae.network import FactorVAENet, vae_loss
 from core.models.fitted import ConfiguredModel
-from core.models.protocol import PosteriorFactorModel
+from core.models.protocol import Calibration, PosteriorFactorModel
 from core.training.device import resolve_device
 from core.training.trainer import Trainer, TrainSettings
 
@@ -37,6 +37,7 @@ class FactorVAEModel(ConfiguredModel, PosteriorFactorModel):
     """FactorVAE; keyword settings in core.models.factorvae.config (preset, n_factors, ...)."""
 
     name = "factorvae"
+    calibration = Calibration(half_life=None)  # by the rule of benchmarks/layer_rule.py
     label = "FactorVAE"
     description = ("FactorVAE (Duan et al. 2022): GRU features, exposures, attention prior of K factors, "
                    "VAE training with a return-fed posterior; Normal")

@@ -124,21 +124,19 @@ def test_a_stored_layer_is_used_only_with_the_settings_and_shapes_it_was_fitted_
 def test_a_short_file_starts_from_the_prior_and_moves_to_its_own_outcomes():
     from scipy import stats
 
-    from core.risk.recalibration import MIN_OWN_DAYS
-
     rng = np.random.default_rng(1)
     pits = stats.norm.cdf(rng.standard_normal((300, 8)) * 1.6)  # the file: forecasts 1.6x too narrow
     prior = fit_map(stats.norm.cdf(rng.standard_normal(20_000) * 1.6))  # learnt elsewhere: the same miss
-    maps = rolling_maps(pits, start=20, refit_every=21, prior=prior, prior_days=100.0)
+    maps = rolling_maps(pits, start=20, refit_every=21, min_days=21, prior=prior, prior_days=100.0)
     assert np.array_equal(maps[:20], np.broadcast_to(PIT_KNOTS, (20, 2, PIT_KNOTS.size)))  # before the start: identity
-    assert np.array_equal(maps[20:20 + MIN_OWN_DAYS], np.broadcast_to(prior, (MIN_OWN_DAYS, *prior.shape)))
+    assert np.array_equal(maps[20:20 + 21], np.broadcast_to(prior, (21, *prior.shape)))
     own = fit_map(pits[20:299])
-    n = 299 - 20 - (299 - 20 - MIN_OWN_DAYS) % 21  # days behind the last refit
+    n = 299 - 20 - (299 - 20 - 21) % 21  # days behind the last refit
     assert np.allclose(maps[299], (100 * prior + n * fit_map(pits[20:20 + n])) / (100 + n))
     assert np.abs(maps[299] - own).max() < np.abs(prior - PIT_KNOTS).max()  # own outcomes weigh more than the prior
     changed = pits.copy()
     changed[150:] = rng.uniform(size=(150, 8))  # the future changes: maps up to row 150 must not
-    assert np.array_equal(rolling_maps(changed, 20, 21, prior=prior, prior_days=100.0)[:151], maps[:151])
+    assert np.array_equal(rolling_maps(changed, 20, 21, 21, prior=prior, prior_days=100.0)[:151], maps[:151])
     no_prior = rolling_maps(pits, 20, 21, min_days=250)
     assert np.array_equal(no_prior[:270], np.broadcast_to(PIT_KNOTS, (270, 2, PIT_KNOTS.size)))  # short, no prior
 
