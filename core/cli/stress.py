@@ -46,7 +46,7 @@ def stress_command(args: argparse.Namespace) -> int:
     from core.workbench.stress import stress_tests, summary_table
 
     panel, fc, date, weights = load_view(args)
-    results = stress_tests(panel, fc, date, weights, windows(args, panel), args.pretrained,
+    results = stress_tests(panel, fc, date, weights, windows(args, panel),
                            names=model_vocabulary(panel, fc, args.pretrained))
     if args.json:
         emit({"dataset": panel.name, "model": fc.name, "date": str(date.date()), "portfolio": args.portfolio,
