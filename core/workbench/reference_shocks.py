@@ -14,11 +14,12 @@ keeps its latent units: it is moved by itself (loading the unit vector, no noise
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from core.errors import ModelError
+from core.errors import ModelError, NotAvailable
 from core.forecast import FactorForecast
 from core.workbench.capabilities import require_factors
 from core.workbench.factor_names import MIN_OBS, references
@@ -84,6 +85,16 @@ def references_of(panel, fc: FactorForecast, named: pd.DataFrame | None, days: i
                       window=f"{int(rows.sum())} days {dates[0].date()}..{dates[-1].date()}", notes=notes)
 
 
+def model_references(panel, fc: FactorForecast, named: Callable[[], pd.DataFrame]) -> References:
+    """`references_of` with the names table `named()` gives (e.g. a cached core.workbench.factor_names.factor_names);
+    every factor latent where the factors cannot be named (NotAvailable)."""
+    try:
+        table = named()
+    except NotAvailable:
+        table = None
+    return references_of(panel, fc, table)
+
+
 def _regress(f: np.ndarray, y: np.ndarray, factor_cov: np.ndarray):
     """OLS of each reference y (n, k) on the factors f (n, F) with an intercept: (alpha (k,), b (k, F), R-squared
     (k,), the residuals' covariance (k, k) rescaled to today's factor covariance (F, F): each residual by
@@ -128,6 +139,7 @@ def reference_shock(fc: FactorForecast, weights: pd.Series, refs: References, va
         draws = (got["method"], got["pnl"], got["weights"])
     res = shock_result(fc, w, values, mean, var, float(w @ mean), pnl_var, pd.Series(z_mean, index=fc.factor_names),
                   notes, draws)
+    expected[idx] = a  # the shocked ones at their value (the conditioning puts them there up to rounding)
     named = [n for n in refs.names if n not in refs.latent]
     res.references = pd.Series(expected, index=refs.names)[named]
     res.r2 = refs.r2.reindex([k for k in values if k not in refs.latent])
