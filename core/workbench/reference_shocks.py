@@ -53,6 +53,11 @@ class References:
         v = self.loadings @ fc.factor_cov @ self.loadings.T + self.noise
         return pd.Series(np.sqrt(np.diag(v)), index=self.names)
 
+    def in_sd(self, fc: FactorForecast, moves: dict[str, float]) -> dict[str, float]:
+        """Moves given in sds of each name's forecast (name -> number of sd) as values for `reference_shock`."""
+        sd = self.sd(fc)
+        return {k: float(n) * float(sd[k]) for k, n in moves.items()}
+
 
 def references_of(panel, fc: FactorForecast, named: pd.DataFrame | None, days: int = REFERENCE_DAYS) -> References:
     """`References` of the forecast `fc` (raw factor names) from the factors' names table `named`
