@@ -11,6 +11,10 @@ import numpy as np
 import pandas as pd
 
 from core.forecast import FactorForecast
+from core.forecast.linalg import safe_cholesky
+
+#: above this condition number of the whitened exposures the split of a fitted P&L by factor is weakly identified
+COLLINEAR = 100.0
 
 
 def wls_rows(y: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -38,3 +42,13 @@ def in_today_coordinates(returns: pd.DataFrame, fc: FactorForecast) -> pd.DataFr
     r = returns.reindex(columns=fc.tickers)
     return pd.DataFrame(wls_rows(r.to_numpy(dtype=float), fc.exposures, fc.idio_var), index=returns.index,
                         columns=list(fc.factor_names))
+
+
+def collinearity(fc: FactorForecast) -> float:
+    """The condition number of the whitened exposures D^-1/2 B chol(S) (N, F), the same in any coordinates of the
+    factors: above COLLINEAR, factor returns fitted on B offset each other from factor to factor, their sum stays
+    well determined."""
+    if fc.n_factors == 0:
+        return 1.0
+    sv = np.linalg.svd(fc.exposures @ safe_cholesky(fc.factor_cov) / np.sqrt(fc.idio_var)[:, None], compute_uv=False)
+    return float(sv[0] / max(sv[-1], 1e-300))

@@ -20,7 +20,7 @@ import pandas as pd
 
 from core.errors import DataError, PortfolioError
 from core.workbench.capabilities import has_factors
-from core.workbench.projection import in_today_coordinates
+from core.workbench.projection import COLLINEAR, collinearity, in_today_coordinates
 from core.workbench.sources import Forecasts
 
 BAND_Z = 1.645  # the specific band covers 90% of a Normal specific return
@@ -155,6 +155,10 @@ def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: W
         if f.isna().all(axis=1).any():
             notes.append(f"{int(f.isna().all(axis=1).sum())} days with fewer stocks than factors count as 0 in the "
                          "factor replay")
+        if collinearity(fc) > COLLINEAR:
+            notes.append(f"today's exposures to the {fc.n_factors} factors are nearly collinear across the "
+                         f"{fc.n_stocks} stocks (condition number {collinearity(fc):,.0f}): the factor replay's total is "
+                         "well determined, its split by factor is not (contributions offset each other)")
         f = f.fillna(0.0)
         b = pd.DataFrame(fc.exposures, index=fc.tickers, columns=fc.factor_names).reindex(w.index).fillna(0.0)
         proxy = f @ b.T

@@ -94,8 +94,7 @@ def reference_inputs(fc, refs) -> dict[str, float]:
     """The references to move and their returns on the day (latent factors in sds of the factor), from the widgets."""
     default = ["market"] if "market" in refs.names else refs.names[:1]
     chosen = st.multiselect("References to move", refs.names, default=default, key="shock_refs",
-                            format_func=lambda k: k if k in refs.latent else f"{k} (reference of "
-                            f"{refs.factors[refs.names.index(k)]})")
+                            format_func=lambda k: f"{k} (latent units)" if k in refs.latent else k)
     for note in refs.notes:  # the factors without a reference, said once
         st.caption(f"{note} (in sds of the factor).")
     cols = st.columns(max(len(chosen), 1))
