@@ -29,6 +29,7 @@ from core.workbench.conditioning import conditioned, mixture
 from core.workbench.shocks import Shock, refuse, shock_result
 
 REFERENCE_DAYS = 250  # the regression window: about a year of trading days up to the forecast date
+DEFAULT_FALL, DEFAULT_SD = 0.10, 5.0  # a view's first shock: a 10% fall, or 5 sd of the reference where that is less
 
 
 @dataclass
@@ -52,6 +53,11 @@ class References:
         """Each name's forecast sd under `fc` (sqrt of loadings S loadings' + noise), by name."""
         v = self.loadings @ fc.factor_cov @ self.loadings.T + self.noise
         return pd.Series(np.sqrt(np.diag(v)), index=self.names)
+
+    def default_fall(self, fc: FactorForecast, name: str) -> float:
+        """The fall a view offers first for reference `name` (a return): DEFAULT_FALL, or DEFAULT_SD sds of its
+        forecast where that is less (rounded to half a percent, at least that), inside the range a shock supports."""
+        return -max(0.005, round(min(DEFAULT_FALL, DEFAULT_SD * float(self.sd(fc)[name])) / 0.005) * 0.005)
 
     def in_sd(self, fc: FactorForecast, moves: dict[str, float]) -> dict[str, float]:
         """Moves given in sds of each name's forecast (name -> number of sd) as values for `reference_shock`."""

@@ -98,7 +98,7 @@ def reference_inputs(fc, refs) -> dict[str, float]:
     for note in refs.notes:  # the factors without a reference, said once
         st.caption(f"{note} (in sds of the factor).")
     cols = st.columns(max(len(chosen), 1))
-    returns = {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, -10.0 if k == "market" else -5.0,
+    returns = {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, 100 * refs.default_fall(fc, k),
                                        0.5, key=f"shock_r_{k}") / 100.0
                for i, k in enumerate(chosen) if k not in refs.latent}
     latent = {k: cols[i].number_input(f"{k} (sd of the factor)", -10.0, 10.0, -2.0, 0.5, key=f"shock_r_{k}")

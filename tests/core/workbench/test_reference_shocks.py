@@ -76,3 +76,12 @@ def test_a_market_fall_of_10pct_on_sp500_20():
     res = reference_shock(fc, pd.Series(1 / 20, index=p.tickers), refs, {"market": -0.10})
     assert refs.r2["market"] > 0.9 and -0.13 < res.pnl_mean < -0.08
     assert (res.references.drop("market") < 0).all()  # every reference falls with the market that day
+
+
+def test_the_first_fall_offered_is_inside_the_supported_range(synthetic):
+    p, fc, named = synthetic
+    refs = references_of(p, fc, named)
+    sd = refs.sd(fc)["market"]
+    fall = refs.default_fall(fc, "market")
+    assert fall == pytest.approx(-min(0.10, round(5 * sd / 0.005) * 0.005)) and fall <= -0.005
+    reference_shock(fc, pd.Series(1.0 / fc.n_stocks, index=fc.tickers), refs, {"market": fall})  # not refused
