@@ -1,6 +1,7 @@
-"""Realised factor returns and the forecasts behind them at any past date, for the views of past windows (stress
-factor replay, attribution). Factor returns here are indexed by the date they are REALISED (like Panel.returns
-rows): f_s is the factor return from the close of s-1 to the close of s.
+"""Realised factor returns and the forecasts behind them at any past date, in each date's OWN coordinates, for the
+attribution of past days (each day's exposures times that day's factor returns). The stress test's factor replay
+reads a window in today's coordinates instead (core.workbench.projection). Factor returns here are indexed by the
+date they are REALISED (like Panel.returns rows): f_s is the factor return from the close of s-1 to the close of s.
 
 The source, the first that applies: the synthetic market's truth; the table shipped with shipped forecasts; the
 model's own `factor_returns` (NeuralFactors: the posterior means of z_s) for the dates the table lacks; for a
