@@ -155,10 +155,10 @@ def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: W
         if f.isna().all(axis=1).any():
             notes.append(f"{int(f.isna().all(axis=1).sum())} days with fewer stocks than factors count as 0 in the "
                          "factor replay")
-        if collinearity(fc) > COLLINEAR:
+        if (cond := collinearity(fc)) > COLLINEAR:
             notes.append(f"today's exposures to the {fc.n_factors} factors are nearly collinear across the "
-                         f"{fc.n_stocks} stocks (condition number {collinearity(fc):,.0f}): the factor replay's total is "
-                         "well determined, its split by factor is not (contributions offset each other)")
+                         f"{fc.n_stocks} stocks (condition number {cond:,.0f}): the factor replay's total is well "
+                         "determined, its split by factor is not (contributions offset each other)")
         f = f.fillna(0.0)
         b = pd.DataFrame(fc.exposures, index=fc.tickers, columns=fc.factor_names).reindex(w.index).fillna(0.0)
         proxy = f @ b.T
