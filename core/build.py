@@ -94,7 +94,8 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
         "command": f"neuralfactors pretrained build --dataset {dataset}"
                    + (f" --max-steps {max_steps}" if max_steps else "") + f" --out {Path(out).name}"
                    + (f" --models {','.join(models)}" if models else "")
-                   + "".join(f" --from-run {k}={v}" for k, v in (from_runs or {}).items()) + (" --reuse" if reuse else ""),
+                   + "".join(f" --from-run {k}={v}" for k, v in (from_runs or {}).items()) + (" --reuse" if reuse else "")
+                   + ("" if with_metrics else " --keep-metrics"),
         "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         # a --reuse build adds to an earlier one: keep how the rest was made
         "previous_commands": previous.get("previous_commands", []) + ([previous["command"]] if previous.get("command") else []),

@@ -116,7 +116,7 @@ def shock_moves(moves: pd.Series, sectors: pd.Series, colours: Mapping[str, str]
 
 
 def sector_moves(moves: pd.Series, sectors: pd.Series, colours: Mapping[str, str],
-                 title: str = "Expected move by sector (mean, with the range of its stocks)") -> go.Figure:
+                 title: str = "Expected move by sector (mean and range)") -> go.Figure:
     """moves by ticker (fractions) summarised per sector: the mean as a bar, the sector's lowest and highest
     stock as the error bar; one bar per sector at any number of stocks."""
     g = moves.groupby(sectors.reindex(moves.index).fillna("Unknown"))

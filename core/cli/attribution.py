@@ -20,7 +20,7 @@ def add(sub) -> None:
 
 
 def attribution_command(args: argparse.Namespace) -> int:
-    from core.portfolio.weights import read_weights_csv
+    from core.portfolio.weights import basis, read_weights_csv
     from core.workbench.active import benchmark_weights
     from core.workbench.attribution import attribution
     from core.workbench.vocabulary import model_vocabulary
@@ -39,13 +39,13 @@ def attribution_command(args: argparse.Namespace) -> int:
     if args.json:
         emit({"dataset": panel.name, "model": fc.name, "weights_date": str(date.date()), "portfolio": args.portfolio,
               "start": str(res.daily.index[0].date()), "end": str(res.daily.index[-1].date()), "active": res.active,
-              "source": res.source, "summary": series_json(res.summary), "notes": res.notes,
+              "source": res.source, "basis": basis(weights), "summary": series_json(res.summary), "notes": res.notes,
               "daily": {str(d.date()): series_json(row) for d, row in res.daily.iterrows()}})
         return 0
     what = "active return against the benchmark" if res.active else "return"
     print(f"{panel.name}, {fc.name}: {what} of the {args.portfolio} weights of {date.date()} (rebalanced daily), "
-          f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days); factor returns: "
-          f"{res.source}")
+          f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days), returns in percent "
+          f"{basis(weights)}; factor returns: {res.source}")
     for name, value in res.summary.items():
         print(f"  {name:32s} {value:+.2%}")
     for note in res.notes:

@@ -20,7 +20,11 @@ def add(sub) -> None:
     p.add_argument("--from-run", action="append", default=[], metavar="MODEL=DIR",
                    help="take MODEL's weights from a finished `neuralfactors train --out DIR` run instead of fitting")
     p.add_argument("--reuse", action="store_true",
-                   help="keep models already built from the same data and version; recompute only the metrics")
+                   help="keep models already built from the same data and version (their calibration layers refitted "
+                        "when stale); recompute only the metrics")
+    p.add_argument("--keep-metrics", action="store_true",
+                   help="with --reuse: keep the shipped metrics of kept models (a raw model's metrics do not depend "
+                        "on its calibration layer)")
     p.set_defaults(handler=pretrained_command)
 
 
@@ -45,8 +49,10 @@ def pretrained_command(args: argparse.Namespace) -> int:
         if not args.out:
             raise ModelError("pretrained build needs --out DIR (e.g. --out pretrained in a source checkout)")
         models = names(args.models) if args.models else None
+        if args.keep_metrics and not args.reuse:
+            raise ModelError("--keep-metrics keeps the metrics of kept models: add --reuse")
         manifest = build(args.dataset, args.out, models, args.max_steps, args.device, args.reuse,
-                         parse_runs(args.from_run, "--from-run"))
+                         parse_runs(args.from_run, "--from-run"), with_metrics=not args.keep_metrics)
         print(f"built {len(manifest['models'])} models under {Path(args.out) / args.dataset}")
         return 0
     problems = store.check(args.dataset, args.out) + store.library_warnings(args.dataset, args.out)

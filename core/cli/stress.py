@@ -42,15 +42,16 @@ def reading_json(r) -> dict:
 
 
 def stress_command(args: argparse.Namespace) -> int:
-    from core.workbench.vocabulary import model_vocabulary
+    from core.portfolio.weights import basis
     from core.workbench.stress import stress_tests, summary_table
+    from core.workbench.vocabulary import model_vocabulary
 
     panel, fc, date, weights = load_view(args)
-    results = stress_tests(panel, fc, date, weights, windows(args, panel), args.pretrained,
+    results = stress_tests(panel, fc, date, weights, windows(args, panel),
                            names=model_vocabulary(panel, fc, args.pretrained))
     if args.json:
         emit({"dataset": panel.name, "model": fc.name, "date": str(date.date()), "portfolio": args.portfolio,
-              "windows": [{
+              "basis": basis(weights), "windows": [{
                   "name": s.window.name, "start": str(s.window.start.date()), "end": str(s.window.end.date()),
                   "source": s.window.source, "days": len(s.dates), "notes": s.notes,
                   "replay": {**reading_json(s.replay.result), "rebalanced": s.replay.rebalanced,
@@ -62,8 +63,9 @@ def stress_command(args: argparse.Namespace) -> int:
                       "band_z": s.factor_replay.band_z, "source": s.factor_replay.source}}
                   for s in results]})
         return 0
-    print(f"{panel.name}, {fc.name}, weights of {date.date()} ({args.portfolio}); replay: buy-and-hold from the close "
-          "before the window's first date; factor replay +- specific band (90%)")
+    print(f"{panel.name}, {fc.name}, weights of {date.date()} ({args.portfolio}), returns in percent {basis(weights)}; "
+          "replay: buy-and-hold from the close before the window's first date; factor replay: the window's returns "
+          "projected on today's exposures, compounded daily, +- specific band (90%)")
     table = summary_table(results)
     for name, row in table.iterrows():
         fac = ("no factors" if row["factor replay"] != row["factor replay"]

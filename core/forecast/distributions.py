@@ -6,7 +6,9 @@ A forecast is r = m + B z + eps with z = L u (L = chol(factor_cov)) and eps_i = 
 where u (F,) and e (N,) have independent unit-variance components:
   Normal     u, e standard Normal;
   StudentT   u_f ~ t(factor_dof[f]), e_i ~ t(idio_dof[i]), each scaled to unit variance
-             (a dof of +inf marks a Normal component, e.g. PPCA's Normal factors).
+             (a dof of +inf marks a Normal component, e.g. PPCA's Normal factors);
+             u_f = sqrt(v_f) g_f with g_f Normal and v_f = (dof - 2) / chi2(dof) (`factor_scales`), so given v
+             the factors are Normal: what conditions a Student-t forecast in factor form (core.workbench.conditioning).
 Every method takes the FactorForecast `fc` it describes (tickers N, factors F).
 """
 from __future__ import annotations
@@ -58,6 +60,11 @@ class Normal:
     def idio_draws(self, rng: np.random.Generator, n: int, n_stocks: int) -> np.ndarray:
         """(n, N) unit-variance draws of e."""
         return rng.standard_normal((n, n_stocks))
+
+    def factor_scales(self, rng: np.random.Generator, n: int, n_factors: int) -> np.ndarray:
+        """(n, F) draws of the factors' variance multipliers v, mean 1: u = sqrt(v) g with g standard Normal has
+        the law of u (a Normal or Student-t as a scale mixture of Normals). All 1 here."""
+        return np.ones((n, n_factors))
 
     def portfolio_moments(self, fc, w: np.ndarray) -> tuple[float, float]:
         """(mean, variance) of w'r for w (N,), in factor form: w'm and (w'B) Sz (B'w) + sum w_i^2 d_i."""
@@ -146,6 +153,13 @@ class StudentT(Normal):
 
     def idio_draws(self, rng, n, n_stocks):
         return standard_t(rng, self.idio_dof, (n, n_stocks))
+
+    def factor_scales(self, rng, n, n_factors):
+        """v = (dof - 2) / chi2(dof) per factor (1 for a Normal one): a unit-variance t is sqrt(v) g."""
+        dof = np.broadcast_to(self.factor_dof, (n, n_factors))
+        finite = np.isfinite(dof)
+        d = np.where(finite, dof, 10.0)
+        return np.where(finite, (d - 2.0) / rng.chisquare(d), 1.0)
 
     def portfolio_scenarios(self, fc, w, n, seed, chunk=2_000):
         """n draws of w'r, (n,); the N noise terms are drawn `chunk` scenarios at a time."""
@@ -295,6 +309,9 @@ class Layer:
 
     def idio_draws(self, rng, n, n_stocks):
         return self.base.idio_draws(rng, n, n_stocks)
+
+    def factor_scales(self, rng, n, n_factors):
+        return self.base.factor_scales(rng, n, n_factors)
 
     def marginal_cdf(self, fc, r, n_samples, seed):
         return self.base.marginal_cdf(fc, r, n_samples, seed)

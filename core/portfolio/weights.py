@@ -29,7 +29,8 @@ LEVERAGE = 1.0  # a single weight above this (100%) is leverage, said
 
 def weight_problems(weights: dict[str, float], tickers: list[str], long_only: bool = True) -> list[str]:
     """Problems of user weights {ticker: weight} against the forecast's `tickers`: unknown tickers (dropped), a sum
-    away from 1 (rescaled), negative weights in a long-only portfolio, a single weight above 100% (leverage)."""
+    away from 1 (rescaled; a dollar-neutral book to a gross of 1), negative weights in a long-only portfolio, a single
+    weight above 100% (leverage)."""
     known = set(tickers)
     unknown = [t for t in weights if t not in known]
     kept = {t: w for t, w in weights.items() if t in known}
@@ -37,8 +38,12 @@ def weight_problems(weights: dict[str, float], tickers: list[str], long_only: bo
     if unknown:
         out.append(f"{len(unknown)} ticker(s) without a forecast on this date dropped ({', '.join(unknown[:5])}); "
                    "use tickers of this dataset")
-    total = sum(kept.values())
-    if kept and abs(total - 1.0) > ROUNDING:
+    total, gross = sum(kept.values()), sum(abs(w) for w in kept.values())
+    if kept and dollar_neutral(kept):
+        if abs(gross - 1.0) > ROUNDING:
+            out.append(f"a dollar-neutral book (net 0, gross {gross:.4g}): shown rescaled to a gross of 1, its returns "
+                       "as percent of gross")
+    elif kept and abs(total - 1.0) > ROUNDING:
         out.append(f"weights sum to {total:.4g}, not 1: shown rescaled to sum to 1")
     shorts = [t for t, w in kept.items() if w < 0]
     if long_only and shorts:
@@ -51,11 +56,28 @@ def weight_problems(weights: dict[str, float], tickers: list[str], long_only: bo
     return out
 
 
+def dollar_neutral(weights: pd.Series | dict) -> bool:
+    """True for a long-short book whose net (sum of the weights) is nil next to its gross (sum of |w|): within
+    ROUNDING of the gross."""
+    w = pd.Series(weights, dtype=float)
+    gross = float(w.abs().sum())
+    return gross > 0 and abs(float(w.sum())) <= ROUNDING * gross
+
+
 def normalise(weights: dict[str, float], tickers: list[str]) -> pd.Series:
-    """Weights on `tickers` (unknown dropped, missing 0), rescaled to sum to 1 when possible."""
+    """Weights on `tickers` (unknown dropped, missing 0), rescaled to sum to 1 when possible; a dollar-neutral book
+    (`dollar_neutral`) to a gross of 1, so what it earns reads as a fraction of gross."""
     w = pd.Series({t: float(weights.get(t, 0.0)) for t in tickers}, dtype=float).fillna(0.0)
+    if dollar_neutral(w):
+        return w / w.abs().sum()
     total = w.sum()
     return w / total if abs(total) > 1e-12 else w
+
+
+def basis(weights: pd.Series | dict) -> str:
+    """What the returns of `weights` are fractions of, in words: "of gross (a dollar-neutral book)" or "of
+    capital"."""
+    return "of gross (a dollar-neutral book)" if dollar_neutral(weights) else "of capital"
 
 
 WEIGHT_DIGITS = 10  # weights files hold weights rounded to 1e-10

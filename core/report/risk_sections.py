@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.portfolio.weights import basis
 from core.report import tables
 from core.report.charts import line_chart, path_chart, windows_chart
 from core.report.palette import SERIES
@@ -33,8 +34,9 @@ def stress_section(v) -> str:
     shown = shown.rename(columns={c: f"{c} (%)" for c in PERCENT})
     parts = [f'<p class="note">The weights of {pd.Timestamp(date).date()} bought at the close before each window and '
              "held (replay: the stocks' own returns; stocks without a return proxied through their factor exposures "
-             "and listed), beside the factor replay: the window's realised factor returns through today's exposures, "
-             "with the 90% specific band.</p>",
+             "and listed), beside the factor replay: the window's stock returns projected on today's exposures (factor "
+             "returns in today's coordinates, the same for every model), compounded daily, with the model's 90% "
+             f"specific band. Returns are percent {basis(v.weights)}.</p>",
              windows_chart(table), _table(shown),
              "<p class=\"note\">Sources of the windows' dates: "
              + "; ".join(f"{n}: {s}" for n, s in table["source"].items()) + ".</p>",
@@ -71,7 +73,8 @@ def attribution_section(v) -> str:
     return (f'<p class="note">The weights of {pd.Timestamp(date).date()}, rebalanced to them daily, over '
             f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days): each day's return "
             "= exposures at the close before x the day's factor returns + specific (they sum to the realised return "
-            f"every day); the compounding line closes the period. Factor returns: {res.source}.</p>"
+            f"every day); the compounding line closes the period. Factor returns: {res.source}. Returns are percent "
+            f"{basis(v.weights)}.</p>"
             + line_chart(lines, "cumulative contribution", percent=True, bold=TOTAL, dashed=SPECIFIC) + _table(table)
             + "".join(f'<p class="note">{n}</p>' for n in res.notes)
             + f'<p class="note">{SUM} + {COMPOUNDING} = {COMPOUNDED}.</p>')

@@ -1,6 +1,7 @@
-"""Realised factor returns and the forecasts behind them at any past date, for the views of past windows (stress
-factor replay, attribution). Factor returns here are indexed by the date they are REALISED (like Panel.returns
-rows): f_s is the factor return from the close of s-1 to the close of s.
+"""Realised factor returns and the forecasts behind them at any past date, in each date's OWN coordinates, for the
+attribution of past days (each day's exposures times that day's factor returns). The stress test's factor replay
+reads a window in today's coordinates instead (core.workbench.projection). Factor returns here are indexed by the
+date they are REALISED (like Panel.returns rows): f_s is the factor return from the close of s-1 to the close of s.
 
 The source, the first that applies: the synthetic market's truth; the table shipped with shipped forecasts; the
 model's own `factor_returns` (NeuralFactors: the posterior means of z_s) for the dates the table lacks; for a
@@ -17,6 +18,7 @@ from core.errors import DataError, NotAvailable
 from core.forecast import ForecastSeries
 from core.workbench.capabilities import require_factors
 from core.workbench.exposures import factor_returns
+from core.workbench.projection import wls_rows
 from core.workbench.sources import Forecasts
 
 SOURCES = {"truth": "the synthetic market's true factor returns",
@@ -48,18 +50,11 @@ def forecasts_at(panel, forecasts: Forecasts, dates: pd.DatetimeIndex) -> Foreca
 
 def regression_factor_returns(panel, series: ForecastSeries, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """dates x factors: per realised date s, the weighted least-squares fit of r_s - m_{s-1} on B_{s-1} over the
-    stocks with a return and a forecast (weights 1/d_{s-1}); NaN where fewer stocks than factors."""
-    prev = previous_dates(panel, dates)
-    pos = series.dates.get_indexer(prev)
+    stocks with a return and a forecast (weights 1/d_{s-1}; core.workbench.projection.wls_rows); NaN where fewer
+    stocks than factors."""
+    pos = series.dates.get_indexer(previous_dates(panel, dates))
     rets = panel.returns.reindex(columns=series.tickers).loc[dates].to_numpy()
-    out = np.full((len(dates), len(series.factor_names)), np.nan)
-    for k, p in enumerate(pos):
-        b, m, d = series.exposures[p], series.mean[p], series.idio_var[p]
-        ok = np.isfinite(rets[k]) & np.isfinite(m) & np.isfinite(d) & (d > 0) & np.isfinite(b).all(axis=1)
-        if ok.sum() < b.shape[1]:
-            continue
-        s = 1.0 / np.sqrt(d[ok])
-        out[k] = np.linalg.lstsq(b[ok] * s[:, None], (rets[k, ok] - m[ok]) * s, rcond=None)[0]
+    out = wls_rows(rets - series.mean[pos], series.exposures[pos], series.idio_var[pos])
     return pd.DataFrame(out, index=dates, columns=series.factor_names)
 
 

@@ -7,12 +7,13 @@ z_A = a is a move of the factors away from their forecast mean, in the units of 
   factors  z | z_A = a ~ N(S_.A S_AA^-1 a, S - S_.A S_AA^-1 S_A.); factors independent of A keep their law;
   series   r | C'r = a ~ N(m + S C V^-1 (a - C'm), Sigma - Sigma C V^-1 C'Sigma), V = C'Sigma C, with
            Sigma C = B (S (B'C)) + d * C computed in O(N F k).
-A Student-t forecast is conditioned on the model's own draws (DRAWS of them): a factor shock whose factors are
-independent of the others (NeuralFactors' prior) by exact conditional draws (z_A set to a, the rest drawn from
-their law); a series shock by importance resampling (a Gaussian kernel of width KERNEL x the series' sd around the
-shock; the effective number of draws kept is said). Where neither applies (correlated Student-t factors, or fewer
-than MIN_KEPT draws kept) the Gaussian formula on its covariance is used and `method` says so. A shock beyond MAX_SD of the model's standard
-deviation of that factor or series is refused with the range the model supports."""
+A Student-t forecast is conditioned on the model's own draws (core.workbench.conditioning, DRAWS of them): a factor
+shock whose factors are independent of the others (NeuralFactors' prior) by exact conditional draws (z_A set to a,
+the rest drawn from their law), on correlated factors as a scale mixture of Normals (`mixture`); a series shock,
+which the stocks' own noise enters, by importance resampling near the shock (`resampled`: the width and the draws
+kept are said), the Gaussian formula on its covariance where too few draws are kept (`method` says so). A shock
+beyond MAX_SD of the model's standard deviation of that factor or series is refused with the range the model
+supports. Shocks set in the units of each factor's reference series: core.workbench.reference_shocks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,13 +24,11 @@ from scipy import stats
 
 from core.errors import ModelError
 from core.forecast import FactorForecast
+from core.workbench.conditioning import DRAWS, conditioned, mixture, model_draws, resampled, too_few
 from core.workbench.capabilities import has_factors, require_factors, require_joint
 from core.workbench.portfolios import aligned
 
 MAX_SD = 10.0
-DRAWS = 20_000
-KERNEL = 0.05
-MIN_KEPT = 200
 LEVELS = (0.05, 0.5, 0.95)
 MARKET = "market"  # the forecast universe's equal-weighted mean return
 SECTOR = "sector: "
@@ -38,8 +37,10 @@ SECTOR = "sector: "
 @dataclass
 class Shock:
     """The conditional distribution given `conditions` (name -> value): per stock the expected return, its move
-    from the unconditional mean and the sd; per factor the conditional mean (empty without factors); the
-    portfolio's expected P&L, sd and quantiles at LEVELS (fractions of capital)."""
+    from the unconditional mean and the sd; per factor the conditional mean in the model's latent units (empty
+    without factors); the portfolio's expected P&L, sd and quantiles at LEVELS (fractions of capital, of gross for
+    a dollar-neutral book); for a reference shock (core.workbench.reference_shocks) each factor reference's
+    expected return given the shock and the R-squared of each shocked reference on the factors."""
 
     conditions: dict[str, float]
     stocks: pd.DataFrame  # tickers x [expected, move, sd]
@@ -49,6 +50,8 @@ class Shock:
     quantiles: dict[float, float]
     method: str
     notes: list[str] = field(default_factory=list)
+    references: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # reference -> expected return
+    r2: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # shocked reference -> R-squared
 
 
 def method_label(fc: FactorForecast) -> str:
@@ -59,14 +62,14 @@ def method_label(fc: FactorForecast) -> str:
             "Normal bands)")
 
 
-def _refuse(name: str, value: float, centre: float, sd: float, unit: str) -> None:
+def refuse(name: str, value: float, centre: float, sd: float, unit: str) -> None:
     if abs(value - centre) > MAX_SD * sd:
         raise ModelError(f"shock {name} = {value:.4g} is {abs(value - centre) / sd:.1f} sd from its forecast mean "
                          f"{centre:.4g} (sd {sd:.4g} {unit}); the model supports {centre - MAX_SD * sd:.4g} .. "
                          f"{centre + MAX_SD * sd:.4g} (within {MAX_SD:g} sd)")
 
 
-def _result(fc: FactorForecast, w: np.ndarray, conditions: dict, mean: np.ndarray, var: np.ndarray,
+def shock_result(fc: FactorForecast, w: np.ndarray, conditions: dict, mean: np.ndarray, var: np.ndarray,
             pnl_mean: float, pnl_var: float, factors: pd.Series, notes: list[str], draws=None) -> Shock:
     """draws: None (Gaussian: Normal quantiles) or (method, P&L draws (S,), their weights (S,)) of a Student-t."""
     sd = float(np.sqrt(max(pnl_var, 0.0)))
@@ -83,16 +86,8 @@ def _result(fc: FactorForecast, w: np.ndarray, conditions: dict, mean: np.ndarra
                  quantiles=quantiles, method=method, notes=notes)
 
 
-def _draws(fc: FactorForecast, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(z (S, F), eps (S, N)): DRAWS joint draws of the factors and the noise from the forecast's own law."""
-    rng = np.random.default_rng(seed)
-    z = fc.distribution.factor_draws(rng, DRAWS, fc.n_factors) @ np.linalg.cholesky(
-        fc.factor_cov + 1e-18 * np.eye(fc.n_factors)).T if fc.n_factors else np.zeros((DRAWS, 0))
-    return z, fc.distribution.idio_draws(rng, DRAWS, fc.n_stocks) * np.sqrt(fc.idio_var)
-
-
 def factor_shock(fc: FactorForecast, weights: pd.Series, shocks: dict[str, float]) -> Shock:
-    """Condition on factors by name (fc.factor_names) set to values (moves from the mean of 0)."""
+    """Condition on factors by name (fc.factor_names) set to values (moves from the mean of 0, latent units)."""
     require_factors(fc)
     if not shocks:
         raise ModelError("no factor shock given; set at least one factor, e.g. f1=-0.03")
@@ -103,26 +98,29 @@ def factor_shock(fc: FactorForecast, weights: pd.Series, shocks: dict[str, float
     idx = np.array([fc.factor_names.index(k) for k in shocks])
     a = np.array(list(shocks.values()), dtype=float)
     for k, value, i in zip(shocks, a, idx):
-        _refuse(k, value, 0.0, float(np.sqrt(s[i, i])), "of the factor")
-    gain = np.linalg.solve(s[np.ix_(idx, idx)], s[idx]).T  # S_.A S_AA^-1, (F, |A|)
-    z_mean = gain @ a
-    z_cov = s - gain @ s[idx]
-    b = fc.exposures
+        refuse(k, value, 0.0, float(np.sqrt(s[i, i])), "of the factor")
     w = aligned(fc, weights)
-    y = b.T @ w
-    mean = fc.mean + b @ z_mean
-    var = np.sum((b @ z_cov) * b, axis=1) + fc.idio_var
-    pnl_var = float(y @ z_cov @ y + np.sum(w * w * fc.idio_var))
+    z_mean, _, mean, var, pnl_var = conditioned(fc, w, np.eye(fc.n_factors)[idx], np.zeros((len(idx),) * 2), a)
     free = [fc.factor_names[j] for j in range(fc.n_factors) if j not in idx and np.allclose(s[j, idx], 0.0)]
     notes = [f"{len(free)} factors independent of the shocked ones keep their unconditional law"] if free else []
     draws = None
     if not fc.distribution.closed_form and len(free) == fc.n_factors - len(idx):  # exact conditional draws
-        z, eps = _draws(fc)
+        z, eps = model_draws(fc)
         z[:, idx] = a
         draws = (f"exact conditional draws of the Student-t model ({DRAWS:,} draws; the other factors and the noise "
-                 "from their own law)", fc.mean @ w + z @ y + eps @ w, np.ones(DRAWS))
-    return _result(fc, w, shocks, mean, var, float(w @ mean), pnl_var,
+                 "from their own law)", fc.mean @ w + z @ (fc.exposures.T @ w) + eps @ w, np.ones(DRAWS))
+    elif not fc.distribution.closed_form:
+        got = mixture(fc, w, np.eye(fc.n_factors)[idx], np.zeros((len(idx),) * 2), a)
+        z_mean, mean, var, pnl_var = got["z_mean"], got["mean"], got["var"], got["pnl_var"]
+        draws = (got["method"], got["pnl"], got["weights"])
+    return shock_result(fc, w, shocks, mean, var, float(w @ mean), pnl_var,
                    pd.Series(z_mean, index=fc.factor_names), notes, draws)
+
+
+def in_sd(fc: FactorForecast, moves: dict[str, float]) -> dict[str, float]:
+    """Factor moves given in sd of each factor (name -> number of sd) as moves in its latent units."""
+    sd = factor_sd(fc)
+    return {k: float(v) * float(sd.get(k, np.nan)) for k, v in moves.items()}
 
 
 def factor_sd(fc: FactorForecast) -> pd.Series:
@@ -164,7 +162,7 @@ def series_shock(fc: FactorForecast, weights: pd.Series, combos: dict[str, pd.Se
     centre = c.T @ fc.mean
     a = np.array([values[k] for k in names], dtype=float)
     for j, k in enumerate(names):
-        _refuse(k, a[j], float(centre[j]), float(np.sqrt(v[j, j])), "of the series")
+        refuse(k, a[j], float(centre[j]), float(np.sqrt(v[j, j])), "of the series")
     shift = np.linalg.solve(v, a - centre)
     w = aligned(fc, weights)
     mean = fc.mean + sig_c @ shift
@@ -174,18 +172,13 @@ def series_shock(fc: FactorForecast, weights: pd.Series, combos: dict[str, pd.Se
     factors = pd.Series(s @ bc @ shift, index=fc.factor_names) if has_factors(fc) else pd.Series(dtype=float)
     conditions, notes = {k: values[k] for k in names}, []
     if not fc.distribution.closed_form:
-        z, eps = _draws(fc)
+        z, eps = model_draws(fc)
         r = fc.mean + z @ b.T + eps  # (S, N)
-        gap = (r @ c - a) / (KERNEL * np.sqrt(np.diag(v)))
-        wt = np.exp(-0.5 * np.sum(gap ** 2, axis=1))
-        kept = float(wt.sum() ** 2 / max(np.sum(wt ** 2), 1e-300))
-        if kept >= MIN_KEPT:
-            mean = wt @ r / wt.sum()
-            var = wt @ (r - mean) ** 2 / wt.sum()
-            pnl = r @ w
-            pnl_var = float(wt @ (pnl - w @ mean) ** 2 / wt.sum())
-            method = (f"importance resampling of {DRAWS:,} Student-t draws near the shock (kernel {KERNEL:g} sd of "
-                      f"each series): {kept:,.0f} effective draws kept")
-            return _result(fc, w, conditions, mean, var, float(w @ mean), pnl_var, factors, notes, (method, pnl, wt))
-        notes.append(f"only {kept:.0f} of {DRAWS:,} draws lie near this shock: the Gaussian formula is used instead")
-    return _result(fc, w, conditions, mean, var, float(w @ mean), pnl_var, factors, notes)
+        kept = resampled(r, r @ c, a, np.sqrt(np.diag(v)), w)
+        notes += too_few(kept)
+        if kept is not None:
+            mean, var = kept["mean"], kept["var"]
+            return shock_result(fc, w, conditions, mean, var, float(w @ mean),
+                           float(kept["weights"] @ (kept["pnl"] - w @ mean) ** 2 / kept["weights"].sum()), factors,
+                           notes, (kept["method"], kept["pnl"], kept["weights"]))
+    return shock_result(fc, w, conditions, mean, var, float(w @ mean), pnl_var, factors, notes)

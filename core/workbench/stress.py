@@ -4,23 +4,28 @@
   total = sum_i w_i (prod_s (1 + r_i,s) - 1); the daily-rebalanced prod_s (1 + w'r_s) - 1 beside it. A stock
   without a return on a day is proxied by its factor replay B_i,t f_s (today's exposures) and listed as proxied;
   for a model without factors it earns 0 that day and is listed as uncovered.
-- factor replay: the window's realised factor returns f_s (core.workbench.realised) through today's exposures
-  x = B_t'w, compounded: prod_s (1 + x'f_s) - 1, with the specific band +-z sqrt(sum_i w_i^2 d_i,t * len(window)).
-Weights are fractions of capital (what is not invested earns 0)."""
+- factor replay, in TODAY's coordinates and the same for every model: each window day's stock returns projected on
+  today's exposures B_t weighted by 1/d_t (core.workbench.projection: f_s = (B'D^-1 B)^-1 B'D^-1 r_s), so a
+  model whose factors rotate from one fit to the next is read in one set of coordinates; the factor P&L
+  x'f_s with x = B_t'w, compounded: prod_s (1 + x'f_s) - 1, with the model's own specific band
+  +-z sqrt(sum_i w_i^2 d_i,t * len(window)) (its specific variances, never the realised residual).
+Weights are fractions of capital (what is not invested earns 0); a dollar-neutral book comes normalised to a gross
+of 1 (core.portfolio.weights.normalise), so its figures are fractions of gross."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError, PortfolioError
 from core.workbench.capabilities import has_factors
-from core.workbench.realised import realised_factor_returns
+from core.workbench.projection import COLLINEAR, collinearity, in_today_coordinates
 from core.workbench.sources import Forecasts
 
 BAND_Z = 1.645  # the specific band covers 90% of a Normal specific return
+SOURCE = ("the window's stock returns projected on today's exposures (a cross-sectional regression weighted by "
+          "1/today's specific variance): factor returns in today's coordinates")
 
 
 @dataclass(frozen=True)
@@ -133,9 +138,9 @@ def summarise(path: pd.Series) -> Reading:
 
 
 def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: Window,
-                root: str | Path | None = None, band_z: float = BAND_Z, names: dict[str, str] | None = None) -> Stress:
+                band_z: float = BAND_Z, names: dict[str, str] | None = None) -> Stress:
     """Replay and factor replay of `weights` (by ticker) held at forecast date `date` through `window`; names: the
-    factors' vocabulary (core.workbench.factor_names.vocabulary) for the contributions by factor."""
+    factors' vocabulary (core.workbench.vocabulary) for the contributions by factor."""
     dates = window_dates(panel, window)
     fc = forecasts.series.at(date)
     w = weights[weights != 0].astype(float)
@@ -146,14 +151,18 @@ def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: W
     factor = None
     proxy = pd.DataFrame(0.0, index=dates, columns=w.index)
     if has_factors(fc):
-        f, source = realised_factor_returns(panel, forecasts, dates, root)
+        f = in_today_coordinates(panel.returns.loc[dates], fc)
         if f.isna().all(axis=1).any():
-            notes.append(f"{int(f.isna().all(axis=1).sum())} days without factor returns count as 0 in the factor "
-                         "replay")
+            notes.append(f"{int(f.isna().all(axis=1).sum())} days with fewer stocks than factors count as 0 in the "
+                         "factor replay")
+        if (cond := collinearity(fc)) > COLLINEAR:
+            notes.append(f"today's exposures to the {fc.n_factors} factors are nearly collinear across the "
+                         f"{fc.n_stocks} stocks (condition number {cond:,.0f}): the factor replay's total is well "
+                         "determined, its split by factor is not (contributions offset each other)")
         f = f.fillna(0.0)
         b = pd.DataFrame(fc.exposures, index=fc.tickers, columns=fc.factor_names).reindex(w.index).fillna(0.0)
         proxy = f @ b.T
-        factor = factor_replay(f, b, w, fc.idio_var, fc.tickers, len(dates), band_z, source)
+        factor = factor_replay(f, b, w, fc.idio_var, fc.tickers, len(dates), band_z, SOURCE)
         factor.by_factor = factor.by_factor.rename(index=names or {})
         factor.exposures = factor.exposures.rename(index=names or {})
     else:
@@ -174,8 +183,8 @@ def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: W
 
 def factor_replay(f: pd.DataFrame, b: pd.DataFrame, w: pd.Series, idio_var: np.ndarray, tickers: list[str],
                   days: int, band_z: float, source: str) -> FactorReplay:
-    """f: days x K factor returns; b: stocks x K today's exposures of the weights' stocks; w: weights by stock;
-    idio_var (N,) on `tickers`: the specific variance of today's forecast."""
+    """f: days x K factor returns in today's coordinates; b: stocks x K today's exposures of the weights' stocks;
+    w: weights by stock; idio_var (N,) on `tickers`: the specific variance of today's forecast."""
     x = b.T @ w
     contrib = f * x
     path = (1.0 + contrib.sum(axis=1)).cumprod() - 1.0
@@ -188,9 +197,9 @@ def factor_replay(f: pd.DataFrame, b: pd.DataFrame, w: pd.Series, idio_var: np.n
 
 
 def stress_tests(panel, forecasts: Forecasts, date, weights: pd.Series, windows=None,
-                 root: str | Path | None = None, names: dict[str, str] | None = None) -> list[Stress]:
+                 names: dict[str, str] | None = None) -> list[Stress]:
     """`stress_test` for each of `windows` (default: the catalogue's windows inside the data)."""
-    return [stress_test(panel, forecasts, date, weights, w, root, names=names) for w in (windows or windows_in(panel))]
+    return [stress_test(panel, forecasts, date, weights, w, names=names) for w in (windows or windows_in(panel))]
 
 
 def summary_table(results: list[Stress]) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from core import __version__
 from core.data.files import load_file
 from core.data.splits import resplit
 from core.errors import DataError
-from core.portfolio.weights import read_weights_csv
+from core.portfolio.weights import normalise, read_weights_csv
 from core.workbench import sources
 from core.workbench.keys import check_model_keys, parse_model
 from core.workbench.portfolios import portfolio_risk
@@ -207,15 +207,14 @@ def _run(store: Store, user: User, ws: Workspace, panel, first: bool, started: f
 
 
 def _weights(store: Store, user: User, ws: Workspace, panel) -> pd.Series:
-    """The workspace's holdings (normalised to sum 1 over the panel's stocks), equal weight without a file."""
+    """The workspace's holdings (core.portfolio.weights.normalise on the panel's stocks), equal weight without one."""
     if ws.weights_file is None:
         return pd.Series(1.0 / panel.n_tickers, index=panel.tickers)
     held = pd.Series(read_weights_csv(store.file(user, ws.weights_file).path.read_bytes()), dtype=float)
     held = held.reindex(panel.tickers).fillna(0.0)
     if held.abs().sum() == 0:
         raise DataError("none of the holdings' tickers is in the file; check the holdings file's tickers")
-    net = held.sum()
-    return held / (net if abs(net) > 1e-9 * held.abs().sum() else held.abs().sum())  # dollar-neutral: of gross
+    return normalise(held.to_dict(), list(panel.tickers))  # a dollar-neutral book: fractions of gross
 
 
 def _snapshot(panel, series, date: pd.Timestamp, weights: pd.Series) -> Snapshot:

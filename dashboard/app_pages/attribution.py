@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import PortfolioError
-from core.portfolio.weights import read_weights_csv
+from core.portfolio.weights import basis, read_weights_csv
 from core.workbench.active import BENCHMARKS, benchmark_weights
 from core.workbench.attribution import COMPOUNDED, COMPOUNDING, SPECIFIC, SUM, TOTAL
 from dashboard import figures_risk, services, state, ui, warmup
@@ -52,11 +52,12 @@ with ui.guard():
     start, end = period()
     bench, notes = benchmark()
     res = services.attribution(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom, start, end, bench)
+    held = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     what = "active return against the benchmark" if res.active else "return"
     st.caption(f"The {what} of {ui.holdings_phrase(sel.portfolio, sel.date)}, rebalanced to them every day, over "
                f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days): each day's "
                "return = exposures at the close before x the day's factor returns + specific. Factor returns: "
-               f"{res.source}.")
+               f"{res.source}. Returns in percent {basis(held)}.")
     for note in [*notes, *res.notes]:
         st.caption(note)
     s = res.summary

@@ -1,13 +1,16 @@
 """Stress tests: the sidebar's weights through past windows (replay of the stocks' own returns beside the factor
-replay with its specific band) and through factor or series shocks on the forecast date (core.workbench.stress,
-core.workbench.shocks). At 500 stocks: contributions by sector and factor, the largest stocks only."""
+replay in today's coordinates with its specific band) and through shocks on the forecast date: a factor's reference
+moved in its own units, observable series, the latent factors in an expander (core.workbench.stress,
+reference_shocks, shocks). At 500 stocks: contributions by sector and factor, the largest stocks only."""
 import pandas as pd
 import streamlit as st
 
+from core.portfolio.weights import basis
 from core.workbench.capabilities import has_factors
-from core.workbench.vocabulary import named_forecast
-from core.workbench.shocks import (LEVELS, MARKET, available_series, factor_sd, factor_shock, series_shock,
+from core.workbench.reference_shocks import model_references, reference_shock
+from core.workbench.shocks import (LEVELS, MARKET, available_series, factor_sd, factor_shock, in_sd, series_shock,
                                    series_weights)
+from core.workbench.vocabulary import named_forecast
 from core.workbench.stress import Window, summary_table, windows_in
 from dashboard import figures, figures_risk, services, state, ui, warmup
 
@@ -16,6 +19,11 @@ sel = state.selection()
 st.title("Stress tests")
 p = services.panel(sel.dataset)
 weights_of = ui.holdings_phrase(sel.portfolio, sel.date)
+
+
+def held() -> pd.Series:
+    """The sidebar's weights on its date (cached)."""
+    return services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
 
 
 def own_window() -> Window:
@@ -30,31 +38,33 @@ def own_window() -> Window:
 
 
 def readings(s) -> None:
-    """The two readings side by side, the path, contributions by sector, factor and stock."""
+    """The two readings side by side (short metric labels, the rest in a table), the path, contributions by sector,
+    factor and stock."""
     rep, fac = s.replay, s.factor_replay
     st.caption(f"{s.window.name}: {s.dates[0].date()}..{s.dates[-1].date()} ({len(s.dates)} trading days; "
-               f"{s.window.source}). {weights_of.capitalize()}, bought at the close before the first date and held.")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Replay**: the stocks' own returns")
-        m = st.columns(3)
-        m[0].metric("Replay return", ui.pct(rep.result.total, 1),
-                    help=f"buy-and-hold; rebalanced daily it is {ui.pct(rep.rebalanced, 1)}")
-        m[1].metric("Worst day", ui.pct(rep.result.worst_day, 1), help=str(rep.result.worst_date.date()))
-        m[2].metric("Max drawdown", ui.pct(rep.result.max_drawdown, 1))
-        st.caption(f"Worst day {rep.result.worst_date.date()}; rebalanced daily {ui.pct(rep.rebalanced, 1)}.")
-    with right:
-        st.markdown("**Factor replay**: the window's factor returns through today's exposures")
-        if fac is None:
-            st.info(" ".join(s.notes) or "no factor replay for this model")
-        else:
-            m = st.columns(3)
-            m[0].metric("Factor replay return", f"{ui.pct(fac.result.total, 1)} ± {ui.pct(fac.band, 1)}",
-                        help=f"± {fac.band_z:g} sd of the specific returns over the window (90% band)")
-            m[1].metric("Worst day (factor replay)", ui.pct(fac.result.worst_day, 1),
-                        help=str(fac.result.worst_date.date()))
-            m[2].metric("Max drawdown (factor replay)", ui.pct(fac.result.max_drawdown, 1))
-            st.caption(f"Factor returns: {fac.source}; specific band ± {fac.band_z:g} sd (90%).")
+               f"{s.window.source}). {weights_of.capitalize()}, bought at the close before the first date and held; "
+               f"returns in percent {basis(held())}.")
+    m = st.columns(4)
+    m[0].metric("Replay return", ui.pct(rep.result.total, 1), help="the stocks' own returns, bought and held")
+    m[1].metric("Rebalanced daily", ui.pct(rep.rebalanced, 1), help="the stocks' own returns, back to the weights "
+                "every day: what the factor replay compounds like")
+    if fac is None:
+        st.info(" ".join(s.notes) or "no factor replay for this model")
+    else:
+        m[2].metric("Factor replay return", ui.pct(fac.result.total, 1),
+                    help="the window's stock returns projected on today's exposures (factor returns in today's "
+                         "coordinates, the same for every model), through today's exposures, compounded daily")
+        m[3].metric("Specific band", f"± {ui.pct(fac.band, 1)}",
+                    help=f"± {fac.band_z:g} sd of the model's own specific returns over the window (90%)")
+    rows = {"replay (buy-and-hold)": rep.result}
+    if fac is not None:
+        rows["factor replay"] = fac.result
+    st.dataframe(pd.DataFrame({name: {"return": ui.pct(r.total, 1), "worst day": ui.pct(r.worst_day, 1),
+                                      "worst date": str(r.worst_date.date()),
+                                      "max drawdown": ui.pct(r.max_drawdown, 1)} for name, r in rows.items()}).T,
+                 width="stretch")
+    if fac is not None:
+        st.caption(f"Factor replay: {fac.source}; specific band ± {fac.band_z:g} sd (90%).")
     ui.plot(figures_risk.stress_path(rep.result.path, fac.result.path if fac else None, fac.band if fac else 0.0,
                                      f"Path through {s.window.name}"), "stress_path")
     c1, c2 = st.columns(2)
@@ -80,43 +90,30 @@ def readings(s) -> None:
         st.caption(note)
 
 
-def shock_inputs(fc) -> tuple[str, dict[str, float]]:
-    """The kind of shock and its moves (name -> return), read from the widgets."""
-    kinds = (["Factors"] if has_factors(fc) else []) + ["Observable series"]
-    kind = st.radio("Move", kinds, horizontal=True, key="shock_kind",
-                    help="factors by the model's names, or observable series: the universe's equal-weighted mean "
-                         "(market) and sector averages")
-    if kind == "Factors":
-        sd = factor_sd(fc)
-        chosen = st.multiselect("Factors to move", fc.factor_names, default=fc.factor_names[:1], key="shock_factors")
-        cols = st.columns(max(len(chosen), 1))
-        return kind, {k: cols[i].number_input(f"{k} (in sd of the factor)", -10.0, 10.0, -2.0, 0.5,
-                                              key=f"shock_f_{k}") * float(sd[k]) for i, k in enumerate(chosen)}
-    chosen = st.multiselect("Series to move", available_series(fc, p.sectors), default=[MARKET], key="shock_series")
+def reference_inputs(fc, refs) -> dict[str, float]:
+    """The references to move and their returns on the day (latent factors in sds of the factor), from the widgets."""
+    default = ["market"] if "market" in refs.names else refs.names[:1]
+    chosen = st.multiselect("References to move", refs.names, default=default, key="shock_refs",
+                            format_func=lambda k: f"{k} (latent units)" if k in refs.latent else k)
+    for note in refs.notes:  # the factors without a reference, said once
+        st.caption(f"{note} (in sds of the factor).")
     cols = st.columns(max(len(chosen), 1))
-    return kind, {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, -3.0, 0.5,
-                                          key=f"shock_s_{k}") / 100.0 for i, k in enumerate(chosen)}
+    returns = {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, 100 * refs.default_fall(fc, k),
+                                       0.5, key=f"shock_r_{k}") / 100.0
+               for i, k in enumerate(chosen) if k not in refs.latent}
+    latent = {k: cols[i].number_input(f"{k} (sd of the factor)", -10.0, 10.0, -2.0, 0.5, key=f"shock_r_{k}")
+              for i, k in enumerate(chosen) if k in refs.latent}
+    return {**returns, **refs.in_sd(fc, latent)}
 
 
-def shocks() -> None:
-    fc = named_forecast(services.forecast_at(sel.dataset, sel.model, sel.date),
-                        services.factor_vocabulary(sel.dataset, sel.model))
-    w = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
-    st.caption(f"The distribution of {weights_of} and of each stock on the day after {sel.date}, given the moves "
-               "set below (moves of factors from their forecast mean of 0; series as returns on that day).")
-    kind, values = shock_inputs(fc)
-    if not values:
-        st.info("pick at least one factor or series to move")
-        return
-    res = (factor_shock(fc, w, values) if kind == "Factors" else
-           series_shock(fc, w, {k: series_weights(fc, p.sectors, k) for k in values}, values))
+def shock_result(res, w) -> None:
+    """Metrics, the P&L's distribution, the moves by sector and of the largest stocks, the table and its download."""
     q = res.quantiles
     m = st.columns(4)
-    m[0].metric("Expected P&L", ui.pct(res.pnl_mean), help=f"sd {ui.pct(res.pnl_sd)} given the shock")
+    m[0].metric("Expected P&L", ui.pct(res.pnl_mean), help=f"sd {ui.pct(res.pnl_sd)} given the shock, percent "
+                f"{basis(w)}")
     for col, level, name in zip(m[1:], LEVELS, ("5% quantile", "Median", "95% quantile")):
         col.metric(name, ui.pct(q[level]))
-    st.caption(f"Method: {res.method}. Conditions: "
-               + ", ".join(f"{k} = {100 * v:+.2f}%" for k, v in res.conditions.items()) + ". " + " ".join(res.notes))
     ui.plot(figures_risk.shock_pnl(res.pnl_mean, res.pnl_sd, q), "shock_pnl")
     colours = figures.sector_colours(p.sectors)
     c1, c2 = st.columns(2)
@@ -124,14 +121,78 @@ def shocks() -> None:
         ui.plot(figures_risk.sector_moves(res.stocks["move"], p.sectors, colours), "shock_by_sector")
     with c2:
         ui.plot(figures_risk.shock_moves(res.stocks["move"], p.sectors, colours), "shock_top_stocks")
-    if len(res.factors):
-        ui.plot(figures_risk.contributions(res.factors, "Factors given the shock (conditional mean)", "factor",
-                                           unit="factor return (x100)"), "shock_factors")
     top = res.stocks.reindex(res.stocks["move"].abs().sort_values(ascending=False).index[:figures_risk.TOP_N])
     st.dataframe((100 * top).round(3).assign(sector=p.sectors.reindex(top.index)).rename(
         columns={"expected": "expected (%)", "move": "move (%)", "sd": "sd (%)"}), width="stretch")
     ui.csv_download(res.stocks.assign(sector=p.sectors.reindex(res.stocks.index)), "Download every stock (CSV)",
                     "shock_stocks.csv")
+
+
+def latent_shock(fc, w) -> None:
+    """The shock in the model's own latent factor units (inside an expander)."""
+    sd = factor_sd(fc)
+    chosen = st.multiselect("Factors to move", fc.factor_names, default=fc.factor_names[:1], key="shock_factors")
+    cols = st.columns(max(len(chosen), 1))
+    moves = {k: cols[i].number_input(f"{k} (in sd of the factor)", -10.0, 10.0, -2.0, 0.5, key=f"shock_f_{k}")
+             for i, k in enumerate(chosen)}
+    if not moves:
+        st.info("pick at least one factor to move")
+        return
+    res = factor_shock(fc, w, in_sd(fc, moves))
+    st.caption(f"Method: {res.method}. Conditions, in latent units: "
+               + ", ".join(f"{k} = {moves[k]:+.1f} sd ({v:+.4g})" for k, v in res.conditions.items()) + ". "
+               + " ".join(res.notes))
+    st.metric("Expected P&L (latent shock)", ui.pct(res.pnl_mean), help=f"sd {ui.pct(res.pnl_sd)}")
+    ui.plot(figures_risk.contributions(res.factors, "Factors given the latent shock (conditional mean)", "factor",
+                                       unit="factor return (x100)"), "shock_latent_factors")
+
+
+def shocks() -> None:
+    fc = named_forecast(services.forecast_at(sel.dataset, sel.model, sel.date),
+                        services.factor_vocabulary(sel.dataset, sel.model))
+    w = held()
+    st.caption(f"The distribution of {weights_of} and of each stock on the day after {sel.date}, given the moves "
+               f"set below; returns in percent {basis(w)}.")
+    kinds = (["Factor references"] if has_factors(fc) else []) + ["Observable series"]
+    kind = st.radio("Move", kinds, horizontal=True, key="shock_kind",
+                    help="the reference series each factor is named after (the market, a style ETF, a sector's "
+                         "average), set as its return on the day; or observable series of the universe: its "
+                         "equal-weighted mean (market) and sector averages")
+    if kind == "Observable series":
+        chosen = st.multiselect("Series to move", available_series(fc, p.sectors), default=[MARKET],
+                                key="shock_series")
+        cols = st.columns(max(len(chosen), 1))
+        values = {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, -3.0, 0.5,
+                                          key=f"shock_s_{k}") / 100.0 for i, k in enumerate(chosen)}
+        if not values:
+            st.info("pick at least one series to move")
+            return
+        res = series_shock(fc, w, {k: series_weights(fc, p.sectors, k) for k in values}, values)
+        st.caption(f"Method: {res.method}. Conditions: "
+                   + ", ".join(f"{k} = {100 * v:+.2f}%" for k, v in res.conditions.items()) + ". "
+                   + " ".join(res.notes))
+        shock_result(res, w)
+        return
+    refs = model_references(p, services.forecast_at(sel.dataset, sel.model, sel.date),  # cheap: not cached
+                            lambda: services.factor_names(sel.dataset, sel.model))
+    values = reference_inputs(fc, refs)
+    if not values:
+        st.info("pick at least one reference to move")
+        return
+    res = reference_shock(fc, w, refs, values)
+    st.caption("Conditions: " + ", ".join(
+        f"{k} = {res.conditions[k]:+.4g} (latent units)" if k in refs.latent else
+        f"{k} = {100 * res.conditions[k]:+.2f}% (R-squared {res.r2[k]:.2f} on the model's factors)"
+        for k in res.conditions) + f"; regression over {refs.window}. Method: {res.method}.")
+    shock_result(res, w)
+    if len(res.references):
+        ui.plot(figures_risk.contributions(res.references, "Each factor's reference given the shock (expected return)",
+                                           "reference", top=max(figures_risk.TOP_N, len(res.references)),
+                                           unit="expected return on the day (%)"), "shock_references")
+    with st.expander("In the model's latent factor units"):
+        ui.plot(figures_risk.contributions(res.factors, "Factors given the shock (conditional mean, latent units)",
+                                           "factor", unit="factor return (x100)"), "shock_factors")
+        latent_shock(fc, w)
 
 
 history_tab, shock_tab = st.tabs(["Historical windows", "Shocks"])

@@ -1,6 +1,6 @@
 """AppTest of the Stress tests and Attribution pages (issue 24) on sp500-20: they render without exception for
 NeuralFactors (factors) and Ledoit-Wolf (covariance-only: said in words, no error), and a shock input changes the
-expected P&L."""
+expected P&L; shocks are set in each factor's reference units by default, the latent units in an expander."""
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ def test_stress_page_renders(model):
     assert at.title[0].value == "Stress tests"
     m = _metrics(at)
     assert m["Replay return"].endswith("%") and m["Expected P&L"].endswith("%")
-    assert ("Factor replay return" in m) == (model == "neuralfactors")
+    assert ("Factor replay return" in m) == ("Specific band" in m) == (model == "neuralfactors")
     if model == "ledoit-wolf":  # no factors: the factor replay is explained, the shock moves observable series
         assert any("no factors" in i.value for i in at.info)
         assert at.radio(key="shock_kind").options == ["Observable series"]
@@ -43,22 +43,34 @@ def test_stress_page_renders(model):
     assert "Replay return" in _metrics(at)
 
 
-@pytest.mark.parametrize("kind,key", [("Observable series", "shock_s_market"), ("Factors", "shock_f_")])
+@pytest.mark.parametrize("kind,key", [("Observable series", "shock_s_market"), ("Factor references", "shock_r_market")])
 def test_a_shock_input_changes_the_pnl(kind, key):
     at = _app("neuralfactors", "stress")
     at.radio(key="shock_kind").set_value(kind).run(timeout=300)
     _clean(at)
-    if key == "shock_f_":  # the factor is offered by its name in the vocabulary, the one every page uses
-        first = at.multiselect(key="shock_factors").value[0]
-        assert first == services.factor_vocabulary("sp500-20", "neuralfactors")["f1"] != "f1"
-        key += first
     before = _metrics(at)["Expected P&L"]
     at.number_input(key=key).set_value(-6.0).run(timeout=300)
     _clean(at)
     after = _metrics(at)["Expected P&L"]
     assert after != before
-    if key == "shock_s_market":  # a deeper market fall: an equal-weight portfolio loses more
+    if kind == "Observable series":  # from -3% to a deeper market fall: an equal-weight portfolio loses more
         assert float(after.rstrip("%")) < float(before.rstrip("%"))
+    else:  # the market reference from -10% to -6%: it loses less; the R-squared is said
+        assert float(after.rstrip("%")) > float(before.rstrip("%"))
+        assert any("market = -6.00% (R-squared" in c.value for c in at.caption)
+
+
+def test_the_reference_shock_is_the_default_and_latent_units_sit_in_an_expander():
+    at = _app("neuralfactors", "stress")
+    assert at.radio(key="shock_kind").value == "Factor references"
+    assert at.multiselect(key="shock_refs").value == ["market"]
+    assert sum("no reference series" in c.value for c in at.caption) == 1  # the unnamed factor, said once
+    first = at.multiselect(key="shock_factors").value[0]  # the latent shock, by the vocabulary's name
+    assert first == services.factor_vocabulary("sp500-20", "neuralfactors")["f1"] != "f1"
+    before = _metrics(at)["Expected P&L (latent shock)"]
+    at.number_input(key=f"shock_f_{first}").set_value(-6.0).run(timeout=300)
+    _clean(at)
+    assert _metrics(at)["Expected P&L (latent shock)"] != before
 
 
 @pytest.mark.parametrize("model", ["neuralfactors", "ledoit-wolf"])

@@ -12,7 +12,7 @@ def test_stress_json_covid_and_own_window(capsys):
                             "--start", "2022-06-01", "--end", "2022-06-30"])
     covid, mine = out["windows"]
     assert covid["start"] == "2020-02-20" and covid["days"] == 23 and covid["replay"]["total"] < -0.2
-    assert covid["factor_replay"]["band"] > 0 and "posterior" in covid["factor_replay"]["source"]
+    assert covid["factor_replay"]["band"] > 0 and "today's coordinates" in covid["factor_replay"]["source"]
     assert mine["name"] == "2022-06-01..2022-06-30" and len(mine["replay"]["path"]) == mine["days"]
     assert main(["stress", *SP, "--model", "ledoit-wolf", "--window", "2010 flash crash"]) == 0
     assert "factor replay no factors" in capsys.readouterr().out

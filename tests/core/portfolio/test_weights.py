@@ -2,8 +2,8 @@
 import numpy as np
 import pandas as pd
 
-from core.portfolio.weights import (format_weights, normalise, parse_weights, read_weights_csv, weight_problems,
-                                    weights_csv)
+from core.portfolio.weights import (basis, dollar_neutral, format_weights, normalise, parse_weights, read_weights_csv,
+                                    weight_problems, weights_csv)
 
 TICKERS = ["A", "B", "C"]
 
@@ -44,3 +44,12 @@ def test_each_problem_only_when_true():
     said = " ".join(weight_problems({"A": 5.0, "B": -4.0}, TICKERS))
     assert "leverage: A has a weight of 500%" in said and "negative" in said and "dropped" not in said
     assert not any("negative" in m for m in weight_problems({"A": 1.5, "B": -0.5}, TICKERS, long_only=False))
+
+
+def test_a_dollar_neutral_book_is_read_as_fractions_of_gross():
+    w = normalise({"A": 1.0, "B": -0.5, "C": -0.5}, TICKERS)
+    assert w.to_dict() == {"A": 0.5, "B": -0.25, "C": -0.25} and dollar_neutral(w)
+    assert basis(w) == "of gross (a dollar-neutral book)" and basis({"A": 0.6, "B": 0.4}) == "of capital"
+    assert weight_problems({"A": 1.0, "B": -0.5, "C": -0.5}, TICKERS, long_only=False) == [
+        "a dollar-neutral book (net 0, gross 2): shown rescaled to a gross of 1, its returns as percent of gross"]
+    assert weight_problems({"A": 0.5, "B": -0.5}, TICKERS, long_only=False) == []

@@ -1,10 +1,13 @@
 """core.workbench.attribution: the parts sum to the realised return every day, the compounding line closes the
-period, active attribution, a regression-factor model, and periods outside the data refused."""
+period, active attribution, a regression-factor model, a dollar-neutral book whose answer is known (the synthetic
+truth), and periods outside the data refused."""
 import numpy as np
 import pandas as pd
 import pytest
 
 from core.data.embedded import load_dataset
+from core.data.synthetic import default_synthetic
+from core.portfolio.weights import basis, normalise
 from core.errors import DataError, NotAvailable
 from core.workbench import forecasts
 from core.workbench.attribution import COMPOUNDED, COMPOUNDING, SPECIFIC, SUM, TOTAL, attribution
@@ -54,3 +57,26 @@ def test_regression_factors_and_refusals(sp):
         attribution(p, pca, w, "2022-12-01", "2023-02-01")
     with pytest.raises(NotAvailable, match="covariance-only"):
         attribution(p, forecasts(p, "ledoit-wolf"), w, "2022-07-01", "2022-07-29")
+
+
+def test_a_dollar_neutral_book_on_the_synthetic_truth():
+    """Long the 10 stocks of highest market exposure, short the 10 lowest (net 0, normalised to a gross of 1): each
+    factor's contribution is the true (B_{s-1}'w)_k z_k,s, the specific the true w'eps_s, the compounded return
+    prod(1 + w'r_s) - 1, all fractions of gross."""
+    p, truth = default_synthetic()
+    tr = forecasts(p, "truth")
+    first = tr.series.dates.get_loc(pd.Timestamp("2013-06-03"))
+    fc = tr.series.at(tr.series.dates[first - 1])
+    market = pd.Series(fc.exposures[:, 0], index=fc.tickers).sort_values()
+    w = normalise({**{k: 1.0 for k in market.index[-10:]}, **{k: -1.0 for k in market.index[:10]}}, fc.tickers)
+    assert basis(w) == "of gross (a dollar-neutral book)" and w.abs().sum() == pytest.approx(1.0)
+    a = attribution(p, tr, w, "2013-06-03", "2013-08-30")
+    pos = p.dates.get_indexer(a.daily.index)
+    held = w.reindex(p.tickers).fillna(0.0).to_numpy()
+    x = np.einsum("n,tnf->tf", held, truth.exposures[pos - 1])
+    true = x * truth.factor_returns[pos]
+    np.testing.assert_allclose(a.daily[[f"f{k + 1}" for k in range(4)]].to_numpy(), true, atol=1e-12)
+    r = p.returns.iloc[pos].fillna(0.0).to_numpy() @ held
+    np.testing.assert_allclose(a.daily[SPECIFIC].to_numpy(), r - true.sum(axis=1), atol=1e-12)
+    assert a.summary[COMPOUNDED] == pytest.approx(np.prod(1 + r) - 1)
+    assert np.abs(true[:, 0]).sum() > 0.05  # the book's market bet moved day by day

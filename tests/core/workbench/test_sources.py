@@ -57,19 +57,23 @@ def test_available_models_put_the_truth_and_zero_shot_first(vendor):
 
 
 def test_calibrated_variant_has_the_raw_forecasts_and_past_only_maps():
-    """"ppca+cal": the raw model's means and covariances, with maps fitted on validation PITs by the test split."""
+    """"ledoit-wolf+cal" (maps only, by the layer rule): the raw model's means and covariances, with maps fitted on
+    validation PITs by the test split; "ppca+cal" (the covariance update too) keeps the raw means only."""
     from core.forecast.recalibrated import PIT_KNOTS
     from core.workbench.sources import forecast_dates
 
     panel = load_dataset("sp500-20")
     dates = forecast_dates(panel, "test")[:3]
-    raw, cal = forecasts(panel, "ppca", dates), forecasts(panel, "ppca+cal", dates)
-    assert cal.name == "ppca+cal" and "calibration layer" in cal.note
+    raw, cal = forecasts(panel, "ledoit-wolf", dates), forecasts(panel, "ledoit-wolf+cal", dates)
+    assert cal.name == "ledoit-wolf+cal" and "calibration layer" in cal.note
     raw_at = raw.series.select(dates)  # shipped outputs come whole
     assert np.array_equal(cal.series.mean, raw_at.mean, equal_nan=True)
     assert np.array_equal(cal.series.factor_cov, raw_at.factor_cov)
-    assert cal.series.pit_map.shape == (3, PIT_KNOTS.size)
-    assert np.abs(cal.series.pit_map - PIT_KNOTS).max() > 0.01  # PPCA's test-time map is not the identity
+    assert cal.series.pit_map.shape == (3, 2, PIT_KNOTS.size)
+    assert np.abs(cal.series.pit_map - PIT_KNOTS).max() > 0.01  # its test-time maps are not the identity
+    ppca = forecasts(panel, "ppca+cal", dates).series
+    assert np.array_equal(ppca.mean, forecasts(panel, "ppca", dates).series.select(dates).mean, equal_nan=True)
+    assert not np.array_equal(ppca.factor_cov, forecasts(panel, "ppca", dates).series.select(dates).factor_cov)
     names = available(panel)
     assert names.index("ppca+cal") == names.index("ppca") - 1  # shipped maps: the calibrated variant first
     assert names[0] == "neuralfactors+cal"
