@@ -6,7 +6,8 @@ scaler applied to a panel whose returns after t were changed gives identical row
 
 Stock channels (T, N, C_s): ret (return / training std of all returns), vol21 (trailing
 21-day volatility), rev21 (trailing 21-day return), mom252 (return from t-251 to t-21),
-logvol (log volume, when the Panel has "volume") and any other numeric per-stock feature.
+logvol (log volume, when the Panel has "volume") and any other numeric per-stock feature; on request, peers
+(the equal-weighted mean return of the other stocks of the stock's sector that day; NaN without one).
 Market channels (T, C_m): the benchmark's and the pre-defined factors' returns, each only
 when it covers at least half of the training dates (a series that starts after training,
 like the factor ETFs of sp500-20 in 2014, would feed the network inputs it never saw).
@@ -22,10 +23,28 @@ from core.data.panel import Panel
 from core.errors import DataError
 
 VOL_WINDOW, REV_WINDOW, MOM_LONG, MOM_SKIP = 21, 21, 252, 21
+PEERS = "peers"
 
 
-def stock_channels(panel: Panel) -> dict[str, pd.DataFrame]:
-    """Raw (unscaled) per-stock channels, each a T x N frame; row t uses data <= t only."""
+def peer_returns(panel: Panel) -> pd.DataFrame:
+    """T x N: each stock's sector peers' equal-weighted mean return of the day (the stock itself left out); NaN
+    where the sector is unknown or no peer traded."""
+    r = panel.returns
+    labels = panel.sectors.reindex(r.columns)
+    known = labels.notna() & (labels.astype(str) != "") & (labels.astype(str) != "Unknown")
+    onehot = pd.get_dummies(labels.where(known)).reindex(r.columns).fillna(0).astype(float)  # N x G
+    values, present = r.fillna(0.0).to_numpy(), r.notna().to_numpy(dtype=float)
+    own = onehot.to_numpy()
+    total = (values @ own) @ own.T - values  # (T, N): the sector's sum without the stock
+    count = (present @ own) @ own.T - present
+    out = np.divide(total, count, out=np.full_like(total, np.nan), where=count > 0)
+    out[:, ~known.to_numpy()] = np.nan
+    return pd.DataFrame(out, index=r.index, columns=r.columns)
+
+
+def stock_channels(panel: Panel, peers: bool = False) -> dict[str, pd.DataFrame]:
+    """Raw (unscaled) per-stock channels, each a T x N frame; row t uses data <= t only. `peers` adds the
+    sector peers' mean return (peer_returns)."""
     r = panel.returns
     logr = np.log1p(r)
     out = {
@@ -36,6 +55,8 @@ def stock_channels(panel: Panel) -> dict[str, pd.DataFrame]:
     }
     for name, frame in panel.features.items():
         out["logvol" if name == "volume" else name] = np.log1p(frame.clip(lower=0)) if name == "volume" else frame
+    if peers:
+        out[PEERS] = peer_returns(panel)
     return out
 
 
@@ -64,10 +85,11 @@ class FeatureScaler:
     sectors: list[str]
 
     @classmethod
-    def fit(cls, panel: Panel, train_dates: pd.DatetimeIndex) -> "FeatureScaler":
+    def fit(cls, panel: Panel, train_dates: pd.DatetimeIndex, peers: bool = False) -> "FeatureScaler":
+        """Channel statistics on the training dates (`peers`: with the sector peers' return channel)."""
         if len(train_dates) < 2:
             raise DataError("need at least 2 training dates to fit the feature scaling")
-        chans = stock_channels(panel)
+        chans = stock_channels(panel, peers)
         mk = market_channels(panel, train_dates)
         train = panel.returns.reindex(train_dates)
         scale = float(np.nanstd(train.to_numpy()))
@@ -151,7 +173,7 @@ def adapt_inputs(panel: Panel, scaler: FeatureScaler) -> tuple[dict, dict, list[
     mean return of each date (known at its close); a missing factor series is a DataError. Sectors the
     model never saw go to its unknown-sector embedding. Returns (stock {name: T x N}, market {name: T},
     notes)."""
-    chans = stock_channels(panel)
+    chans = stock_channels(panel, PEERS in scaler.stock_names)
     notes = []
     extra = [c for c in chans if c not in scaler.stock_names]
     if extra:

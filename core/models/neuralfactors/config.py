@@ -23,6 +23,7 @@ class NFConfig:
     sector_factors: bool = False       # add one factor per training sector, loaded only by its stocks
     dof_floor: float = 4.0             # lower bound of every Student-t dof (noise and factors); > 2
     regime_prior: bool = False         # factor scales move with market volatility known at t (issue 22)
+    peer_returns: bool = False         # the embedder also sees the sector peers' mean return (issue 31)
     # likelihood
     k: int = 20                        # IWAE importance samples in training (1 = VAE)
     k_eval: int = 100                  # importance samples for NLL_joint (evaluation.md)

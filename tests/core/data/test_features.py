@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.data.features import FeatureScaler, build_features
@@ -51,3 +52,21 @@ def test_scaler_json_roundtrip(small_market):
     panel, _ = small_market
     scaler = FeatureScaler.fit(panel, panel.split_dates("train"))
     assert _same_scaler(FeatureScaler.from_json(scaler.to_json()), scaler)
+
+
+def test_peer_returns_are_the_other_sector_stocks_mean_of_the_day():
+    from core.data.features import PEERS, peer_returns
+    from core.data.panel import Panel
+
+    dates = pd.bdate_range("2020-01-01", periods=30)
+    rets = pd.DataFrame(np.random.default_rng(0).normal(0, 0.01, (30, 4)), index=dates, columns=list("ABCD"))
+    rets.iloc[5, 1] = np.nan  # B not traded on day 5
+    meta = pd.DataFrame({"sector": ["Tech", "Tech", "Tech", None], "name": list("ABCD"), "industry": [None] * 4},
+                        index=list("ABCD"))
+    panel = Panel(returns=rets, meta=meta)
+    peers = peer_returns(panel)
+    assert np.allclose(peers["A"], rets[["B", "C"]].mean(axis=1, skipna=True))  # itself left out; a gap skipped
+    assert peers["D"].isna().all()  # no sector: no peers
+    scaler = FeatureScaler.fit(panel, dates[:20], peers=True)
+    assert PEERS in scaler.stock_names and PEERS not in FeatureScaler.fit(panel, dates[:20]).stock_names
+    assert build_features(panel, scaler).stock.shape[2] == len(scaler.stock_names)  # rebuilt on demand
