@@ -1,4 +1,4 @@
-"""`python -m benchmarks data|train|risk|scale|dashboard|screenshots|refresh|layer_rule|prior_weight|covariance_misses [--out DIR]`, run from a checkout.
+"""`python -m benchmarks data|train|risk|scale|dashboard|screenshots|refresh|layer_rule|prior_weight|covariance_misses|like_for_like [--out DIR]`, run from a checkout.
 
 Each benchmark writes DIR/bench_<what>.md; screenshots writes DIR/<page>.png and DIR/<page>_dark.png.
 DIR defaults to the current directory (`--out docs` refreshes the recorded figures, `--out
@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-WHAT = ("data", "train", "risk", "scale", "dashboard", "screenshots", "refresh", "layer_rule", "prior_weight", "covariance_misses")
+WHAT = ("data", "train", "risk", "scale", "dashboard", "screenshots", "refresh", "layer_rule", "prior_weight", "covariance_misses", "like_for_like")
 
 
 def build_parser() -> argparse.ArgumentParser:
