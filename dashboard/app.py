@@ -14,8 +14,7 @@ from core.workbench.covariance import COV_HORIZON
 from core.workbench.dates import split_of
 from core.workbench.keys import model_label
 from core.workbench.portfolios import PORTFOLIOS
-from core.workbench.sources import model_keys
-from dashboard import services, signin, state, ui, uploads
+from dashboard import ownership, services, signin, state, ui, uploads
 from dashboard.pages import PAGES
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
@@ -49,7 +48,7 @@ def sidebar() -> state.Selection | None:
     dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=uploads.dataset_label)
     if dataset == "synthetic":
         st.sidebar.warning("SYNTHETIC data: a simulated market with known factors, not real prices.")
-    models = model_keys(services.panel(dataset))
+    models = ownership.model_keys(services.panel(dataset))
     if not models:
         return None
     state.ensure_option("model", models, models[0], model_label)

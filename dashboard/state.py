@@ -55,8 +55,8 @@ def ensure_option(key: str, options: list[str], default: str, label=None) -> Non
         except (ValueError, TypeError):
             warn(f"the link's date {value!r} is not a date (use YYYY-MM-DD); showing {default}")
     elif value and key == "dataset" and _is_upload(value):
-        warn(f"the link's uploaded dataset is no longer on this server (uploads last until it restarts): upload the "
-             f"file again on Your data. Showing {name(default)} meanwhile")
+        warn(f"the link's uploaded dataset is not one of yours (not yours, or deleted): upload the file on Your "
+             f"data. Showing {name(default)} meanwhile")
     elif value:
         warn(f"the link asks for {key} {value!r}, which is not available here; showing {name(default)} instead")
     st.session_state[key] = default

@@ -4,9 +4,8 @@ import streamlit as st
 
 from core.report.palette import TONE_COLOURS
 from core.workbench.keys import model_label
-from core.workbench.sources import model_keys
 from core.workbench.var import method_label, verdict_table as verdicts
-from dashboard import figures, services, state, ui
+from dashboard import figures, ownership, services, state, ui
 
 sel = state.selection()
 st.title("VaR: Value at Risk")
@@ -51,7 +50,7 @@ with ui.guard():
     with ui.guard():
         verdict_table(verdicts(series))
     st.subheader("Models side by side")
-    others = [m for m in model_keys(services.panel(sel.dataset)) if m != sel.model]
+    others = [m for m in ownership.model_keys(services.panel(sel.dataset)) if m != sel.model]
     chosen = st.multiselect("Compare with", others, default=[], key="var_models",
                             format_func=model_label)
     with ui.guard():
