@@ -36,9 +36,9 @@ if saved:
                                 "page": TITLES.get(v.page, v.page), "dataset": uploads.dataset_label(v.dataset),
                                 "model": model_label(v.model), "date": v.date, "portfolio": v.portfolio,
                                 "saved": v.created} for v in saved]), hide_index=True, width="stretch")
-    pick = st.selectbox("Open a saved view", [v.id for v in saved], key="open_view",
-                        format_func={v.id: v.name for v in saved}.get)
-    st.button("Open", key="open_view_go", type="primary", on_click=views.open_view, args=(pick,),
+    labels = {v.id: v.name + (f" (in {names[v.workspace]})" if v.workspace in names else "") for v in saved}
+    pick = st.selectbox("Open a saved view", list(labels), key="open_view", format_func=labels.get)
+    st.button("Open this view", key="open_view_go", type="primary", on_click=views.open_view, args=(pick,),
               help="its page with its dataset, model, date and portfolio (the app switches to the page)")
 else:
     st.info("No saved view yet: 'Save this view' in the sidebar keeps the page and its choices under a name; "
