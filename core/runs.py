@@ -121,13 +121,15 @@ def launch(run: str, cmd: list[str]) -> int:
 
 def _runs_this(run: str, pid: int) -> bool:
     """Process `pid` is alive and runs run `run`'s command (so a process id reused by another program is not taken
-    for the training; without /proc, alive is enough)."""
-    proc = Path(f"/proc/{pid}/cmdline")
+    for the training; a process caught between fork and exec, its command line still empty, counts as the run's;
+    without /proc, alive is enough)."""
     if Path("/proc").is_dir():
         try:
-            return str(runs_dir() / run).encode() in proc.read_bytes()
-        except OSError:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
             return False
+        return state != "Z" and (not cmdline or str(runs_dir() / run).encode() in cmdline)
     try:
         os.kill(pid, 0)
     except OSError:

@@ -2,12 +2,19 @@
 uploads and runs, and `scoped`, the wrapper every cached service of dashboard/services.py goes through. It checks
 that the dataset, model(s) or run a call names are the user's own BEFORE the cache is asked (another user's key gets
 the same NotYours as a key that never existed), and puts the user's id in the cache key whenever they are: a cache
-warmed by A gives B nothing. Embedded datasets and registered models, the same for everyone, share one entry."""
+warmed by A gives B nothing. Embedded datasets and registered models, the same for everyone, share one entry; the
+entries of one user's own data are limited per user and per service (cache_per_user), so one user cannot push the
+others' out."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
+import os
+import threading
+from collections import OrderedDict
 
+import pandas as pd
 import streamlit as st
 
 from core import runs
@@ -65,17 +72,60 @@ def scope(dataset: str | None, models: tuple[str, ...] = ()) -> str:
     return user.id if mine else ""
 
 
+def _fingerprint(value) -> str:
+    """A stable text standing for an argument of a cached call (pandas objects by their content)."""
+    if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
+        columns = repr(list(value.columns)) if isinstance(value, pd.DataFrame) else ""
+        return hashlib.sha256(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+                              + columns.encode()).hexdigest()
+    if isinstance(value, (tuple, list)):
+        return "(" + ",".join(map(_fingerprint, value)) + ")"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_fingerprint(v)}" for k, v in sorted(value.items())) + "}"
+    return repr(value)
+
+
+class _PerUser:
+    """The calls on a user's own data one cached service holds, per user, least recently used first; beyond
+    `cache_per_user()` the oldest is cleared from the cache, so one user's uploads and runs cannot push the others'
+    entries out."""
+
+    def __init__(self, cached) -> None:
+        self.cached, self.lock, self.calls = cached, threading.Lock(), {}
+
+    def used(self, scope: str, args: tuple, kwargs: dict) -> None:
+        key = _fingerprint((args, kwargs))
+        with self.lock:
+            mine = self.calls.setdefault(scope, OrderedDict())
+            mine[key] = (args, kwargs)
+            mine.move_to_end(key)
+            old = [mine.popitem(last=False)[1] for _ in range(len(mine) - cache_per_user())]
+        for a, k in old:
+            self.cached.clear(scope, *a, **k)
+
+
+def cache_per_user() -> int:
+    """The entries each cached service keeps of one user's own data (NEURALFACTORS_CACHE_PER_USER, default 8)."""
+    return max(1, int(os.environ.get("NEURALFACTORS_CACHE_PER_USER") or 8))
+
+
 def scoped(cached):
     """`cached(scope, dataset, ...)` (a st.cache_* function) called as `f(dataset, ...)`: its `scope` argument,
-    part of the cache key, filled by `scope` from the call's dataset, model, models and run arguments."""
+    part of the cache key, filled by `scope` from the call's dataset, model, models and run arguments; the entries of
+    a user's own data are limited per user (_PerUser)."""
     names = list(inspect.signature(cached).parameters)[1:]
+    per_user = _PerUser(cached)
 
     @functools.wraps(cached)
     def call(*args, **kwargs):
         given = {**dict(zip(names, args)), **kwargs}
         models = (given.get("model"), *given.get("models", ()),
                   keys.run_key(given["run"]) if given.get("run") else None)
-        return cached(scope(given.get("dataset"), tuple(m for m in models if m)), *args, **kwargs)
+        owner = scope(given.get("dataset"), tuple(m for m in models if m))
+        result = cached(owner, *args, **kwargs)
+        if owner:
+            per_user.used(owner, args, kwargs)
+        return result
 
     call.clear = cached.clear
     return call

@@ -53,9 +53,9 @@ def resplit_upload(key: str, shares=None, train_end=None, valid_end=None) -> str
 
 def dataset_options() -> list[str]:
     """The embedded datasets, then this user's uploads (stored ones first, newest first) and their re-splits."""
-    uid = signin.current_user().id
-    mine = list(own_uploads()) + [k for (u, k) in _panels() if u == uid]
-    return list(DATASETS) + list(dict.fromkeys(mine))
+    uid, stored = signin.current_user().id, list(own_uploads())
+    splits = [k for (u, k) in _panels() if u == uid and keys.parse_dataset(k).base in stored]
+    return list(DATASETS) + list(dict.fromkeys(stored + splits))
 
 
 def dataset_label(key: str) -> str:

@@ -57,7 +57,8 @@ def waiting(store: Store, job: Job) -> str:
     """Why queued `job` waits, in words."""
     per_user, server = limits()
     running = store.jobs(state="running")
-    ahead = [j for j in store.jobs(state="queued") if (j.submitted, j.run) < (job.submitted, job.run)]
+    queued = [j.run for j in store.jobs(state="queued")]  # in the queue's order
+    ahead = queued[:queued.index(job.run)] if job.run in queued else []
     if sum(j.owner == job.owner for j in running) >= per_user:
         return (f"queued: you have {per_user} training{'s' if per_user > 1 else ''} running (at most {per_user} per "
                 "user); this one starts when yours ends")

@@ -129,8 +129,8 @@ class SavedView:
 VIEW_FIELDS = ("page", "dataset", "model", "date", "portfolio", "custom")
 
 
-def _now() -> str:
-    return pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+def _now(timespec: str = "seconds") -> str:
+    return pd.Timestamp.now(tz="UTC").isoformat(timespec=timespec)
 
 
 class Store:
@@ -321,7 +321,7 @@ class Store:
     def submit_job(self, user: User, run_id: str, command: list[str], max_steps: int | None,
                    budget: float | None) -> Job:
         """In ONE transaction: `user` owns run `run_id` and its job waits in the queue."""
-        now = _now()
+        now = _now("microseconds")  # the queue's order
         with self._connect() as con:
             con.execute("INSERT INTO runs VALUES (?, ?, ?)", (run_id, user.id, now))
             con.execute("INSERT INTO jobs (run, owner, state, command, max_steps, budget, submitted) VALUES "
@@ -377,7 +377,7 @@ class Store:
         with self._connect() as con:
             return con.execute("UPDATE jobs SET state = 'queued', command = ?, pid = NULL, submitted = ?, started = "
                                "NULL, ended = NULL, message = '' WHERE run = ? AND state IN ('failed', 'cancelled')",
-                               (json.dumps(command), _now(), run_id)).rowcount == 1
+                               (json.dumps(command), _now("microseconds"), run_id)).rowcount == 1
 
     # --- saved views ----------------------------------------------------------------------------
     def save_view(self, user: User, name: str, choices: dict[str, str], workspace: str | None = None) -> SavedView:

@@ -93,6 +93,9 @@ def test_a_process_started_elsewhere_is_followed_by_its_id(home):
     run = runs.new_run_id()
     proc = subprocess.Popen(stand_in(runs.training_command("p.csv", "neuralfactors", run)), start_new_session=True)
     try:
+        deadline = time.monotonic() + 20
+        while not runs.read_progress(runs.runs_dir() / run) and time.monotonic() < deadline:
+            time.sleep(0.05)  # running its own command by now
         assert runs.ended(run, proc.pid) is None and runs.ended(runs.new_run_id(), proc.pid) is not None
         assert runs.cancel_training(run, proc.pid)
         proc.wait(10)

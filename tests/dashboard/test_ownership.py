@@ -106,3 +106,31 @@ def test_every_service_is_scoped():
             assert params[:2] == ["scope", "dataset"], name
     assert Path(services.__file__).read_text().count("@scoped") == len(
         [f for f, fn in inspect.getmembers(services, inspect.isfunction) if fn.__module__ == services.__name__])
+
+
+def test_one_users_cache_entries_are_limited_per_service(as_user, book, monkeypatch):
+    """Beyond NEURALFACTORS_CACHE_PER_USER entries of a user's own data, the user's least recently used is cleared
+    (computed again when asked); everyone's data is not limited this way."""
+    import pandas as pd
+    import streamlit as st
+
+    monkeypatch.setenv("NEURALFACTORS_CACHE_PER_USER", "2")
+    calls = []
+
+    @ownership.scoped
+    @st.cache_data
+    def f(scope: str, dataset: str, x, w: pd.Series | None = None):
+        calls.append(x)
+        return x
+
+    as_user(ALICE)
+    key = uploads.add_upload("book.csv", book)
+    w = pd.Series([0.5, 0.5], index=["A", "B"])
+    for x in (1, 2, 1, 3, 2):  # 3 pushes out 2 (1 was used since), then 2 is computed again
+        f(key, x, w)
+    assert calls == [1, 2, 3, 2]
+    assert f(key, 2, w) == 2 and f(key, 2, w * 2) == 2 and calls == [1, 2, 3, 2, 2]  # other weights: another entry
+    calls.clear()
+    for x in (1, 2, 3, 4, 1):
+        f("sp500-20", x)
+    assert calls == [1, 2, 3, 4]
