@@ -22,7 +22,7 @@ from pathlib import Path
 from core.errors import ModelError
 from core.io import read_json
 from core.models.protocol import saved_state
-from core.training import progress
+from core.training import checkpoint, progress
 
 
 def home() -> Path:
@@ -151,6 +151,11 @@ def ended(run: str, pid: int | None = None) -> str | None:
     if proc is None:
         return "failed: the training process ended before saving the model (killed, or the server restarted)"
     return f"failed: exit {proc.returncode}" if proc.returncode > 0 else f"failed: killed by signal {-proc.returncode}"
+
+
+def checkpointed(run: str) -> bool:
+    """Run `run` left a whole training checkpoint (written after every validation), so `train --resume` continues it."""
+    return checkpoint.exists(runs_dir() / run / "checkpoint")
 
 
 def cancel_training(run: str, pid: int | None = None) -> bool:

@@ -90,9 +90,10 @@ def cancel(store: Store, user: User, run: str) -> bool:
 
 
 def resume(store: Store, user: User, run: str) -> Job:
-    """Queue `user`'s failed or cancelled job `run` again, continuing from its last checkpoint (train --resume)."""
+    """Queue `user`'s failed or cancelled job `run` again, continuing from its last checkpoint (train --resume), or
+    from the start when it stopped before its first one."""
     job = store.job(user, run)
-    command = job.command if "--resume" in job.command else [*job.command, "--resume"]
+    command = [c for c in job.command if c != "--resume"] + (["--resume"] if runs.checkpointed(run) else [])
     if not store.requeue_job(run, command):
         raise ModelError(f"run {run[:12]}... is {job.state}: only a failed or cancelled run resumes")
     pump(store)

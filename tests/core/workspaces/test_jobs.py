@@ -92,8 +92,14 @@ def test_a_killed_training_is_marked_failed_never_listed_and_resumes(store):
     status = jobs.status(store, ALICE, run)
     assert status["state"] == "failed" and "killed by signal 9" in status["text"]
     assert user_runs.list_runs(store, ALICE) == []  # no half-written run
-    job = jobs.resume(store, ALICE, run)
-    assert job.state == "running" and job.command[-1] == "--resume"
+    job = jobs.resume(store, ALICE, run)  # killed before its first checkpoint: from the start
+    assert job.state == "running" and "--resume" not in job.command
+    assert jobs.cancel(store, ALICE, run)
+    (runs.runs_dir() / run / "checkpoint").mkdir()
+    for name in ("checkpoint.json", "checkpoint.safetensors"):
+        (runs.runs_dir() / run / "checkpoint" / name).touch()
+    job = jobs.resume(store, ALICE, run)  # a checkpoint: train --resume
+    assert job.state == "running" and job.command[-1] == "--resume" and job.command.count("--resume") == 1
     assert _finish(store, ALICE, run)["state"] == "finished"
     assert [r.id for r in user_runs.list_runs(store, ALICE)] == [run]
 
@@ -134,3 +140,36 @@ def test_server_processes_pumping_at_once_start_each_job_once(store, monkeypatch
         t.join()
     assert sorted(launched) == sorted(set(launched)) and len(launched) == 2
     assert sorted(launched) == sorted(queued[:1] + queued[2:3])  # the first of Alice and of Bob
+
+
+@pytest.mark.slow
+def test_a_real_fine_tune_killed_mid_run_is_never_half_written_and_resumes(tmp_path, monkeypatch):
+    """A real `neuralfactors train` (the tiny NeuralFactors) from the queue, killed with SIGKILL just after its first
+    checkpoint: failed, not listed, its checkpoint whole; resumed, it finishes and its run loads."""
+    from core.models.registry import load_model
+    from core.training.checkpoint import load_checkpoint
+    from tests.userfiles import write_vendor_csv
+
+    monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path / "home"))
+    store = Store(tmp_path / "home")
+    data = write_vendor_csv(tmp_path / "book.csv", n_stocks=15, splits={}).path
+    run = jobs.submit(store, ALICE, data, "neuralfactors", preset="tiny", threads=1, set="steps=300").run
+    folder = runs.runs_dir() / run
+    deadline = time.monotonic() + 400
+    while not runs.checkpointed(run) and time.monotonic() < deadline:
+        assert jobs.status(store, ALICE, run)["state"] == "running", jobs.status(store, ALICE, run)["log"]
+        time.sleep(0.2)
+    os.killpg(store.job(ALICE, run).pid, signal.SIGKILL)
+    runs._PROCESSES[run].wait(30)
+    status = jobs.status(store, ALICE, run)
+    assert status["state"] == "failed" and user_runs.list_runs(store, ALICE) == [], status
+    assert not (folder / "config.json").exists()
+    assert load_checkpoint(folder / "checkpoint")["meta"]["step"] > 0  # whole: it loads
+    assert jobs.resume(store, ALICE, run).command[-1] == "--resume"
+    deadline = time.monotonic() + 600
+    while jobs.status(store, ALICE, run)["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(1)
+    status = jobs.status(store, ALICE, run)
+    assert status["state"] == "finished", status["log"]
+    assert [r.id for r in user_runs.list_runs(store, ALICE)] == [run]
+    assert load_model(user_runs.run_path(store, ALICE, run)).name == "neuralfactors"
