@@ -347,6 +347,9 @@ class Store:
         """In ONE transaction (so two server processes never start the same job): the queued jobs that may start now,
         first come first served, at most `per_user` running per user and `server` in all; marked running."""
         claimed = []
+        with self._connect(write=False) as con:  # most calls find nothing queued: no write lock for them
+            if con.execute("SELECT 1 FROM jobs WHERE state = 'queued' LIMIT 1").fetchone() is None:
+                return claimed
         with self._connect() as con:
             running = [r[0] for r in con.execute("SELECT owner FROM jobs WHERE state = 'running'")]
             for row in con.execute("SELECT * FROM jobs WHERE state = 'queued' ORDER BY submitted, rowid").fetchall():
