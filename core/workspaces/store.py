@@ -87,9 +87,10 @@ class Workspace:
 
 @dataclass(frozen=True)
 class Job:
-    """A training job of the queue: its run id, owner (a User.id), state (JOB_STATES), the `neuralfactors train`
-    command, its step limit and time budget, the process id once started, when it was submitted / started / ended
-    (ISO strings, None before) and a message (why it failed)."""
+    """A training job of the queue: its run id, owner (a User.id), state (it waits, "queued", trains, "running", then
+    is "finished", "failed" or "cancelled"), the `neuralfactors train` command, its step limit and time budget, the
+    process id once started, when it was submitted / started / ended (ISO strings, None before) and a message (why
+    it failed)."""
 
     run: str
     owner: str
@@ -102,10 +103,6 @@ class Job:
     started: str | None
     ended: str | None
     message: str
-
-
-#: a job waits (queued), trains (running), then is finished, failed or cancelled
-JOB_STATES = ("queued", "running", "finished", "failed", "cancelled")
 
 
 @dataclass(frozen=True)
