@@ -112,6 +112,7 @@ def serve(port: int | None = None, timeout: float = 90.0, extra: tuple[str, ...]
         # its own process group (stopped as one below); SIGTERM if this process dies first (the CLI forwards it)
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 preexec_fn=_parent_death_signal())
+        _SERVERS[url] = proc
         try:
             deadline = time.monotonic() + timeout
             while True:
@@ -130,7 +131,19 @@ def serve(port: int | None = None, timeout: float = 90.0, extra: tuple[str, ...]
                 time.sleep(0.2)
             yield url
         finally:
+            _SERVERS.pop(url, None)
             _stop(proc)
+
+
+_SERVERS: dict[str, subprocess.Popen] = {}  # base URL -> the `serve` process answering there
+
+
+def crash(url: str) -> None:
+    """kill -9 the dashboard `serve` started at `url` (the CLI and its Streamlit process: a crash, with no chance to
+    clean up); its `serve` block then finds nothing left to stop."""
+    proc = _SERVERS[url]
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
 
 
 @contextmanager

@@ -3,13 +3,16 @@
 NEURALFACTORS_HOME (default ~/.neuralfactors) holds
     runs/<id>/          a `neuralfactors train --out` run (config.json, naming the model, once finished;
                         progress.jsonl, the training progress, while it trains)
-    runs/<id>.log       the output of a run started in the background (dashboard)
-    uploads/<sha>.<ext> a copy of a file a dashboard user uploaded for training
+    runs/<id>.log       the output of a run started in the background (the dashboard's training queue,
+                        core.workspaces.jobs, which with core.workspaces.user_runs records who owns each run)
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -17,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ModelError
-from core.io import atomic_write_bytes, read_json
+from core.io import read_json
 from core.models.protocol import saved_state
-from core.training import progress
+from core.training import checkpoint, progress
 
 
 def home() -> Path:
@@ -73,59 +76,98 @@ def remove_run(run_id: str) -> None:
     (runs_dir() / f"{run_id}.log").unlink(missing_ok=True)
 
 
-@dataclass
-class _Background:
-    """A run this process started: its process, step limit (None: the model's) and time budget (seconds, or None)."""
-
-    proc: subprocess.Popen
-    max_steps: int | None
-    budget: float | None
-
-
-_PROCESSES: dict[str, _Background] = {}
+_PROCESSES: dict[str, subprocess.Popen] = {}  # the runs this process started
 _CANCELLED: set[str] = set()
 
 
-def start_training(data: bytes, suffix: str, model: str, preset: str | None = None, max_steps: int | None = None,
-                   split=None, init: str | None = None, time_budget: float | None = None, **options: str) -> str:
-    """Start `neuralfactors train` in the background on a copy of an uploaded file; its run id.
-    `split` (a core.data.Split) becomes --train-end/--valid-end; init "shipped" fine-tunes the shipped network
-    (--init shipped, no preset: it keeps the network's architecture); time_budget (seconds) stops training
-    cleanly after that long (--time-budget); `options` are extra CLI options (e.g. seed=1)."""
-    import hashlib
+def new_run_id(owner: str = "") -> str:
+    """An unguessable run id: the first 32 hex digits (128 bits) of SHA-256 of the owner's id, the time and 32 random
+    bytes (core.workspaces.user_runs records who owns it)."""
+    seed = f"{owner}\0{time.time_ns()}\0{secrets.token_hex(32)}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
+
+def training_command(source: str | Path, model: str, run: str, preset: str | None = None, max_steps: int | None = None,
+                     split=None, init: str | None = None, time_budget: float | None = None, **options) -> list[str]:
+    """The `neuralfactors train` command line of run `run` on the data file `source` (written to runs/<run>).
+    `split` (a core.data.Split) becomes --train-end/--valid-end; init "shipped" fine-tunes the shipped network
+    (--init shipped, no preset: it keeps the network's architecture); time_budget (seconds) stops training cleanly
+    after that long (--time-budget); `options` are extra CLI options (e.g. seed=1)."""
     if split is not None:
         options = {"train_end": split.train_end.date(), "valid_end": split.valid_end.date(), **options}
     if init is not None and preset is not None:
         raise ModelError("a fine-tune (init) keeps the start network's architecture: give no preset")
     options = {"preset": preset, "max_steps": max_steps, "init": init,
                "time_budget": None if time_budget is None else f"{float(time_budget):g}s", **options}
-
-    digest = hashlib.sha1(data).hexdigest()[:10]
-    source = home() / "uploads" / f"{digest}{suffix or '.csv'}"
-    if not source.exists():
-        atomic_write_bytes(source, data)
-    run = f"{time.strftime('%Y%m%d-%H%M%S')}-{digest[:6]}"
-    runs_dir().mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "core.cli", "train", "--model", model, "--data", str(source),
            "--out", str(runs_dir() / run)]
     for key, value in options.items():
         if value is not None:
             cmd += [f"--{key.replace('_', '-')}", str(value)]
+    return cmd
+
+
+def launch(run: str, cmd: list[str]) -> int:
+    """Start `cmd` (a training_command) in the background, its output in runs/<run>.log, in a session of its own (a
+    restart of this process leaves it training); its process id."""
+    runs_dir().mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(runs_dir() / f"{run}.log", "wb") as fh:
+    with open(runs_dir() / f"{run}.log", "ab") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    _PROCESSES[run] = _Background(proc, max_steps, time_budget)
-    return run
+    _PROCESSES[run] = proc
+    _CANCELLED.discard(run)
+    return proc.pid
 
 
-def cancel_training(run: str) -> bool:
-    """Stop a background run of this process (its last checkpoint stays, so `train --resume`
-    continues it); False when it is not running."""
-    proc = getattr(_PROCESSES.get(run), "proc", None)
-    if proc is None or proc.poll() is not None:
+def _runs_this(run: str, pid: int) -> bool:
+    """Process `pid` is alive and runs run `run`'s command (so a process id reused by another program is not taken
+    for the training; a process caught between fork and exec, its command line still empty, counts as the run's;
+    without /proc, alive is enough)."""
+    if Path("/proc").is_dir():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state != "Z" and (not cmdline or str(runs_dir() / run).encode() in cmdline)
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def ended(run: str, pid: int | None = None) -> str | None:
+    """None while run `run` trains (this process's own run, polled; else process `pid`, so a restarted server finds
+    the trainings its predecessor started); else "finished" (its saved model is there: written last, atomically, so
+    a run is whole or not listed), "cancelled" (by cancel_training) or "failed: <why>"."""
+    proc = _PROCESSES.get(run)
+    if (proc is not None and proc.poll() is None) or (proc is None and pid is not None and _runs_this(run, pid)):
+        return None
+    if run in _CANCELLED:
+        return "cancelled"
+    if (runs_dir() / run / "config.json").exists() and (proc is None or proc.returncode == 0):
+        return "finished"
+    if proc is None:
+        return "failed: the training process ended before saving the model (killed, or the server restarted)"
+    return f"failed: exit {proc.returncode}" if proc.returncode > 0 else f"failed: killed by signal {-proc.returncode}"
+
+
+def checkpointed(run: str) -> bool:
+    """Run `run` left a whole training checkpoint (written after every validation), so `train --resume` continues it."""
+    return checkpoint.exists(runs_dir() / run / "checkpoint")
+
+
+def cancel_training(run: str, pid: int | None = None) -> bool:
+    """Stop run `run` (this process's own, else process `pid` when it still runs it); its last checkpoint stays, so
+    `train --resume` continues it. False when it is not running."""
+    if ended(run, pid) is not None:
         return False
     _CANCELLED.add(run)
+    proc = _PROCESSES.get(run)
+    if proc is None:
+        os.killpg(pid, signal.SIGTERM)  # its own session: the trainer and any processes it started
+        return True
     proc.terminate()
     try:
         proc.wait(10)
@@ -175,37 +217,23 @@ def _progress_text(prog: dict) -> str:
     return ", ".join(parts)
 
 
-def training_status(run: str) -> dict:
-    """state (running / finished / failed / cancelled / unknown), fraction done, the last progress
-    figures (step, total, loss, valid = validation NLL, left = time left "mm:ss", elapsed, best) read
-    from the run folder's progress.jsonl, a one-line text and the log tail (progress-bar redraws
-    collapsed to the last one, as a terminal shows them)."""
+def training_status(run: str, state: str, max_steps: int | None = None, budget: float | None = None) -> dict:
+    """The figures of run `run` in `state` (what the caller knows: the training queue's record, core.workspaces.jobs):
+    fraction done, the last progress figures (step, total, loss, valid = validation NLL, left = time left "mm:ss",
+    elapsed, best) read from the run folder's progress.jsonl, a one-line text and the log tail (progress-bar redraws
+    collapsed to the last one, as a terminal shows them). max_steps and budget (seconds): the run's limits."""
     log_path = runs_dir() / f"{run}.log"
     raw = log_path.read_bytes()[-20000:].decode(errors="replace") if log_path.exists() else ""  # "\r" kept
     shown = ([seg for seg in ln.split("\r") if seg.strip()] for ln in raw.split("\n"))
     lines = [segs[-1] for segs in shown if segs]  # a line redrawn after "\r" shows its last drawing
-    background = _PROCESSES.get(run)
-    proc = getattr(background, "proc", None)
     prog = read_progress(runs_dir() / run)
-    total = prog.get("total") or getattr(background, "max_steps", None) or 0
+    total = prog.get("total") or max_steps or 0
     step = prog.get("step", 0)
-    fraction = min(1.0, step / total) if total else 0.0
-    budget = getattr(background, "budget", None)
+    fraction = 1.0 if state == "finished" else min(1.0, step / total) if total else 0.0
     if budget and "step" in prog:  # a run with a time budget usually stops on it: the bar follows the clock
         left = max(budget - prog["seconds"], 0.0)
         left = min(left, prog["left_s"]) if prog["left_s"] == prog["left_s"] else left
         fraction, prog["left"] = max(fraction, min(1.0, prog["seconds"] / budget)), _clock(left)
-    done = (runs_dir() / run / "config.json").exists()
-    if proc is not None and proc.poll() is None:
-        state = "running"
-    elif run in _CANCELLED:
-        state = "cancelled"
-    elif done and (proc is None or proc.returncode == 0):
-        state, fraction = "finished", 1.0
-    elif proc is None:
-        state = "unknown"
-    else:
-        state = "cancelled" if proc.returncode < 0 else f"failed (exit {proc.returncode})"
     if state == "running":
         text = _progress_text(prog) if "step" in prog else "starting (loading data, building features) ..."
     else:

@@ -14,9 +14,8 @@ from core.workbench.covariance import COV_HORIZON
 from core.workbench.dates import split_of
 from core.workbench.keys import model_label
 from core.workbench.portfolios import PORTFOLIOS
-from core.workbench.sources import model_keys
-from dashboard import services, signin, state, ui, uploads
-from dashboard.pages import PAGES
+from dashboard import ownership, services, signin, state, ui, uploads, views
+from dashboard.pages import NO_FORECASTS, PAGES
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
 signin.gate()  # on a sign-in server nothing below runs for a visitor who is not signed in
@@ -39,6 +38,7 @@ def date_control(dates: list[str]) -> str:
 
 
 def sidebar() -> state.Selection | None:
+    views.from_link()
     state.seed_from_query()
     st.sidebar.title("NeuralFactors")
     if signin.required():
@@ -49,7 +49,7 @@ def sidebar() -> state.Selection | None:
     dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=uploads.dataset_label)
     if dataset == "synthetic":
         st.sidebar.warning("SYNTHETIC data: a simulated market with known factors, not real prices.")
-    models = model_keys(services.panel(dataset))
+    models = ownership.model_keys(services.panel(dataset))
     if not models:
         return None
     state.ensure_option("model", models, models[0], model_label)
@@ -88,19 +88,37 @@ def sidebar() -> state.Selection | None:
     return sel
 
 
+def save_view(sel: state.Selection, stem: str) -> None:
+    """The sidebar's "Save this view": the page and choices kept under a name (in one of the user's workspaces, or
+    none); the link then names the saved view, never the holdings."""
+    with st.sidebar.popover("Save this view", width="stretch"):
+        name = st.text_input("Name of the view", key="view_name")
+        spaces = {w.id: w.name for w in ownership.store().workspaces(signin.current_user())}
+        space = st.selectbox("In workspace", ["", *spaces], key="view_workspace",
+                             format_func=lambda i: spaces.get(i, "(no workspace)"))
+        if st.button("Save", key="view_save", disabled=not name.strip()):
+            with ui.guard():
+                view = views.save(sel, stem, name, space or None)
+                st.success(f"saved as {view.name!r}: the page's link now names this view (open it from Workspaces)")
+
+
 page = st.navigation([st.Page(f"app_pages/{p.stem}.py", title=p.title, icon=p.icon, default=p == PAGES[0])
                       for p in PAGES])  # every page stays reachable, whatever fails below
+stem = page.url_path or PAGES[0].stem
 try:
     selection, problem = sidebar(), "no model has outputs on this dataset"
 except NeuralFactorsError as exc:
     selection, problem = None, ui.no_paths(str(exc))
+if (opened := st.session_state.pop("_open_page", None)) and opened != stem:
+    st.switch_page(f"app_pages/{opened}.py")  # a saved view opened from a link or from Workspaces
 if selection is not None:
-    state.publish(selection)
+    save_view(selection, stem)
+    state.publish(selection, views.in_use(selection), holdings=not signin.required())
     page.run()
 else:
     st.query_params.from_dict({k: st.session_state[k] for k in ("dataset", "model") if k in st.session_state})
     st.sidebar.error(f"{problem}. Pick another model or dataset above.")
-    if page.title == "Your data":  # needs no forecasts
+    if stem in NO_FORECASTS:
         page.run()
     else:
         st.title(page.title)

@@ -23,7 +23,10 @@ PAGES = (
     Page("stress", "Stress tests", ":material/thunderstorm:"),
     Page("attribution", "Attribution", ":material/stacked_bar_chart:"),
     Page("your_data", "Your data", ":material/upload_file:"),
+    Page("workspaces", "Workspaces", ":material/folder_special:"),
 )
+#: the pages that need no model's forecasts (shown even when the sidebar's model has none on its dataset)
+NO_FORECASTS = ("your_data", "workspaces")
 
 
 def url_path(page: Page) -> str:

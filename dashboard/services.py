@@ -1,6 +1,7 @@
 """The dashboard's caches: st.cache_* wrappers around core.workbench keyed by the sidebar's strings (dataset key,
-model key, date; grammar: core.workbench.keys). No maths, no parsing: pages import core names directly and ask
-here for what is worth caching; uploaded files live in dashboard/uploads.py."""
+model key, date; grammar: core.workbench.keys) and `scope`, filled by dashboard.ownership.scoped (the user's id where
+the user's own upload or run is involved, after checking it is theirs). No maths, no parsing: pages import core names
+directly and ask here for what is worth caching; uploaded files live in dashboard/uploads.py."""
 from __future__ import annotations
 
 import pandas as pd
@@ -15,161 +16,190 @@ from core.workbench import (ablation, attribution as attributions, backtests, cl
                             covariance, dates, exposures, factor_names as names, horizon, keys, portfolios,
                             scenarios as draws, sources, stress, var, vocabulary)
 from dashboard import uploads
+from dashboard.ownership import scoped
 
 
+@scoped
 @st.cache_resource(show_spinner="Loading data ...")
-def panel(dataset: str) -> Panel:
-    """The Panel of a dataset key: an upload of this server (ModelError once the server restarted), else embedded."""
+def panel(scope: str, dataset: str) -> Panel:
+    """The Panel of a dataset key: the user's upload (NotYours for another user's), else embedded."""
     if not keys.parse_dataset(dataset).is_upload:
         return load_dataset(dataset)
     return uploads.get(dataset)
 
 
+@scoped
 @st.cache_resource(show_spinner="Computing forecasts ...", max_entries=24)
-def forecasts(dataset: str, model: str) -> sources.Forecasts:
+def forecasts(scope: str, dataset: str, model: str) -> sources.Forecasts:
     """The model's forecasts on the dataset (core.workbench.sources): .series, .note, .notes, .model."""
     return sources.forecasts(panel(dataset), model)
 
 
+@scoped
 @st.cache_resource(max_entries=24)
-def forecast_dates(dataset: str, model: str) -> list[str]:
+def forecast_dates(scope: str, dataset: str, model: str) -> list[str]:
     return list(forecasts(dataset, model).series.dates.strftime("%Y-%m-%d"))
 
 
+@scoped
 @st.cache_resource(max_entries=64)
-def forecast_at(dataset: str, model: str, date: str) -> FactorForecast:
+def forecast_at(scope: str, dataset: str, model: str, date: str) -> FactorForecast:
     return forecasts(dataset, model).series.at(date)
 
 
+@scoped
 @st.cache_data(max_entries=64)
-def window(dataset: str, model: str, part: str) -> pd.DatetimeIndex:
+def window(scope: str, dataset: str, model: str, part: str) -> pd.DatetimeIndex:
     return dates.window(panel(dataset), forecasts(dataset, model).series, part)
 
 
+@scoped
 @st.cache_data(show_spinner="Building the portfolio ...", max_entries=256)
-def portfolio_weights(dataset: str, model: str, date: str, kind: str, custom: str = "") -> pd.Series:
+def portfolio_weights(scope: str, dataset: str, model: str, date: str, kind: str, custom: str = "") -> pd.Series:
     return portfolios.named_portfolio(panel(dataset), forecast_at(dataset, model, date), kind, custom)
 
 
+@scoped
 @st.cache_data(show_spinner="Optimising ...", max_entries=256)
-def optimise(dataset: str, model: str, date: str, objective: str, risk_aversion: float = portfolios.MV_RISK_AVERSION,
-             **cons) -> pd.Series:
+def optimise(scope: str, dataset: str, model: str, date: str, objective: str,
+             risk_aversion: float = portfolios.MV_RISK_AVERSION, **cons) -> pd.Series:
     return portfolios.optimise(panel(dataset), forecast_at(dataset, model, date), objective, risk_aversion, **cons)
 
 
+@scoped
 @st.cache_data(show_spinner="Tracing the efficient frontier ...", max_entries=64)
-def frontier(dataset: str, model: str, date: str, **cons) -> pd.DataFrame:
+def frontier(scope: str, dataset: str, model: str, date: str, **cons) -> pd.DataFrame:
     return portfolios.frontier(panel(dataset), forecast_at(dataset, model, date), **cons)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=512)
-def risk(dataset: str, model: str, date: str, weights: pd.Series) -> portfolios.Risk:
+def risk(scope: str, dataset: str, model: str, date: str, weights: pd.Series) -> portfolios.Risk:
     return portfolios.portfolio_risk(panel(dataset), forecast_at(dataset, model, date), weights)
 
 
+@scoped
 @st.cache_data(show_spinner="Computing exposures over time ...", max_entries=64)
-def exposures_over_time(dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
+def exposures_over_time(scope: str, dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
     return exposures.exposures_over_time(forecasts(dataset, model).series, window(dataset, model, part), weights)
 
 
+@scoped
 @st.cache_data(show_spinner="Estimating factor returns ...", max_entries=32)
-def factor_returns(dataset: str, model: str, part: str) -> pd.DataFrame:
+def factor_returns(scope: str, dataset: str, model: str, part: str) -> pd.DataFrame:
     return exposures.factor_returns(panel(dataset), forecasts(dataset, model), window(dataset, model, part))
 
 
+@scoped
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=32)
-def factor_names(dataset: str, model: str) -> pd.DataFrame:
+def factor_names(scope: str, dataset: str, model: str) -> pd.DataFrame:
     return names.factor_names(panel(dataset), forecasts(dataset, model))
 
 
+@scoped
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=64)
-def factor_vocabulary(dataset: str, model: str) -> dict[str, str]:
+def factor_vocabulary(scope: str, dataset: str, model: str) -> dict[str, str]:
     """The name of each factor on every page (core.workbench.vocabulary), from the cached `factor_names`."""
     return vocabulary.vocabulary_of(lambda: factor_names(dataset, model))
 
 
+@scoped
 @st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=64)
-def sector_scores(dataset: str, model: str, date: str) -> ablation.Scores:
+def sector_scores(scope: str, dataset: str, model: str, date: str) -> ablation.Scores:
     """kNN sector accuracy on `date` with and without the sector input (NotAvailable unless shipped NeuralFactors)."""
     return ablation.sector_scores(panel(dataset), forecasts(dataset, model), [date])
 
 
+@scoped
 @st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=16)
-def split_sector_scores(dataset: str, model: str, part: str) -> ablation.Scores | None:
+def split_sector_scores(scope: str, dataset: str, model: str, part: str) -> ablation.Scores | None:
     return ablation.split_scores(panel(dataset), forecasts(dataset, model), part)
 
 
+@scoped
 @st.cache_data(show_spinner="Computing principal components of the forecast covariance ...", max_entries=16)
-def components(dataset: str, model: str, part: str) -> pcs.Components:
+def components(scope: str, dataset: str, model: str, part: str) -> pcs.Components:
     """The sign-fixed principal components of the forecast covariance over the split (models without factors)."""
     return pcs.principal_components(forecasts(dataset, model).series, window(dataset, model, part))
 
 
+@scoped
 @st.cache_data(show_spinner="Computing VaR over time ...", max_entries=64)
-def var_series(dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
+def var_series(scope: str, dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
     return var.var_series(panel(dataset), forecasts(dataset, model).series, window(dataset, model, part), weights)
 
 
+@scoped
 @st.cache_data(show_spinner="Simulating VaR over 1, 10 and 21 days ...", max_entries=256)
-def horizon_table(dataset: str, model: str, date: str, weights: pd.Series) -> pd.DataFrame:
+def horizon_table(scope: str, dataset: str, model: str, date: str, weights: pd.Series) -> pd.DataFrame:
     return horizon.horizon_table(panel(dataset), forecast_at(dataset, model, date), weights)
 
 
+@scoped
 @st.cache_data(show_spinner="Simulating 10- and 21-day paths at each date of the split ...", max_entries=32)
-def horizon_series(dataset: str, model: str, part: str, weights: pd.Series) -> dict[int, pd.DataFrame]:
+def horizon_series(scope: str, dataset: str, model: str, part: str, weights: pd.Series) -> dict[int, pd.DataFrame]:
     return horizon.horizon_series(panel(dataset), forecasts(dataset, model).series, window(dataset, model, part),
                                   weights)
 
 
+@scoped
 @st.cache_data(show_spinner="Sampling scenarios ...", max_entries=64)
-def scenarios(dataset: str, model: str, date: str, weights: pd.Series, n: int = 20_000):
+def scenarios(scope: str, dataset: str, model: str, date: str, weights: pd.Series, n: int = 20_000):
     return draws.scenarios(panel(dataset), forecast_at(dataset, model, date), weights, n)
 
 
+@scoped
 @st.cache_data(show_spinner="Backtesting ...", max_entries=32)
-def backtest(dataset: str, model: str, part: str, weights: pd.Series, optimised: bool = False) -> dict:
+def backtest(scope: str, dataset: str, model: str, part: str, weights: pd.Series, optimised: bool = False) -> dict:
     return backtests.backtest(panel(dataset), forecasts(dataset, model).series, window(dataset, model, part), weights,
                               optimised and _optimised(dataset, model, part))  # once per model and split
 
 
+@scoped
 @st.cache_data(show_spinner="Re-optimising every day of the split (once per model) ...", max_entries=16)
-def _optimised(dataset: str, model: str, part: str) -> dict:
+def _optimised(scope: str, dataset: str, model: str, part: str) -> dict:
     return backtests.optimised_strategies(forecasts(dataset, model).series, window(dataset, model, part))
 
 
+@scoped
 @st.cache_data(show_spinner="Running t-SNE ...", max_entries=64)
-def embedding(dataset: str, model: str, date: str) -> dict:
+def embedding(scope: str, dataset: str, model: str, date: str) -> dict:
     return clusters.embedding(panel(dataset), forecast_at(dataset, model, date))
 
 
+@scoped
 @st.cache_data(show_spinner="Comparing covariances ...", max_entries=64)
-def covariance_view(dataset: str, model: str, date: str, h: int = covariance.COV_HORIZON) -> dict:
+def covariance_view(scope: str, dataset: str, model: str, date: str, h: int = covariance.COV_HORIZON) -> dict:
     return covariance.covariance_view(panel(dataset), forecast_at(dataset, model, date), h)
 
 
+@scoped
 @st.cache_data(show_spinner="Scoring covariance forecasts over time ...", max_entries=32)
-def covariance_scores(dataset: str, model: str, part: str, h: int = covariance.COV_HORIZON, step: int = 5
+def covariance_scores(scope: str, dataset: str, model: str, part: str, h: int = covariance.COV_HORIZON, step: int = 5
                       ) -> pd.DataFrame:
     series = forecasts(dataset, model).series
     return covariance.covariance_scores(panel(dataset), series, window(dataset, model, part), h, step)
 
 
+@scoped
 @st.cache_data(show_spinner=False, max_entries=16)
-def metrics_table(dataset: str, split: str) -> pd.DataFrame:
+def metrics_table(scope: str, dataset: str, split: str) -> pd.DataFrame:
     """Shipped evaluation rows of `split`: models x metrics (empty for a dataset with none shipped)."""
     return store.metrics_table(dataset, split) if dataset in DATASETS else pd.DataFrame()
 
 
+@scoped
 @st.cache_data(show_spinner="Evaluating ...", max_entries=16)
-def evaluate(dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
+def evaluate(scope: str, dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
     """The evaluation table (core.evaluation.tables) of the registered `models` on `split`: shipped metrics where
     they match."""
     known = [m for m in models if keys.parse_model(m).registered]
     return evaluation.evaluate_models(panel(dataset), known, split, recompute=False)
 
 
+@scoped
 @st.cache_data(show_spinner="Scoring zero-shot, adapted and PPCA on the validation dates ...", max_entries=8)
-def adaptation(dataset: str, run: str) -> pd.DataFrame:
+def adaptation(scope: str, dataset: str, run: str) -> pd.DataFrame:
     """Validation nll_joint (core.evaluation.tables, joint group only) of the shipped NeuralFactors zero-shot, run
     `run` (the fine-tune, its id) and PPCA: models x METRICS, NaN outside nll_joint."""
     names = ["neuralfactors", keys.run_key(run), "ppca"]
@@ -177,15 +207,17 @@ def adaptation(dataset: str, run: str) -> pd.DataFrame:
                                       recompute=False)
 
 
+@scoped
 @st.cache_data(show_spinner="Writing the report ...", max_entries=8)
-def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str = "",
+def report_html(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str = "",
                 comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
     """The report (core.report.for_view); comparison: the model comparison run on the page (else the shipped one)."""
     return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom, comparison, value)
 
 
+@scoped
 @st.cache_data(show_spinner="Writing the workbook ...", max_entries=8)
-def report_workbook(dataset: str, model: str, date: str, portfolio: str, custom: str = "",
+def report_workbook(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str = "",
                     value: float | None = None) -> bytes:
     """The report's tables as an Excel workbook (core.report.workbook.build_workbook)."""
     from core.report.workbook import build_workbook
@@ -193,16 +225,18 @@ def report_workbook(dataset: str, model: str, date: str, portfolio: str, custom:
     return build_workbook(panel(dataset), forecasts(dataset, model), date, portfolio, custom, value)
 
 
+@scoped
 @st.cache_data(show_spinner="Replaying the windows (factor returns of each day) ...", max_entries=64)
-def stress_tests(dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
+def stress_tests(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
     return stress.stress_tests(panel(dataset), forecasts(dataset, model), date, w, list(windows),
                                names=factor_vocabulary(dataset, model))
 
 
+@scoped
 @st.cache_data(show_spinner="Attributing the period's returns (factor returns of each day) ...", max_entries=64)
-def attribution(dataset: str, model: str, date: str, portfolio: str, custom: str, start: str, end: str,
+def attribution(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str, start: str, end: str,
                 benchmark: pd.Series | None = None):
     """core.workbench.attribution.attribution of the sidebar's weights over realised dates start..end."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)

@@ -1,5 +1,5 @@
 """The global choices (dataset, model, date, portfolio, custom weights) in st.session_state,
-mirrored in st.query_params so a link reproduces the view."""
+mirrored in st.query_params so a link reproduces the view (or names a saved view: dashboard/views.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,8 +55,8 @@ def ensure_option(key: str, options: list[str], default: str, label=None) -> Non
         except (ValueError, TypeError):
             warn(f"the link's date {value!r} is not a date (use YYYY-MM-DD); showing {default}")
     elif value and key == "dataset" and _is_upload(value):
-        warn(f"the link's uploaded dataset is no longer on this server (uploads last until it restarts): upload the "
-             f"file again on Your data. Showing {name(default)} meanwhile")
+        warn(f"the link's uploaded dataset is not one of yours (not yours, or deleted): upload the file on Your "
+             f"data. Showing {name(default)} meanwhile")
     elif value:
         warn(f"the link asks for {key} {value!r}, which is not available here; showing {name(default)} instead")
     st.session_state[key] = default
@@ -106,10 +106,13 @@ def step_date(dates: list[str], step: int) -> None:
     st.session_state["date"] = dates[min(max(pos + step, 0), len(dates) - 1)]
 
 
-def publish(sel: Selection) -> None:
-    """Write the choices into the URL."""
-    want = {"dataset": sel.dataset, "model": sel.model, "date": sel.date, "portfolio": sel.portfolio}
-    if sel.portfolio == "custom" and sel.custom:
+def publish(sel: Selection, view: str | None = None, holdings: bool = True) -> None:
+    """Write the choices into the URL: the saved view `view` when the session shows one unchanged (dashboard/views.py),
+    else the dataset, model, date and portfolio name, and the custom weights only when `holdings` (never on a sign-in
+    server: there a link to a custom portfolio is a saved view's)."""
+    want = {"view": view} if view else {"dataset": sel.dataset, "model": sel.model, "date": sel.date,
+                                         "portfolio": sel.portfolio}
+    if not view and holdings and sel.portfolio == "custom" and sel.custom:
         want["w"] = sel.custom
     if dict(st.query_params) != want:
         st.query_params.from_dict(want)

@@ -1,4 +1,5 @@
-"""`neuralfactors runs list|remove`: the training runs in the user data folder."""
+"""`neuralfactors runs list|remove`: your training runs in the user data folder (the local user's: those trained from
+the command line, from the dashboard on loopback, and those from before runs had owners)."""
 from __future__ import annotations
 
 import argparse
@@ -17,14 +18,18 @@ def add(sub) -> None:
 def runs_command(args: argparse.Namespace) -> int:
     from core import runs
     from core.errors import ModelError
+    from core.workspaces import user_runs
+    from core.workspaces.identity import local_user
+    from core.workspaces.store import Store
 
+    store, user = Store(runs.home()), local_user()
     if args.action == "remove":
         if not args.run:
             raise ModelError("runs remove needs a run id; `neuralfactors runs list` shows them")
-        runs.remove_run(args.run)
+        user_runs.remove_run(store, user, args.run)
         print(f"removed run {args.run}")
         return 0
-    found = runs.list_runs()
+    found = user_runs.list_runs(store, user)
     if args.json:
         emit({"home": str(runs.home()), "runs": [{"id": r.id, "path": str(r.path), "model": r.model,
                                                   "fingerprint": r.fingerprint, "training": r.training} for r in found]})
@@ -32,5 +37,5 @@ def runs_command(args: argparse.Namespace) -> int:
     print(f"runs in {runs.runs_dir()}: {len(found)}")
     for r in found:
         best = r.training.get("best_valid_nll_joint_scaled")
-        print(f"  {r.id:28s} {r.model:14s} step {r.training.get('step', '-')}, best valid NLL {best}")
+        print(f"  {r.id:32s} {r.model:14s} step {r.training.get('step', '-')}, best valid NLL {best}")
     return 0

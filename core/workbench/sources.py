@@ -201,7 +201,9 @@ def _variants(panel, name: str, root) -> tuple[str, str]:
     return (f"{name}+cal", name) if shipped else (name, f"{name}+cal")
 
 
-def model_keys(panel, root: str | Path | None = None) -> list[str]:
-    """The model keys on offer for `panel`: `available` models, then the finished training runs of this very data
-    (core.runs, same fingerprint) as "run:<id>"."""
-    return available(panel, root) + [run_key(r.id) for r in runs.list_runs(panel.fingerprint())]
+def model_keys(panel, own_runs=(), root: str | Path | None = None) -> list[str]:
+    """The model keys on offer for `panel`: `available` models, then those of `own_runs` (core.runs.Run: the
+    finished runs of whoever asks, core.workspaces.user_runs) trained on this very data (same fingerprint) as
+    "run:<id>"."""
+    fingerprint = panel.fingerprint()
+    return available(panel, root) + [run_key(r.id) for r in own_runs if r.fingerprint == fingerprint]

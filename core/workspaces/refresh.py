@@ -27,6 +27,7 @@ from core.portfolio.weights import normalise, read_weights_csv
 from core.workbench import sources
 from core.workbench.keys import check_model_keys, parse_model
 from core.workbench.portfolios import portfolio_risk
+from core.workspaces import user_runs
 from core.workspaces.forecast_store import ForecastStore, chain_keys
 from core.workspaces.identity import User
 from core.workspaces.store import Store, Workspace
@@ -106,6 +107,7 @@ def open_workspace(store: Store, user: User, name: str, filename: str, data: byt
     with model key `model` and optional holdings (a ticker,weight CSV); its split is the file's default one,
     frozen from now on. Returns its first refresh."""
     check_model_keys([model])
+    _own_run(store, user, model)
     if any(w.name == name.strip() for w in store.workspaces(user)):
         raise DataError(f"you already have a workspace named {name.strip()!r}; pick another name or refresh that one")
     if weights is not None:
@@ -131,6 +133,12 @@ def refresh(store: Store, user: User, name: str, filename: str, data: bytes, wei
     ws = replace(ws, data_file=new.id, weights_file=held)
     with _locked(store, ws):  # one refresh of a workspace at a time (two tabs, the CLI)
         return _run(store, user, ws, panel, first=False, started=started)
+
+
+def _own_run(store: Store, user: User, model: str) -> Path | None:
+    """The folder of the run a model key names, when it names one: `user`'s own (NotYours otherwise)."""
+    run = parse_model(model).run
+    return user_runs.run_path(store, user, run) if run else None
 
 
 @contextlib.contextmanager
@@ -175,7 +183,8 @@ def _run(store: Store, user: User, ws: Workspace, panel, first: bool, started: f
     keys = chain_keys(panel, seed=f"{ws.model} {__version__}", fitted_through=ws.valid_end)
     kept_store = ForecastStore(store.home / "forecasts" / ws.id / key.base.replace(":", "_"))
     plan = kept_store.plan(keys, dates)
-    made = sources.forecasts(panel, key.base, plan.to_make).series if len(plan.to_make) else None
+    made = sources.forecasts(panel, key.base, plan.to_make, run=_own_run(store, user, ws.model)).series \
+        if len(plan.to_make) else None
     series = kept_store.update(plan, made, keys)
     if plan.restated_from is not None:
         notes.append(f"the file restates history from {plan.restated_from.date()}: {len(plan.to_make)} forecasts "

@@ -5,7 +5,10 @@ checks ownership first; another user's id and a missing id get the same NotYours
 speaks SQL: a server database can replace it behind the same methods.
 
 Ids are SHA-256 hex: a file's is of (owner, content), so an upload is deduplicated within one user only and
-nobody can derive another user's id from a file; a workspace's is of (owner, name, a random nonce)."""
+nobody can derive another user's id from a file; a workspace's and a saved view's are of (owner, name, a random
+nonce); a run's (core.runs.new_run_id) of (owner, time, a random nonce). Tables: files, workspaces, refreshes and
+published (the morning refresh), runs (who owns each run folder), jobs (the training queue, core.workspaces.jobs),
+views (saved views)."""
 from __future__ import annotations
 
 import contextlib
@@ -34,6 +37,14 @@ CREATE TABLE IF NOT EXISTS workspaces (
 CREATE TABLE IF NOT EXISTS refreshes (
     workspace TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE, n INTEGER NOT NULL, at TEXT NOT NULL,
     data_file TEXT NOT NULL, last_date TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (workspace, n));
+CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, owner TEXT NOT NULL, added TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    run TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, owner TEXT NOT NULL, state TEXT NOT NULL,
+    command TEXT NOT NULL, max_steps INTEGER, budget REAL, pid INTEGER, submitted TEXT NOT NULL, started TEXT,
+    ended TEXT, message TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS views (
+    id TEXT PRIMARY KEY, owner TEXT NOT NULL, workspace TEXT REFERENCES workspaces(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, spec TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS published (
     workspace TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE, date TEXT NOT NULL, var95 REAL NOT NULL,
     var99 REAL NOT NULL, vol REAL NOT NULL, at TEXT NOT NULL, PRIMARY KEY (workspace, date));
@@ -74,8 +85,49 @@ class Workspace:
     updated: str
 
 
-def _now() -> str:
-    return pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+@dataclass(frozen=True)
+class Job:
+    """A training job of the queue: its run id, owner (a User.id), state (it waits, "queued", trains, "running", then
+    is "finished", "failed" or "cancelled"), the `neuralfactors train` command, its step limit and time budget, the
+    process id once started, when it was submitted / started / ended (ISO strings, None before) and a message (why
+    it failed)."""
+
+    run: str
+    owner: str
+    state: str
+    command: list[str]
+    max_steps: int | None
+    budget: float | None
+    pid: int | None
+    submitted: str
+    started: str | None
+    ended: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A named view of one user (of a workspace, or of none): the page and the sidebar's choices (dataset key, model
+    key, date, portfolio name, custom weights), kept in the store so a link names only its id."""
+
+    id: str
+    name: str
+    workspace: str | None
+    page: str
+    dataset: str
+    model: str
+    date: str
+    portfolio: str
+    custom: str
+    created: str
+
+
+#: the choices a saved view holds (SavedView's fields after workspace)
+VIEW_FIELDS = ("page", "dataset", "model", "date", "portfolio", "custom")
+
+
+def _now(timespec: str = "seconds") -> str:
+    return pd.Timestamp.now(tz="UTC").isoformat(timespec=timespec)
 
 
 class Store:
@@ -94,13 +146,14 @@ class Store:
             con.close()
 
     @contextlib.contextmanager
-    def _connect(self):
-        """One connection per call (safe across threads and processes), committed on success."""
+    def _connect(self, write: bool = True):
+        """One connection per call (safe across threads and processes), committed on success; a writer takes the
+        write lock at once (BEGIN IMMEDIATE: no deadlock between two writers), a reader never waits (WAL)."""
         con = sqlite3.connect(self.db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
             con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             con.execute("PRAGMA foreign_keys=ON")
-            con.execute("BEGIN IMMEDIATE")
+            con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield con
             con.execute("COMMIT")
         except BaseException:
@@ -126,7 +179,7 @@ class Store:
         return StoredFile(file_id, name, len(data), path, kind)
 
     def file(self, user: User, file_id: str) -> StoredFile:
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             row = con.execute("SELECT filename, size, kind FROM files WHERE id = ? AND owner = ?",
                               (file_id, user.id)).fetchone()
         if row is None:
@@ -135,7 +188,7 @@ class Store:
 
     def files(self, user: User, kind: str | None = None) -> list[StoredFile]:
         """`user`'s files, newest first (of `kind` only, when given)."""
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             rows = con.execute("SELECT id, filename, size, kind FROM files WHERE owner = ? AND (? IS NULL OR kind = ?) "
                                "ORDER BY added DESC", (user.id, kind, kind)).fetchall()
         return [StoredFile(i, f, s, self._file_path(user, i, f), k) for i, f, s, k in rows]
@@ -171,12 +224,12 @@ class Store:
                                                  "list` shows yours")
 
     def workspaces(self, user: User) -> list[Workspace]:
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             rows = con.execute("SELECT * FROM workspaces WHERE owner = ? ORDER BY updated DESC", (user.id,)).fetchall()
         return [_workspace(r) for r in rows]
 
     def _one(self, user: User, where: str, value: str, message: str) -> Workspace:
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             row = con.execute(f"SELECT * FROM workspaces WHERE {where} AND owner = ?", (value, user.id)).fetchone()
         if row is None:
             raise NotYours(message)
@@ -213,7 +266,7 @@ class Store:
     def last_refresh(self, user: User, ws_id: str) -> dict | None:
         """{"n", "at", "data_file", "last_date", "summary"} of the latest refresh, None before the first."""
         self.workspace(user, ws_id)
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             row = con.execute("SELECT n, at, data_file, last_date, summary FROM refreshes WHERE workspace = ? "
                               "ORDER BY n DESC LIMIT 1", (ws_id,)).fetchone()
         if row is None:
@@ -224,10 +277,150 @@ class Store:
     def published(self, user: User, ws_id: str, date) -> dict | None:
         """{"var95", "var99", "vol", "at"} published at the close of `date`, None when none was."""
         self.workspace(user, ws_id)
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             row = con.execute("SELECT var95, var99, vol, at FROM published WHERE workspace = ? AND date = ?",
                               (ws_id, str(pd.Timestamp(date).date()))).fetchone()
         return None if row is None else dict(zip(("var95", "var99", "vol", "at"), row))
+
+    # --- runs and the training queue ------------------------------------------------------------
+    def add_run(self, user: User, run_id: str) -> None:
+        """Record `user` as the owner of run `run_id` (before its folder exists, so it is never taken for a run from
+        before owners)."""
+        with self._connect() as con:
+            con.execute("INSERT INTO runs VALUES (?, ?, ?)", (run_id, user.id, _now()))
+
+    def run(self, user: User, run_id: str) -> None:
+        """Nothing when `run_id` is `user`'s run; NotYours for another user's or a missing one (the same answer)."""
+        with self._connect(write=False) as con:
+            row = con.execute("SELECT 1 FROM runs WHERE id = ? AND owner = ?", (run_id, user.id)).fetchone()
+        if row is None:
+            raise NotYours(f"no run {run_id[:12]}... of yours (not yours, or removed); your runs are listed in the "
+                           "sidebar's Model box and by `neuralfactors runs list`")
+
+    def run_ids(self, user: User) -> set[str]:
+        with self._connect(write=False) as con:
+            return {r[0] for r in con.execute("SELECT id FROM runs WHERE owner = ?", (user.id,))}
+
+    def adopt_runs(self, user: User, run_ids) -> None:
+        """Make `user` the owner of those of `run_ids` nobody owns yet (runs from before owners were recorded)."""
+        with self._connect(write=False) as con:
+            new = set(run_ids) - {r[0] for r in con.execute("SELECT id FROM runs")}
+        if new:
+            with self._connect() as con:
+                con.executemany("INSERT OR IGNORE INTO runs VALUES (?, ?, ?)", [(r, user.id, _now()) for r in new])
+
+    def remove_run(self, user: User, run_id: str) -> None:
+        """Forget `user`'s run `run_id` and its job (NotYours for another user's)."""
+        self.run(user, run_id)
+        with self._connect() as con:
+            con.execute("DELETE FROM runs WHERE id = ? AND owner = ?", (run_id, user.id))
+
+    def submit_job(self, user: User, run_id: str, command: list[str], max_steps: int | None,
+                   budget: float | None) -> Job:
+        """In ONE transaction: `user` owns run `run_id` and its job waits in the queue."""
+        now = _now("microseconds")  # the queue's order
+        with self._connect() as con:
+            con.execute("INSERT INTO runs VALUES (?, ?, ?)", (run_id, user.id, now))
+            con.execute("INSERT INTO jobs (run, owner, state, command, max_steps, budget, submitted) VALUES "
+                        "(?, ?, 'queued', ?, ?, ?, ?)", (run_id, user.id, json.dumps(command), max_steps, budget, now))
+        return self.job(user, run_id)
+
+    def job(self, user: User, run_id: str) -> Job:
+        """`user`'s job of run `run_id` (NotYours for another user's or none)."""
+        with self._connect(write=False) as con:
+            row = con.execute("SELECT * FROM jobs WHERE run = ? AND owner = ?", (run_id, user.id)).fetchone()
+        if row is None:
+            raise NotYours(f"no training job {run_id[:12]}... of yours (not yours, or removed)")
+        return _job(row)
+
+    def jobs(self, user: User | None = None, state: str | None = None) -> list[Job]:
+        """The jobs of `user` (of every user when None), of `state` only when given, in the order submitted."""
+        with self._connect(write=False) as con:
+            rows = con.execute("SELECT * FROM jobs WHERE (? IS NULL OR owner = ?) AND (? IS NULL OR state = ?) "
+                               "ORDER BY submitted, rowid", (user and user.id, user and user.id, state, state))
+            return [_job(r) for r in rows.fetchall()]
+
+    def claim_jobs(self, per_user: int, server: int) -> list[Job]:
+        """In ONE transaction (so two server processes never start the same job): the queued jobs that may start now,
+        first come first served, at most `per_user` running per user and `server` in all; marked running."""
+        claimed = []
+        with self._connect(write=False) as con:  # most calls find nothing queued: no write lock for them
+            if con.execute("SELECT 1 FROM jobs WHERE state = 'queued' LIMIT 1").fetchone() is None:
+                return claimed
+        with self._connect() as con:
+            running = [r[0] for r in con.execute("SELECT owner FROM jobs WHERE state = 'running'")]
+            for row in con.execute("SELECT * FROM jobs WHERE state = 'queued' ORDER BY submitted, rowid").fetchall():
+                job = _job(row)
+                if len(running) >= server:
+                    break
+                if running.count(job.owner) < per_user:
+                    con.execute("UPDATE jobs SET state = 'running', started = ? WHERE run = ?", (_now(), job.run))
+                    running.append(job.owner)
+                    claimed.append(job)
+        return claimed
+
+    def job_started(self, run_id: str, pid: int) -> bool:
+        """Record the process of running job `run_id`; False when the job was cancelled meanwhile."""
+        with self._connect() as con:
+            return con.execute("UPDATE jobs SET pid = ? WHERE run = ? AND state = 'running'",
+                               (pid, run_id)).rowcount == 1
+
+    def end_job(self, run_id: str, state: str, message: str = "") -> bool:
+        """A queued or running job ends in `state` (finished, failed, cancelled) with `message`; False when it had
+        already ended."""
+        with self._connect() as con:
+            return con.execute("UPDATE jobs SET state = ?, ended = ?, message = ? WHERE run = ? AND state IN "
+                               "('queued', 'running')", (state, _now(), message, run_id)).rowcount == 1
+
+    def requeue_job(self, run_id: str, command: list[str]) -> bool:
+        """A failed or cancelled job waits again, at the end of the queue, with `command`; False for another state."""
+        with self._connect() as con:
+            return con.execute("UPDATE jobs SET state = 'queued', command = ?, pid = NULL, submitted = ?, started = "
+                               "NULL, ended = NULL, message = '' WHERE run = ? AND state IN ('failed', 'cancelled')",
+                               (json.dumps(command), _now("microseconds"), run_id)).rowcount == 1
+
+    # --- saved views ----------------------------------------------------------------------------
+    def save_view(self, user: User, name: str, choices: dict[str, str], workspace: str | None = None) -> SavedView:
+        """Keep the view `choices` (VIEW_FIELDS) as `user`'s view `name` (of `workspace`, one of the user's, when
+        given); its id."""
+        name = name.strip()
+        if not name:
+            raise DataError("a saved view needs a name")
+        if workspace is not None:
+            self.workspace(user, workspace)
+        view_id = hashlib.sha256(f"{user.id}\0{name}\0{secrets.token_hex(16)}".encode()).hexdigest()
+        spec = {k: str(choices.get(k) or "") for k in VIEW_FIELDS}
+        with self._connect() as con:
+            con.execute("INSERT INTO views VALUES (?, ?, ?, ?, ?, ?)",
+                        (view_id, user.id, workspace, name, json.dumps(spec), _now()))
+        return self.view(user, view_id)
+
+    def view(self, user: User, view_id: str) -> SavedView:
+        """`user`'s saved view `view_id`; NotYours for another user's or a missing one (the same answer)."""
+        with self._connect(write=False) as con:
+            row = con.execute("SELECT id, name, workspace, spec, created FROM views WHERE id = ? AND owner = ?",
+                              (view_id, user.id)).fetchone()
+        if row is None:
+            raise NotYours(f"no saved view {view_id[:12]}... of yours (not yours, or deleted)")
+        return _view(row)
+
+    def views(self, user: User, workspace: str | None = None) -> list[SavedView]:
+        """`user`'s saved views (of `workspace` only, when given), newest first."""
+        with self._connect(write=False) as con:
+            rows = con.execute("SELECT id, name, workspace, spec, created FROM views WHERE owner = ? AND (? IS NULL "
+                               "OR workspace = ?) ORDER BY created DESC, rowid DESC",
+                               (user.id, workspace, workspace)).fetchall()
+        return [_view(r) for r in rows]
+
+
+def _job(row) -> Job:
+    run, owner, state, command, max_steps, budget, pid, submitted, started, ended, message = row
+    return Job(run, owner, state, json.loads(command), max_steps, budget, pid, submitted, started, ended, message)
+
+
+def _view(row) -> SavedView:
+    view_id, name, workspace, spec, created = row
+    return SavedView(view_id, name, workspace, **{k: json.loads(spec)[k] for k in VIEW_FIELDS}, created=created)
 
 
 def _workspace(row) -> Workspace:

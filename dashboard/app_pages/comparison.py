@@ -7,8 +7,7 @@ from core.report.palette import TONE_COLOURS
 from core.risk.backtest import rate_tone
 from core.scorecard import HIGHER_IS_BETTER, LABELS, PAPER_TABLE
 from core.workbench.keys import model_label
-from core.workbench.sources import model_keys
-from dashboard import services, state, ui
+from dashboard import ownership, services, state, ui
 
 sel = state.selection()
 
@@ -49,7 +48,7 @@ with ui.guard():
     else:
         readable(table)
         ui.csv_download(table, "Download table (CSV)", f"evaluation_{split}.csv")
-    options = model_keys(services.panel(sel.dataset))
+    options = ownership.model_keys(services.panel(sel.dataset))
     models = st.multiselect("Evaluate now", options, key="cmp_models", default=options[:3], format_func=model_label)
     if st.button("Evaluate", key="cmp_go") and models:
         live = services.evaluate(sel.dataset, tuple(models), split)

@@ -6,9 +6,8 @@ import streamlit as st
 from core.report.palette import TONE_COLOURS
 from core.workbench.horizon import HORIZONS, check_table, days, horizon_check, horizon_verdicts
 from core.workbench.keys import model_label
-from core.workbench.sources import model_keys
 from core.workbench.var import method_label, verdict_table as verdicts
-from dashboard import figures, figures_risk, services, state, ui
+from dashboard import figures, figures_risk, ownership, services, state, ui
 
 sel = state.selection()
 st.title("VaR: Value at Risk")
@@ -104,7 +103,7 @@ with ui.guard():
             ui.plot(figures_risk.pit_histogram(check.pit_histogram, f"PIT of the {h}-day returns ({part} split)"),
                     f"pit_{h}d")
     st.subheader("Models side by side")
-    others = [m for m in model_keys(services.panel(sel.dataset)) if m != sel.model]
+    others = [m for m in ownership.model_keys(services.panel(sel.dataset)) if m != sel.model]
     chosen = st.multiselect("Compare with", others, default=[], key="var_models",
                             format_func=model_label)
     with ui.guard():

@@ -3,17 +3,16 @@ every page (pretrained NeuralFactors zero-shot, classical models fitted on it; e
 once, dashboard/warmup.py), adapt the shipped NeuralFactors to it (a fine-tune on a time budget, then zero-shot vs
 adapted vs PPCA on validation and the adapted run in every page) or train NeuralFactors on it from scratch."""
 import math
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from core import runs
 from core.data.info import warning_summary
 from core.errors import NeuralFactorsError
 from core.models.neuralfactors.config import PRESETS
 from core.workbench.keys import model_label, parse_dataset, run_key
-from dashboard import services, state, ui, uploads, warmup
+from core.workspaces import jobs
+from dashboard import ownership, services, signin, state, ui, uploads, warmup
 
 st.title("Your data")
 st.markdown("Upload a CSV or Parquet file of prices or returns, long (date, ticker, price/return, optional "
@@ -31,6 +30,23 @@ def _presets() -> dict[str, str]:
         return f"{c.n_factors} factors" + (" + one per sector" if c.sector_factors else "")
 
     return {k: f"{factors(c)}, {c.steps:,} steps ({k})" for k, c in sorted(PRESETS.items(), key=lambda kc: kc[1].steps)}
+
+
+def _limits_text() -> str:
+    per_user, server = jobs.limits()
+    return (f"at most {per_user} of yours and {server} on the server train at once; the others wait their turn "
+            "(you can leave this page: training goes on, and a run appears in the sidebar's Model box once finished).")
+
+
+def _submit(key: str, adapt: bool, **settings) -> None:
+    """Queue a training of NeuralFactors on the user's stored file behind upload `key` (core.workspaces.jobs)."""
+    job = jobs.submit(ownership.store(), signin.current_user(), ownership.check_upload(key).path, "neuralfactors",
+                      split=services.panel(key).split, **settings)
+    st.session_state.update(train_dataset=key, train_adapt=adapt, train_run=job.run)
+
+
+def _status(run: str) -> dict:
+    return jobs.status(ownership.store(), signin.current_user(), run)
 
 
 def _use(key: str, model: str | None = None) -> None:
@@ -60,8 +76,7 @@ if upload is not None and st.session_state.get("upload_file") != (upload.name, u
                  f"The dataset in every page is still {uploads.dataset_label(current) if current else 'unchanged'}.")
         st.stop()
     else:
-        st.session_state.update(upload_key=base, upload_file=(upload.name, upload.size),
-                                upload_bytes=upload.getvalue())
+        st.session_state.update(upload_key=base, upload_file=(upload.name, upload.size))
 
 in_use = st.session_state.get("dataset", "")
 key = st.session_state.get("upload_key")  # the last upload (or its re-split), else the upload in use
@@ -144,33 +159,26 @@ if key is not None:
 
     # --- train ---------------------------------------------------------------------------------
     st.subheader("Train NeuralFactors on this file")
-    data = st.session_state.get("upload_bytes")
-    if data is None or not _same_upload(st.session_state.get("upload_key", ""), key):
-        st.caption("Upload the file again (above) to train on it.")
-    else:
-        suffix = Path(st.session_state["upload_file"][0]).suffix.lower()
-        adapt, scratch = st.columns(2)
-        with adapt:
-            st.markdown("**Adapt the shipped model to this universe**")
-            minutes = st.number_input("Time budget (minutes)", 0.5, 120.0, 5.0, 0.5, key="adapt_budget",
-                                      help="fine-tuning stops after this long, keeping its best validated weights")
-            st.caption("Fine-tunes the shipped NeuralFactors on this file's training dates (sectors it never saw get "
-                       "their own), then compares it with zero-shot and PPCA on validation and uses it in every page.")
-            if st.button("Adapt the shipped model", key="adapt_go", type="primary"):
-                with ui.guard():
-                    st.session_state.update(train_dataset=key, train_adapt=True, train_run=runs.start_training(
-                        data, suffix, "neuralfactors", split=services.panel(key).split, init="shipped",
-                        time_budget=60 * float(minutes)))
-        with scratch:
-            st.markdown("**Train from scratch**")
-            presets = _presets()
-            preset = st.selectbox("Preset", list(presets), key="train_preset", format_func=presets.get,
-                                  help="the network's size and training length (the preset's name in brackets)")
-            steps = st.number_input("Max steps", 10, 100_000, 500, 50, key="train_steps")
-            if st.button("Start training in the background", key="train_go"):
-                with ui.guard():
-                    st.session_state.update(train_dataset=key, train_adapt=False, train_run=runs.start_training(
-                        data, suffix, "neuralfactors", preset, int(steps), split=services.panel(key).split))
+    st.caption("Trainings wait in the server's one queue: " + _limits_text())
+    adapt, scratch = st.columns(2)
+    with adapt:
+        st.markdown("**Adapt the shipped model to this universe**")
+        minutes = st.number_input("Time budget (minutes)", 0.5, 120.0, 5.0, 0.5, key="adapt_budget",
+                                  help="fine-tuning stops after this long, keeping its best validated weights")
+        st.caption("Fine-tunes the shipped NeuralFactors on this file's training dates (sectors it never saw get "
+                   "their own), then compares it with zero-shot and PPCA on validation and uses it in every page.")
+        if st.button("Adapt the shipped model", key="adapt_go", type="primary"):
+            with ui.guard():
+                _submit(key, True, init="shipped", time_budget=60 * float(minutes))
+    with scratch:
+        st.markdown("**Train from scratch**")
+        presets = _presets()
+        preset = st.selectbox("Preset", list(presets), key="train_preset", format_func=presets.get,
+                              help="the network's size and training length (the preset's name in brackets)")
+        steps = st.number_input("Max steps", 10, 100_000, 500, 50, key="train_steps")
+        if st.button("Start training in the background", key="train_go"):
+            with ui.guard():
+                _submit(key, False, preset=preset, max_steps=int(steps))
 
 
 def _fmt(x) -> str:
@@ -179,16 +187,18 @@ def _fmt(x) -> str:
 
 def _progress_view() -> None:
     run = st.session_state.get("train_run")
-    status = runs.training_status(run)
+    status = _status(run)
     st.progress(status["fraction"], text=f"run {run}: {status['state']} · {status['text']}")
     m = st.columns(4)
     m[0].metric("Step", f"{status['step']} / {status['total'] or '?'}")
     m[1].metric("Loss", _fmt(status.get("loss")))
     m[2].metric("Validation NLL", _fmt(status.get("best", status.get("valid"))))
     m[3].metric("Time left", status.get("left", "?") if status["state"] == "running" else "0:00")
-    if status["state"] == "running":
+    if status["state"] in ("queued", "running"):
+        if status["state"] == "queued":
+            st.info(status["text"])
         if st.button("Cancel training", key="train_cancel"):
-            runs.cancel_training(run)
+            jobs.cancel(ownership.store(), signin.current_user(), run)
             st.rerun(scope="app")
     elif status["state"] == "finished" and st.session_state.get("train_adapt"):
         if st.session_state.get("train_polling"):  # a rerun of this fragment (the sidebar's widgets are not drawn)
@@ -196,23 +206,26 @@ def _progress_view() -> None:
         st.success(f"finished: the adapted model is {run_key(run)} (sidebar: Model); before and after below")
     elif status["state"] == "finished":
         st.success(f"finished: pick the model run:{run} in the sidebar (this dataset)")
-    elif status["state"] == "cancelled":
-        st.info("cancelled; its last checkpoint stays (`neuralfactors train ... --resume` continues it)")
-    elif status["state"] == "unknown":
-        st.info("this server did not start this run (it restarted?); its last progress and log are shown")
     else:
-        st.error(f"training {status['state']}; see the log below")
+        if status["state"] == "cancelled":
+            st.info("cancelled; its last checkpoint stays: resume it to continue")
+        else:
+            st.error(f"training {status['text']}; see the log below")
+        if st.button("Resume from the last checkpoint", key="train_resume"):
+            with ui.guard():
+                jobs.resume(ownership.store(), signin.current_user(), run)
+                st.rerun(scope="app")
     with st.expander("Training log"):
         st.code(status["log"] or "(no output yet)")
-    if status["state"] != "running" and st.session_state.get("train_polling"):
+    if status["state"] not in ("queued", "running") and st.session_state.get("train_polling"):
         st.session_state["train_polling"] = False
         st.rerun(scope="app")  # the sidebar lists the new run; stop polling
 
 
 if st.session_state.get("train_run"):
-    running = runs.training_status(st.session_state["train_run"])["state"] == "running"
-    st.session_state["train_polling"] = running
-    st.fragment(_progress_view, run_every=2.0 if running else None)()
+    waiting = _status(st.session_state["train_run"])["state"] in ("queued", "running")
+    st.session_state["train_polling"] = waiting
+    st.fragment(_progress_view, run_every=2.0 if waiting else None)()
 
 
 def adaptation(run: str) -> None:
@@ -234,5 +247,5 @@ def adaptation(run: str) -> None:
                   key="adapt_use", type="primary")
 
 
-if st.session_state.get("train_adapt") and runs.training_status(st.session_state["train_run"])["state"] == "finished":
+if st.session_state.get("train_adapt") and _status(st.session_state["train_run"])["state"] == "finished":
     adaptation(st.session_state["train_run"])

@@ -1,6 +1,7 @@
 """Two users on one server with sign-in, in real Chromium against a real OpenID Connect provider started here on
 loopback (oidc-provider-mock): an anonymous visitor sees only the sign-in; after Alice uploads a file and uses it
-everywhere, Bob never sees it, neither in his Dataset box nor by its link."""
+everywhere and saves the view, Bob never sees it, neither in his Dataset box nor by its link nor by the saved
+view's link."""
 import os
 import re
 import subprocess
@@ -70,6 +71,12 @@ def test_two_users_see_only_their_own_upload(tmp_path, monkeypatch):
                        "'Every page is ready' for Alice's upload", 600)
             assert "acme_book_universe.csv" in _sidebar(alice)
             key = re.search(r"dataset=(upload[^&]+)", alice.url).group(1)
+            alice.get_by_role("button", name="Save this view").click()  # the sidebar's popover
+            alice.get_by_label("Name of the view").fill("acme morning")
+            alice.get_by_label("Name of the view").press("Enter")
+            b.click(alice, "Save")
+            b.wait_until(alice, "() => location.search.startsWith('?view=')", "the link to name the saved view", 120)
+            view = re.search(r"view=([0-9a-f]{64})$", alice.url).group(1)  # the view's id and nothing else
             bob = alice.context.browser.new_context().new_page()  # no shared cookies
             _sign_in(bob, base, "bob")
             assert "acme_book_universe.csv" not in _sidebar(bob)
@@ -79,6 +86,9 @@ def test_two_users_see_only_their_own_upload(tmp_path, monkeypatch):
             assert "acme_book_universe.csv" not in _sidebar(bob) and "uploaded:" not in _sidebar(bob)
             assert f"dataset={key}" not in bob.url  # the link falls back to a dataset Bob may see
             assert "40 stocks" not in bob.locator('[data-testid="stMainBlockContainer"]').inner_text()
+            bob.goto(f"{base}/?view={view}")  # Alice's saved view, by its link
+            bob.get_by_text("not one of yours").wait_for(timeout=120_000)
+            assert "acme_book_universe.csv" not in _sidebar(bob) and "uploaded:" not in _sidebar(bob)
     finally:
         provider.terminate()
         provider.wait(10)

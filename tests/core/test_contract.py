@@ -14,8 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 #: (file, first argument's source): probes of objects that are not models
 ALLOWED = {
     ("core/cli/__init__.py", "args"),               # an argparse Namespace: does this sub-command take --json
-    ("core/runs.py", "_PROCESSES.get(run)"),        # a background training process that may have ended
-    ("core/runs.py", "background"),
     ("core/data/dates.py", "parsed.dt"),            # pandas' datetime accessor: a tz-aware column or not
 }
 

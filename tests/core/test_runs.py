@@ -52,58 +52,74 @@ def test_progress_read_from_the_json_lines(home):
     assert done["best"] == pytest.approx(1.1201) and done["left"] == "1:02:05"
 
 
-def test_training_status_and_cancel(home, monkeypatch):
+STAND_IN = ("import json, pathlib, sys, time; d = pathlib.Path(sys.argv[1]); d.mkdir(parents=True); "
+            "(d / 'progress.jsonl').write_text(json.dumps({'step': 1, 'total': 10, 'elapsed': 1.0, 'eta': 9.0, "
+            "'train_loss': 1.0, 'valid': None}) + '\\n'); time.sleep(60)")
+
+
+def stand_in(cmd: list[str]) -> list[str]:
+    """A process that writes one progress record into the run folder of training command `cmd`, then waits."""
+    return [sys.executable, "-c", STAND_IN, cmd[cmd.index("--out") + 1]]
+
+
+def test_training_status_and_cancel(home):
     _progress("r1", RECORDS)
     (runs.runs_dir() / "r1.log").write_text(TQDM_LOG)
-    status = runs.training_status("r1")
-    assert status["state"] == "unknown" and status["step"] == 26 and status["fraction"] == pytest.approx(26 / 40)
+    status = runs.training_status("r1", "failed")
+    assert status["state"] == "failed" and status["step"] == 26 and status["fraction"] == pytest.approx(26 / 40)
     assert status["loss"] == pytest.approx(1.0982) and status["left"] == "00:05"
     assert status["log"].count("step/s") == 1  # bar redraws collapsed to the last one
+    assert runs.ended("r1").startswith("failed: the training process ended before saving")
     # a run started in the background can be cancelled (a stand-in process: no training needed)
-    real = subprocess.Popen
-    stand_in = ("import json, pathlib, sys, time; d = pathlib.Path(sys.argv[1]); d.mkdir(parents=True); "
-                "(d / 'progress.jsonl').write_text(json.dumps({'step': 1, 'total': 10, 'elapsed': 1.0, 'eta': 9.0, "
-                "'train_loss': 1.0, 'valid': None}) + '\\n'); time.sleep(60)")
-    monkeypatch.setattr(runs.subprocess, "Popen", lambda cmd, **kw: real(
-        [sys.executable, "-c", stand_in, cmd[cmd.index("--out") + 1]], **kw))
-    run = runs.start_training(b"date,ticker,close\n", ".csv", "neuralfactors", "tiny", 10,
-                              split=type("S", (), {"train_end": pd.Timestamp("2021-08-02"),
-                                                   "valid_end": pd.Timestamp("2021-10-11")})())
+    run = runs.new_run_id()
+    cmd = runs.training_command("prices.csv", "neuralfactors", run, "tiny", 10,
+                                split=type("S", (), {"train_end": pd.Timestamp("2021-08-02"),
+                                                     "valid_end": pd.Timestamp("2021-10-11")})())
+    assert "--train-end 2021-08-02 --valid-end 2021-10-11" in " ".join(cmd)
+    runs.launch(run, stand_in(cmd))
     deadline = time.monotonic() + 20
-    while runs.training_status(run)["step"] == 0 and time.monotonic() < deadline:
+    while runs.training_status(run, "running")["step"] == 0 and time.monotonic() < deadline:
         time.sleep(0.2)
-    status = runs.training_status(run)
-    assert status["state"] == "running" and status["text"] == "step 1/10, loss 1.0000, 00:09 left"
+    assert runs.ended(run) is None
+    assert runs.training_status(run, "running", 10)["text"] == "step 1/10, loss 1.0000, 00:09 left"
     assert runs.cancel_training(run)
-    assert runs.training_status(run)["state"] == "cancelled"
+    assert runs.ended(run) == "cancelled"
     assert not runs.cancel_training(run)
 
 
-def test_a_fine_tune_runs_on_a_time_budget(home, monkeypatch):
+def test_a_process_started_elsewhere_is_followed_by_its_id(home):
+    """A restarted server finds the training its predecessor started (by process id, checked against the run's
+    command line, so a reused id is not taken for it), and can stop it."""
+    run = runs.new_run_id()
+    proc = subprocess.Popen(stand_in(runs.training_command("p.csv", "neuralfactors", run)), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not runs.read_progress(runs.runs_dir() / run) and time.monotonic() < deadline:
+            time.sleep(0.05)  # running its own command by now
+        assert runs.ended(run, proc.pid) is None and runs.ended(runs.new_run_id(), proc.pid) is not None
+        assert runs.cancel_training(run, proc.pid)
+        proc.wait(10)
+        assert runs.ended(run, proc.pid) == "cancelled"
+    finally:
+        proc.kill()
+
+
+def test_a_fine_tune_runs_on_a_time_budget(home):
     """init="shipped" with a time budget: `train --init shipped --time-budget 30s` without a preset; the bar and
     the time left follow the clock (a fine-tune's step total is a ceiling it rarely reaches)."""
-    started = []
-    stand_in = ("import json, pathlib, sys, time; d = pathlib.Path(sys.argv[1]); d.mkdir(parents=True); "
-                "(d / 'progress.jsonl').write_text(json.dumps({'step': 3, 'total': 3000, 'elapsed': 12.0, "
-                "'eta': 9000.0, 'train_loss': 1.0, 'valid': 1.1}) + '\\n'); time.sleep(60)")
-    real = subprocess.Popen
-
-    def popen(cmd, **kw):
-        started.append(cmd)
-        return real([sys.executable, "-c", stand_in, cmd[cmd.index("--out") + 1]], **kw)
-
-    monkeypatch.setattr(runs.subprocess, "Popen", popen)
-    run = runs.start_training(b"date,ticker,close\n", ".csv", "neuralfactors", init="shipped", time_budget=30)
-    line = " ".join(started[0])
+    run = runs.new_run_id()
+    line = " ".join(runs.training_command("p.csv", "neuralfactors", run, init="shipped", time_budget=30))
     assert "--init shipped --time-budget 30s" in line and "--preset" not in line and "--max-steps" not in line
-    deadline = time.monotonic() + 20
-    while runs.training_status(run)["step"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    status = runs.training_status(run)
+    _progress(run, [{"step": 3, "total": 3000, "elapsed": 12.0, "eta": 9000.0, "train_loss": 1.0, "valid": 1.1}])
+    status = runs.training_status(run, "running", budget=30)
     assert status["fraction"] == pytest.approx(12 / 30) and status["left"] == "00:18"
-    assert runs.cancel_training(run)
     with pytest.raises(ModelError, match="no preset"):
-        runs.start_training(b"x", ".csv", "neuralfactors", "tiny", init="shipped")
+        runs.training_command("p.csv", "neuralfactors", run, "tiny", init="shipped")
+
+
+def test_run_ids_are_unguessable():
+    ids = {runs.new_run_id("owner") for _ in range(100)}
+    assert len(ids) == 100 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
 
 
 def test_list_runs_lists_finished_runs_only(home):

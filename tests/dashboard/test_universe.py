@@ -4,6 +4,7 @@ NeuralFactors (zero-shot) and a quick-fit classical model, re-split on Your data
 figure builders; the background-training progress on Your data (core.runs itself: tests/core/test_runs.py)."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from streamlit.testing.v1 import AppTest
 from core import runs
 from core.errors import NeuralFactorsError
 from core.workbench.covariance import COV_HORIZON
-from core.workbench.sources import model_keys
+from core.workspaces import jobs
+from core.workspaces.identity import local_user
+from core.workspaces.store import Store
 from dashboard import figures_universe as fu
-from dashboard import pages, services, uploads
+from dashboard import ownership, pages, services, uploads
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = [page.stem for page in pages.PAGES]
@@ -43,6 +46,10 @@ def upload(tmp_path_factory, home):
     return uploads.add_upload("vendor500.csv", vf.path.read_bytes()), vf
 
 
+def _status(run: str) -> dict:
+    return jobs.status(Store(runs.home()), local_user(), run)
+
+
 def _clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -53,15 +60,22 @@ def test_your_data_shows_training_progress(home):
     from core.training import progress
 
     progress.append(runs.runs_dir() / "r2" / progress.FILE, PROGRESS)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(dataset="synthetic", model="truth")
-    at.session_state["train_run"] = "r2"
-    at.run()
-    at.switch_page("app_pages/your_data.py").run()
-    _clean(at)
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Step"] == "26 / 40" and metrics["Loss"] == "1.0982" and metrics["Validation NLL"] == "1.1272"
-    assert at.get("progress")[0].value == 65  # percent
+    store = Store(home)  # a job of the queue whose process (a stand-in) runs, as a training would
+    store.submit_job(local_user(), "r2", [sys.executable, "-c", "import time; time.sleep(120)",
+                                           str(runs.runs_dir() / "r2")], 40, None)
+    jobs.pump(store)
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.query_params.update(dataset="synthetic", model="truth")
+        at.session_state["train_run"] = "r2"
+        at.run()
+        at.switch_page("app_pages/your_data.py").run()
+        _clean(at)
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Step"] == "26 / 40" and metrics["Loss"] == "1.0982" and metrics["Validation NLL"] == "1.1272"
+        assert at.get("progress")[0].value == 65  # percent
+    finally:
+        assert jobs.cancel(store, local_user(), "r2")
 
 
 # --- figures for large universes ---------------------------------------------------------------
@@ -207,8 +221,7 @@ def test_train_the_upload_from_your_data(upload):
     key, vf = upload
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update(dataset="synthetic", model="truth")
-    for k, v in {"upload_key": key, "upload_file": ("vendor500.csv", vf.path.stat().st_size),
-                 "upload_bytes": vf.path.read_bytes()}.items():
+    for k, v in {"upload_key": key, "upload_file": ("vendor500.csv", vf.path.stat().st_size)}.items():
         at.session_state[k] = v
     at.run()
     at.switch_page("app_pages/your_data.py").run()
@@ -217,16 +230,16 @@ def test_train_the_upload_from_your_data(upload):
     _clean(at)
     run = at.session_state["train_run"]
     deadline = time.monotonic() + 300
-    while runs.training_status(run)["state"] == "running" and time.monotonic() < deadline:
+    while _status(run)["state"] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(2)
-    status = runs.training_status(run)
+    status = _status(run)
     assert status["state"] == "finished", status["log"]
     assert status["step"] == 10 and status["total"] == 10 and "best" in status  # no validation yet at 10 steps
     assert f"--train-end {services.panel(key).split.train_end.date()}" in " ".join(
-        runs._PROCESSES[run].proc.args)
+        Store(runs.home()).job(local_user(), run).command)
     at.run()
     _clean(at)
-    assert f"run:{run}" in model_keys(services.panel(key))
+    assert f"run:{run}" in ownership.model_keys(services.panel(key))
     assert any(f"run:{run}" in s.value for s in at.success)
 
 
@@ -235,8 +248,7 @@ def test_cancel_training_from_your_data(upload):
     key, vf = upload
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update(dataset="synthetic", model="truth")
-    for k, v in {"upload_key": key, "upload_file": ("vendor500.csv", vf.path.stat().st_size),
-                 "upload_bytes": vf.path.read_bytes()}.items():
+    for k, v in {"upload_key": key, "upload_file": ("vendor500.csv", vf.path.stat().st_size)}.items():
         at.session_state[k] = v
     at.run()
     at.switch_page("app_pages/your_data.py").run()
@@ -244,12 +256,12 @@ def test_cancel_training_from_your_data(upload):
     at.button(key="train_go").click().run()
     run = at.session_state["train_run"]
     deadline = time.monotonic() + 180
-    while runs.training_status(run)["step"] < 2 and time.monotonic() < deadline:
+    while _status(run)["step"] < 2 and time.monotonic() < deadline:
         time.sleep(1)
     at.run()
     step = {m.label: m.value for m in at.metric}["Step"]
-    assert step.endswith(f"/ {runs.training_status(run)['total']}") and not step.startswith("0 ")
+    assert step.endswith(f"/ {_status(run)['total']}") and not step.startswith("0 ")
     at.button(key="train_cancel").click().run()
     _clean(at)
-    assert runs.training_status(run)["state"] == "cancelled"
+    assert _status(run)["state"] == "cancelled"
     assert any("cancelled" in i.value for i in at.info)

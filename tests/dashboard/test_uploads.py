@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.errors import DataError, ModelError
+from core.errors import DataError, NotYours
 from core.workspaces.identity import User
-from dashboard import uploads
+from dashboard import ownership, signin, uploads
 from tests.userfiles import write_vendor_csv
 
 ALICE, BOB = User("https://idp.example", "alice-sub", "alice"), User("https://idp.example", "bob-sub", "bob")
@@ -18,14 +18,14 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 @pytest.fixture
 def as_user(monkeypatch, tmp_path):
     monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path / "home"))
-    uploads._store.clear()
+    ownership._store.clear()
     uploads._panels.clear()
 
     def switch(user):
-        monkeypatch.setattr(uploads, "current_user", lambda: user)
+        monkeypatch.setattr(signin, "current_user", lambda: user)
 
     yield switch
-    uploads._store.clear()
+    ownership._store.clear()
     uploads._panels.clear()
 
 
@@ -38,13 +38,13 @@ def test_an_upload_is_its_owners_only_and_survives_a_restart(as_user, tmp_path):
     assert uploads.dataset_label(key) == "uploaded: acme_book_universe.csv"
     as_user(BOB)
     assert key not in uploads.dataset_options()
-    with pytest.raises(ModelError, match="not yours, or deleted") as theirs:
+    with pytest.raises(NotYours, match="not yours, or deleted") as theirs:
         uploads.get(key)
-    with pytest.raises(ModelError, match="not yours, or deleted") as none:
+    with pytest.raises(NotYours, match="not yours, or deleted") as none:
         uploads.get("upload:" + "0" * 16)
     assert str(theirs.value).replace(key, "K") == str(none.value).replace("upload:" + "0" * 16, "K")
     assert uploads.add_upload("same.csv", data) != key  # the same bytes: Bob's own key
-    uploads._store.clear()  # a restart: the process's panels are gone, the store is not
+    ownership._store.clear()  # a restart: the process's panels are gone, the store is not
     uploads._panels.clear()
     as_user(ALICE)
     assert key in uploads.dataset_options() and uploads.get(key).n_tickers == 20

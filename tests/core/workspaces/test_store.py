@@ -135,3 +135,70 @@ def test_kill_9_while_two_processes_write_leaves_every_workspace_whole(tmp_path)
             assert store.file(user, ws.data_file).path.exists()
             assert store.last_refresh(user, ws.id)["n"] == 1
             assert store.published(user, ws.id, "2021-06-01") is not None
+
+
+def test_saved_views_are_their_owners_only(tmp_path):
+    store = Store(tmp_path)
+    ws_id = _record(store, ALICE, "book")
+    choices = {"page": "var", "dataset": "sp500-20", "model": "ppca", "date": "2021-06-01", "portfolio": "custom",
+               "custom": "AAA:0.5,BBB:0.5"}
+    view = store.save_view(ALICE, "morning", choices, ws_id)
+    loose = store.save_view(ALICE, "loose", {**choices, "portfolio": "equal weight", "custom": ""})
+    assert len(view.id) == 64 and (view.page, view.custom, view.workspace) == ("var", "AAA:0.5,BBB:0.5", ws_id)
+    assert [v.name for v in store.views(ALICE)] == ["loose", "morning"]
+    assert [v.name for v in store.views(ALICE, ws_id)] == ["morning"] and loose.workspace is None
+    assert store.view(ALICE, view.id) == view and store.views(BOB) == []
+    with pytest.raises(NotYours):
+        store.view(BOB, view.id)
+    with pytest.raises(NotYours):
+        store.save_view(BOB, "mine", choices, ws_id)  # not into another user's workspace
+    with pytest.raises(DataError, match="needs a name"):
+        store.save_view(ALICE, "  ", choices)
+
+
+MIXED_WRITER = textwrap.dedent("""
+    import sys, pathlib
+    from core.workspaces.identity import User
+    from core.workspaces.store import Store
+    store, user, stop = Store(sys.argv[1]), User("https://idp.example", sys.argv[2]), pathlib.Path(sys.argv[3])
+    i = 0
+    while not stop.exists() or i < 5:
+        f = store.add_file(user, "p.csv", f"{sys.argv[2]} {i}".encode())
+        ws = store.new_workspace(user, f"ws{i}", f.id, "ppca", "2021-01-29", "2021-03-31")
+        store.record_refresh(user, ws, True, "2021-06-01", {"today": {}}, {"var95": 0.01, "var99": 0.02, "vol": 0.01})
+        store.save_view(user, f"view{i}", {"page": "var", "dataset": "sp500-20"}, ws.id)
+        store.add_run(user, f"{sys.argv[2]}-run{i}")
+        i += 1
+        print(i, flush=True)
+""")
+
+
+def test_two_writers_and_a_cli_refresh_at_once_lose_nothing(tmp_path, monkeypatch):
+    """Two processes write files, workspaces, refreshes, saved views and runs as fast as they can while the command
+    line refreshes a workspace of the local user in a third: every write of each is there afterwards."""
+    from core.cli import main
+    from core.workspaces.identity import local_user
+    from tests.userfiles import write_vendor_csv
+
+    home, stop = tmp_path / "home", tmp_path / "stop"
+    table = pd.read_csv(write_vendor_csv(tmp_path / "prices.csv", n_stocks=30, splits={}).path)
+    table[table["date"] < table["date"].max()].to_csv(tmp_path / "old.csv", index=False)
+    table.to_csv(tmp_path / "new.csv", index=False)
+    monkeypatch.setenv("NEURALFACTORS_HOME", str(home))
+    assert main(["workspace", "create", "--name", "desk", "--data", str(tmp_path / "old.csv"), "--model", "ppca"]) == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    writers = [subprocess.Popen([sys.executable, "-c", MIXED_WRITER, str(home), who, str(stop)], env=env, text=True,
+                                stdout=subprocess.PIPE) for who in ("alice-sub", "bob-sub")]
+    refresh = subprocess.run([sys.executable, "-m", "core.cli", "refresh", "--workspace", "desk", "--data",
+                              str(tmp_path / "new.csv"), "--json"], env=env, capture_output=True, text=True,
+                             timeout=600, cwd=ROOT)
+    stop.touch()
+    written = [int(w.communicate(timeout=120)[0].split()[-1]) for w in writers]
+    assert refresh.returncode in (0, 4), refresh.stderr  # 4: a VaR breach, which a scheduler is told of
+    store = Store(home)
+    desk = store.workspace_named(local_user(), "desk")
+    assert store.last_refresh(local_user(), desk.id)["n"] == 2
+    for who, n in zip(("alice-sub", "bob-sub"), written):
+        user = User("https://idp.example", who)
+        assert len(store.workspaces(user)) == n and len(store.views(user)) == n and len(store.run_ids(user)) == n
+        assert all(store.last_refresh(user, ws.id)["n"] == 1 for ws in store.workspaces(user))
