@@ -5,7 +5,25 @@ overrides). The universe's sectors are matched to the training sectors (core.mod
 each sector the network never saw gets its own embedding row and, with sector factors, its own factor,
 both started from what the network does for an unknown sector: the unknown-sector embedding row, and
 the mean prior (scale, dof) of the training sectors' factors (an unknown sector has no factor of its own).
-The starting weights are validated first, so the kept weights are never worse than them on validation.
+
+Which weights a fine-tune keeps (the selection rule, written before any result was read; issue 31):
+
+- Candidates. Step 0 is the zero-shot network: the start network exactly as `forecasts(panel, "neuralfactors")`
+  serves this universe without training (its own sectors, no new embedding rows or factors). The other
+  candidates are the fine-tuned weights at every validation of the trainer (every `valid_every` steps, and at a
+  stop by the time budget). Each is scored on the file's VALIDATION split only, for
+    nll_joint   the trainer's validation score (IWAE, k_eval samples, per stock, returns / the training std), and
+    calib_port  the calibration error of the equal-weight portfolio of the day's stocks (core.risk.calibration.
+                portfolio_calibration: the same PITs, draws and seeds as `evaluate`'s calib_port).
+- Rule. A step s > 0 qualifies when calib_port(s) <= calib_port(0) + CALIB_TOLERANCE (0: no worse than
+  zero-shot's) and nll_joint(s) < nll_joint(0) (it must improve the likelihood too). The chosen step is the
+  qualifying step with the lowest nll_joint. calib_port is computed only for a step whose nll_joint is below that
+  of the best step kept so far (zero-shot's at first), since no other step could be chosen.
+- No qualifying step: the adaptation is not kept. The run serves the zero-shot network itself (step 0 is not an
+  adaptation) and says "no adaptation improved both; serving the zero-shot network".
+- Recorded: the run's training summary holds `selection` (the rule, zero-shot's scores, the chosen step and its
+  scores, or none) and the trainer's history holds each candidate's scores; `train` prints it and the dashboard
+  shows it beside the adapted run. Patience counts validations without a newly chosen step.
 """
 from __future__ import annotations
 
