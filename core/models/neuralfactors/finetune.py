@@ -41,6 +41,34 @@ ARCHITECTURE = ("n_factors", "lookback", "hidden", "sector_dim", "sequence", "he
 #: training settings of a fine-tune (a wall-clock budget or early stopping usually ends it first)
 FINETUNE = {"lr": 1e-3, "steps": 3000, "days_per_step": 4, "polyak_start": 3000, "valid_every": 20,
             "valid_days": 0, "patience": 4}
+#: how much worse than zero-shot's a kept step's validation calib_port may be (0: no worse)
+CALIB_TOLERANCE = 0.0
+#: what a fine-tune says when no step qualified
+NOT_ADAPTED = "no adaptation improved both; serving the zero-shot network"
+
+
+def selection_text(selection: dict | None) -> str:
+    """The selection of a fine-tune (TrainResult.selection, as a run records it) in one line; "" for a run that is
+    not a fine-tune (or was trained before the rule)."""
+    if not selection:
+        return ""
+    ref, name = selection["reference"], selection["guard"]
+    zero = f"zero-shot (step 0): validation nll_joint {ref['valid']:.4f}, {name} {ref[name]:.4f}"
+    tol = selection.get("tolerance") or 0.0
+    bound = "no worse than zero-shot's" + (f" + {tol:g}" if tol else "")
+    n = selection["candidates"]
+    if not selection["kept"]:
+        return (f"{NOT_ADAPTED}: none of the {n} validated step{'s' if n != 1 else ''} had both a lower nll_joint "
+                f"and a {name} {bound}; {zero}")
+    return (f"adapted: kept step {selection['step']} (of {n} validated) by the rule lowest validation nll_joint with "
+            f"{name} {bound}: nll_joint {selection['valid']:.4f}, {name} {selection[name]:.4f}; "
+            f"{zero}")
+
+
+def selection_lines(selection: dict | None) -> list[str]:
+    """selection_text as the notes of a fit (none for a run that is not a fine-tune)."""
+    text = selection_text(selection)
+    return [text] if text else []
 
 
 def finetune_config(start: NFConfig, overrides: dict) -> NFConfig:
