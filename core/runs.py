@@ -70,6 +70,12 @@ def run_path(run_id: str) -> Path:
     return path
 
 
+def training_record(run_id: str) -> dict:
+    """What run `run_id` recorded of its training (step, stopped, best_step, history, and a fine-tune's
+    `selection`, core.models.neuralfactors.finetune); {} for a model that records none."""
+    return saved_state(read_json(run_path(run_id) / "config.json")).get("training") or {}
+
+
 def remove_run(run_id: str) -> None:
     """Delete a run's directory and log."""
     shutil.rmtree(run_path(run_id))

@@ -200,11 +200,11 @@ def evaluate(scope: str, dataset: str, models: tuple[str, ...], split: str) -> p
 @scoped
 @st.cache_data(show_spinner="Scoring zero-shot, adapted and PPCA on the validation dates ...", max_entries=8)
 def adaptation(scope: str, dataset: str, run: str) -> pd.DataFrame:
-    """Validation nll_joint (core.evaluation.tables, joint group only) of the shipped NeuralFactors zero-shot, run
-    `run` (the fine-tune, its id) and PPCA: models x METRICS, NaN outside nll_joint."""
-    names = ["neuralfactors", keys.run_key(run), "ppca"]
-    return evaluation.evaluate_models(panel(dataset), names, "valid", settings=evaluation.Settings(groups=("joint",)),
-                                      recompute=False)
+    """Validation nll_joint and portfolio metrics (calib_port ...) of the shipped NeuralFactors zero-shot, run `run`
+    (the fine-tune, its id) raw and through the calibration layer (as served), and PPCA: models x METRICS."""
+    names = ["neuralfactors", keys.run_key(run), keys.run_key(run) + "+cal", "ppca"]
+    return evaluation.evaluate_models(panel(dataset), names, "valid",
+                                      settings=evaluation.Settings(groups=("joint", "portfolio")), recompute=False)
 
 
 @scoped

@@ -34,8 +34,12 @@ def runs_command(args: argparse.Namespace) -> int:
         emit({"home": str(runs.home()), "runs": [{"id": r.id, "path": str(r.path), "model": r.model,
                                                   "fingerprint": r.fingerprint, "training": r.training} for r in found]})
         return 0
+    from core.models.neuralfactors.finetune import selection_text
+
     print(f"runs in {runs.runs_dir()}: {len(found)}")
     for r in found:
         best = r.training.get("best_valid_nll_joint_scaled")
         print(f"  {r.id:32s} {r.model:14s} step {r.training.get('step', '-')}, best valid NLL {best}")
+        if chosen := selection_text(r.training.get("selection")):  # an adaptation: the step it kept, or none
+            print(f"    {chosen}")
     return 0

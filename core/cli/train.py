@@ -56,8 +56,9 @@ def train_command(args: argparse.Namespace) -> int:
     for line in summary["notes"]:
         print(f"{args.model}: {line}")
     if "step" in summary:
+        kept = "" if summary.get("best_step") is None else f" (the weights of step {summary['best_step']})"
         print(f"step {summary['step']}, stopped: {summary['stopped']}, best validation NLL_joint "
-              f"{summary['best_valid']:.4f} per stock (returns / training std {summary['return_scale']:.5f}) on "
+              f"{summary['best_valid']:.4f}{kept} per stock (returns / training std {summary['return_scale']:.5f}) on "
               f"{summary['world_size']} process{'es' if summary['world_size'] > 1 else ''} x {summary['threads']} "
               f"threads ({summary['device']}); "
               f"{summary['steps_per_s']:.1f} steps/s")

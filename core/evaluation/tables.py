@@ -41,7 +41,7 @@ from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import PERIODS, performance_metrics
 from core.risk import backtest as vb
-from core.risk.calibration import calibration_error, marginal_pit, uni_calibration
+from core.risk.calibration import PORTFOLIO_SAMPLES, calibration_error, marginal_pit, uni_calibration
 from core.risk.covariance import whitened, whitening_scores
 from core.risk.likelihood import nll_ind, nll_joint
 from core.scorecard import JOINT_ONLY, METRICS, PORTFOLIO_GARCH_METRICS
@@ -50,7 +50,6 @@ from core.workbench.sources import forecast_dates, forecasts
 
 #: lambda of Eq. 13 for raw daily returns, chosen on the sp500-20 validation split (docs/results.md).
 RISK_AVERSION = 100.0
-PORTFOLIO_SAMPLES = 10_000
 MARGINAL_SAMPLES = 10_000
 IWAE_K = 100
 #: the metrics by the computation behind them; Settings.groups names the groups an evaluation computes

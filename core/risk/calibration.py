@@ -9,11 +9,15 @@ the portfolio CDF is the share of `n_samples` Monte Carlo portfolio scenarios be
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from core.forecast import FactorForecast
+from core.errors import NotAvailable
+from core.forecast import FactorForecast, ForecastSeries, restrict
 
 LEVELS = np.arange(1, 101) / 101.0
 CALIBRATION_SAMPLES = 2_000
+#: Monte Carlo portfolio scenarios per day of a Student-t forecast (`evaluate`'s calib_port and VaR rates)
+PORTFOLIO_SAMPLES = 10_000
 
 
 def calibration_error(pit: np.ndarray) -> float:
@@ -37,3 +41,35 @@ def uni_calibration(pits: np.ndarray) -> float:
 def marginal_pit(fc: FactorForecast, r: np.ndarray, n_samples: int = CALIBRATION_SAMPLES, seed: int = 0) -> np.ndarray:
     """Forecast CDF of each stock at its realised return r (N,) -> (N,)."""
     return fc.distribution.marginal_cdf(fc, np.asarray(r, dtype=np.float64), n_samples, seed)
+
+
+def portfolio_pits(series: ForecastSeries, returns: pd.DataFrame, dates, n_samples: int = PORTFOLIO_SAMPLES,
+                   seed: int = 0) -> np.ndarray:
+    """PITs of the equal-weight portfolio of each forecast date's stocks (a forecast at t and a return at t+1 in
+    `returns`, dates x tickers) at its realised return at t+1, drawn as `evaluate` draws them (the k-th date that
+    has stocks uses seed + k; a univariate model's date without enough portfolio history is left out)."""
+    series = series.with_history(returns)
+    rets = returns.to_numpy(dtype=float)
+    nxt = rets[returns.index.get_indexer(pd.DatetimeIndex(dates)) + 1]
+    col = {t: i for i, t in enumerate(returns.columns)}
+    out, k = [], 0
+    for d, r_next in zip(pd.DatetimeIndex(dates), nxt):
+        fc = series.at(d)
+        fc = restrict(fc, [t for t in fc.tickers if t in col and np.isfinite(r_next[col[t]])])
+        if not fc.n_stocks:
+            continue
+        r = np.array([r_next[col[t]] for t in fc.tickers])
+        try:
+            out.append(fc.distribution.portfolio_cdf(fc, np.full(fc.n_stocks, 1.0 / fc.n_stocks), float(r.mean()),
+                                                     n_samples, seed + k))
+        except NotAvailable:
+            pass
+        k += 1
+    return np.array(out, dtype=float)
+
+
+def portfolio_calibration(series: ForecastSeries, returns: pd.DataFrame, dates, n_samples: int = PORTFOLIO_SAMPLES,
+                          seed: int = 0) -> float:
+    """calib_port: the calibration error of the equal-weight portfolio's PITs (portfolio_pits) over `dates`, the
+    number `evaluate` reports for these forecast dates."""
+    return calibration_error(portfolio_pits(series, returns, dates, n_samples, seed))

@@ -7,9 +7,10 @@ It knows no model: the caller gives a network, a loss and a validation score,
     valid_fn(net) -> float, lower is better (run in eval mode under no_grad),
 and `TrainSettings`. The loop itself does Adam (optionally a cosine learning-rate decay), Polyak averaging,
 validation every `valid_every` steps and a NaN/inf guard; everything else is a `Callback` on its events:
-keep-best (`KeepBest`), patience (`Patience`), checkpoints and resume (`Checkpoint`), a wall-clock budget
-(`TimeBudget`), a tqdm bar (`ProgressBar`) and JSON-lines progress for a dashboard (`ProgressLog`,
-core.training.progress). `default_callbacks(settings)` assembles the ones the settings ask for.
+keep-best (`KeepBest`, or `KeepGuarded` when a `Guard` says which states may be kept), patience (`Patience`),
+checkpoints and resume (`Checkpoint`), a wall-clock budget (`TimeBudget`), a tqdm bar (`ProgressBar`) and
+JSON-lines progress for a dashboard (`ProgressLog`, core.training.progress). `default_callbacks(settings)`
+assembles the ones the settings ask for.
 
 On the CPU a run is deterministic for a given seed, and a run stopped by `max_steps` then resumed from its
 checkpoint ends with the same weights as an uninterrupted run.
@@ -78,8 +79,9 @@ class TrainSettings:
 @dataclass
 class TrainResult:
     """best_state: weights with the best validation (or the last evaluated weights if no validation ran);
-    stopped: "done" | "max_steps" | "early_stop" | "time_budget" | "non_finite"; history: one entry per
-    validation {"step", "train_loss", "valid"}."""
+    best_step: the step they were validated at; stopped: "done" | "max_steps" | "early_stop" | "time_budget" |
+    "non_finite"; history: one entry per validation {"step", "train_loss", "valid"} (a Guard adds its score);
+    selection: what a Guard decided (KeepGuarded.summary), None without one."""
 
     best_state: dict[str, torch.Tensor]
     best_valid: float
@@ -88,6 +90,8 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     message: str = ""
     steps_per_s: float = float("nan")
+    best_step: int | None = None
+    selection: dict | None = None
 
 
 class Callback:
@@ -117,9 +121,74 @@ class KeepBest(Callback):
 
     def after_validation(self, t: "Trainer") -> None:
         if t.valid < t.best_valid - self.min_delta:
-            t.best_valid, t.best, t.bad = t.valid, {k: v.detach().cpu().clone() for k, v in t.eval_state().items()}, 0
+            t.keep()
         else:
             t.bad += 1
+
+
+@dataclass
+class Guard:
+    """A second validation score that a kept state may not worsen against a reference (e.g. a fine-tune's start
+    network as it is served without training). fn(net) -> float, lower is better, run like valid_fn (eval mode, no
+    grad, rank 0); `reference` is the reference's fn score and `reference_valid` its validation score (valid_fn's
+    scale); name: the score's name in the history and the summary."""
+
+    name: str
+    fn: Callable
+    reference: float
+    reference_valid: float
+    tolerance: float = 0.0
+
+
+class KeepGuarded(Callback):
+    """Keep-best under a Guard: a state validated at step > 0 is kept when its validation beats the best kept so
+    far (at first the reference's validation, by more than min_delta) AND its guard score is no worse than the
+    reference's + tolerance. The guard is scored only for a state that beats the best kept so far (no other could
+    be kept). Until a state is kept the trainer holds the start weights as `best` at step 0 (what a caller serves
+    is then its reference: `summary()["kept"]` is False). The history gets a step-0 row for the reference."""
+
+    def __init__(self, guard: Guard, min_delta: float = 0.0) -> None:
+        self.guard, self.min_delta = guard, min_delta
+        self.guard_seconds = 0.0  # the longest guard scoring so far: a time budget counts it in every validation
+
+    def on_start(self, t: "Trainer") -> None:
+        if t.step == 0 and t.best is None:  # a fresh run (a resumed one restores all of this from its checkpoint)
+            g = self.guard
+            t.best_valid, t.best_step = g.reference_valid, 0
+            t.best = {k: v.detach().cpu().clone() for k, v in t.eval_state().items()}
+            t.history.append({"step": 0, "train_loss": float("nan"), "valid": g.reference_valid,
+                              g.name: g.reference, "reference": True})
+
+    def after_validation(self, t: "Trainer") -> None:
+        row = t.history[-1]
+        if t.step == 0 or not t.valid < t.best_valid - self.min_delta:
+            t.bad += 1
+            t.valid_seconds += self.guard_seconds
+            return
+        started = time.perf_counter()
+        row[self.guard.name] = score = t.score(self.guard.fn)
+        self.guard_seconds = max(self.guard_seconds, time.perf_counter() - started)
+        t.valid_seconds += self.guard_seconds
+        row["qualified"] = bool(score <= self.guard.reference + self.guard.tolerance)
+        if row["qualified"]:
+            t.keep()
+        else:
+            t.bad += 1
+
+    def on_end(self, t: "Trainer") -> None:
+        t.selection = self.summary(t)
+
+    def summary(self, t: "Trainer") -> dict:
+        """{guard, tolerance, reference: {step 0, valid, <guard>}, kept, step (None when nothing qualified),
+        valid, <guard>: the chosen state's scores, candidates: the steps validated after step 0}."""
+        g = self.guard
+        chosen = next((h for h in t.history if h["step"] == t.best_step and h.get("qualified")), None)
+        return {"guard": g.name, "tolerance": g.tolerance,
+                "reference": {"step": 0, "valid": g.reference_valid, g.name: g.reference},
+                "kept": chosen is not None, "step": None if chosen is None else chosen["step"],
+                "valid": None if chosen is None else chosen["valid"],
+                g.name: None if chosen is None else chosen[g.name],
+                "candidates": sum(1 for h in t.history if h["step"] > 0 and not h.get("final_only"))}
 
 
 class Patience(Callback):
@@ -219,10 +288,11 @@ class ProgressLog(Callback):
                                     "eta": round(eta, 3), "train_loss": t.last_loss, "valid": t.valid, **final})
 
 
-def default_callbacks(s: TrainSettings, extra_meta: dict | None = None) -> list[Callback]:
-    """The callbacks `s` asks for, in the order they must run (keep-best before the checkpoint that stores it,
-    the checkpoint before the patience that may end the run)."""
-    out: list[Callback] = [KeepBest(s.min_delta)]
+def default_callbacks(s: TrainSettings, extra_meta: dict | None = None, guard: Guard | None = None
+                      ) -> list[Callback]:
+    """The callbacks `s` asks for, in the order they must run (keep-best, guarded when a Guard is given, before the
+    checkpoint that stores it, the checkpoint before the patience that may end the run)."""
+    out: list[Callback] = [KeepBest(s.min_delta) if guard is None else KeepGuarded(guard, s.min_delta)]
     if s.out_dir:
         out.append(Checkpoint(s.out_dir, s.resume, extra_meta))
     elif s.resume:
@@ -240,13 +310,15 @@ def default_callbacks(s: TrainSettings, extra_meta: dict | None = None) -> list[
 
 class Trainer:
     """Trains `net` (already on `device`) with loss_fn / valid_fn under `settings`; `run()` returns a TrainResult.
-    In a distributed run every rank builds the same Trainer (see the module doc)."""
+    In a distributed run every rank builds the same Trainer (see the module doc). guard: keep only states that do
+    not worsen a second score (Guard, KeepGuarded) in place of plain keep-best."""
 
     def __init__(self, net: torch.nn.Module, loss_fn: Callable, valid_fn: Callable, settings: TrainSettings,
-                 device: torch.device, callbacks: list[Callback] | None = None, extra_meta: dict | None = None) -> None:
+                 device: torch.device, callbacks: list[Callback] | None = None, extra_meta: dict | None = None,
+                 guard: Guard | None = None) -> None:
         s = self.s = settings
         self.net, self.loss_fn, self.valid_fn, self.device = net, loss_fn, valid_fn, device
-        self.callbacks = default_callbacks(s, extra_meta) if callbacks is None else callbacks
+        self.callbacks = default_callbacks(s, extra_meta, guard) if callbacks is None else callbacks
         self.rank, self.world = distributed.rank_world()
         self.opt = torch.optim.Adam(net.parameters(), lr=s.lr, weight_decay=s.weight_decay)
         self.schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=int(s.steps))
@@ -258,6 +330,8 @@ class Trainer:
         self.best_valid, self.history = float("inf"), []
         self.avg: dict | None = None
         self.best: dict | None = None
+        self.best_step: int | None = None
+        self.selection: dict | None = None
         self.stop_at = s.steps if s.max_steps is None else min(s.steps, s.max_steps)
         self.stop: str | None = None
         self.stopped, self.message = "done", ""
@@ -270,7 +344,8 @@ class Trainer:
 
     def counters(self) -> dict:
         """What a checkpoint's sidecar holds besides the tensors."""
-        return {"step": self.step, "n_avg": self.n_avg, "best_valid": self.best_valid, "bad": self.bad,
+        return {"step": self.step, "n_avg": self.n_avg, "best_valid": self.best_valid, "best_step": self.best_step,
+                "bad": self.bad,
                 "history": self.history, "numpy_rng": self.rng.bit_generator.state,
                 "schedule": None if self.schedule is None else self.schedule.state_dict()}
 
@@ -291,8 +366,14 @@ class Trainer:
             self.schedule.load_state_dict(m["schedule"])
         self.step, self.n_avg, self.bad, self.history = m["step"], m["n_avg"], m["bad"], m["history"]
         self.best_valid = float("inf") if m["best_valid"] is None else m["best_valid"]
+        self.best_step = m.get("best_step")
         self.valid = self.best_valid if self.best is not None else float("nan")
         self.rng.bit_generator.state = m["numpy_rng"]
+
+    def keep(self) -> None:
+        """Keep the evaluation weights as the best: their validation, their step; reset the patience count."""
+        self.best = {k: v.detach().cpu().clone() for k, v in self.eval_state().items()}
+        self.best_valid, self.best_step, self.bad = self.valid, self.step, 0
 
     # --- events -----------------------------------------------------------------------------
     def _emit(self, event: str) -> None:
@@ -302,20 +383,21 @@ class Trainer:
     def validate(self) -> None:
         """Score the evaluation weights (rank 0, broadcast), record the score, run the validation callbacks."""
         started = time.perf_counter()
-        self.valid = self._score()
+        self.valid = self.score(self.valid_fn)
         self.valid_seconds = time.perf_counter() - started
         self.history.append({"step": self.step, "train_loss": self.last_loss, "valid": self.valid})
         self._emit("after_validation")
 
-    def _score(self) -> float:
-        """valid_fn of the evaluation weights on rank 0 (eval mode, no grad), broadcast to every rank."""
+    def score(self, fn: Callable) -> float:
+        """fn(net) of the evaluation weights on rank 0 (eval mode, no grad), broadcast to every rank (valid_fn, a
+        Guard's fn)."""
         v = float("nan")
         if self.rank == 0:
             live = _clone(self.net.state_dict())
             self.net.load_state_dict(self.eval_state())
             self.net.eval()
             with torch.no_grad():
-                v = float(self.valid_fn(self.net))
+                v = float(fn(self.net))
             self.net.load_state_dict(live)
         return distributed.broadcast_float(v)
 
@@ -380,7 +462,8 @@ class Trainer:
         self._emit("on_end")
         return TrainResult(best_state=final, best_valid=self.best_valid, step=self.step, stopped=self.stopped,
                            history=self.history, message=self.message,
-                           steps_per_s=(self.step - self.step0) / elapsed if elapsed > 0 else float("nan"))
+                           steps_per_s=(self.step - self.step0) / elapsed if elapsed > 0 else float("nan"),
+                           best_step=self.best_step if self.best is not None else self.step, selection=self.selection)
 
     def _final_state(self) -> dict[str, torch.Tensor]:
         """The weights returned: the best validated ones; else (no validation ran) the evaluation weights, scored
@@ -393,7 +476,7 @@ class Trainer:
                                                                         "is kept", "was kept"))
         final = {k: v.detach().cpu().clone() for k, v in self.eval_state().items()}
         if self.step > self.step0:
-            self.best_valid = self._score()
+            self.best_valid = self.score(self.valid_fn)
             self.history.append({"step": self.step, "train_loss": self.last_loss, "valid": self.best_valid,
                                  "final_only": True})
         return final

@@ -98,8 +98,9 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
         return Forecasts(TRUTH, default_synthetic()[1].forecast_series(panel, dates), None, "truth",
                          "the synthetic market's true distribution")
     if run is not None:
-        model = load_model(run)
-        return Forecasts(name, model.forecast_series(panel, dates), model, "run", f"trained run {Path(run).name}")
+        model = load_model(run)  # its notes: what the run recorded of its fit (a fine-tune: the step it kept)
+        return Forecasts(name, model.forecast_series(panel, dates), model, "run", f"trained run {Path(run).name}",
+                         tuple(model.notes))
     check_names([name])
     mdir = store.model_dir(panel.name, name, root)
     if store.built_from(mdir, panel, same_version=False):
@@ -203,7 +204,16 @@ def _variants(panel, name: str, root) -> tuple[str, str]:
 
 def model_keys(panel, own_runs=(), root: str | Path | None = None) -> list[str]:
     """The model keys on offer for `panel`: `available` models, then those of `own_runs` (core.runs.Run: the
-    finished runs of whoever asks, core.workspaces.user_runs) trained on this very data (same fingerprint) as
-    "run:<id>"."""
+    finished runs of whoever asks, core.workspaces.user_runs) trained on this very data (same fingerprint):
+    "run:<id>+cal" (the run served through the calibration layer, e.g. an adapted NeuralFactors) then "run:<id>"
+    for a calibratable model, else "run:<id>"."""
     fingerprint = panel.fingerprint()
-    return available(panel, root) + [run_key(r.id) for r in own_runs if r.fingerprint == fingerprint]
+    return available(panel, root) + [key for r in own_runs if r.fingerprint == fingerprint for key in run_keys(r)]
+
+
+def run_keys(run) -> tuple[str, ...]:
+    """The model keys of a finished run (core.runs.Run): through the calibration layer first where its model has
+    one (the key an adapted run is served by), then the raw run."""
+    key = run_key(run.id)
+    layered = run.model in model_names() and model_class(run.model).calibratable
+    return (f"{key}+cal", key) if layered else (key,)

@@ -10,6 +10,7 @@ import streamlit as st
 from core.data.info import warning_summary
 from core.errors import NeuralFactorsError
 from core.models.neuralfactors.config import PRESETS
+from core.models.neuralfactors.finetune import selection_text
 from core.workbench.keys import model_label, parse_dataset, run_key
 from core.workspaces import jobs
 from dashboard import ownership, services, signin, state, ui, uploads, warmup
@@ -47,6 +48,11 @@ def _submit(key: str, adapt: bool, **settings) -> None:
 
 def _status(run: str) -> dict:
     return jobs.status(ownership.store(), signin.current_user(), run)
+
+
+def _served(run: str) -> str:
+    """The model key an adapted run is served by: the run through the calibration layer."""
+    return run_key(run) + "+cal"
 
 
 def _use(key: str, model: str | None = None) -> None:
@@ -202,8 +208,9 @@ def _progress_view() -> None:
             st.rerun(scope="app")
     elif status["state"] == "finished" and st.session_state.get("train_adapt"):
         if st.session_state.get("train_polling"):  # a rerun of this fragment (the sidebar's widgets are not drawn)
-            _use(st.session_state["train_dataset"], run_key(run))  # that follows the run: it takes the adapted model
-        st.success(f"finished: the adapted model is {run_key(run)} (sidebar: Model); before and after below")
+            _use(st.session_state["train_dataset"], _served(run))  # that follows the run: it takes the adapted model
+        st.success(f"finished: the adapted model is {_served(run)}, served through the calibration layer (sidebar: "
+                   "Model); before and after below")
     elif status["state"] == "finished":
         st.success(f"finished: pick the model run:{run} in the sidebar (this dataset)")
     else:
@@ -229,21 +236,30 @@ if st.session_state.get("train_run"):
 
 
 def adaptation(run: str) -> None:
-    """Validation nll_joint of zero-shot, adapted and PPCA (dashboard/services.adaptation), and the adapted run in
-    every page (a button when it is not)."""
+    """Which step the fine-tune kept (its selection rule: validation nll_joint and calib_port), validation
+    nll_joint and calib_port of zero-shot, adapted (raw and as served, through the layer) and PPCA
+    (dashboard/services.adaptation), and the adapted run in every page (a button when it is not)."""
     dataset = st.session_state["train_dataset"]
     st.subheader("Before and after adapting")
     with ui.guard():
+        chosen = selection_text(runs.training_record(run).get("selection"))
+        if chosen:
+            (st.success if chosen.startswith("adapted") else st.warning)(chosen)
         table = services.adaptation(dataset, run)
         rows = {"neuralfactors": "NeuralFactors zero-shot (shipped, before)", run_key(run): f"Adapted ({run_key(run)})",
+                _served(run): f"Adapted, through the calibration layer ({_served(run)}, served)",
                 "ppca": "PPCA (fitted on this file)"}
-        st.table(pd.DataFrame({"validation nll_joint": table["nll_joint"].map("{:.4f}".format).to_numpy()},
+        st.table(pd.DataFrame({"validation nll_joint": table["nll_joint"].map("{:.4f}".format).to_numpy(),
+                               "validation calib_port": table["calib_port"].map("{:.4f}".format).to_numpy()},
                               index=pd.Index([rows[m] for m in table.index], name="model")))
         dates = table.attrs["dates"]
-        st.caption(f"Joint negative log-likelihood per stock on the validation dates {dates[0]} .. {dates[1]} "
-                   f"(returns / the training std {table.attrs['nll_scale']:.5f}); lower is better.")
-    if (st.session_state.get("dataset"), st.session_state.get("model")) != (dataset, run_key(run)):
-        st.button("Use the adapted model in every page", on_click=_use, args=(dataset, run_key(run)),
+        st.caption(f"Joint negative log-likelihood per stock (returns / the training std "
+                   f"{table.attrs['nll_scale']:.5f}) and the equal-weight portfolio's calibration error on the "
+                   f"validation dates {dates[0]} .. {dates[1]}; lower is better for both. The fine-tune keeps the "
+                   "step with the lowest nll_joint among those whose calib_port is no worse than zero-shot's, and "
+                   "none when no step qualifies.")
+    if (st.session_state.get("dataset"), st.session_state.get("model")) != (dataset, _served(run)):
+        st.button("Use the adapted model in every page", on_click=_use, args=(dataset, _served(run)),
                   key="adapt_use", type="primary")
 
 

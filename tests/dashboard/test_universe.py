@@ -265,3 +265,32 @@ def test_cancel_training_from_your_data(upload):
     _clean(at)
     assert _status(run)["state"] == "cancelled"
     assert any("cancelled" in i.value for i in at.info)
+
+
+def test_your_data_shows_which_step_the_adaptation_kept(home, tmp_path):
+    """After an adaptation (a short real fine-tune of the shipped network, run by the CLI into the user data
+    folder): the kept step (or "no adaptation") from the run's record, validation nll_joint AND calib_port of
+    zero-shot, adapted, adapted through the layer and PPCA, and the adapted model served through the layer."""
+    from core.cli import main
+    from tests.userfiles import write_vendor_csv
+
+    vf = write_vendor_csv(tmp_path / "small.csv", n_stocks=20, n_dates=200, splits={})
+    key = uploads.add_upload("small.csv", vf.path.read_bytes())
+    assert main(["train", "--model", "neuralfactors", "--data", str(vf.path), "--init", "shipped", "--max-steps", "4",
+                 "--set", "valid_every=2", "--set", "days_per_step=1", "--out", str(runs.runs_dir() / "adapted")]) == 0
+    chosen = runs.training_record("adapted")["selection"]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(dataset="synthetic", model="truth")
+    for k, v in {"train_run": "adapted", "train_adapt": True, "train_dataset": key}.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page("app_pages/your_data.py").run()
+    _clean(at)
+    said = [m.value for m in [*at.success, *at.warning]]
+    expected = f"kept step {chosen['step']}" if chosen["kept"] else "no adaptation improved both"
+    assert any(expected in s and "zero-shot (step 0)" in s for s in said), said
+    table = at.table[0].value
+    assert list(table.columns) == ["validation nll_joint", "validation calib_port"]
+    assert "Adapted, through the calibration layer (run:adapted+cal, served)" in table.index
+    at.button(key="adapt_use").click().run()
+    assert at.session_state["model"] == "run:adapted+cal" and at.session_state["dataset"] == key

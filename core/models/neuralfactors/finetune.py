@@ -5,7 +5,25 @@ overrides). The universe's sectors are matched to the training sectors (core.mod
 each sector the network never saw gets its own embedding row and, with sector factors, its own factor,
 both started from what the network does for an unknown sector: the unknown-sector embedding row, and
 the mean prior (scale, dof) of the training sectors' factors (an unknown sector has no factor of its own).
-The starting weights are validated first, so the kept weights are never worse than them on validation.
+
+Which weights a fine-tune keeps (the selection rule, written before any result was read; issue 31):
+
+- Candidates. Step 0 is the zero-shot network: the start network exactly as `forecasts(panel, "neuralfactors")`
+  serves this universe without training (its own sectors, no new embedding rows or factors). The other
+  candidates are the fine-tuned weights at every validation of the trainer (every `valid_every` steps, and at a
+  stop by the time budget). Each is scored on the file's VALIDATION split only, for
+    nll_joint   the trainer's validation score (IWAE, k_eval samples, per stock, returns / the training std), and
+    calib_port  the calibration error of the equal-weight portfolio of the day's stocks (core.risk.calibration.
+                portfolio_calibration: the same PITs, draws and seeds as `evaluate`'s calib_port).
+- Rule. A step s > 0 qualifies when calib_port(s) <= calib_port(0) + CALIB_TOLERANCE (0: no worse than
+  zero-shot's) and nll_joint(s) < nll_joint(0) (it must improve the likelihood too). The chosen step is the
+  qualifying step with the lowest nll_joint. calib_port is computed only for a step whose nll_joint is below that
+  of the best step kept so far (zero-shot's at first), since no other step could be chosen.
+- No qualifying step: the adaptation is not kept. The run serves the zero-shot network itself (step 0 is not an
+  adaptation) and says "no adaptation improved both; serving the zero-shot network".
+- Recorded: the run's training summary holds `selection` (the rule, zero-shot's scores, the chosen step and its
+  scores, or none) and the trainer's history holds each candidate's scores; `train` prints it and the dashboard
+  shows it beside the adapted run. Patience counts validations without a newly chosen step.
 """
 from __future__ import annotations
 
@@ -23,6 +41,34 @@ ARCHITECTURE = ("n_factors", "lookback", "hidden", "sector_dim", "sequence", "he
 #: training settings of a fine-tune (a wall-clock budget or early stopping usually ends it first)
 FINETUNE = {"lr": 1e-3, "steps": 3000, "days_per_step": 4, "polyak_start": 3000, "valid_every": 20,
             "valid_days": 0, "patience": 4}
+#: how much worse than zero-shot's a kept step's validation calib_port may be (0: no worse)
+CALIB_TOLERANCE = 0.0
+#: what a fine-tune says when no step qualified
+NOT_ADAPTED = "no adaptation improved both; serving the zero-shot network"
+
+
+def selection_text(selection: dict | None) -> str:
+    """The selection of a fine-tune (TrainResult.selection, as a run records it) in one line; "" for a run that is
+    not a fine-tune (or was trained before the rule)."""
+    if not selection:
+        return ""
+    ref, name = selection["reference"], selection["guard"]
+    zero = f"zero-shot (step 0): validation nll_joint {ref['valid']:.4f}, {name} {ref[name]:.4f}"
+    tol = selection.get("tolerance") or 0.0
+    bound = "no worse than zero-shot's" + (f" + {tol:g}" if tol else "")
+    n = selection["candidates"]
+    if not selection["kept"]:
+        return (f"{NOT_ADAPTED}: none of the {n} validated step{'s' if n != 1 else ''} had both a lower nll_joint "
+                f"and a {name} {bound}; {zero}")
+    return (f"adapted: kept step {selection['step']} (of {n} validated) by the rule lowest validation nll_joint with "
+            f"{name} {bound}: nll_joint {selection['valid']:.4f}, {name} {selection[name]:.4f}; "
+            f"{zero}")
+
+
+def selection_lines(selection: dict | None) -> list[str]:
+    """selection_text as the notes of a fit (none for a run that is not a fine-tune)."""
+    text = selection_text(selection)
+    return [text] if text else []
 
 
 def finetune_config(start: NFConfig, overrides: dict) -> NFConfig:

@@ -22,7 +22,9 @@ from core.forecast import FactorForecast, ForecastSeries
 from core.models.protocol import Calibration, PosteriorFactorModel, StepTrainedModel, saved_state
 from core.models.neuralfactors.batches import DayBatch, Windows
 from core.models.neuralfactors.config import NFConfig, make_config
-from core.models.neuralfactors.finetune import expand_state, extend_sectors, finetune_config
+from core.models.neuralfactors.finetune import (
+    CALIB_TOLERANCE, expand_state, extend_sectors, finetune_config, selection_lines,
+)
 from core.models.neuralfactors.sectors import rename_sectors
 from core.forecast.student_t import (
     iwae_log_likelihood, marginal_log_likelihood, posterior, t_variance,
@@ -31,7 +33,8 @@ from core.models.neuralfactors.network import NeuralFactorsNet
 from core.training import distributed
 from core.training.device import autocast, resolve_device
 from core.training.threads import apply_threads
-from core.training.trainer import Trainer, TrainResult, TrainSettings
+from core.risk.calibration import portfolio_calibration
+from core.training.trainer import Guard, Trainer, TrainResult, TrainSettings
 
 #: at most this many validation days score a run that validates only once, at its end (shorter than valid_every)
 FINAL_VALID_DAYS = 64
@@ -142,6 +145,8 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
                               f"{n_valid} of the {len(valid_t)} validation days (evenly spaced)")
         if n_valid < len(valid_t):
             valid_t = valid_t[np.linspace(0, len(valid_t) - 1, n_valid).round().astype(int)]
+        valid_dates = pd.DatetimeIndex([panel.dates[i] for i in valid_t])
+        guard = None if start is None else self._zero_shot_guard(start, panel, valid_t, valid_dates)
         torch.manual_seed(self.seed)
         self.net = NeuralFactorsNet(cfg, win.feats.n_channels, len(self.scaler.sectors))
         if start is not None:
@@ -163,24 +168,46 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         def valid_fn(net):
             return float(np.mean(self._nll_joint_days(net, win, valid_t, cfg.k_eval, seed=0)))
 
+        if guard is not None:  # the fine-tune's calib_port: this network's forecasts (it is self.net) on validation
+            guard.fn = lambda net: portfolio_calibration(self.forecast_series(panel, valid_dates), panel.returns,
+                                                         valid_dates)
         settings = TrainSettings(
             steps=cfg.steps, lr=cfg.lr, weight_decay=cfg.weight_decay, polyak_start=cfg.polyak_start,
             valid_every=cfg.valid_every, patience=cfg.patience, seed=self.seed, max_steps=self.max_steps,
             out_dir=self.out_dir, resume=self.resume, progress=self.progress, bf16=cfg.bf16, compile=cfg.compile,
-            progress_log=self.progress_log, time_budget=self.time_budget, validate_start=start is not None)
-        self.result = Trainer(self.net, loss_fn, valid_fn, settings, dev,
+            progress_log=self.progress_log, time_budget=self.time_budget)
+        self.result = Trainer(self.net, loss_fn, valid_fn, settings, dev, guard=guard,
                               extra_meta={"config": cfg.to_json(), "fingerprint": self.fingerprint}).run()
         self.net.load_state_dict(self.result.best_state)
         self.net.eval()
+        if start is not None:
+            self.notes += selection_lines(self.result.selection)
+            if not self.result.selection["kept"]:  # serve the zero-shot network itself (step 0 is no adaptation)
+                self.net, self.scaler = start.net.to(dev).eval(), start.scaler
+                self.sector_aliases = start.sector_aliases
+                self._cache = None
         return self
+
+    def _zero_shot_guard(self, start: "NeuralFactorsModel", panel: Panel, valid_t: np.ndarray,
+                         valid_dates: pd.DatetimeIndex) -> Guard:
+        """Step 0 of a fine-tune's selection (core.models.neuralfactors.finetune): the start network as it scores
+        `panel` zero-shot, on the validation days: its nll_joint as valid_fn computes it (same days, k_eval, seed;
+        the same return scale) and its calib_port. The Guard's fn is set by fit."""
+        start.device, start.threads, start._cache = self.device, self.threads, None
+        start.net.to(self.device).eval()
+        nll = float(np.mean(start._nll_joint_days(start.net, start._windows(panel), valid_t, self.config.k_eval,
+                                                  seed=0)))
+        calib = portfolio_calibration(start.forecast_series(panel, valid_dates), panel.returns, valid_dates)
+        return Guard("calib_port", fn=None, reference=calib, reference_valid=nll, tolerance=CALIB_TOLERANCE)
 
     def training_summary(self) -> dict:
         """What the last fit did: step, stopped, best_valid (validation NLL_joint per stock, scaled returns),
-        steps_per_s, message, return_scale (the training std), device and config (JSON)."""
+        steps_per_s, message, return_scale (the training std), device, config (JSON), best_step (the step of the
+        weights kept) and selection (a fine-tune's choice, core.models.neuralfactors.finetune; None otherwise)."""
         r = self.result
         return {"step": r.step, "stopped": r.stopped, "best_valid": r.best_valid, "steps_per_s": r.steps_per_s,
                 "message": r.message, "return_scale": self.scaler.return_scale, "device": str(self.device),
-                "config": self.config.to_json()}
+                "config": self.config.to_json(), "best_step": r.best_step, "selection": r.selection}
 
     @staticmethod
     def _usable(win: Windows, t: np.ndarray) -> np.ndarray:
@@ -366,7 +393,8 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         train = None
         if self.result is not None:
             train = {"best_valid_nll_joint_scaled": self.result.best_valid, "step": self.result.step,
-                     "stopped": self.result.stopped, "history": self.result.history}
+                     "stopped": self.result.stopped, "history": self.result.history,
+                     "best_step": self.result.best_step, "selection": self.result.selection}
         return arrays, self.config.to_json(), {
             "scaler": self.scaler.to_json(), "tickers": self.tickers, "n_channels": self._n_channels(),
             "fingerprint": self.fingerprint, "training": train, "seed": self.seed,
@@ -385,6 +413,7 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         model.scaler = FeatureScaler.from_json(state["scaler"])
         model.tickers, model.fingerprint = state["tickers"], state.get("fingerprint")
         model.sector_aliases = state.get("sector_aliases", {})
+        model.notes = selection_lines((state.get("training") or {}).get("selection"))  # a fine-tune's kept step
         net = NeuralFactorsNet(model.config, state["n_channels"], len(model.scaler.sectors))
         try:
             net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})

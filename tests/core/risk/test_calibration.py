@@ -30,3 +30,25 @@ def test_student_t_pits_are_uniform_for_draws_from_the_forecast():
     w = np.full(3, 1 / 3)
     pp = np.array([t.distribution.portfolio_cdf(t, w, float(d @ w), 2000, i) for i, d in enumerate(draws)])
     assert stats.kstest(pp, "uniform").pvalue > 0.01
+
+
+
+@pytest.mark.parametrize("family", ["student_t", "normal"])  # Monte Carlo PITs and the closed form
+def test_portfolio_calibration_is_evaluates_calib_port(family):
+    """The number a fine-tune's selection reads (core.models.neuralfactors) is `evaluate`'s calib_port."""
+    from dataclasses import replace
+
+    from core.data.synthetic import make_market
+    from core.evaluation.tables import Settings, evaluate_series
+    from core.forecast import ForecastSeries
+    from core.risk.calibration import portfolio_calibration
+    from core.workbench.sources import forecast_dates
+
+    panel = make_market(n_stocks=12, n_dates=260, n_factors=2, seed=3)[0]
+    dates = forecast_dates(panel, "valid")
+    fcs = [replace(make_fc(n=12, family=family, seed=i), date=d, tickers=list(panel.tickers))
+           for i, d in enumerate(dates)]
+    series = ForecastSeries.stack(fcs, list(panel.tickers))
+    values, _ = evaluate_series(panel, series, "valid", 1.0, Settings(groups=("portfolio",), portfolio_samples=2_000))
+    got = portfolio_calibration(series, panel.returns, dates, n_samples=2_000)
+    assert np.isfinite(got) and got == values["calib_port"]

@@ -117,3 +117,65 @@ def test_the_cosine_schedule_decays_the_rate_to_zero():
 def test_an_unknown_schedule_names_the_choices():
     with pytest.raises(trainer_module.ModelError, match="constant, cosine"):
         TrainSettings(steps=1, lr=0.1, valid_every=1, schedule="step")
+
+
+# --- keep-best under a guard (a fine-tune's selection: core.models.neuralfactors.finetune) --------------------------
+
+def _scripted(valids, guards):
+    """A trainer whose validations score `valids` in turn and whose guard scores `guards` in turn (called only for a
+    state that beats the best kept so far); the reference scores 1.0 on validation and 0.5 on the guard."""
+    from core.training.trainer import Guard
+
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 1)
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    loss, _ = _quadratic()
+    v, g, calls = iter(valids), iter(guards), []
+
+    def guard_fn(n):
+        calls.append(1)
+        return next(g)
+
+    guard = Guard("calib_port", guard_fn, reference=0.5, reference_valid=1.0)
+    s = TrainSettings(steps=2 * len(valids), lr=0.05, valid_every=2, progress=False)
+    return Trainer(net, loss, lambda n: next(v), s, torch.device("cpu"), guard=guard).run(), start, calls
+
+
+def test_a_guard_keeps_the_lowest_validation_among_states_no_worse_on_the_guard():
+    res, _, calls = _scripted([0.9, 0.8, 0.7, 0.95], [0.4, 0.6, 0.5])
+    sel = res.selection
+    assert sel["kept"] and sel["step"] == 6 and res.best_step == 6 and res.best_valid == 0.7
+    assert sel["calib_port"] == 0.5 <= sel["reference"]["calib_port"] and sel["candidates"] == 4
+    assert len(calls) == 3  # step 8 (0.95) could not be chosen: its guard is not scored
+    rows = {h["step"]: h for h in res.history}
+    assert rows[0]["reference"] and rows[0]["valid"] == 1.0 and rows[0]["calib_port"] == 0.5
+    assert rows[4]["qualified"] is False and "calib_port" not in rows[8]
+
+
+def test_a_guard_that_every_step_worsens_keeps_the_start():
+    res, start, _ = _scripted([0.9, 0.8, 0.7], [0.51, 0.6, 0.9])
+    assert res.selection["kept"] is False and res.selection["step"] is None
+    assert res.best_step == 0 and res.best_valid == 1.0
+    assert all(torch.equal(res.best_state[k], v) for k, v in start.items())
+
+
+def test_a_guarded_run_resumes_to_the_same_choice(tmp_path):
+    from core.training.trainer import Guard
+
+    loss, valid = _quadratic()
+
+    def run(**kw):
+        torch.manual_seed(0)
+        net = torch.nn.Linear(3, 1)
+        with torch.no_grad():
+            ref, ref_valid = float(net.weight.norm()), valid(net)  # the guard: weights no larger than the start's
+        guard = Guard("norm", lambda n: float(n.weight.norm()), reference=ref, reference_valid=ref_valid)
+        s = TrainSettings(steps=12, lr=0.05, valid_every=3, progress=False, **kw)
+        return Trainer(net, loss, valid, s, torch.device("cpu"), guard=guard).run()
+
+    full = run()
+    assert run(max_steps=7, out_dir=tmp_path).stopped == "max_steps"
+    resumed = run(out_dir=tmp_path, resume=True)
+    assert full.selection["kept"] and full.best_step > 0
+    assert resumed.selection == full.selection and resumed.best_step == full.best_step
+    assert all(torch.equal(resumed.best_state[k], v) for k, v in full.best_state.items())

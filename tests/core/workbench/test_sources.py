@@ -111,3 +111,21 @@ def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     assert np.abs(nf["factor"] - factor).max() < 1e-5 and np.abs(nf["ratio"] - ratio).max() < 1e-5
     assert np.abs(factor[-1] - np.eye(factor.shape[1])).max() > 0.05  # the update moves NF's test forecasts
     assert Layer(**nf).fits(store.load_forecasts("sp500-20", "neuralfactors"), half_life_of("neuralfactors"))
+
+
+def test_a_run_is_offered_through_the_calibration_layer_first(vendor, tmp_path, monkeypatch):
+    """A finished run of a calibratable model (e.g. an adapted NeuralFactors) is served as "run:<id>+cal", the raw
+    run after it; its recorded notes (a fine-tune's kept step) come with its forecasts."""
+    from core.io import read_json, write_json
+    from core.models.registry import create_model
+    from core.workbench.sources import model_keys
+
+    monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path))
+    model = create_model("ledoit-wolf").fit(vendor, vendor.split_dates("train"), vendor.split_dates("valid"))
+    model.save(tmp_path / "runs" / "r1")
+    meta = read_json(tmp_path / "runs" / "r1" / "config.json")
+    meta["state"]["fingerprint"] = vendor.fingerprint()  # as a run trained on this file records it
+    write_json(tmp_path / "runs" / "r1" / "config.json", meta)
+    keys = model_keys(vendor)
+    assert keys[-2:] == ["run:r1+cal", "run:r1"]
+    assert forecasts(vendor, "run:r1+cal", vendor.split_dates("valid")[:3]).source == "run"

@@ -12,7 +12,8 @@ from core.cli import main
 from core.data.synthetic import make_market
 from core.errors import ModelError
 from core.models.neuralfactors.config import PRESETS
-from core.models.neuralfactors.finetune import FINETUNE, expand_state
+from core.io import read_json
+from core.models.neuralfactors.finetune import FINETUNE, NOT_ADAPTED, expand_state
 from core.models.neuralfactors.model import NeuralFactorsModel
 from core.models.neuralfactors.sectors import match_sectors, rename_sectors
 from core.models.registry import load_model
@@ -113,6 +114,70 @@ def test_fine_tune_on_other_sectors_saves_a_loadable_run(start, other, tmp_path)
     np.testing.assert_allclose(again.forecast_series(other, other.split_dates("valid")[:3]).exposures, fc.exposures)
 
 
+def _valid_calib(model, panel) -> float:
+    """calib_port of `model`'s forecasts on the panel's validation split, as `evaluate` computes it."""
+    from core.risk.calibration import portfolio_calibration
+    from core.workbench.sources import forecast_dates
+
+    dates = forecast_dates(panel, "valid")
+    return portfolio_calibration(model.forecast_series(panel, dates), panel.returns, dates)
+
+
+def test_the_kept_fine_tune_is_no_worse_calibrated_than_zero_shot(start, other, tmp_path, monkeypatch, capsys):
+    """The selection rule (core.models.neuralfactors.finetune) on a small synthetic panel: the kept step beats
+    zero-shot's validation nll_joint with a calib_port no worse, both as recorded and as the saved run serves it."""
+    path, _ = start
+    m = NeuralFactorsModel(init=path, device="cpu", max_steps=12, valid_every=2, days_per_step=2).fit(
+        other, other.split_dates("train"), other.split_dates("valid"))
+    sel = m.result.selection
+    zero = _valid_calib(load_model(path), other)  # the shipped-like network scoring `other` zero-shot
+    assert sel["reference"]["calib_port"] == zero and sel["reference"]["step"] == 0
+    assert sel["kept"] and sel["step"] > 0 and m.result.best_step == sel["step"]
+    assert sel["valid"] < sel["reference"]["valid"] and sel["calib_port"] <= zero
+    kept = next(h for h in m.result.history if h["step"] == sel["step"])
+    assert kept["qualified"] and kept["valid"] == sel["valid"] == m.result.best_valid
+    monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path))
+    m.save(tmp_path / "runs" / "ft")
+    saved = load_model(tmp_path / "runs" / "ft")
+    assert _valid_calib(saved, other) == sel["calib_port"]  # what was scored is what the run serves
+    assert f"kept step {sel['step']}" in m.notes[-1] and "zero-shot (step 0)" in m.notes[-1]
+    assert saved.notes == m.notes[-1:]  # the run's forecasts carry it (the dashboard's sidebar shows it)
+    summary = m.training_summary()
+    assert summary["best_step"] == sel["step"] and summary["selection"] == sel
+    assert read_json(tmp_path / "runs" / "ft" / "config.json")["state"]["training"]["selection"]["step"] == sel["step"]
+    assert main(["runs", "list"]) == 0 and f"adapted: kept step {sel['step']}" in capsys.readouterr().out
+
+
+def test_a_fine_tune_that_worsens_calibration_at_every_step_serves_zero_shot(start, other, tmp_path, monkeypatch):
+    """Planted: every step after 0 scores a calib_port worse than zero-shot's, so nothing is kept and the run is
+    the zero-shot network itself (its forecasts, saved and loaded), saying so."""
+    from core.models.neuralfactors import model as nf_model
+
+    path, _ = start
+    real, calls = nf_model.portfolio_calibration, []
+
+    def worse_after_step_0(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw) + (0.0 if len(calls) == 1 else 1.0)  # the first call scores zero-shot
+
+    monkeypatch.setattr(nf_model, "portfolio_calibration", worse_after_step_0)
+    m = NeuralFactorsModel(init=path, device="cpu", max_steps=8, valid_every=2, days_per_step=2).fit(
+        other, other.split_dates("train"), other.split_dates("valid"))
+    monkeypatch.undo()
+    sel = m.result.selection
+    assert len(calls) > 1 and not sel["kept"] and sel["step"] is None and m.result.best_step == 0
+    assert m.notes[-1].startswith(NOT_ADAPTED) and m.training_summary()["best_valid"] == sel["reference"]["valid"]
+    zero = load_model(path)
+    dates = other.split_dates("valid")[:5]
+    expected = zero.forecast_series(other, dates)
+    m.save(tmp_path / "run")
+    for served in (m, load_model(tmp_path / "run")):
+        got = served.forecast_series(other, dates)
+        assert got.factor_names == expected.factor_names
+        np.testing.assert_array_equal(got.exposures, expected.exposures)
+        np.testing.assert_array_equal(got.idio_var, expected.idio_var)
+
+
 def test_fine_tune_refuses_architecture_changes_and_presets(start):
     path, _ = start
     with pytest.raises(ModelError, match="keeps the network's architecture"):
@@ -143,6 +208,8 @@ def test_train_cli_fine_tunes_a_file_within_a_budget(start, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "sectors the network never saw" in text and "Alpha Tech" in text
     assert "stopped: time_budget" in text and "--resume" in text
+    assert "zero-shot (step 0): validation nll_joint" in text  # the selection, kept step or none
+    assert re.search(r"neuralfactors: (adapted: kept step [1-9]\d*|no adaptation improved both)", text)
     assert load_model(out).scaler.sectors[-1] not in ("Unknown",)
 
 
