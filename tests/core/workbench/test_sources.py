@@ -84,16 +84,17 @@ def test_the_note_says_what_the_layer_changed_on_the_dates_shown():
 
     panel = load_dataset("sp500-20")
     early, late = forecast_dates(panel, "valid")[20:21], forecast_dates(panel, "test")[300:301]
-    assert "not fitted yet" in forecasts(panel, "ppca+cal", early).note  # maps need 250 days of outcomes
+    assert "not fitted yet" in forecasts(panel, "ledoit-wolf+cal", early).note  # maps need 21 days of outcomes
     assert "not fitted yet" in forecasts(panel, "neuralfactors+cal", early).note
     note = forecasts(panel, "neuralfactors+cal", late).note
     assert "covariance updated and portfolio quantiles recalibrated" in note
-    assert "covariance" not in forecasts(panel, "ppca+cal", late).note  # PPCA's layer is the maps only
+    assert "covariance" not in forecasts(panel, "ledoit-wolf+cal", late).note  # its layer is the maps only
 
 
 def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     """pretrained/sp500-20/<model>/calibration.safetensors reproduces the layer fitted on the shipped forecasts:
-    PPCA's PIT maps, and NeuralFactors' covariance update (its PIT maps take Student-t draws: checked by build)."""
+    Ledoit-Wolf's PIT maps (maps only), and the covariance updates of PPCA and NeuralFactors (NeuralFactors' PIT maps
+    take Student-t draws: checked by build)."""
     from core import store
     from core.risk.covariance_update import fit_corrections
     from core.risk.recalibration import Layer, recalibrate
@@ -101,10 +102,13 @@ def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
 
     panel = load_dataset("sp500-20")
     start = forecast_dates(panel, "valid")[0]
-    series = store.load_forecasts("sp500-20", "ppca")
+    series = store.load_forecasts("sp500-20", "ledoit-wolf")
     fitted = recalibrate(panel, series, start).pit_map
-    shipped = store.load_calibration("sp500-20", "ppca")
+    shipped = store.load_calibration("sp500-20", "ledoit-wolf")
     assert set(shipped) == {"pit_map", "settings"} and np.abs(shipped["pit_map"] - fitted).max() < 1e-6
+    ppca = store.load_calibration("sp500-20", "ppca")
+    factor, ratio = fit_corrections(panel, store.load_forecasts("sp500-20", "ppca"), start, half_life_of("ppca"))
+    assert np.abs(ppca["factor"] - factor).max() < 1e-5 and np.abs(ppca["ratio"] - ratio).max() < 1e-5
     nf = store.load_calibration("sp500-20", "neuralfactors")
     factor, ratio = fit_corrections(panel, store.load_forecasts("sp500-20", "neuralfactors"), start,
                                     half_life_of("neuralfactors"))
@@ -126,6 +130,8 @@ def test_a_run_is_offered_through_the_calibration_layer_first(vendor, tmp_path, 
     meta = read_json(tmp_path / "runs" / "r1" / "config.json")
     meta["state"]["fingerprint"] = vendor.fingerprint()  # as a run trained on this file records it
     write_json(tmp_path / "runs" / "r1" / "config.json", meta)
-    keys = model_keys(vendor)
+    from core import runs
+
+    keys = model_keys(vendor, runs.list_runs(vendor.fingerprint()))
     assert keys[-2:] == ["run:r1+cal", "run:r1"]
     assert forecasts(vendor, "run:r1+cal", vendor.split_dates("valid")[:3]).source == "run"
