@@ -2,8 +2,8 @@
 layer each model takes by the rule of benchmarks/layer_rule.py), on sp500-20's validation and test splits, and the
 portfolio families of the calibrated variants on test; writes <out>/bench_like_for_like.md.
 
-Metrics: nll_joint, cov_mse, calib_port, var99_rate, kupiec_p99 (core/evaluation/tables.py, the shipped forecasts
-and the shipped layers), then per family the calibration error and the 99% VaR breach rate with the 95% range of
+Metrics: nll_joint, cov_mse, calib_port, var99_rate, kupiec_p99 (core/evaluation/tables.py: the raw models' shipped
+metrics, the calibrated variants computed from the shipped forecasts and the shipped layers), then per family the calibration error and the 99% VaR breach rate with the 95% range of
 a calibrated model (core/evaluation/families.py). `--quick`: three models, validation only, no families.
 """
 from __future__ import annotations
@@ -20,11 +20,14 @@ COLUMNS = ("nll_joint", "cov_mse", "calib_port", "var99_rate", "kupiec_p99")
 
 
 def _table(panel, split: str, models, workers: int) -> list[str]:
+    import pandas as pd
+
     from core.evaluation.tables import Settings, evaluate_models
 
-    names = [k for m in models for k in (m, f"{m}+cal")]
-    table = evaluate_models(panel, names, split, settings=Settings(groups=("joint", "covariance", "portfolio")),
-                            recompute=True, workers=workers, log=sys.stderr)
+    raw = evaluate_models(panel, list(models), split, recompute=False, log=sys.stderr)  # the shipped metrics
+    cal = evaluate_models(panel, [f"{m}+cal" for m in models], split, recompute=True, workers=workers, log=sys.stderr,
+                          settings=Settings(groups=("joint", "covariance", "portfolio")))
+    table = pd.concat([raw, cal]).loc[[k for m in models for k in (m, f"{m}+cal")]]
     lines = [f"### {split}", "", "| model | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
     for name, row in table.iterrows():
         lines.append(f"| {name} | " + " | ".join("n/a" if np.isnan(row[c]) else f"{row[c]:.4g}" for c in COLUMNS) + " |")
