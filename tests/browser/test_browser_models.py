@@ -8,7 +8,7 @@ from tests.browser.helpers import require_chromium
 
 pytestmark = pytest.mark.browser
 MODELS = ("factorvae", "neuralfactors+cal")
-NO_CHARTS = ("Model comparison", "Your data")
+NO_CHARTS = ("Model comparison", "Your data", "Workspaces")
 
 
 @pytest.fixture(scope="module", params=MODELS)
