@@ -14,7 +14,7 @@ from core.evaluation import tables as evaluation
 from core.forecast import FactorForecast
 from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
                             covariance, dates, exposures, factor_names as names, horizon, keys, portfolios,
-                            scenarios as draws, sources, stress, var, vocabulary)
+                            reference_shocks as refshocks, scenarios as draws, shocks, sources, stress, var, vocabulary)
 from dashboard import uploads
 from dashboard.ownership import scoped
 
@@ -101,6 +101,23 @@ def factor_names(scope: str, dataset: str, model: str) -> pd.DataFrame:
 def factor_vocabulary(scope: str, dataset: str, model: str) -> dict[str, str]:
     """The name of each factor on every page (core.workbench.vocabulary), from the cached `factor_names`."""
     return vocabulary.vocabulary_of(lambda: factor_names(dataset, model))
+
+
+@scoped
+@st.cache_data(show_spinner="Regressing the factors' references ...", max_entries=64)
+def shock_references(scope: str, dataset: str, model: str, date: str):
+    return refshocks.model_references(panel(dataset), forecast_at(dataset, model, date),
+                                      lambda: factor_names(dataset, model))
+
+
+@scoped
+@st.cache_data(show_spinner="Conditioning on the shock ...", max_entries=64)
+def shock(scope: str, dataset: str, model: str, date: str, weights: pd.Series, moves: tuple, latent: bool = False):
+    """The book given `moves` ((name, value), ...): of the factors' references, or (`latent`) of the factors."""
+    fc = vocabulary.named_forecast(forecast_at(dataset, model, date), factor_vocabulary(dataset, model))
+    if latent:
+        return shocks.factor_shock(fc, weights, dict(moves))
+    return refshocks.reference_shock(fc, weights, shock_references(dataset, model, date), dict(moves))
 
 
 @scoped

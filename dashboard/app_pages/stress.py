@@ -7,8 +7,7 @@ import streamlit as st
 
 from core.portfolio.weights import basis
 from core.workbench.capabilities import has_factors
-from core.workbench.reference_shocks import model_references, reference_shock
-from core.workbench.shocks import (LEVELS, MARKET, available_series, factor_sd, factor_shock, in_sd, series_shock,
+from core.workbench.shocks import (LEVELS, MARKET, available_series, factor_sd, in_sd, series_shock,
                                    series_weights)
 from core.workbench.vocabulary import named_forecast
 from core.workbench.stress import Window, summary_table, windows_in
@@ -138,7 +137,7 @@ def latent_shock(fc, w) -> None:
     if not moves:
         st.info("pick at least one factor to move")
         return
-    res = factor_shock(fc, w, in_sd(fc, moves))
+    res = services.shock(sel.dataset, sel.model, sel.date, w, tuple(in_sd(fc, moves).items()), latent=True)
     st.caption(f"Method: {res.method}. Conditions, in latent units: "
                + ", ".join(f"{k} = {moves[k]:+.1f} sd ({v:+.4g})" for k, v in res.conditions.items()) + ". "
                + " ".join(res.notes))
@@ -173,13 +172,12 @@ def shocks() -> None:
                    + " ".join(res.notes))
         shock_result(res, w)
         return
-    refs = model_references(p, services.forecast_at(sel.dataset, sel.model, sel.date),  # cheap: not cached
-                            lambda: services.factor_names(sel.dataset, sel.model))
+    refs = services.shock_references(sel.dataset, sel.model, sel.date)
     values = reference_inputs(fc, refs)
     if not values:
         st.info("pick at least one reference to move")
         return
-    res = reference_shock(fc, w, refs, values)
+    res = services.shock(sel.dataset, sel.model, sel.date, w, tuple(values.items()))
     st.caption("Conditions: " + ", ".join(
         f"{k} = {res.conditions[k]:+.4g} (latent units)" if k in refs.latent else
         f"{k} = {100 * res.conditions[k]:+.2f}% (R-squared {res.r2[k]:.2f} on the model's factors)"
