@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.data.info import warning_summary
-from core.errors import NeuralFactorsError
+from core import runs
+from core.errors import NeuralFactorsError, NotYours
 from core.models.neuralfactors.config import PRESETS
 from core.models.neuralfactors.finetune import selection_text
 from core.workbench.keys import model_label, parse_dataset, run_key
@@ -47,7 +48,13 @@ def _submit(key: str, adapt: bool, **settings) -> None:
 
 
 def _status(run: str) -> dict:
-    return jobs.status(ownership.store(), signin.current_user(), run)
+    """The queue's status of `run`; a run of the user's that finished outside the queue (the CLI) reads as finished."""
+    try:
+        return jobs.status(ownership.store(), signin.current_user(), run)
+    except NotYours:
+        if not any(r.id == run for r in ownership.own_runs()):
+            raise
+        return runs.training_status(run, "finished", None, None)
 
 
 def _served(run: str) -> str:
