@@ -25,6 +25,12 @@ def panel(dataset: str) -> Panel:
     return uploads.get(dataset)
 
 
+@st.cache_resource(max_entries=16)
+def fingerprint(dataset: str) -> str:
+    """The dataset's Panel.fingerprint (a hash of every return), once per server: sources.model_keys takes it."""
+    return panel(dataset).fingerprint()
+
+
 @st.cache_resource(show_spinner="Computing forecasts ...", max_entries=24)
 def forecasts(dataset: str, model: str) -> sources.Forecasts:
     """The model's forecasts on the dataset (core.workbench.sources): .series, .note, .notes, .model."""

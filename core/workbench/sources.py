@@ -181,27 +181,31 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
     return Forecasts(str(key), series, base.model, base.source, note, base.notes)
 
 
-def available(panel, root: str | Path | None = None) -> list[str]:
+def available(panel, root: str | Path | None = None, fingerprint: str | None = None) -> list[str]:
     """Model names with forecasts on `panel` without training: the ground truth (synthetic), zero-shot
-    models, shipped outputs, then every quick-fit model."""
+    models, shipped outputs, then every quick-fit model. fingerprint: the panel's, when the caller holds it (else
+    computed once here)."""
+    fingerprint = fingerprint or panel.fingerprint()
     names = model_names()
-    out = [m for m in names if store.built_from(store.model_dir(panel.name, m, root), panel, same_version=False)]
+    out = [m for m in names if store.built_from(store.model_dir(panel.name, m, root), panel, False, fingerprint)]
     out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
     out += [m for m in models_where(quick_fit=True) if m not in out]
     out.sort(key=lambda m: not model_class(m).zero_shot)
-    out = [v for m in out for v in (_variants(panel, m, root) if model_class(m).calibratable else (m,))]
+    out = [v for m in out for v in (_variants(panel, m, root, fingerprint) if model_class(m).calibratable else (m,))]
     return [TRUTH] + out if has_truth(panel) else out
 
 
-def _variants(panel, name: str, root) -> tuple[str, str]:
+def _variants(panel, name: str, root, fingerprint: str | None = None) -> tuple[str, str]:
     """The raw model and its calibrated variant, the variant first (the default) where this very data ships
     its calibration maps (sp500-20), else after the raw model (its maps would be fitted on first use)."""
     shipped = store.has_calibration(panel.name, name, root) and store.built_from(
-        store.model_dir(panel.name, name, root), panel, same_version=False)
+        store.model_dir(panel.name, name, root), panel, False, fingerprint)
     return (f"{name}+cal", name) if shipped else (name, f"{name}+cal")
 
 
-def model_keys(panel, root: str | Path | None = None) -> list[str]:
+def model_keys(panel, root: str | Path | None = None, fingerprint: str | None = None) -> list[str]:
     """The model keys on offer for `panel`: `available` models, then the finished training runs of this very data
-    (core.runs, same fingerprint) as "run:<id>"."""
-    return available(panel, root) + [run_key(r.id) for r in runs.list_runs(panel.fingerprint())]
+    (core.runs, same fingerprint) as "run:<id>". fingerprint: the panel's, when the caller holds it (the dashboard
+    caches it per dataset: hashing every return on each page run cost 0.3-0.6 s of CPU)."""
+    fingerprint = fingerprint or panel.fingerprint()
+    return available(panel, root, fingerprint) + [run_key(r.id) for r in runs.list_runs(fingerprint)]

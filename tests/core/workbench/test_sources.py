@@ -111,3 +111,18 @@ def test_shipped_calibration_layers_are_the_ones_sources_would_fit():
     assert np.abs(nf["factor"] - factor).max() < 1e-5 and np.abs(nf["ratio"] - ratio).max() < 1e-5
     assert np.abs(factor[-1] - np.eye(factor.shape[1])).max() > 0.05  # the update moves NF's test forecasts
     assert Layer(**nf).fits(store.load_forecasts("sp500-20", "neuralfactors"), half_life_of("neuralfactors"))
+
+
+def test_model_keys_hash_the_data_once(monkeypatch):
+    """Panel.fingerprint hashes every return: model_keys computes it once (or takes it), not once per model."""
+    from core.data.panel import Panel
+    from core.workbench.sources import model_keys
+
+    panel = load_dataset("sp500-20")
+    want = model_keys(panel)
+    calls = []
+    real = Panel.fingerprint
+    monkeypatch.setattr(Panel, "fingerprint", lambda self: calls.append(1) or real(self))
+    assert model_keys(panel) == want and len(calls) == 1
+    assert model_keys(panel, fingerprint=real(panel)) == want and len(calls) == 1
+    assert want[0] == "neuralfactors+cal"
