@@ -6,14 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import report, store
+from core import store
 from core.data.embedded import DATASETS, load_dataset
 from core.data.panel import Panel
 from core.evaluation import tables as evaluation
 from core.forecast import FactorForecast
 from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
-                            covariance, dates, exposures, factor_names as names, horizon, keys, portfolios,
-                            scenarios as draws, sources, stress, var, vocabulary)
+                            covariance, dates, horizon, keys, portfolios, precomputed, scenarios as draws, sources,
+                            vocabulary)
 from dashboard import uploads
 
 
@@ -35,6 +35,12 @@ def fingerprint(dataset: str) -> str:
 def forecasts(dataset: str, model: str) -> sources.Forecasts:
     """The model's forecasts on the dataset (core.workbench.sources): .series, .note, .notes, .model."""
     return sources.forecasts(panel(dataset), model)
+
+
+@st.cache_resource(max_entries=24)
+def views(dataset: str, model: str) -> precomputed.Views:
+    """The precomputed views shipped for (dataset, model), when their fingerprint matches (else none)."""
+    return precomputed.load(panel(dataset), forecasts(dataset, model))
 
 
 @st.cache_resource(max_entries=24)
@@ -75,17 +81,19 @@ def risk(dataset: str, model: str, date: str, weights: pd.Series) -> portfolios.
 
 @st.cache_data(show_spinner="Computing exposures over time ...", max_entries=64)
 def exposures_over_time(dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
-    return exposures.exposures_over_time(forecasts(dataset, model).series, window(dataset, model, part), weights)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "exposures_over_time",
+                             part=part, weights=weights)
 
 
 @st.cache_data(show_spinner="Estimating factor returns ...", max_entries=32)
 def factor_returns(dataset: str, model: str, part: str) -> pd.DataFrame:
-    return exposures.factor_returns(panel(dataset), forecasts(dataset, model), window(dataset, model, part))
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "factor_returns",
+                             part=part)
 
 
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=32)
 def factor_names(dataset: str, model: str) -> pd.DataFrame:
-    return names.factor_names(panel(dataset), forecasts(dataset, model))
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "factor_names")
 
 
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=64)
@@ -113,7 +121,8 @@ def components(dataset: str, model: str, part: str) -> pcs.Components:
 
 @st.cache_data(show_spinner="Computing VaR over time ...", max_entries=64)
 def var_series(dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
-    return var.var_series(panel(dataset), forecasts(dataset, model).series, window(dataset, model, part), weights)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "var_series",
+                             part=part, weights=weights)
 
 
 @st.cache_data(show_spinner="Simulating VaR over 1, 10 and 21 days ...", max_entries=256)
@@ -156,8 +165,8 @@ def covariance_view(dataset: str, model: str, date: str, h: int = covariance.COV
 @st.cache_data(show_spinner="Scoring covariance forecasts over time ...", max_entries=32)
 def covariance_scores(dataset: str, model: str, part: str, h: int = covariance.COV_HORIZON, step: int = 5
                       ) -> pd.DataFrame:
-    series = forecasts(dataset, model).series
-    return covariance.covariance_scores(panel(dataset), series, window(dataset, model, part), h, step)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "covariance_scores",
+                             part=part, h=h, step=step)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -187,6 +196,8 @@ def adaptation(dataset: str, run: str) -> pd.DataFrame:
 def report_html(dataset: str, model: str, date: str, portfolio: str, custom: str = "",
                 comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
     """The report (core.report.for_view); comparison: the model comparison run on the page (else the shipped one)."""
+    from core import report  # imported on request: its charts load matplotlib, which no page needs to draw
+
     return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom, comparison, value)
 
 
@@ -203,8 +214,8 @@ def report_workbook(dataset: str, model: str, date: str, portfolio: str, custom:
 def stress_tests(dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
-    return stress.stress_tests(panel(dataset), forecasts(dataset, model), date, w, list(windows),
-                               names=factor_vocabulary(dataset, model))
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "stress_tests",
+                             date=date, weights=w, windows=windows, names=factor_vocabulary(dataset, model))
 
 
 @st.cache_data(show_spinner="Attributing the period's returns (factor returns of each day) ...", max_entries=64)

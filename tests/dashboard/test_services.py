@@ -23,12 +23,13 @@ def _is_cache(decorator: ast.expr) -> bool:
 
 def test_services_only_caches():
     """Every top-level function is a st.cache_* wrapper (the upload store lives in dashboard/uploads.py); no
-    re-exports; under 220 lines (one short wrapper per view; 200 until the multi-day VaR view added two)."""
+    re-exports; under 240 lines (one short wrapper per view; 200 until the multi-day VaR view added two, 220 until
+    the precomputed views and the dataset's fingerprint added theirs)."""
     text = SERVICES.read_text()
     functions = [n for n in ast.parse(text).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     uncached = {f.name for f in functions if not any(_is_cache(d) for d in f.decorator_list)}
     assert uncached == set(), uncached
-    assert len(text.splitlines()) < 220
+    assert len(text.splitlines()) < 240
     assert "noqa: F401" not in text
 
 
