@@ -17,8 +17,10 @@ of forecasts from the first validation date on.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -28,7 +30,8 @@ from core.data.embedded import DATASETS
 from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import CheckpointError, ModelError
 from core.forecast import ForecastSeries, recalibrated
-from core.models.registry import check_names, create_model, load_model, model_class, model_names, models_where
+from core.models.registry import (check_names, create_model, declared, load_model, model_class, model_names,
+                                  models_where)
 from core.risk import covariance_update, recalibration
 from core.risk.recalibration import Layer, fit_layer
 from core.workbench.keys import TRUTH, parse_model, run_key
@@ -39,22 +42,35 @@ ZERO_SHOT_DATASET = "sp500-20"
 
 @dataclass
 class Forecasts:
-    """A model's forecasts on a panel: the series, the model object behind it (None for truth or
-    shipped outputs of a model that is not loaded), where they came from, and a one-line note."""
+    """A model's forecasts on a panel: the series, the model object behind it (`model`: None for truth or
+    shipped outputs of a model that is not saved), where they came from, and a one-line note. Shipped outputs are
+    read without their model: `loader` loads it the first time `model` is asked for (the network and torch are
+    imported only by the views that run it)."""
 
     name: str
     series: ForecastSeries
-    model: object | None
+    loaded: object | None  # the model object, once loaded (`model`)
     source: str  # truth | run | shipped | saved | zero-shot | fitted
     note: str
     notes: tuple[str, ...] = ()  # how a zero-shot model adapted this data's inputs, one line each
+    loader: Callable[[], object | None] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def model(self) -> object | None:
+        """The model behind the series, loaded on first use (None when there is none)."""
+        with _LOADING:  # a dashboard's sessions and its preload share one Forecasts: load once
+            if self.loaded is None and self.loader is not None:
+                self.loaded, self.loader = self.loader(), None
+        return self.loaded
+
+
+_LOADING = threading.RLock()
 
 
 def half_life_of(name: str) -> float | None:
     """The half-life of the covariance update in the calibration layer the model `name` declares
     (core.models.protocol.Calibration); None (PIT maps only) for a model that declares none or is not registered."""
-    calibration = model_class(name).calibration if name in model_names() else None
-    return None if calibration is None else calibration.half_life
+    return declared(name, "half_life") if name in model_names() else None
 
 
 def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
@@ -79,7 +95,7 @@ def has_truth(panel) -> bool:
 def zero_shot_weights(name: str, root: str | Path | None = None) -> Path | None:
     """The shipped weights a zero-shot model scores new universes with (None when absent)."""
     d = store.model_dir(ZERO_SHOT_DATASET, name, root)
-    return d if model_class(name).zero_shot and store.has_model(d) else None
+    return d if declared(name, "zero_shot") and store.has_model(d) else None
 
 
 def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str | Path | None = None,
@@ -109,8 +125,8 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
             raise CheckpointError(f"{panel.name}/{name}: shipped forecasts lack {len(missing)} dates (from "
                                   f"{missing[0].date()}); rebuild them with `neuralfactors pretrained build "
                                   f"--dataset {panel.name}`")
-        model = load_model(mdir) if store.has_model(mdir) else None
-        return Forecasts(name, series, model, "shipped", f"shipped outputs of {panel.name}")
+        return Forecasts(name, series, None, "shipped", f"shipped outputs of {panel.name}",
+                         loader=lambda: load_model(mdir) if store.has_model(mdir) else None)
     if store.has_forecasts(panel.name, name, root):
         print(f"{name}: the shipped outputs of {panel.name} were built from other data; not using them", file=log)
     if store.has_model(mdir):
@@ -178,7 +194,7 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
         need = covariance_update.MIN_DAYS if half_life is not None else recalibration.MIN_DAYS
         note = base.note + (f"; calibration layer not fitted yet on these dates (it needs {need} days of outcomes "
                             "after the start of validation): risk as the raw model's")
-    return Forecasts(str(key), series, base.model, base.source, note, base.notes)
+    return Forecasts(str(key), series, base.loaded, base.source, note, base.notes, base.loader)
 
 
 def available(panel, root: str | Path | None = None, fingerprint: str | None = None) -> list[str]:
@@ -190,8 +206,8 @@ def available(panel, root: str | Path | None = None, fingerprint: str | None = N
     out = [m for m in names if store.built_from(store.model_dir(panel.name, m, root), panel, False, fingerprint)]
     out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
     out += [m for m in models_where(quick_fit=True) if m not in out]
-    out.sort(key=lambda m: not model_class(m).zero_shot)
-    out = [v for m in out for v in (_variants(panel, m, root, fingerprint) if model_class(m).calibratable else (m,))]
+    out.sort(key=lambda m: not declared(m, "zero_shot"))
+    out = [v for m in out for v in (_variants(panel, m, root, fingerprint) if declared(m, "calibratable") else (m,))]
     return [TRUTH] + out if has_truth(panel) else out
 
 
