@@ -44,7 +44,7 @@ def sidebar() -> state.Selection | None:
         st.sidebar.caption(f"signed in as {signin.current_user().name or signin.current_user().subject}")
         st.sidebar.button("Sign out", key="sign_out", on_click=st.logout)
     datasets = uploads.dataset_options()
-    state.ensure_option("dataset", datasets, "sp500-20", uploads.dataset_label)
+    state.ensure_option("dataset", datasets, state.DEFAULT_DATASET, uploads.dataset_label)
     dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=uploads.dataset_label)
     if dataset == "synthetic":
         st.sidebar.warning("SYNTHETIC data: a simulated market with known factors, not real prices.")
