@@ -6,8 +6,9 @@ Shipped outputs, pretrained/<dataset>/<model>/ (only safetensors, Parquet and JS
                                            last date, with the data fingerprint and version
     factor_returns.parquet                 realised factor returns, where the model defines them
     metrics.json                           the evaluate table rows for valid and test
-and pretrained/<dataset>/manifest.json (fingerprint, version, library versions, device, wall
-times, the command that built it). core.build writes them.
+pretrained/<dataset>/precomputed/<model key>.json and .safetensors: the default view's precomputed views
+(core.workbench.precomputed, which reads them), and pretrained/<dataset>/manifest.json (fingerprint, version, library
+versions, device, wall times, the command that built it). core.build writes them.
 """
 from __future__ import annotations
 
