@@ -38,9 +38,16 @@ def test_a_failed_preload_is_said_and_left_to_the_page(capsys):
 def test_the_launcher_hands_streamlit_its_own_command_line(monkeypatch, argv):
     seen = {}
     monkeypatch.setattr(serve.sys, "argv", list(serve.sys.argv))  # restored after the test
-    monkeypatch.setattr(serve, "preload", lambda: seen.setdefault("preloaded", True))
+    monkeypatch.setattr(serve, "_when_up", lambda url: seen.setdefault("preloaded after", url))
     import streamlit.web.cli as cli
 
     monkeypatch.setattr(cli, "main", lambda prog_name: seen.setdefault("argv", list(serve.sys.argv)) and 0)
     assert serve.main(argv) == 0
     assert seen["argv"] == ["streamlit", "run", *argv]
+
+
+def test_the_preload_waits_for_the_server_it_was_started_with():
+    assert serve.health_url(["app.py", "--server.port", "8765"]) == "http://127.0.0.1:8765/_stcore/health"
+    assert serve.health_url(["app.py", "--server.address", "0.0.0.0", "--server.port=9"]) == \
+        "http://127.0.0.1:9/_stcore/health"
+    assert serve.health_url(["app.py", "--server.address", "10.0.0.5"]) == "http://10.0.0.5:8501/_stcore/health"
