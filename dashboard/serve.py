@@ -3,11 +3,11 @@ server starts (what `neuralfactors dashboard` runs).
 
 Once the server answers, a background thread imports what the pages run (the workbench, Plotly) and fills the caches
 every visitor's first page reads (dashboard.services: the default dataset, its fingerprint, the default model's
-forecasts and its precomputed views) while the browser starts and connects, so the first page waits on none of it;
-then it loads what later pages run and the first does not (the default model's network, the other models' classes:
-torch, arch). The caches are the server's own (st.cache_resource is shared by every session); a visitor arriving
-before the thread is done waits on the same computation (Streamlit computes a cached value once), never twice. What
-the thread cannot load is left to the page, which says why."""
+forecasts and its precomputed views) while the browser starts and connects, so the first page waits on none of it.
+It stops there: loading what only later pages run (the NeuralFactors network, torch: 1.3 s of CPU) in the background
+slowed whichever page was opened next by as much. The caches are the server's own (st.cache_resource is shared by every
+session); a visitor arriving before the thread is done waits on the same computation (Streamlit computes a cached
+value once), never twice. What the thread cannot load is left to the page, which says why."""
 from __future__ import annotations
 
 import importlib
@@ -37,7 +37,6 @@ def preload(dataset: str | None = None) -> str | None:
         from dashboard.state import DEFAULT_DATASET
 
         dataset = dataset or DEFAULT_DATASET
-        from core.models.registry import model_class, model_names
         from core.workbench.sources import model_keys
         from dashboard import services
 
@@ -46,11 +45,6 @@ def preload(dataset: str | None = None) -> str | None:
         key = model_keys(services.panel(dataset), fingerprint=services.fingerprint(dataset))[0]
         services.forecast_dates(dataset, key)
         services.views(dataset, key)
-        # then what later pages run and the first does not: the default model itself (Sector clusters, Attribution)
-        # and the other models' classes (a model picked in the sidebar)
-        _ = services.forecasts(dataset, key).model
-        for name in model_names():
-            model_class(name)
         return key
     except Exception as exc:  # noqa: BLE001 - the first page computes what this could not, and says why
         print(f"dashboard preload of {dataset or 'the default dataset'}: {type(exc).__name__}: {exc}", file=sys.stderr)
