@@ -102,15 +102,23 @@ def factor_vocabulary(dataset: str, model: str) -> dict[str, str]:
     return vocabulary.vocabulary_of(lambda: factor_names(dataset, model))
 
 
+@st.cache_data(max_entries=64)
+def sector_input(dataset: str, model: str) -> bool:
+    """The model is given each stock's sector (core.workbench.capabilities.sector_input; its network loaded)."""
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "sector_input")
+
+
 @st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=64)
 def sector_scores(dataset: str, model: str, date: str) -> ablation.Scores:
     """kNN sector accuracy on `date` with and without the sector input (NotAvailable unless shipped NeuralFactors)."""
-    return ablation.sector_scores(panel(dataset), forecasts(dataset, model), [date])
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "sector_scores",
+                             date=date)
 
 
 @st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=16)
 def split_sector_scores(dataset: str, model: str, part: str) -> ablation.Scores | None:
-    return ablation.split_scores(panel(dataset), forecasts(dataset, model), part)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "split_sector_scores",
+                             part=part)
 
 
 @st.cache_data(show_spinner="Computing principal components of the forecast covariance ...", max_entries=16)

@@ -10,38 +10,38 @@ fingerprint), the forecasts as served (every array of the series, so the model's
 as applied), the layer's settings, the source of every core module the views run (their import closure) and the
 package version. A stale store is refused, said once, and every view is recomputed.
 
-A store holds (`default_calls`) the factors' names; for the validation and test splits the exposures over time, the
-factor returns, the covariance scores and the VaR series of every named portfolio held at the default date; and the
-stress windows' replays of those portfolios on that date; each drawn as the page draws it.
+A store holds (`default_calls`) the factors' names and sector ablation; for the validation and test splits the
+exposures over time, the factor returns, the covariance scores, the split's sector ablation and the VaR series of
+every named portfolio held at the default date; and the stress windows' replays of those portfolios on that date;
+each drawn as the page draws it. The fingerprint is core.workbench.provenance's.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from core import __version__, store
+from core import store
 from core.errors import CheckpointError, NotAvailable
 from core.io import atomic_write_bytes, read_arrays, write_arrays
-from core.workbench import codec, covariance, exposures, factor_names as naming, stress, var, vocabulary
+from core.workbench import ablation, capabilities, codec, covariance, exposures, factor_names as naming, stress, var, \
+    vocabulary
 from core.workbench.dates import default_date, window
-from core.workbench.keys import parse_model
 from core.workbench.portfolios import PORTFOLIOS, named_portfolio
-from core.workbench.sources import Forecasts, forecasts as forecasts_of, half_life_of
+from core.workbench.provenance import fingerprint
+from core.workbench.sources import Forecasts, forecasts as forecasts_of
 
 FORMAT = 1
 FOLDER = "precomputed"
 #: the result types a store may rebuild (codec.decode's allowlist)
 CLASSES = {f"{c.__module__}.{c.__qualname__}": c for c in (stress.Window, stress.Reading, stress.Replay,
-                                                            stress.FactorReplay, stress.Stress)}
+                                                            stress.FactorReplay, stress.Stress, ablation.Scores)}
 MISSING = object()
 
 #: the views a store can hold: name -> f(panel, forecasts, root, **arguments), the calls the dashboard's services make
@@ -58,6 +58,9 @@ VIEWS = {
         panel, f.series, window(panel, f.series, part), weights),
     "stress_tests": lambda panel, f, root, date, weights, windows, names: stress.stress_tests(
         panel, f, date, weights, list(windows), names=names),
+    "sector_input": lambda panel, f, root: capabilities.sector_input(f),
+    "sector_scores": lambda panel, f, root, date: ablation.sector_scores(panel, f, [date]),
+    "split_sector_scores": lambda panel, f, root, part: ablation.split_scores(panel, f, part),
 }
 
 
@@ -104,69 +107,6 @@ def serve(views: Views | None, panel, forecasts: Forecasts, view: str, root: str
     return VIEWS[view](panel, forecasts, root, **args) if hit is MISSING else hit
 
 
-# --- the fingerprint --------------------------------------------------------------------------------------------
-def _closure(start: str) -> list[Path]:
-    """The source files of module `start` and of every core module it imports, transitively (parents included)."""
-    root = Path(__file__).resolve().parents[1]  # core/
-
-    def path_of(name: str) -> Path | None:
-        rel = Path(*name.split(".")[1:])
-        for p in (root / rel.with_suffix(".py") if rel.parts else None, root / rel / "__init__.py"):
-            if p is not None and p.is_file():
-                return p
-        return None
-
-    seen: dict[str, Path] = {}
-    todo = [start]
-    while todo:
-        name = todo.pop()
-        if name in seen or (path := path_of(name)) is None:
-            continue
-        seen[name] = path
-        parts = name.split(".")
-        todo += [".".join(parts[:k]) for k in range(1, len(parts))]
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            todo += [n for n in names if n.split(".")[0] == "core"]
-    return sorted(seen.values())
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """sha256 of the source of this module and of every core module it runs (the views' code, the forecasts' and
-    the layer's): a store built by other code is refused."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]
-    for path in _closure(__name__):
-        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def series_digest(series) -> str:
-    """sha256 of a ForecastSeries as served: dates, tickers, factors, family and every array (the layer's maps and
-    covariance update included)."""
-    h = hashlib.sha256("|".join([*map(str, series.dates.asi8), *series.tickers, *map(str, series.factor_names),
-                                 series.family, series.model]).encode())
-    for k in ("mean", "exposures", "factor_cov", "idio_var", "factor_dof", "idio_dof", "pit_map"):
-        a = getattr(series, k)
-        h.update(k.encode() + (b"-" if a is None else np.ascontiguousarray(a, dtype=np.float64).tobytes()))
-    return h.hexdigest()[:16]
-
-
-def fingerprint(panel, forecasts: Forecasts, root: str | Path | None = None) -> dict[str, str]:
-    """What a store was computed from: data, model key, forecasts as served, layer settings, code, version."""
-    key = parse_model(forecasts.name)
-    layer = "raw"
-    if key.calibrated:
-        shipped = store.load_calibration(panel.name, key.base, root) if forecasts.source == "shipped" else None
-        settings = [] if shipped is None else np.asarray(shipped["settings"], dtype=float).round(12).tolist()
-        layer = json.dumps({"half_life": half_life_of(forecasts.series.model), "settings": settings})
-    return {"data": panel.fingerprint(), "model": forecasts.name, "forecasts": series_digest(forecasts.series),
-            "layer": hashlib.sha256(layer.encode()).hexdigest()[:16], "code": code_digest(), "version": __version__}
-
-
 # --- reading and writing ------------------------------------------------------------------------------------------
 def paths(dataset: str, model: str, root: str | Path | None = None) -> tuple[Path, Path]:
     return tuple(Path(root or store.ROOT) / dataset / FOLDER / f"{model}{ext}" for ext in (".json", ".safetensors"))
@@ -206,12 +146,15 @@ def default_calls(panel, forecasts: Forecasts, root: str | Path | None = None) -
             books[kind] = named_portfolio(panel, fc, kind)
         except NotAvailable:
             continue
-    calls: list[tuple[str, dict, str]] = [("factor_names", {}, "the factors' names")]
+    calls: list[tuple[str, dict, str]] = [("factor_names", {}, "the factors' names"),
+                                          ("sector_input", {}, "sector input"),
+                                          ("sector_scores", {"date": str(date.date())}, "sector ablation")]
     first = PORTFOLIOS[0]
     for part in [p for p in ("valid", "test") if len(window(panel, series, p))]:
         calls += [("exposures_over_time", {"part": part, "weights": books[first]}, f"{first}, {part}"),
                   ("factor_returns", {"part": part}, part),
-                  ("covariance_scores", {"part": part, "h": covariance.COV_HORIZON, "step": 5}, part)]
+                  ("covariance_scores", {"part": part, "h": covariance.COV_HORIZON, "step": 5}, part),
+                  ("split_sector_scores", {"part": part}, part)]
         calls += [("var_series", {"part": part, "weights": w}, f"{kind} of {date.date()}, {part}")
                   for kind, w in books.items()]
     names = vocabulary.vocabulary_of(lambda: naming.factor_names(panel, forecasts, root))

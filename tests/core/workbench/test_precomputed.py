@@ -13,7 +13,7 @@ import pytest
 from core import __version__, build
 from core.data.synthetic import make_market
 from core.models.registry import create_model
-from core.workbench import precomputed as pc
+from core.workbench import precomputed as pc, provenance
 from core.workbench.realised import regression_factor_returns
 from core.workbench.sources import forecasts, view_dates
 from tests.panels import with_returns
@@ -37,7 +37,8 @@ def shipped(tmp_path_factory):
     keys = [MODEL, f"{MODEL}+cal"]
     log = io.StringIO()
     assert build.write_views(panel, root, models=keys, log=log) == keys, log.getvalue()  # the build's step
-    assert "not stored" not in log.getvalue(), log.getvalue()
+    refused = [line for line in log.getvalue().splitlines() if "not stored" in line]
+    assert refused and all("sector_scores" in line for line in refused), log.getvalue()  # NeuralFactors' ablation only
     return panel, root
 
 
@@ -77,9 +78,10 @@ def test_every_default_call_is_stored_and_served_as_computed(shipped, monkeypatc
     calls = pc.default_calls(panel, f, root)
     kinds = {view for view, _, _ in calls}
     assert {"factor_names", "var_series", "stress_tests", "exposures_over_time", "factor_returns",
-            "covariance_scores"} <= kinds
-    assert set(views.entries) == {pc.call_key(view, **args) for view, args, _ in calls} and views.note == ""
-    for view, args, what in calls:
+            "covariance_scores", "sector_input", "split_sector_scores"} <= kinds
+    served = [(view, args) for view, args, _ in calls if "sector_scores" not in view]  # the ablation is NeuralFactors'
+    assert set(views.entries) == {pc.call_key(view, **args) for view, args in served} and views.note == ""
+    for view, args in served:
         _same(views.get(view, **args), pc.VIEWS[view](panel, f, root, **args))
     stress = [args for view, args, _ in calls if view == "stress_tests"]
     assert stress and stress[0]["windows"][0].name == "2008 GFC"
@@ -132,11 +134,11 @@ def test_a_stale_store_is_refused_said_and_recomputed(shipped, monkeypatch, tmp_
     elif change == "forecasts":
         f = replace(f, series=replace(f.series, idio_var=f.series.idio_var * 1.001))
     elif change == "code":
-        monkeypatch.setattr(pc, "code_digest", lambda: "0" * 16)
+        monkeypatch.setattr(provenance, "code_digest", lambda: "0" * 16)
     elif change == "version":
-        monkeypatch.setattr(pc, "__version__", "9.9.9")
+        monkeypatch.setattr(provenance, "__version__", "9.9.9")
     elif change == "layer":  # another setting of the layer behind the same key: the covariance update's half-life
-        monkeypatch.setattr(pc, "half_life_of", lambda name: 63.0)
+        monkeypatch.setattr(provenance, "half_life_of", lambda name: 63.0)
     else:
         arrays = tmp_path / "tiny" / "precomputed" / f"{MODEL}.safetensors"
         arrays.write_bytes(arrays.read_bytes()[:-8] + b"\0" * 8)
@@ -150,11 +152,11 @@ def test_a_stale_store_is_refused_said_and_recomputed(shipped, monkeypatch, tmp_
 
 def test_the_layer_settings_are_in_the_fingerprint(shipped, monkeypatch):
     panel, root = shipped
-    raw = pc.fingerprint(panel, forecasts(panel, MODEL, root=root), root)
+    raw = provenance.fingerprint(panel, forecasts(panel, MODEL, root=root), root)
     calibrated = forecasts(panel, f"{MODEL}+cal", root=root)
-    a = pc.fingerprint(panel, calibrated, root)
-    monkeypatch.setattr(pc, "half_life_of", lambda name: 63.0)
-    b = pc.fingerprint(panel, calibrated, root)
+    a = provenance.fingerprint(panel, calibrated, root)
+    monkeypatch.setattr(provenance, "half_life_of", lambda name: 63.0)
+    b = provenance.fingerprint(panel, calibrated, root)
     assert len({raw["layer"], a["layer"], b["layer"]}) == 3
     assert {k for k in raw if raw[k] != a[k]} <= {"model", "layer", "forecasts"}
 
@@ -167,8 +169,8 @@ def test_no_store_is_said_without_a_message(shipped):
 
 
 def test_the_code_digest_reads_the_views_and_what_they_run():
-    names = {str(p).split("core/", 1)[1] for p in pc._closure(pc.__name__)}
-    assert {"workbench/precomputed.py", "workbench/var.py", "workbench/stress.py", "workbench/sources.py",
+    names = {str(p).split("core/", 1)[1] for p in provenance._closure(provenance.VIEWS_MODULE)}
+    assert {"workbench/precomputed.py", "workbench/provenance.py", "workbench/ablation.py", "workbench/var.py", "workbench/stress.py", "workbench/sources.py",
             "forecast/distributions.py", "forecast/recalibrated.py", "risk/recalibration.py", "data/panel.py",
             "__init__.py", "workbench/__init__.py"} <= names
     assert not any(n.startswith(("cli/", "report/", "models/neuralfactors")) for n in names)
