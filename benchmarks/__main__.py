@@ -1,4 +1,5 @@
-"""`python -m benchmarks data|train|risk|scale|dashboard|screenshots|refresh|layer_rule|prior_weight|covariance_misses|like_for_like [--out DIR]`, run from a checkout.
+"""`python -m benchmarks data|train|risk|scale|dashboard|screenshots|refresh|layer_rule|prior_weight|covariance_misses|
+like_for_like|page_profile [--out DIR]`, run from a checkout.
 
 Each benchmark writes DIR/bench_<what>.md; screenshots writes DIR/<page>.png and DIR/<page>_dark.png.
 DIR defaults to the current directory (`--out docs` refreshes the recorded figures, `--out
@@ -11,7 +12,8 @@ import argparse
 import importlib
 import sys
 
-WHAT = ("data", "train", "risk", "scale", "dashboard", "screenshots", "refresh", "layer_rule", "prior_weight", "covariance_misses", "like_for_like")
+WHAT = ("data", "train", "risk", "scale", "dashboard", "screenshots", "refresh", "layer_rule", "prior_weight",
+        "covariance_misses", "like_for_like", "page_profile")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--stocks", type=int, default=None,
                     help="scale only: stocks in the market (default 500; --quick 40)")
     ap.add_argument("--years", type=int, default=None, help="scale only: years of the market (default 20; --quick 2)")
-    ap.add_argument("--query", default="", help="dashboard and screenshots only: URL query, "
+    ap.add_argument("--query", default="", help="dashboard, screenshots and page_profile only: URL query, "
                                                 "e.g. '?dataset=synthetic&model=truth' (default: the default view)")
     return ap
 
@@ -42,8 +44,8 @@ def _misuse(args: argparse.Namespace) -> str | None:
             return f"--{opt} {value}: use a whole number >= 1"
     if args.device != "auto" and args.what not in ("train", "scale"):
         return f"--device applies to `train` and `scale` only, not `{args.what}`; drop it"
-    if args.query and args.what not in ("dashboard", "screenshots"):
-        return f"--query applies to `dashboard` and `screenshots` only, not `{args.what}`; drop it"
+    if args.query and args.what not in ("dashboard", "screenshots", "page_profile"):
+        return f"--query applies to `dashboard`, `screenshots` and `page_profile` only, not `{args.what}`; drop it"
     if args.quick and args.what == "screenshots":
         return "--quick does not apply to `screenshots` (every page is shot); drop it"
     return None
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = {"quick": args.quick} if args.what != "screenshots" else {}
     extra |= {"device": args.device} if args.what in ("train", "scale") else {}
     extra |= {opt: getattr(args, opt) for opt in ("steps", "stocks", "years") if getattr(args, opt) is not None}
-    extra |= {"query": args.query} if args.what in ("dashboard", "screenshots") else {}
+    extra |= {"query": args.query} if args.what in ("dashboard", "screenshots", "page_profile") else {}
     return int(run(out=args.out, **extra) or 0)
 
 

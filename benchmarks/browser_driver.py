@@ -180,7 +180,7 @@ PROBE = """
 (() => {
   if (window.__nf) return;
   const nf = window.__nf = {finished: 0, early: 0, statuses: 0, serverRunning: null, msgs: 0, lastMsg: 0,
-                            flips: 0, lastFlip: 0, okSince: null, log: []};
+                            flips: 0, lastFlip: 0, lastChart: 0, okSince: null, log: []};
   const note = (what) => { nf.log.push(Math.round(performance.now()) + ' ' + what);
                            if (nf.log.length > 40) nf.log.shift(); };
   const varint = (b, i) => { let x = 0, s = 0, c;
@@ -224,6 +224,16 @@ PROBE = """
       }
     }
   }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+  // when a Plotly chart last drew its SVG (after the run's last message, in the browser: part of a page's time)
+  new MutationObserver((records) => {
+    for (const r of records) {
+      for (const n of r.addedNodes) {
+        if (n.nodeType === 1 && (n.classList.contains('main-svg') || n.querySelector && n.querySelector('.main-svg'))) {
+          nf.lastChart = performance.now();
+        }
+      }
+    }
+  }).observe(document, {childList: true, subtree: true});
 })();
 """
 
@@ -370,6 +380,32 @@ def go_to(page, title: str, timeout: float = 120.0) -> float:
                                          timeout=ACTION_TIMEOUT_MS)
     wait_for(page, f'[data-testid="stMainBlockContainer"] h1:has-text("{word}")',
              f"page {title!r}: a heading with {word!r} once its run finished", 30)
+    return max(float(last) - clicked, 0.0) / 1000
+
+
+#: a page is drawn: no spinner left, every Plotly chart holding its SVG
+_DRAWN = """() => !document.querySelector('[data-testid="stSpinner"]')
+  && [...document.querySelectorAll('.js-plotly-plot')].every(g => g.querySelector('.main-svg'))"""
+
+
+def visit(page, title: str, timeout: float = 180.0) -> float:
+    """Open page `title` from the sidebar and wait until it is drawn: its run finished (`go_to`), no spinner left and
+    every chart drawn. Seconds from the click to the last of: the server's last message, the last script-state
+    change and the last chart drawn (the quiet period the waits hold is not counted)."""
+    before = runs(page)
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
+    with waiting(page, f"the sidebar link {title!r} to be clickable", ACTION_TIMEOUT_MS / 1000):
+        link.wait_for(timeout=ACTION_TIMEOUT_MS)
+    clicked = _now_ms(page)
+    with waiting(page, f"the sidebar link {title!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
+        link.click()
+    settle(page, timeout, before, what=f"page {title!r}: its run to finish")
+    word = title.split()[0]
+    wait_for(page, f'[data-testid="stMainBlockContainer"] h1:has-text("{word}")',
+             f"page {title!r}: a heading with {word!r} once its run finished", 30)
+    wait_until(page, _DRAWN, f"page {title!r}: its spinners gone and its charts drawn", timeout)
+    last = page.locator("html").evaluate(
+        "() => Math.max(window.__nf.lastMsg, window.__nf.lastFlip, window.__nf.lastChart)", timeout=ACTION_TIMEOUT_MS)
     return max(float(last) - clicked, 0.0) / 1000
 
 

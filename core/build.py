@@ -1,7 +1,9 @@
 """The pretrained build pipeline: fit every model on an embedded dataset and write its weights,
 forecasts, factor returns and metrics under OUT/<dataset>/ (layout: core.store), plus a manifest.
 
-`neuralfactors pretrained build --dataset sp500-20 [--max-steps N]` rebuilds everything;
+`neuralfactors pretrained build --dataset sp500-20 [--max-steps N]` rebuilds everything (`--reuse --keep-metrics`
+keeps what was built from this data and version, refits stale calibration layers and recomputes the precomputed
+views of the default model, core.workbench.precomputed);
 `neuralfactors pretrained check` (core.store.check) verifies the files and the fingerprint.
 """
 from __future__ import annotations
@@ -26,7 +28,8 @@ from core.models.registry import load_model, model_names
 from core.store import library_versions
 from core.risk.recalibration import fit_layer, prior_map
 from core.training.device import resolve_device
-from core.workbench.sources import forecast_dates
+from core.workbench import precomputed
+from core.workbench.sources import available, forecast_dates
 
 
 def output_dates(panel) -> pd.DatetimeIndex:
@@ -87,6 +90,7 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
             table = evaluate_models(panel, [name], split, pretrained_root=out, log=log)
             metrics[split] = to_json(table)
         write_json(store.model_dir(dataset, name, out) / "metrics.json", metrics)
+    views = write_views(panel, out, log=log)
     manifest = {
         "dataset": dataset, "fingerprint": panel.fingerprint(), "version": __version__,
         "device": str(resolve_device(device)), "machine": platform.processor() or platform.machine(),
@@ -97,11 +101,22 @@ def build(dataset: str, out: str | Path, models: list[str] | None = None, max_st
                    + "".join(f" --from-run {k}={v}" for k, v in (from_runs or {}).items()) + (" --reuse" if reuse else "")
                    + ("" if with_metrics else " --keep-metrics"),
         "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "precomputed_views": views,
         # a --reuse build adds to an earlier one: keep how the rest was made
         "previous_commands": previous.get("previous_commands", []) + ([previous["command"]] if previous.get("command") else []),
     }
     write_json(Path(out) / dataset / "manifest.json", manifest)
     return manifest
+
+
+def write_views(panel, out: str | Path, models: list[str] | None = None, log=sys.stderr) -> list[str]:
+    """OUT/<dataset>/precomputed/: the views every visitor of the default view asks for first
+    (core.workbench.precomputed), for `models` (default: the model the dashboard opens on, the first on offer),
+    from the shipped outputs under `out` as they now stand (after their layers were refitted); the model keys."""
+    keys = models or available(panel, out)[:1]
+    for key in keys:
+        precomputed.build(panel, key, root=out, log=log)
+    return keys
 
 
 def write_calibration(panel, series, mdir: Path, half_life: float | None) -> None:

@@ -6,8 +6,9 @@ Shipped outputs, pretrained/<dataset>/<model>/ (only safetensors, Parquet and JS
                                            last date, with the data fingerprint and version
     factor_returns.parquet                 realised factor returns, where the model defines them
     metrics.json                           the evaluate table rows for valid and test
-and pretrained/<dataset>/manifest.json (fingerprint, version, library versions, device, wall
-times, the command that built it). core.build writes them.
+pretrained/<dataset>/precomputed/<model key>.json and .safetensors: the default view's precomputed views
+(core.workbench.precomputed, which reads them), and pretrained/<dataset>/manifest.json (fingerprint, version, library
+versions, device, wall times, the command that built it). core.build writes them.
 """
 from __future__ import annotations
 
@@ -101,12 +102,14 @@ def available_models(dataset: str, root: str | Path | None = None) -> list[str]:
     return [m for m in model_names() if has_forecasts(dataset, m, root)]
 
 
-def built_from(mdir: Path, panel, same_version: bool = True) -> bool:
-    """`mdir` holds forecasts built from `panel`'s data (and, if asked, by this version)."""
+def built_from(mdir: Path, panel, same_version: bool = True, fingerprint: str | None = None) -> bool:
+    """`mdir` holds forecasts built from `panel`'s data (and, if asked, by this version); `fingerprint`: the panel's,
+    when the caller has it already (Panel.fingerprint hashes every return)."""
     if not (Path(mdir) / "forecasts.json").exists():
         return False
     meta = read_json(Path(mdir) / "forecasts.json")
-    return meta.get("fingerprint") == panel.fingerprint() and (not same_version or meta.get("version") == __version__)
+    return meta.get("fingerprint") == (fingerprint or panel.fingerprint()) and (
+        not same_version or meta.get("version") == __version__)
 
 
 def manifest_warnings(dataset: str, root: str | Path | None = None, panel=None) -> list[str]:

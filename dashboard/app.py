@@ -10,8 +10,7 @@ import streamlit as st
 
 from core.errors import NeuralFactorsError
 from core.portfolio.weights import parse_weights, weight_problems
-from core.workbench.covariance import COV_HORIZON
-from core.workbench.dates import split_of
+from core.workbench.dates import default_date, split_of
 from core.workbench.keys import model_label
 from core.workbench.portfolios import PORTFOLIOS
 from dashboard import ownership, services, signin, state, ui, uploads, views
@@ -45,17 +44,17 @@ def sidebar() -> state.Selection | None:
         st.sidebar.caption(f"signed in as {signin.current_user().name or signin.current_user().subject}")
         st.sidebar.button("Sign out", key="sign_out", on_click=st.logout)
     datasets = uploads.dataset_options()
-    state.ensure_option("dataset", datasets, "sp500-20", uploads.dataset_label)
+    state.ensure_option("dataset", datasets, state.DEFAULT_DATASET, uploads.dataset_label)
     dataset = st.sidebar.selectbox("Dataset", datasets, key="dataset", format_func=uploads.dataset_label)
     if dataset == "synthetic":
         st.sidebar.warning("SYNTHETIC data: a simulated market with known factors, not real prices.")
-    models = ownership.model_keys(services.panel(dataset))
+    models = ownership.model_keys(services.panel(dataset), services.fingerprint(dataset))
     if not models:
         return None
     state.ensure_option("model", models, models[0], model_label)
     model = st.sidebar.selectbox("Model", models, key="model", format_func=model_label)
     dates = services.forecast_dates(dataset, model)
-    state.ensure_option("date", dates, dates[max(len(dates) - 1 - COV_HORIZON, 0)])
+    state.ensure_option("date", dates, str(default_date(dates).date()))
     date = date_control(dates)
     state.ensure_option("portfolio", list(PORTFOLIOS), PORTFOLIOS[0])
     portfolio = st.sidebar.selectbox("Portfolio", PORTFOLIOS, key="portfolio")

@@ -53,9 +53,10 @@ def own_runs() -> list[runs.Run]:
     return user_runs.list_runs(store(), signin.current_user())
 
 
-def model_keys(panel) -> list[str]:
-    """The model keys on offer for `panel` to this user: everyone's models, then the user's own runs of this data."""
-    return sources.model_keys(panel, own_runs())
+def model_keys(panel, fingerprint: str | None = None) -> list[str]:
+    """The model keys on offer for `panel` (its fingerprint when the caller holds it) to this user: everyone's
+    models, then the user's own runs of this data."""
+    return sources.model_keys(panel, own_runs(), fingerprint=fingerprint)
 
 
 def scope(dataset: str | None, models: tuple[str, ...] = ()) -> str:

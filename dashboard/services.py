@@ -7,14 +7,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import report, store
+from core import store
 from core.data.embedded import DATASETS, load_dataset
 from core.data.panel import Panel
 from core.evaluation import tables as evaluation
 from core.forecast import FactorForecast
 from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
-                            covariance, dates, exposures, factor_names as names, horizon, keys, portfolios,
-                            reference_shocks as refshocks, scenarios as draws, shocks, sources, stress, var, vocabulary)
+                            covariance, dates, horizon, keys, portfolios, precomputed, reference_shocks as refshocks,
+                            scenarios as draws, shocks, sources, vocabulary)
 from dashboard import uploads
 from dashboard.ownership import scoped
 
@@ -29,10 +29,24 @@ def panel(scope: str, dataset: str) -> Panel:
 
 
 @scoped
+@st.cache_resource(max_entries=16)
+def fingerprint(scope: str, dataset: str) -> str:
+    """The dataset's Panel.fingerprint (a hash of every return), once per server: sources.model_keys takes it."""
+    return panel(dataset).fingerprint()
+
+
+@scoped
 @st.cache_resource(show_spinner="Computing forecasts ...", max_entries=24)
 def forecasts(scope: str, dataset: str, model: str) -> sources.Forecasts:
     """The model's forecasts on the dataset (core.workbench.sources): .series, .note, .notes, .model."""
     return sources.forecasts(panel(dataset), model)
+
+
+@scoped
+@st.cache_resource(max_entries=24)
+def views(scope: str, dataset: str, model: str) -> precomputed.Views:
+    """The precomputed views shipped for (dataset, model), when their fingerprint matches (else none)."""
+    return precomputed.load(panel(dataset), forecasts(dataset, model))
 
 
 @scoped
@@ -81,19 +95,21 @@ def risk(scope: str, dataset: str, model: str, date: str, weights: pd.Series) ->
 @scoped
 @st.cache_data(show_spinner="Computing exposures over time ...", max_entries=64)
 def exposures_over_time(scope: str, dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
-    return exposures.exposures_over_time(forecasts(dataset, model).series, window(dataset, model, part), weights)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "exposures_over_time",
+                             part=part, weights=weights)
 
 
 @scoped
 @st.cache_data(show_spinner="Estimating factor returns ...", max_entries=32)
 def factor_returns(scope: str, dataset: str, model: str, part: str) -> pd.DataFrame:
-    return exposures.factor_returns(panel(dataset), forecasts(dataset, model), window(dataset, model, part))
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "factor_returns",
+                             part=part)
 
 
 @scoped
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=32)
 def factor_names(scope: str, dataset: str, model: str) -> pd.DataFrame:
-    return names.factor_names(panel(dataset), forecasts(dataset, model))
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "factor_names")
 
 
 @scoped
@@ -121,16 +137,25 @@ def shock(scope: str, dataset: str, model: str, date: str, weights: pd.Series, m
 
 
 @scoped
+@st.cache_data(max_entries=64)
+def sector_input(scope: str, dataset: str, model: str) -> bool:
+    """The model is given each stock's sector (core.workbench.capabilities.sector_input; its network loaded)."""
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "sector_input")
+
+
+@scoped
 @st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=64)
 def sector_scores(scope: str, dataset: str, model: str, date: str) -> ablation.Scores:
     """kNN sector accuracy on `date` with and without the sector input (NotAvailable unless shipped NeuralFactors)."""
-    return ablation.sector_scores(panel(dataset), forecasts(dataset, model), [date])
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "sector_scores",
+                             date=date)
 
 
 @scoped
 @st.cache_data(show_spinner="Scoring the network trained without the sector input ...", max_entries=16)
 def split_sector_scores(scope: str, dataset: str, model: str, part: str) -> ablation.Scores | None:
-    return ablation.split_scores(panel(dataset), forecasts(dataset, model), part)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "split_sector_scores",
+                             part=part)
 
 
 @scoped
@@ -143,7 +168,8 @@ def components(scope: str, dataset: str, model: str, part: str) -> pcs.Component
 @scoped
 @st.cache_data(show_spinner="Computing VaR over time ...", max_entries=64)
 def var_series(scope: str, dataset: str, model: str, part: str, weights: pd.Series) -> pd.DataFrame:
-    return var.var_series(panel(dataset), forecasts(dataset, model).series, window(dataset, model, part), weights)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "var_series",
+                             part=part, weights=weights)
 
 
 @scoped
@@ -194,8 +220,8 @@ def covariance_view(scope: str, dataset: str, model: str, date: str, h: int = co
 @st.cache_data(show_spinner="Scoring covariance forecasts over time ...", max_entries=32)
 def covariance_scores(scope: str, dataset: str, model: str, part: str, h: int = covariance.COV_HORIZON, step: int = 5
                       ) -> pd.DataFrame:
-    series = forecasts(dataset, model).series
-    return covariance.covariance_scores(panel(dataset), series, window(dataset, model, part), h, step)
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "covariance_scores",
+                             part=part, h=h, step=step)
 
 
 @scoped
@@ -229,6 +255,8 @@ def adaptation(scope: str, dataset: str, run: str) -> pd.DataFrame:
 def report_html(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str = "",
                 comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
     """The report (core.report.for_view); comparison: the model comparison run on the page (else the shipped one)."""
+    from core import report  # imported on request: its charts load matplotlib, which no page needs to draw
+
     return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom, comparison, value)
 
 
@@ -247,8 +275,8 @@ def report_workbook(scope: str, dataset: str, model: str, date: str, portfolio: 
 def stress_tests(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str, windows: tuple) -> list:
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
-    return stress.stress_tests(panel(dataset), forecasts(dataset, model), date, w, list(windows),
-                               names=factor_vocabulary(dataset, model))
+    return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "stress_tests",
+                             date=date, weights=w, windows=windows, names=factor_vocabulary(dataset, model))
 
 
 @scoped

@@ -11,6 +11,7 @@ from core.errors import NeuralFactorsError
 from core.workbench import keys
 
 KEYS = ("dataset", "model", "date", "portfolio", "w")
+DEFAULT_DATASET = "sp500-20"  # the embedded dataset a first visit opens on
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,13 @@ def add(sub) -> None:
 
 def streamlit_command(port: int, host: str) -> list[str]:
     """The Streamlit command line: headless (no e-mail prompt), usage statistics off, bound to `host`, the toolbar
-    reduced to what a viewer needs (no Deploy button; the same as .streamlit/config.toml for `streamlit run`)."""
+    reduced to what a viewer needs (no Deploy button; the same as .streamlit/config.toml for `streamlit run`). Run
+    through dashboard/serve.py, which is `streamlit run` loading the default view while the server starts."""
     from importlib.util import find_spec
 
     spec = find_spec("dashboard")  # located, not imported: core never imports the dashboard
     app = Path(spec.origin).resolve().parent / "app.py"
-    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+    return [sys.executable, "-m", "dashboard.serve", str(app), "--server.port", str(port),
             "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "viewer",
             "--browser.serverAddress", "localhost" if host == LOOPBACK else host]

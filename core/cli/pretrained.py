@@ -21,7 +21,7 @@ def add(sub) -> None:
                    help="take MODEL's weights from a finished `neuralfactors train --out DIR` run instead of fitting")
     p.add_argument("--reuse", action="store_true",
                    help="keep models already built from the same data and version (their calibration layers refitted "
-                        "when stale); recompute only the metrics")
+                        "when stale); recompute only the metrics and the default view's precomputed views")
     p.add_argument("--keep-metrics", action="store_true",
                    help="with --reuse: keep the shipped metrics of kept models (a raw model's metrics do not depend "
                         "on its calibration layer)")

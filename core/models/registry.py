@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 
 from core.errors import ModelError
-from core.models.catalogue import CATALOGUE
+from core.models.catalogue import CATALOGUE, DECLARED
 
 
 def model_names() -> list[str]:
@@ -28,15 +28,27 @@ def model_class(name: str):
     return getattr(importlib.import_module(module), cls)
 
 
+def declared(name: str, attribute: str):
+    """A registered model's class attribute (or "half_life": its calibration layer's, None without one), from
+    catalogue.DECLARED where it holds it (no import), else from the class."""
+    entry = DECLARED.get(check_names([name])[0], {})
+    if attribute in entry:
+        return entry[attribute]
+    cls = model_class(name)
+    if attribute == "half_life":
+        return None if cls.calibration is None else cls.calibration.half_life
+    return getattr(cls, attribute)
+
+
 def models_where(**capabilities: bool) -> list[str]:
     """Registered names whose class attributes match, e.g. models_where(learned=False, quick_fit=True)."""
     return [n for n in CATALOGUE
-            if all(getattr(model_class(n), k) == v for k, v in capabilities.items())]
+            if all(declared(n, k) == v for k, v in capabilities.items())]
 
 
 def label(name: str) -> str:
     """Readable name of a registered model (its key when it declares none)."""
-    return model_class(name).label or name if name in CATALOGUE else name
+    return declared(name, "label") or name if name in CATALOGUE else name
 
 
 def create_model(name: str, **config):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from matplotlib import dates as mdates, rc_context, ticker
-from matplotlib.figure import Figure
 
 from core.report.palette import SERIES
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: the dashboard imports this package for its palette
+    from matplotlib.figure import Figure
 
 NO_DATA = '<p class="note">no data</p>'
 ZERO = dict(color="#999", lw=0.8)  # the zero line of a chart of returns
@@ -17,6 +20,8 @@ ZERO = dict(color="#999", lw=0.8)  # the zero line of a chart of returns
 
 def svg(fig: Figure) -> str:
     """The figure as an inline <svg> element (no XML header, text as text, no date stamp), shrinking to the page."""
+    from matplotlib import rc_context
+
     buf = io.StringIO()
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "neuralfactors"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -25,6 +30,8 @@ def svg(fig: Figure) -> str:
 
 
 def _figure(height: float = 3.2) -> tuple[Figure, object]:
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9.5, height))
     ax = fig.add_subplot()
     ax.grid(True, color="#eee")
@@ -33,11 +40,15 @@ def _figure(height: float = 3.2) -> tuple[Figure, object]:
 
 
 def _percent_axis(axis) -> None:
+    from matplotlib import ticker
+
     axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}%"))
     axis.set_major_locator(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
 
 
 def _dates_axis(ax) -> None:
+    from matplotlib import dates as mdates
+
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

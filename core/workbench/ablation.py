@@ -12,6 +12,7 @@ from core import store
 from core.workbench.embedding import sector_knn
 from core.errors import NotAvailable
 from core.io import read_json
+from core.workbench.keys import parse_model
 from core.workbench.sources import ZERO_SHOT_DATASET, Forecasts, forecast_dates, forecasts
 
 MODEL = "neuralfactors"
@@ -58,9 +59,10 @@ def _check_run(directory: Path) -> None:
 
 def sector_scores(panel, chosen: Forecasts, dates, ablation: str | Path | None = None) -> Scores:
     """The kNN sector accuracy of `chosen`'s exposures and of the ablation network's (default `ablation_dir()`) on
-    `panel` at `dates` (dates of chosen.series). Only for the shipped NeuralFactors: on sp500-20, or zero-shot on
-    another universe, where the ablation network scores it zero-shot too; NotAvailable otherwise."""
-    if chosen.name != MODEL or (chosen.source != "zero-shot" and panel.name != ZERO_SHOT_DATASET):
+    `panel` at `dates` (dates of chosen.series). Only for the shipped NeuralFactors (or its calibrated variant: the
+    layer leaves the exposures as they are): on sp500-20, or zero-shot on another universe, where the ablation network
+    scores it zero-shot too; NotAvailable otherwise."""
+    if parse_model(chosen.name).base != MODEL or (chosen.source != "zero-shot" and panel.name != ZERO_SHOT_DATASET):
         raise NotAvailable(f"a no-sector ablation network is shipped for the {ZERO_SHOT_DATASET} NeuralFactors only, "
                            f"not for {chosen.name}")
     directory = Path(ablation) if ablation is not None else ablation_dir()

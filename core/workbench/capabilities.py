@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.errors import NotAvailable
 from core.forecast.univariate import joint_reason
 from core.models.catalogue import CATALOGUE
-from core.models.registry import label, model_class
+from core.models.registry import declared, label
 
 
 def has_factors(fc_or_series) -> bool:
@@ -14,7 +14,7 @@ def has_factors(fc_or_series) -> bool:
     name = fc_or_series.model
     if not fc_or_series.n_factors:
         return False
-    return bool(model_class(name).has_factors) if name in CATALOGUE else True
+    return bool(declared(name, "has_factors")) if name in CATALOGUE else True
 
 
 def require_joint(fc_or_series, what: str) -> None:

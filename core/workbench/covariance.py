@@ -83,7 +83,7 @@ def covariance_scores(panel, series: ForecastSeries, dates, h: int = COV_HORIZON
         fut = _future(panel, d, fc.tickers, h)
         if len(fut) < h or fut.shape[1] < 2:
             continue
-        sub = restrict(fc, list(fut.columns))
+        sub = fc if list(fut.columns) == fc.tickers else restrict(fc, list(fut.columns))  # a copy only when needed
         rows[pd.Timestamp(d)] = {"QLIKE": qlike(sub, fut.to_numpy()),
                                  "correlation error (Frobenius)": correlation_error(sub, fut.to_numpy())}
     return pd.DataFrame.from_dict(rows, orient="index")

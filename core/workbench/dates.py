@@ -6,6 +6,15 @@ import pandas as pd
 from core.forecast import ForecastSeries
 
 SPLITS = ("train", "valid", "test")
+#: the default view's date lies this many forecast dates before the last (the covariance page's realised window)
+DEFAULT_LAG = 21
+
+
+def default_date(dates) -> pd.Timestamp:
+    """The date a view opens on: DEFAULT_LAG forecast dates before the last of `dates` (the first when fewer), so
+    the next DEFAULT_LAG days' realised returns exist (core.workbench.covariance.COV_HORIZON is the same 21 days)."""
+    dates = pd.DatetimeIndex(dates)
+    return dates[max(len(dates) - 1 - DEFAULT_LAG, 0)]
 
 
 def split_of(panel, date) -> str:

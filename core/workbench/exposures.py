@@ -12,6 +12,7 @@ from core.data.synthetic import default_synthetic
 from core.errors import NotAvailable
 from core.forecast import FactorForecast, ForecastSeries
 from core.workbench.capabilities import require_factors
+from core.workbench.keys import parse_model
 from core.workbench.sources import Forecasts
 
 
@@ -30,13 +31,22 @@ def exposures_table(fc: FactorForecast) -> pd.DataFrame:
     return pd.DataFrame(fc.exposures, index=fc.tickers, columns=fc.factor_names)
 
 
+def shipped_factor_returns(panel, forecasts: Forecasts, root: str | Path | None = None) -> pd.DataFrame | None:
+    """The realised factor returns shipped with shipped forecasts (dates realised x factors), None otherwise. A
+    calibrated key ("<model>+cal") reads its base model's table: the layer changes the forecasts' covariance and
+    quantiles, not the model's posterior factor returns (which its `factor_returns` would recompute date by date)."""
+    if forecasts.source != "shipped":
+        return None
+    return store.load_factor_returns(panel.name, parse_model(forecasts.name).base, root)
+
+
 def factor_returns(panel, forecasts: Forecasts, dates: pd.DatetimeIndex,
                    root: str | Path | None = None) -> pd.DataFrame:
     """Realised factor returns over `dates` (dates x factors), the first that applies: the table shipped with
     shipped forecasts (store.load_factor_returns, under `root`), the synthetic ground truth, the model's own
     `factor_returns`; NotAvailable when the model defines none."""
     require_factors(forecasts.series)
-    shipped = store.load_factor_returns(panel.name, forecasts.name, root) if forecasts.source == "shipped" else None
+    shipped = shipped_factor_returns(panel, forecasts, root)
     if shipped is not None:
         return shipped.reindex(dates)
     if forecasts.source == "truth":

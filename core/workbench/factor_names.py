@@ -49,15 +49,21 @@ def references(panel, dates: pd.DatetimeIndex | None = None) -> pd.DataFrame:
 
 def correlations(returns: pd.DataFrame, refs: pd.DataFrame, min_obs: int = MIN_OBS) -> pd.DataFrame:
     """factors x references Pearson correlations on the dates where both exist (pairwise), NaN with
-    fewer than `min_obs` common dates."""
-    z = returns.reindex(refs.index)
-    out = pd.DataFrame(np.nan, index=returns.columns, columns=refs.columns)
-    for f in z.columns:
-        for r in refs.columns:
-            ok = z[f].notna() & refs[r].notna()
-            if ok.sum() >= min_obs and z.loc[ok, f].std() > 0 and refs.loc[ok, r].std() > 0:
-                out.loc[f, r] = float(np.corrcoef(z.loc[ok, f], refs.loc[ok, r])[0, 1])
-    return out
+    fewer than `min_obs` common dates or no variance on them. Every pair at once: the co-moments over each pair's
+    common dates are matrix products of the zero-filled values and their masks."""
+    z = returns.reindex(refs.index).to_numpy(dtype=np.float64)
+    r = refs.to_numpy(dtype=np.float64)
+    mz, mr = np.isfinite(z).astype(float), np.isfinite(r).astype(float)
+    z0, r0 = np.where(mz > 0, z, 0.0), np.where(mr > 0, r, 0.0)
+    n = mz.T @ mr  # (F, R) common dates
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_z, mean_r = (z0.T @ mr) / n, (mz.T @ r0) / n
+        ssz, ssr = (z0 ** 2).T @ mr, mz.T @ (r0 ** 2)
+        var_z, var_r = ssz - n * mean_z ** 2, ssr - n * mean_r ** 2  # n - 1 times the variances
+        cov = z0.T @ r0 - n * mean_z * mean_r
+        ok = (n >= min_obs) & (var_z > 1e-12 * ssz) & (var_r > 1e-12 * ssr)  # a constant series has none
+        corr = np.where(ok, cov / np.sqrt(np.where(ok, var_z * var_r, 1.0)), np.nan)
+    return pd.DataFrame(np.clip(corr, -1.0, 1.0), index=returns.columns, columns=refs.columns)
 
 
 SECTOR_PREFIX = "sector: "  # a model's sector factor (core.models.neuralfactors sector block) is named by its sector

@@ -93,6 +93,22 @@ def realised_return(panel, date, weights: pd.Series) -> float:
     return float(path[0]) if path.size else float("nan")
 
 
+def realised_returns(panel, weights: pd.DataFrame) -> pd.Series:
+    """`realised_return` of many forecast dates at once: weights (forecast dates x tickers; a row's book is its
+    non-NaN entries, zeros included) -> the return of each row's book on the trading date after its date, a stock
+    without a return counting 0; NaN where none of the book's stocks has one and at the end of the data."""
+    pos = panel.dates.get_indexer(pd.DatetimeIndex(weights.index))
+    if (pos < 0).any():
+        panel.date_position(weights.index[pos < 0][0])  # the DataError naming the data's range
+    nxt = pos + 1
+    inside = nxt < len(panel.dates)
+    r = panel.returns.reindex(columns=weights.columns).to_numpy(dtype=np.float64)[np.minimum(nxt, len(panel.dates) - 1)]
+    book = weights.notna().to_numpy()
+    seen = (np.isfinite(r) & book).any(axis=1) & inside
+    x = np.einsum("tn,tn->t", np.nan_to_num(r), weights.fillna(0.0).to_numpy(dtype=np.float64))
+    return pd.Series(np.where(seen, x, np.nan), index=weights.index)
+
+
 @dataclass
 class Risk:
     """Headline risk of a portfolio for the day after the forecast date (returns as fractions per day).

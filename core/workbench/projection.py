@@ -20,9 +20,13 @@ COLLINEAR = 100.0
 def wls_rows(y: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Per row s the fit of y_s on b_s weighted by 1/d_s: y (T, N) with NaN where a stock has no value; b (T, N, F)
     or one (N, F) for every row; d (T, N) or (N,) variances (> 0). Returns (T, F): argmin_f sum_i (y_si - b_si f)^2
-    / d_si over the stocks with a finite y, b and d > 0; a row of NaN where fewer such stocks than factors."""
+    / d_si over the stocks with a finite y, b and d > 0; a row of NaN where fewer such stocks than factors.
+    With one b and d for every row (a window projected on one forecast's exposures), the rows that share their
+    stocks are fitted together: one least-squares solve per distinct set of stocks."""
     y = np.asarray(y, dtype=float)
     t, n = y.shape
+    if np.ndim(b) == 2 and np.ndim(d) == 1:
+        return _wls_shared(y, np.asarray(b, dtype=float), np.asarray(d, dtype=float))
     b = np.broadcast_to(np.asarray(b, dtype=float), (t,) + np.shape(b)[-2:])
     d = np.broadcast_to(np.asarray(d, dtype=float), (t, n))
     out = np.full((t, b.shape[-1]), np.nan)
@@ -32,6 +36,21 @@ def wls_rows(y: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
             continue
         s = 1.0 / np.sqrt(d[k, ok])
         out[k] = np.linalg.lstsq(b[k, ok] * s[:, None], y[k, ok] * s, rcond=None)[0]
+    return out
+
+
+def _wls_shared(y: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """`wls_rows` with one b (N, F) and d (N,) for every row: rows grouped by the stocks they fit on."""
+    out = np.full((y.shape[0], b.shape[-1]), np.nan)
+    usable = np.isfinite(d) & (d > 0) & np.isfinite(b).all(axis=1)
+    masks = np.isfinite(y) & usable
+    groups, inverse = np.unique(masks, axis=0, return_inverse=True)
+    for g, ok in enumerate(groups):
+        if ok.sum() < b.shape[-1]:
+            continue
+        rows = np.flatnonzero(inverse.reshape(-1) == g)
+        s = 1.0 / np.sqrt(d[ok])
+        out[rows] = np.linalg.lstsq(b[ok] * s[:, None], (y[np.ix_(rows, ok)] * s).T, rcond=None)[0].T
     return out
 
 

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import store
 from core.errors import DataError, NotAvailable
 from core.forecast import ForecastSeries
 from core.workbench.capabilities import require_factors
-from core.workbench.exposures import factor_returns
+from core.workbench.exposures import factor_returns, shipped_factor_returns
 from core.workbench.projection import wls_rows
 from core.workbench.sources import Forecasts
 
@@ -66,14 +65,14 @@ def realised_factor_returns(panel, forecasts: Forecasts, dates, root: str | Path
     dates = pd.DatetimeIndex(dates)
     if forecasts.source == "truth":
         return factor_returns(panel, forecasts, dates, root), SOURCES["truth"]
-    model = forecasts.model
-    if model is None or not model.posterior_factors:
+    shipped = shipped_factor_returns(panel, forecasts, root)  # shipped only by models with posterior factors
+    missing = dates[~dates.isin(shipped.dropna(how="all").index)] if shipped is not None else dates
+    model = forecasts.model if len(missing) else None  # loaded (its network run) only for dates the table lacks
+    if len(missing) and (model is None or not model.posterior_factors):
         return regression_factor_returns(panel, forecasts_at(panel, forecasts, previous_dates(panel, dates)),
                                          dates), SOURCES["regression"]
-    shipped = store.load_factor_returns(panel.name, forecasts.name, root) if forecasts.source == "shipped" else None
     out = (pd.DataFrame(np.nan, index=dates, columns=forecasts.series.factor_names) if shipped is None
            else shipped.reindex(dates))
-    missing = dates[~dates.isin(shipped.dropna(how="all").index)] if shipped is not None else dates
     if len(missing):
         out = out.combine_first(model.factor_returns(panel, previous_dates(panel, missing)))
     return out.loc[dates, list(forecasts.series.factor_names)], SOURCES["posterior"]

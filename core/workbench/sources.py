@@ -17,8 +17,10 @@ of forecasts from the first validation date on.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -28,7 +30,8 @@ from core.data.embedded import DATASETS
 from core.data.synthetic import default_synthetic, default_synthetic_panel
 from core.errors import CheckpointError, ModelError
 from core.forecast import ForecastSeries, recalibrated
-from core.models.registry import check_names, create_model, load_model, model_class, model_names, models_where
+from core.models.registry import (check_names, create_model, declared, load_model, model_class, model_names,
+                                  models_where)
 from core.risk import covariance_update, recalibration
 from core.risk.recalibration import Layer, fit_layer
 from core.workbench.keys import TRUTH, parse_model, run_key
@@ -39,22 +42,35 @@ ZERO_SHOT_DATASET = "sp500-20"
 
 @dataclass
 class Forecasts:
-    """A model's forecasts on a panel: the series, the model object behind it (None for truth or
-    shipped outputs of a model that is not loaded), where they came from, and a one-line note."""
+    """A model's forecasts on a panel: the series, the model object behind it (`model`: None for truth or
+    shipped outputs of a model that is not saved), where they came from, and a one-line note. Shipped outputs are
+    read without their model: `loader` loads it the first time `model` is asked for (the network and torch are
+    imported only by the views that run it)."""
 
     name: str
     series: ForecastSeries
-    model: object | None
+    loaded: object | None  # the model object, once loaded (`model`)
     source: str  # truth | run | shipped | saved | zero-shot | fitted
     note: str
     notes: tuple[str, ...] = ()  # how a zero-shot model adapted this data's inputs, one line each
+    loader: Callable[[], object | None] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def model(self) -> object | None:
+        """The model behind the series, loaded on first use (None when there is none)."""
+        with _LOADING:  # a dashboard's sessions and its preload share one Forecasts: load once
+            if self.loaded is None and self.loader is not None:
+                self.loaded, self.loader = self.loader(), None
+        return self.loaded
+
+
+_LOADING = threading.RLock()
 
 
 def half_life_of(name: str) -> float | None:
     """The half-life of the covariance update in the calibration layer the model `name` declares
     (core.models.protocol.Calibration); None (PIT maps only) for a model that declares none or is not registered."""
-    calibration = model_class(name).calibration if name in model_names() else None
-    return None if calibration is None else calibration.half_life
+    return declared(name, "half_life") if name in model_names() else None
 
 
 def forecast_dates(panel, split: str) -> pd.DatetimeIndex:
@@ -79,7 +95,7 @@ def has_truth(panel) -> bool:
 def zero_shot_weights(name: str, root: str | Path | None = None) -> Path | None:
     """The shipped weights a zero-shot model scores new universes with (None when absent)."""
     d = store.model_dir(ZERO_SHOT_DATASET, name, root)
-    return d if model_class(name).zero_shot and store.has_model(d) else None
+    return d if declared(name, "zero_shot") and store.has_model(d) else None
 
 
 def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str | Path | None = None,
@@ -110,8 +126,8 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
             raise CheckpointError(f"{panel.name}/{name}: shipped forecasts lack {len(missing)} dates (from "
                                   f"{missing[0].date()}); rebuild them with `neuralfactors pretrained build "
                                   f"--dataset {panel.name}`")
-        model = load_model(mdir) if store.has_model(mdir) else None
-        return Forecasts(name, series, model, "shipped", f"shipped outputs of {panel.name}")
+        return Forecasts(name, series, None, "shipped", f"shipped outputs of {panel.name}",
+                         loader=lambda: load_model(mdir) if store.has_model(mdir) else None)
     if store.has_forecasts(panel.name, name, root):
         print(f"{name}: the shipped outputs of {panel.name} were built from other data; not using them", file=log)
     if store.has_model(mdir):
@@ -179,41 +195,45 @@ def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
         need = covariance_update.MIN_DAYS if half_life is not None else recalibration.MIN_DAYS
         note = base.note + (f"; calibration layer not fitted yet on these dates (it needs {need} days of outcomes "
                             "after the start of validation): risk as the raw model's")
-    return Forecasts(str(key), series, base.model, base.source, note, base.notes)
+    return Forecasts(str(key), series, base.loaded, base.source, note, base.notes, base.loader)
 
 
-def available(panel, root: str | Path | None = None) -> list[str]:
+def available(panel, root: str | Path | None = None, fingerprint: str | None = None) -> list[str]:
     """Model names with forecasts on `panel` without training: the ground truth (synthetic), zero-shot
-    models, shipped outputs, then every quick-fit model."""
+    models, shipped outputs, then every quick-fit model. fingerprint: the panel's, when the caller holds it (else
+    computed once here)."""
+    fingerprint = fingerprint or panel.fingerprint()
     names = model_names()
-    out = [m for m in names if store.built_from(store.model_dir(panel.name, m, root), panel, same_version=False)]
+    out = [m for m in names if store.built_from(store.model_dir(panel.name, m, root), panel, False, fingerprint)]
     out += [m for m in names if m not in out and zero_shot_weights(m, root) is not None]
     out += [m for m in models_where(quick_fit=True) if m not in out]
-    out.sort(key=lambda m: not model_class(m).zero_shot)
-    out = [v for m in out for v in (_variants(panel, m, root) if model_class(m).calibratable else (m,))]
+    out.sort(key=lambda m: not declared(m, "zero_shot"))
+    out = [v for m in out for v in (_variants(panel, m, root, fingerprint) if declared(m, "calibratable") else (m,))]
     return [TRUTH] + out if has_truth(panel) else out
 
 
-def _variants(panel, name: str, root) -> tuple[str, str]:
+def _variants(panel, name: str, root, fingerprint: str | None = None) -> tuple[str, str]:
     """The raw model and its calibrated variant, the variant first (the default) where this very data ships
     its calibration maps (sp500-20), else after the raw model (its maps would be fitted on first use)."""
     shipped = store.has_calibration(panel.name, name, root) and store.built_from(
-        store.model_dir(panel.name, name, root), panel, same_version=False)
+        store.model_dir(panel.name, name, root), panel, False, fingerprint)
     return (f"{name}+cal", name) if shipped else (name, f"{name}+cal")
 
 
-def model_keys(panel, own_runs=(), root: str | Path | None = None) -> list[str]:
+def model_keys(panel, own_runs=(), root: str | Path | None = None, fingerprint: str | None = None) -> list[str]:
     """The model keys on offer for `panel`: `available` models, then those of `own_runs` (core.runs.Run: the
     finished runs of whoever asks, core.workspaces.user_runs) trained on this very data (same fingerprint):
     "run:<id>+cal" (the run served through the calibration layer, e.g. an adapted NeuralFactors) then "run:<id>"
-    for a calibratable model, else "run:<id>"."""
-    fingerprint = panel.fingerprint()
-    return available(panel, root) + [key for r in own_runs if r.fingerprint == fingerprint for key in run_keys(r)]
+    for a calibratable model, else "run:<id>". fingerprint: the panel's, when the caller holds it (the dashboard
+    caches it per dataset: hashing every return on each page run cost 0.3-0.6 s of CPU)."""
+    fingerprint = fingerprint or panel.fingerprint()
+    return available(panel, root, fingerprint) + [key for r in own_runs if r.fingerprint == fingerprint
+                                                  for key in run_keys(r)]
 
 
 def run_keys(run) -> tuple[str, ...]:
     """The model keys of a finished run (core.runs.Run): through the calibration layer first where its model has
     one (the key an adapted run is served by), then the raw run."""
     key = run_key(run.id)
-    layered = run.model in model_names() and model_class(run.model).calibratable
+    layered = run.model in model_names() and declared(run.model, "calibratable")
     return (f"{key}+cal", key) if layered else (key,)

@@ -169,7 +169,8 @@ def stress_test(panel, forecasts: Forecasts, date, weights: pd.Series, window: W
         notes.append(f"{forecasts.name} has no factors: no factor replay, and stocks without returns count as 0")
     r = panel.returns.loc[dates, w.index]
     missing = r.isna().sum()
-    filled = r.fillna(proxy) if factor is not None else r.fillna(0.0)
+    filled = pd.DataFrame(np.where(r.isna().to_numpy(), proxy.to_numpy() if factor is not None else 0.0, r.to_numpy()),
+                          index=r.index, columns=r.columns)  # a missing return: its factor proxy, else 0
     gross = (1.0 + filled).cumprod()
     by_stock = (gross.iloc[-1] - 1.0) * w
     sectors = panel.sectors.reindex(w.index).fillna("Unknown")

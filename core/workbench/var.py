@@ -2,6 +2,7 @@
 next-date return, the VaR methods in words, and the backtests' plain-language verdicts."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from core.errors import NotAvailable
@@ -11,7 +12,7 @@ from core.forecast.portfolio_garch import METHOD as GARCH_METHOD, PATHS as GARCH
 from core.forecast.recalibrated import EACH_DAY
 from core.risk.backtest import var_backtest, verdicts
 from core.risk.var import forecast_vars
-from core.workbench.portfolios import VAR_LEVELS, realised_return
+from core.workbench.portfolios import VAR_LEVELS, realised_returns
 
 MC_SAMPLES = 1_000  # Monte Carlo draws per date for Student-t VaR series
 #: how a VaR was computed, in words (the method strings of core.risk.var and core.forecast.portfolio_garch)
@@ -37,24 +38,29 @@ def method_label(method: str) -> str:
 def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_samples: int = MC_SAMPLES) -> pd.DataFrame:
     """Per forecast date: VaR 95/99 (positive losses) and the realised next-date return of the
     fixed-weight portfolio; columns "VaR 95%", "VaR 99%", "return" (dates with an outcome and a VaR only:
-    a univariate model's portfolio GARCH needs enough of the portfolio's history)."""
+    a univariate model's portfolio GARCH needs enough of the portfolio's history). Each date's book is `weights` on
+    the stocks forecast that day; the outcomes of every date are read at once (`realised_returns`), and only the
+    dates with an outcome are asked for a VaR (the forecast's own, n_samples draws where it draws)."""
+    dates = pd.DatetimeIndex(dates)
+    cols = [*(f"VaR {int(lv * 100)}%" for lv in VAR_LEVELS), "return"]
+    pos = series.dates.get_indexer(dates)
+    if (pos < 0).any():
+        series.at(dates[pos < 0][0])  # the ModelError naming the forecasts' range
+    forecast = np.isfinite(series.mean[pos]) & np.isfinite(series.idio_var[pos])  # each date's stocks (FactorForecast)
+    w = weights.reindex(series.tickers).fillna(0.0).to_numpy(dtype=np.float64)
+    books = pd.DataFrame(np.where(forecast, w, np.nan), index=dates, columns=series.tickers)
+    outcome = realised_returns(panel, books)
+    held = np.abs(books.fillna(0.0).to_numpy()).sum(axis=1) >= 1e-9
     series = series.with_history(panel.returns)  # what a univariate model's portfolio rule reads
     rows = {}
-    for d in dates:
+    for d in dates[held & outcome.notna().to_numpy()]:
         fc = series.at(d)
-        w = weights.reindex(fc.tickers).fillna(0.0)
-        if w.abs().sum() < 1e-9:
-            continue
         try:
-            tail = forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples)
+            tail = forecast_vars(fc, weights.reindex(fc.tickers).fillna(0.0).to_numpy(), VAR_LEVELS, n_samples)
         except NotAvailable:  # too little portfolio history before this date
             continue
-        res = {f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}
-        res["return"] = realised_return(panel, d, w)
-        rows[pd.Timestamp(d)] = res
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=[*(f"VaR {int(lv * 100)}%" for lv in VAR_LEVELS),
-                                                                 "return"])
-    return out[out["return"].notna()]
+        rows[d] = {**{f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}, "return": float(outcome[d])}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=cols)
 
 
 def verdict_table(series: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,6 @@ import streamlit as st
 
 from core.errors import NotAvailable
 from core.workbench.ablation import STEP
-from core.workbench.capabilities import sector_input
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
 
@@ -54,7 +53,7 @@ with ui.guard():
         st.metric("Chance (largest sector)", ui.pct(emb["chance"], 1))
         st.caption(f"Sector accuracy of a leave-one-out k-nearest-neighbour vote (k = {emb['k']}) in the "
                    "exposure space and in the map; chance = share of the largest sector.")
-    if sector_input(services.forecasts(sel.dataset, sel.model)):
+    if services.sector_input(sel.dataset, sel.model):
         st.warning("This model is given each stock's sector as an input, so its exposures cluster by sector "
                    f"partly by construction. {ablation_words(sel)} Compare with a model that sees returns only, "
                    "such as PPCA (the sector ablation: docs/results.md).", icon=":material/info:")

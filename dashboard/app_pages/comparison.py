@@ -48,7 +48,7 @@ with ui.guard():
     else:
         readable(table)
         ui.csv_download(table, "Download table (CSV)", f"evaluation_{split}.csv")
-    options = ownership.model_keys(services.panel(sel.dataset))
+    options = ownership.model_keys(services.panel(sel.dataset), services.fingerprint(sel.dataset))
     models = st.multiselect("Evaluate now", options, key="cmp_models", default=options[:3], format_func=model_label)
     if st.button("Evaluate", key="cmp_go") and models:
         live = services.evaluate(sel.dataset, tuple(models), split)

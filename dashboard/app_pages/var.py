@@ -103,7 +103,8 @@ with ui.guard():
             ui.plot(figures_risk.pit_histogram(check.pit_histogram, f"PIT of the {h}-day returns ({part} split)"),
                     f"pit_{h}d")
     st.subheader("Models side by side")
-    others = [m for m in ownership.model_keys(services.panel(sel.dataset)) if m != sel.model]
+    keys = ownership.model_keys(services.panel(sel.dataset), services.fingerprint(sel.dataset))
+    others = [m for m in keys if m != sel.model]
     chosen = st.multiselect("Compare with", others, default=[], key="var_models",
                             format_func=model_label)
     with ui.guard():

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
     (["scale", "--stocks", "0"], "--stocks 0: use a whole number >= 1"),
     (["risk", "--years", "3"], "--years applies to `scale` only"),
     (["data", "--device", "cpu"], "--device applies to `train` and `scale` only"),
-    (["risk", "--query", "?model=truth"], "--query applies to `dashboard` and `screenshots` only"),
+    (["risk", "--query", "?model=truth"], "--query applies to `dashboard`, `screenshots` and `page_profile` only"),
     (["screenshots", "--quick"], "--quick does not apply to `screenshots`"),
 ])
 def test_misused_options_are_refused(argv, message, capsys):

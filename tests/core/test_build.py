@@ -115,7 +115,7 @@ def assert_metric_reproduces(metric: str, new, old, days: int, ref: dict) -> Non
 
 
 @pytest.mark.slow
-def test_recorded_command_reproduces_shipped_metrics(tmp_path):
+def test_recorded_command_reproduces_shipped_metrics(tmp_path, monkeypatch):
     """The build command at reduced steps. Classical models: their forecasts reproduce the shipped
     ones (marginal and equal-weight portfolio variances to FORECAST_RTOL), and their metrics to the
     tolerances of `assert_metric_reproduces`; library versions that differ from the build's are a
@@ -125,7 +125,10 @@ def test_recorded_command_reproduces_shipped_metrics(tmp_path):
 
     for message in store.library_warnings(DATASET):
         warnings.warn(message)
+    views = []  # each build ends with the default model's precomputed views (tests/core/workbench/test_precomputed.py)
+    monkeypatch.setattr(build.precomputed, "build", lambda panel, key, root, log: views.append((key, root)))
     build.build(DATASET, tmp_path, models=["ledoit-wolf", "ppca"], device="cpu")
+    assert views == [(build.available(load_sp500_20(), tmp_path)[0], tmp_path)]
     build.build(DATASET, tmp_path, models=["neuralfactors"], max_steps=10, device="cpu", with_metrics=False)
     panel = load_sp500_20()
     for name in ("ledoit-wolf", "ppca"):

@@ -23,8 +23,8 @@ def _is_cache(decorator: ast.expr) -> bool:
 
 def test_services_only_caches():
     """Every top-level function is a st.cache_* wrapper (the upload store lives in dashboard/uploads.py) scoped to its
-    owner (dashboard.ownership.scoped); no re-exports; under 265 lines (one short wrapper per view, one scoping line
-    each; the multi-day VaR view added two)."""
+    owner (dashboard.ownership.scoped); no re-exports; under 290 lines (one short wrapper per view, one scoping line
+    each; the multi-day VaR view added two, the precomputed views and the dataset's fingerprint theirs)."""
     text = SERVICES.read_text()
     functions = [n for n in ast.parse(text).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     uncached = {f.name for f in functions if not any(_is_cache(d) for d in f.decorator_list)}
@@ -32,7 +32,7 @@ def test_services_only_caches():
     unscoped = {f.name for f in functions if not (isinstance(f.decorator_list[0], ast.Name) and
                                                   f.decorator_list[0].id == "scoped" and f.args.args[0].arg == "scope")}
     assert unscoped == set(), unscoped
-    assert len(text.splitlines()) < 265
+    assert len(text.splitlines()) < 290
     assert "noqa: F401" not in text
 
 

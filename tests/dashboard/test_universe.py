@@ -115,25 +115,28 @@ def test_embedding_map_labels_only_what_is_asked():
 
 
 # --- the dashboard on an uploaded 500-stock file ------------------------------------------------
-#: the computations behind dashboard/services.py's wrappers (module as services names it: functions) that the
-#: warm-up of Your data does once, so that no page's first visit repeats them
-WARMED = {"exposures": ("exposures_over_time", "factor_returns"), "names": ("factor_names",), "var": ("var_series",),
-          "clusters": ("embedding",), "covariance": ("covariance_view", "covariance_scores"), "draws": ("scenarios",),
-          "stress": ("stress_tests",), "attributions": ("attribution",), "backtests": ("backtest",)}
+#: the computations behind dashboard/services.py's wrappers (core.workbench module: functions; some reached through
+#: core.workbench.precomputed.serve) that the warm-up of Your data does once, so that no page's first visit repeats them
+WARMED = {"exposures": ("exposures_over_time", "factor_returns"), "factor_names": ("factor_names",),
+          "var": ("var_series",), "clusters": ("embedding",), "covariance": ("covariance_view", "covariance_scores"),
+          "scenarios": ("scenarios",), "stress": ("stress_tests",), "attribution": ("attribution",),
+          "backtests": ("backtest",)}
 
 
 def _count_calls(monkeypatch) -> dict[str, int]:
     """Count the calls of WARMED's functions from now on: {function name: calls}."""
+    import importlib
+
     calls = {}
     for module, functions in WARMED.items():
         for name in functions:
-            real = getattr(getattr(services, module), name)
+            real = getattr(importlib.import_module(f"core.workbench.{module}"), name)
 
             def counted(*args, _real=real, _name=name, **kwargs):
                 calls[_name] = calls.get(_name, 0) + 1
                 return _real(*args, **kwargs)
 
-            monkeypatch.setattr(getattr(services, module), name, counted)
+            monkeypatch.setattr(importlib.import_module(f"core.workbench.{module}"), name, counted)
     return calls
 
 

@@ -70,3 +70,38 @@ def test_every_build_setting_is_a_run_setting(tmp_path):
         s = build_run(name, 5, "cpu", tmp_path / name)
         assert s.model == name and s.out == tmp_path / name
         build_model(s)  # settings checked as the CLI's are: a wrong field or value fails here
+
+
+def test_what_the_catalogue_declares_is_what_each_class_declares():
+    """catalogue.DECLARED answers the questions asked to offer the models without importing them; it must say what
+    the classes say (change the entry named below when a class changes)."""
+    from core.models.catalogue import DECLARED
+    from core.models.registry import declared
+
+    assert set(DECLARED) == set(CATALOGUE)
+    for name, entry in DECLARED.items():
+        cls = model_class(name)
+        for attribute, value in entry.items():
+            want = (None if cls.calibration is None else cls.calibration.half_life) if attribute == "half_life" \
+                else getattr(cls, attribute)
+            assert value == want, f"catalogue.DECLARED[{name!r}][{attribute!r}] is {value!r}, the class says {want!r}"
+            assert declared(name, attribute) == want
+    assert declared("ppca", "description") == model_class("ppca").description  # not declared: from the class
+
+
+def test_offering_the_models_imports_none_of_them():
+    """The dashboard's first page lists every model and reads shipped forecasts: no model module (torch, arch) is
+    imported for it; the model behind shipped forecasts is loaded when a view asks for it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from core.data.embedded import load_dataset; from core.workbench.keys import model_label; "
+            "from core.workbench.sources import model_keys, forecasts; p = load_dataset('sp500-20'); "
+            "keys = model_keys(p); [model_label(k) for k in keys]; f = forecasts(p, keys[0]); "
+            "assert f.loaded is None and not [m for m in sys.modules if m.startswith('core.models.') "
+            "and m.split('.')[2] not in ('catalogue', 'registry', 'protocol')], sorted(sys.modules); "
+            "assert 'torch' not in sys.modules and 'arch' not in sys.modules; "
+            "assert type(f.model).__name__ == 'NeuralFactorsModel' and f.loaded is f.model")
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]

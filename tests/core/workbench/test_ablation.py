@@ -72,3 +72,15 @@ def test_only_the_shipped_neuralfactors_has_an_ablation(sp500):
 def test_meaning_compares_the_ablation_with_the_lead_over_chance(without, says):
     assert says in Scores(0.50, without, 0.25, 1, False).meaning()
     assert "no better than chance" in Scores(0.25, without, 0.25, 1, False).meaning()
+
+
+def test_the_calibrated_variant_is_scored_as_its_network():
+    """The layer leaves the exposures as they are: "neuralfactors+cal" gets NeuralFactors' sector ablation."""
+    from core.data.embedded import load_dataset
+    from core.workbench import forecasts
+    from core.workbench.ablation import sector_scores
+
+    panel = load_dataset("sp500-20")
+    raw, cal = forecasts(panel, "neuralfactors"), forecasts(panel, "neuralfactors+cal")
+    date = raw.series.dates[-22]
+    assert sector_scores(panel, cal, [date]) == sector_scores(panel, raw, [date])

@@ -39,3 +39,21 @@ def test_factor_returns_shipped_truth_or_none():
     no_table = Forecasts("ppca", shipped.series, create_model("ppca"), "fitted", "")  # factors, but no posterior
     with pytest.raises(NotAvailable, match="does not define realised factor returns"):
         factor_returns(p, no_table, dates)
+
+
+def test_a_calibrated_key_reads_its_base_models_shipped_factor_returns(monkeypatch):
+    """The layer changes the forecasts' covariance and quantiles, not the posterior factor returns: "+cal" reads the
+    shipped table of its base model instead of running the network on every date (10 s on Factor exposures)."""
+    p = load_dataset("sp500-20")
+    f = forecasts(p, "neuralfactors+cal")
+    assert f.source == "shipped" and f.model is not None
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the posterior was run although the table ships")
+
+    monkeypatch.setattr(type(f.model), "factor_returns", refuse)
+    dates = window(p, f.series, "valid")
+    got = factor_returns(p, f, dates)
+    shipped = store.load_factor_returns("sp500-20", "neuralfactors").reindex(dates)
+    pd.testing.assert_frame_equal(got, shipped)
+    assert got.notna().all().all()

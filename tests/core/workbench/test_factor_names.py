@@ -146,3 +146,31 @@ def test_bounds_in_model_units_swap_under_a_negative_scale():
     basket = pd.Series({"f1": -0.01, "f2": 0.0})  # the market basket's exposure on the date; none for f2
     lo, hi = bounds_in_model_units([("f1", 0.5, 1.0), ("f2", 0.0, 1.0)], named, basket)
     assert lo == ("f1", -0.01, -0.005) and hi == ("f2", 0.0, 0.02)
+
+
+def _pairwise_loop(returns, refs, min_obs=20):
+    """The reference: each pair's Pearson correlation on its common dates, NaN below min_obs or without variance."""
+    z = returns.reindex(refs.index)
+    out = pd.DataFrame(np.nan, index=returns.columns, columns=refs.columns)
+    for f in z.columns:
+        for r in refs.columns:
+            ok = z[f].notna() & refs[r].notna()
+            if ok.sum() >= min_obs and z.loc[ok, f].std() > 1e-12 and refs.loc[ok, r].std() > 1e-12:
+                out.loc[f, r] = float(np.corrcoef(z.loc[ok, f], refs.loc[ok, r])[0, 1])
+    return out
+
+
+def test_correlations_of_every_pair_at_once_match_each_pair_on_its_common_dates():
+    rng = np.random.default_rng(1)
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    z = pd.DataFrame(rng.normal(0.001, 0.01, (300, 5)), index=dates, columns=list("abcde"))
+    refs = pd.DataFrame(rng.normal(0.002, 0.02, (300, 4)), index=dates, columns=list("wxyz"))
+    refs += 0.5 * z.iloc[:, :4].to_numpy()
+    z.iloc[:290, 1] = np.nan  # 10 common dates: too few
+    z.iloc[::3, 2] = np.nan
+    z.iloc[50:, 3] = np.nan
+    refs.iloc[:100, 0] = np.nan  # a style ETF that starts later
+    refs["y"] = 0.003  # no variance: no correlation (the pairwise loop read rounding noise there)
+    got, want = correlations(z, refs), _pairwise_loop(z, refs)
+    pd.testing.assert_frame_equal(got, want, rtol=1e-9, atol=1e-12)
+    assert got["y"].isna().all() and got.loc["b"].isna().all() and np.isfinite(got.loc["a", "w"])

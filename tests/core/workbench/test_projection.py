@@ -39,3 +39,17 @@ def test_the_factor_pnl_does_not_depend_on_the_factors_coordinates():
     w = RNG.standard_normal(12)
     pnl = in_today_coordinates(r, fc).to_numpy() @ (fc.exposures.T @ w)
     np.testing.assert_allclose(in_today_coordinates(r, turned).to_numpy() @ (turned.exposures.T @ w), pnl)
+
+
+def test_rows_sharing_their_stocks_are_fitted_together_as_one_by_one():
+    """One b and d for every row (a window on today's exposures): rows grouped by their stocks, the same fits as a
+    row-by-row solve, including rows with too few stocks, an unusable stock (d = 0, an exposure NaN) and a lone row."""
+    b, d = RNG.standard_normal((12, 3)), RNG.uniform(0.5, 2.0, 12)
+    d[4], b[7, 1] = 0.0, np.nan
+    y = RNG.standard_normal((60, 12))
+    y[RNG.uniform(size=y.shape) < 0.1] = np.nan
+    y[5, :10] = np.nan
+    shared = wls_rows(y, b, d)
+    one_by_one = wls_rows(y, np.broadcast_to(b, (60, 12, 3)), np.broadcast_to(d, (60, 12)))  # the per-row path
+    np.testing.assert_allclose(shared, one_by_one, rtol=1e-10, atol=1e-12)
+    assert np.isnan(shared[5]).all() and np.isfinite(shared[0]).all()

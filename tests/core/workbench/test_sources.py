@@ -135,3 +135,18 @@ def test_a_run_is_offered_through_the_calibration_layer_first(vendor, tmp_path, 
     keys = model_keys(vendor, runs.list_runs(vendor.fingerprint()))
     assert keys[-2:] == ["run:r1+cal", "run:r1"]
     assert forecasts(vendor, "run:r1+cal", vendor.split_dates("valid")[:3]).source == "run"
+
+
+def test_model_keys_hash_the_data_once(monkeypatch):
+    """Panel.fingerprint hashes every return: model_keys computes it once (or takes it), not once per model."""
+    from core.data.panel import Panel
+    from core.workbench.sources import model_keys
+
+    panel = load_dataset("sp500-20")
+    want = model_keys(panel)
+    calls = []
+    real = Panel.fingerprint
+    monkeypatch.setattr(Panel, "fingerprint", lambda self: calls.append(1) or real(self))
+    assert model_keys(panel) == want and len(calls) == 1
+    assert model_keys(panel, fingerprint=real(panel)) == want and len(calls) == 1
+    assert want[0] == "neuralfactors+cal"

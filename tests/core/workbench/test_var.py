@@ -1,6 +1,7 @@
 """core.workbench.var: VaR methods in words and the verdict table of a VaR series."""
 import numpy as np
 import pandas as pd
+import pytest
 
 from core.workbench.var import method_label, verdict_table
 
@@ -23,3 +24,70 @@ def test_verdict_table_has_rows_for_both_levels():
 def test_recalibrated_method_in_words():
     said = method_label("monte_carlo, recalibrated")
     assert said.startswith("Monte Carlo draws") and "recalibrated" in said and "calibration layer" in said
+
+
+def _var_series_date_by_date(panel, series, dates, weights, n_samples=1_000):
+    """The reference: each date's forecast, its VaR and its realised next-day return, one date at a time."""
+    from core.errors import NotAvailable
+    from core.risk.var import forecast_vars
+    from core.workbench.portfolios import VAR_LEVELS, realised_return
+
+    series = series.with_history(panel.returns)
+    rows = {}
+    for d in dates:
+        fc = series.at(d)
+        w = weights.reindex(fc.tickers).fillna(0.0)
+        if w.abs().sum() < 1e-9:
+            continue
+        try:
+            tail = forecast_vars(fc, w.to_numpy(), VAR_LEVELS, n_samples)
+        except NotAvailable:
+            continue
+        rows[pd.Timestamp(d)] = {**{f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()},
+                                 "return": realised_return(panel, d, w)}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["VaR 95%", "VaR 99%", "return"])
+    return out[out["return"].notna()]
+
+
+@pytest.mark.parametrize("model", ["truth", "garch"])
+def test_var_series_reads_every_outcome_at_once_and_keeps_each_dates_var(model):
+    """Student-t draws (the truth) and a univariate portfolio GARCH: the same frame as date by date, with a stock
+    not forecast on some dates, a date where the book holds nothing and the last date (no outcome)."""
+    from dataclasses import replace
+
+    from core.data.embedded import load_dataset
+    from core.workbench import forecasts
+    from core.workbench.var import var_series
+
+    panel = load_dataset("synthetic" if model == "truth" else "sp500-20")
+    series = forecasts(panel, model).series
+    dates = series.dates[-40:]
+    mean = series.mean.copy()
+    held = series.tickers[:3]
+    mean[len(series.dates) - 30, 0] = np.nan  # the first stock has no forecast on one date
+    mean[len(series.dates) - 20, :3] = np.nan  # none of the book's stocks on another
+    series = replace(series, mean=mean)
+    w = pd.Series(0.0, index=series.tickers)
+    w[held] = [0.5, 0.3, 0.2]
+    got = var_series(panel, series, dates, w)
+    want = _var_series_date_by_date(panel, series, dates, w)
+    pd.testing.assert_frame_equal(got, want)
+    assert series.dates[-20] not in got.index and len(got) >= 35
+    assert (dates[-1] in got.index) == (dates[-1] < panel.dates[-1])  # the data's last date has no outcome
+
+
+def test_realised_returns_of_many_dates_are_each_dates_realised_return():
+    from core.data.embedded import load_dataset
+    from core.workbench.portfolios import realised_return, realised_returns
+
+    panel = load_dataset("sp500-20")
+    dates = panel.dates[-6:]
+    tickers = panel.tickers[:4]
+    books = pd.DataFrame(0.25, index=dates, columns=tickers)
+    books.iloc[1, 0] = np.nan  # not in that date's book
+    books.iloc[2] = 0.0  # held at zero: a return of 0, not NaN
+    got = realised_returns(panel, books)
+    for d in dates:
+        want = realised_return(panel, d, books.loc[d].dropna())
+        assert (np.isnan(got[d]) and np.isnan(want)) or got[d] == pytest.approx(want, abs=1e-15), d
+    assert np.isnan(got[dates[-1]]) and got[dates[2]] == 0.0

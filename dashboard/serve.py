@@ -1,0 +1,101 @@
+"""`python -m dashboard.serve APP [Streamlit options]`: `streamlit run APP`, with the default view loaded while the
+server starts (what `neuralfactors dashboard` runs).
+
+Once the server answers, a background thread imports what the pages run (the workbench, Plotly) and fills the caches
+every visitor's first page reads (dashboard.services: the default dataset, its fingerprint, the default model's
+forecasts and its precomputed views) while the browser starts and connects, so the first page waits on none of it.
+It stops there: loading what only later pages run (the NeuralFactors network, torch: 1.3 s of CPU) in the background
+slowed whichever page was opened next by as much. The caches are the server's own (st.cache_resource is shared by every
+session); a visitor arriving before the thread is done waits on the same computation (Streamlit computes a cached
+value once), never twice. What the thread cannot load is left to the page, which says why."""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import threading
+
+
+THREAD = "neuralfactors-preload"
+
+
+class _OutsideAnyRun(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" warnings of the preload thread (it runs outside any script run on
+    purpose); a level would not do, Streamlit resets its loggers' levels when it reads its configuration."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return threading.current_thread().name != THREAD
+
+
+def preload(dataset: str | None = None) -> str | None:
+    """Load the default view of `dataset` (default: the one a first visit opens on) into the dashboard's caches; the
+    model key it loaded (None on failure). Everything is imported here, in the thread: this module imports nothing
+    heavy, so Streamlit starts as fast as without it."""
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_OutsideAnyRun())
+    try:
+        from dashboard.state import DEFAULT_DATASET
+
+        dataset = dataset or DEFAULT_DATASET
+        from core.workbench.sources import model_keys
+        from dashboard import services
+
+        for name in ("figures", "figures_risk", "figures_universe"):  # the pages' figures (Plotly)
+            importlib.import_module(f"dashboard.{name}")
+        key = model_keys(services.panel(dataset), fingerprint=services.fingerprint(dataset))[0]
+        services.forecast_dates(dataset, key)
+        services.views(dataset, key)
+        return key
+    except Exception as exc:  # noqa: BLE001 - the first page computes what this could not, and says why
+        print(f"dashboard preload of {dataset or 'the default dataset'}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+
+
+def _option(argv: list[str], name: str, default: str) -> str:
+    """The value of Streamlit option `name` ("--server.port") on the command line `argv`, else `default`."""
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return default
+
+
+def health_url(argv: list[str]) -> str:
+    """Where the server started with `argv` answers once it is up."""
+    host = _option(argv, "--server.address", "127.0.0.1")
+    return f"http://{'127.0.0.1' if host in ('', '0.0.0.0', '::') else host}:{_option(argv, '--server.port', '8501')}" \
+           "/_stcore/health"
+
+
+def _when_up(url: str, wait_s: float = 60.0) -> None:
+    """Preload once the server answers at `url` (or after `wait_s`): importing alongside Streamlit's own start held
+    its imports back (its health answered 4 s later), so the preload runs while the browser starts instead."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.05)
+    preload()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`streamlit run` with `argv` (default: this command's), the preload started once the server is up unless
+    NEURALFACTORS_PRELOAD is 0 (a server that serves uploads only, or a measurement of what the preload saves)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if os.environ.get("NEURALFACTORS_PRELOAD", "1") != "0":
+        threading.Thread(target=_when_up, args=(health_url(argv),), name=THREAD, daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", *argv]
+    return cli.main(prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""dashboard/serve.py: `neuralfactors dashboard` runs Streamlit through it, and its preload fills the caches the
+first page reads (the default dataset, its fingerprint, the default model's forecasts and precomputed views)."""
+import pytest
+
+from core.cli.dashboard import LOOPBACK, streamlit_command
+from core.workbench.sources import model_keys
+from dashboard import serve, services
+
+
+def test_the_cli_starts_streamlit_through_the_preloading_launcher():
+    command = streamlit_command(8501, LOOPBACK)
+    assert command[1:3] == ["-m", "dashboard.serve"] and command[3].endswith("app.py")
+    assert command[command.index("--server.address") + 1] == LOOPBACK
+
+
+def test_preload_fills_the_caches_the_first_page_reads(monkeypatch):
+    key = serve.preload()
+    assert key == model_keys(services.panel("sp500-20"))[0] == "neuralfactors+cal"
+
+    def recompute(*args, **kwargs):
+        raise AssertionError("computed again: the preload did not fill this cache")
+
+    monkeypatch.setattr(services, "load_dataset", recompute)
+    monkeypatch.setattr(services.sources, "forecasts", recompute)
+    monkeypatch.setattr(services.precomputed, "load", recompute)
+    assert services.panel("sp500-20").name == "sp500-20"
+    assert services.forecasts("sp500-20", key).name == key
+    assert services.forecast_dates("sp500-20", key)
+    services.views("sp500-20", key)
+
+
+def test_a_failed_preload_is_said_and_left_to_the_page(capsys):
+    assert serve.preload("no-such-dataset") is None
+    assert "dashboard preload of no-such-dataset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["app.py", "--server.port", "1"]])
+def test_the_launcher_hands_streamlit_its_own_command_line(monkeypatch, argv):
+    seen = {}
+    monkeypatch.setattr(serve.sys, "argv", list(serve.sys.argv))  # restored after the test
+    monkeypatch.setattr(serve, "_when_up", lambda url: seen.setdefault("preloaded after", url))
+    import streamlit.web.cli as cli
+
+    monkeypatch.setattr(cli, "main", lambda prog_name: seen.setdefault("argv", list(serve.sys.argv)) and 0)
+    assert serve.main(argv) == 0
+    assert seen["argv"] == ["streamlit", "run", *argv]
+
+
+def test_the_preload_waits_for_the_server_it_was_started_with():
+    assert serve.health_url(["app.py", "--server.port", "8765"]) == "http://127.0.0.1:8765/_stcore/health"
+    assert serve.health_url(["app.py", "--server.address", "0.0.0.0", "--server.port=9"]) == \
+        "http://127.0.0.1:9/_stcore/health"
+    assert serve.health_url(["app.py", "--server.address", "10.0.0.5"]) == "http://10.0.0.5:8501/_stcore/health"
