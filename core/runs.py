@@ -22,7 +22,7 @@ from pathlib import Path
 from core.errors import ModelError
 from core.io import read_json
 from core.models.protocol import saved_state
-from core.training import checkpoint, progress
+from core.training import progress
 
 
 def home() -> Path:
@@ -161,6 +161,8 @@ def ended(run: str, pid: int | None = None) -> str | None:
 
 def checkpointed(run: str) -> bool:
     """Run `run` left a whole training checkpoint (written after every validation), so `train --resume` continues it."""
+    from core.training import checkpoint  # imports torch, which listing runs and offering models must not
+
     return checkpoint.exists(runs_dir() / run / "checkpoint")
 
 

@@ -36,8 +36,9 @@ def test_every_registered_model_is_shipped_and_covers_valid_and_test():
 
 def test_shipped_files_are_small_and_pickle_free():
     files = [p for p in (ROOT / DATASET).rglob("*") if p.is_file()]
-    # 17 shipped models at about 1.3 MiB each (the budget was 20 MiB for 16; FactorVAE added 1.6 MiB)
-    assert sum(p.stat().st_size for p in files) < 24 * 2**20
+    # 17 shipped models at about 1.3 MiB each (the budget was 20 MiB for 16; FactorVAE added 1.6 MiB, the calibration
+    # layers' prior maps 0.8 MiB and the precomputed views of the default model 0.93 MiB: 24.9 MiB in all)
+    assert sum(p.stat().st_size for p in files) < 26 * 2**20
     assert {p.suffix for p in files} <= {".safetensors", ".json", ".parquet", ".md"}
 
 

@@ -175,3 +175,17 @@ def test_the_code_digest_reads_the_views_and_what_they_run():
             "__init__.py", "workbench/__init__.py"} <= names
     assert not any(n.startswith(("cli/", "report/", "models/neuralfactors")) for n in names)
 
+
+
+def test_the_shipped_views_are_current():
+    """pretrained/sp500-20's views of the default model match this commit's data, forecasts, layer and code: a commit
+    that changes a module the views run (the fingerprint's code digest) must rebuild them (`neuralfactors pretrained
+    build --dataset sp500-20 --out pretrained --reuse --keep-metrics`), or every visitor's first pages are slow."""
+    from core.data.embedded import load_dataset
+    from core.workbench.sources import available
+
+    panel = load_dataset("sp500-20")
+    key = available(panel)[0]
+    log = io.StringIO()
+    views = pc.load(panel, forecasts(panel, key), log=log)
+    assert views.entries and not views.note, log.getvalue()
