@@ -90,6 +90,7 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         self.fingerprint: str | None = None
         self.result: TrainResult | None = None
         self._cache: tuple[int, Windows] | None = None
+        self._kept: tuple[tuple, dict[int, dict[str, torch.Tensor]]] | None = None  # see _kept_heads
 
     # --- training --------------------------------------------------------------------------
     @classmethod
@@ -252,15 +253,36 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         return ll[lo:hi], b.observed.sum(1)
 
     def _batches(self, win: Windows, t: np.ndarray):
-        """Yield (positions, DayBatch on device, heads) in chunks of config.batch_days, no grad."""
+        """Yield (positions, DayBatch on device, heads) in chunks of config.batch_days, no grad. A day's heads are
+        computed once per (windows, network, weights) and kept (`_kept_heads`): the forecasts, the realised factor
+        returns and the scores of the same days share one run of the network (scale_z, dof_z come back (D, F))."""
         net = self._require()
         apply_threads(self.threads, self.device)
         net.eval()
+        kept = self._kept_heads(win, net)
         for i in range(0, len(t), self.config.batch_days):
             tt = t[i:i + self.config.batch_days]
             b = win.batch(tt).to(self.device)
+            new = [k for k, p in enumerate(tt) if int(p) not in kept]
+            if new:
+                days = DayBatch(b.x[new], b.sector, b.eligible[new], b.target[new], b.observed[new])
+                with torch.no_grad(), autocast(self.device, self.config.bf16):
+                    h = self._heads(net, days)
+                h = {key: v.expand(len(new), -1) if v.dim() == 1 else v for key, v in h.items()}  # (F,) -> (D, F)
+                for j, k in enumerate(new):
+                    kept[int(tt[k])] = {key: v[j] for key, v in h.items()}
             with torch.no_grad(), autocast(self.device, self.config.bf16):
-                yield tt, b, self._heads(net, b)
+                yield tt, b, {key: torch.stack([kept[int(p)][key] for p in tt]) for key in kept[int(tt[0])]}
+
+    def _kept_heads(self, win: Windows, net: NeuralFactorsNet) -> dict[int, dict[str, torch.Tensor]]:
+        """The heads computed so far for `win` by `net` as its weights now stand (day position -> heads of that
+        day); emptied when the windows, the network or any of its weights change (torch counts in-place updates:
+        an optimiser step or load_state_dict moves a parameter's _version)."""
+        versions = tuple(p._version for p in net.parameters())
+        if self._kept is None or not (self._kept[0][0] is win and self._kept[0][1] is net
+                                      and self._kept[0][2] == versions):
+            self._kept = ((win, net, versions), {})
+        return self._kept[1]
 
     def _nll_joint_days(self, net, win: Windows, t: np.ndarray, k: int, seed: int) -> np.ndarray:
         """Per-day NLL_joint (scaled returns), (len(t),)."""

@@ -244,3 +244,28 @@ def test_recovers_factor_space_and_nearly_true_likelihood():
     # NLL per stock in original return units is negative; compare on a scale where 5% is meaningful:
     # the excess over the truth relative to the truth's entropy-like |NLL| (measured 1.6%)
     assert rec.nll_excess < 0.05, rec
+
+
+def test_the_network_runs_once_per_day_for_forecasts_factor_returns_and_scores(trained, market, tmp_path):
+    """Forecasts, then the realised factor returns and the scores of the same days: one run of the network per day,
+    the same figures as a fresh copy's (which runs it for each); a weight changed in place runs it again."""
+    panel, _ = market
+    trained.save(tmp_path / "nf")
+    fresh = load_model(tmp_path / "nf")
+    calls = []
+    real = trained.net.forward
+    trained.net.forward = lambda x, sector: calls.append(len(x)) or real(x, sector)
+    dates = panel.split_dates("test")[:12]
+    try:
+        trained.forecast_series(panel, dates)
+        first = sum(calls)
+        returns, scores = trained.factor_returns(panel, dates), trained.score(panel, dates)
+        assert first > 0 and sum(calls) == first  # the factor returns and scores reused the forecasts' heads
+        pd.testing.assert_frame_equal(returns, fresh.factor_returns(panel, dates), rtol=1e-6)
+        pd.testing.assert_frame_equal(scores, fresh.score(panel, dates), rtol=1e-6)
+        with torch.no_grad():
+            next(trained.net.parameters()).mul_(1.0)  # an in-place update (as an optimiser step makes)
+        trained.factor_returns(panel, dates)
+        assert sum(calls) == 2 * first
+    finally:
+        del trained.net.forward
