@@ -38,6 +38,9 @@ from core.training.trainer import Guard, Trainer, TrainResult, TrainSettings
 
 #: at most this many validation days score a run that validates only once, at its end (shorter than valid_every)
 FINAL_VALID_DAYS = 64
+#: windows per network call at CPU inference: a 500-stock day batch (32,000 windows) in one call runs several times
+#: slower than in calls of about 500, whose attention stays in cache (docs/bench_dashboard.md, the 500-stock warm-up)
+INFERENCE_ROWS = 512
 
 
 class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
@@ -216,15 +219,18 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         return t[_observed_any(win, t)] if len(t) else t
 
     # --- network on batches ----------------------------------------------------------------
-    def _heads(self, net: NeuralFactorsNet, b: DayBatch) -> dict[str, torch.Tensor]:
-        """Run the embedder on the eligible (day, stock) rows only; others get neutral values."""
+    def _heads(self, net: NeuralFactorsNet, b: DayBatch, rows: int | None = None) -> dict[str, torch.Tensor]:
+        """Run the embedder on the eligible (day, stock) rows only, `rows` windows at a time when given; others get
+        neutral values."""
         d, n, lb, c = b.x.shape
         idx = b.eligible.reshape(-1).nonzero().squeeze(1)
         dev = b.x.device
         alpha, sigma = torch.zeros(d * n, device=dev), torch.ones(d * n, device=dev)
         nu, beta = torch.full((d * n,), 5.0, device=dev), torch.zeros(d * n, net.n_factors, device=dev)
         if len(idx):
-            a, be, s, v = net(b.x.reshape(d * n, lb, c)[idx], b.sector.repeat(d)[idx])
+            x, sector, step = b.x.reshape(d * n, lb, c)[idx], b.sector.repeat(d)[idx], rows or len(idx)
+            parts = [net(x[i:i + step], sector[i:i + step]) for i in range(0, len(idx), step)]
+            a, be, s, v = (torch.cat(p) for p in zip(*parts))
             alpha, beta, sigma, nu = (alpha.index_copy(0, idx, a), beta.index_copy(0, idx, be),
                                       sigma.index_copy(0, idx, s), nu.index_copy(0, idx, v))
         scale_z, dof_z = net.prior(b.x, b.eligible)
@@ -267,7 +273,7 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
             if new:
                 days = DayBatch(b.x[new], b.sector, b.eligible[new], b.target[new], b.observed[new])
                 with torch.no_grad(), autocast(self.device, self.config.bf16):
-                    h = self._heads(net, days)
+                    h = self._heads(net, days, INFERENCE_ROWS if self.device.type == "cpu" else None)
                 h = {key: v.expand(len(new), -1) if v.dim() == 1 else v for key, v in h.items()}  # (F,) -> (D, F)
                 for j, k in enumerate(new):
                     kept[int(tt[k])] = {key: v[j] for key, v in h.items()}
