@@ -3,6 +3,7 @@ page's first visit reads dashboard/services.py's caches: the same cached calls, 
 make for the sidebar's selection (portfolio, date and split; the pages' default windows and horizon)."""
 from __future__ import annotations
 
+import threading
 from typing import Callable, NamedTuple
 
 import pandas as pd
@@ -14,6 +15,7 @@ from core.workbench.stress import Window, windows_in
 from dashboard import services
 from dashboard.state import Selection
 
+_PREFETCHED: set[str] = set()  # model names whose module a background thread imports or imported (this server)
 STRESS_DAYS = 21  # Stress tests: the own window's default length (trading days up to the date)
 ATTRIBUTION_DAYS = 63  # Attribution: the default period (trading days up to the date)
 
@@ -85,3 +87,14 @@ def warm_up(sel: Selection, report: Callable[[float, str], None]) -> dict[str, s
             skipped[step.what] = str(exc)
     report(1.0, "")
     return skipped
+
+
+def prefetch(model: str = "neuralfactors") -> None:
+    """Import the module of `model` (registered name; the zero-shot network: torch) in a background thread, once per
+    server, while the user reads an upload's checks: "Use this dataset" then starts with it loaded (2-4 s of
+    imports on a 2-core machine)."""
+    from core.models.registry import model_class
+
+    if model not in _PREFETCHED:
+        _PREFETCHED.add(model)
+        threading.Thread(target=model_class, args=(model,), daemon=True, name=f"prefetch-{model}").start()

@@ -165,6 +165,7 @@ if key is not None:
         if st.session_state.get("warm_up") == key:
             warm_up()
     else:
+        warmup.prefetch()  # the network the button's zero-shot forecasts run, loaded while the checks are read
         st.button("Use this dataset in every page", on_click=_use, args=(key,), key="use_upload", type="primary")
     st.caption("The pretrained NeuralFactors scores it without training (its network is shared across stocks; "
                "the sidebar says how it reads this data); classical models (sample, Ledoit-Wolf, EWMA, PCA, PPCA) "
