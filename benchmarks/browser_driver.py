@@ -409,6 +409,29 @@ def visit(page, title: str, timeout: float = 180.0) -> float:
     return max(float(last) - clicked, 0.0) / 1000
 
 
+def upload_file(page, path, timeout: float = 120.0) -> None:
+    """Upload the data file `path` through Your data's file uploader and wait for its checks ("N stocks")."""
+    go_to(page, "Your data", timeout=300)
+    before = runs(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    wait_for(page, '[data-testid="stMainBlockContainer"] :text(" stocks")', f"the checks of {Path(path).name}",
+             timeout)
+    settle(page, 60, before, what=f"the run after uploading {Path(path).name}")
+
+
+def use_this_dataset(page, timeout: float = 850.0) -> float:
+    """Press "Use this dataset in every page" on Your data and wait for "Every page is ready" (the zero-shot forecasts,
+    then every page's default view computed once); seconds from the click to the page's run finished."""
+    before = runs(page)
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Use this dataset in every page").click()
+    wait_for(page, '[data-testid="stMainBlockContainer"] :text("Every page is ready")',
+             "'Every page is ready' after pressing 'Use this dataset in every page' (forecasts, then every page's "
+             "default view computed once)", timeout)
+    settle(page, 60, before, what="the run after pressing 'Use this dataset in every page'")
+    return time.perf_counter() - t0
+
+
 def select_option(page, label: str, option: str, timeout: float = 120.0) -> None:
     """Pick `option` in the selectbox labelled `label`."""
     before = runs(page)

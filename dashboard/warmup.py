@@ -10,13 +10,17 @@ import pandas as pd
 
 from core.errors import NeuralFactorsError
 from core.portfolio.weights import normalise
+from core.workbench.capabilities import has_factors
 from core.workbench.covariance import COV_HORIZON
+from core.workbench.shocks import in_sd
 from core.workbench.stress import Window, windows_in
+from core.workbench.vocabulary import named_forecast
 from dashboard import services
 from dashboard.state import Selection
 
 _PREFETCHED: set[str] = set()  # model names whose module a background thread imports or imported (this server)
 STRESS_DAYS = 21  # Stress tests: the own window's default length (trading days up to the date)
+SHOCK_SD = -2.0  # Stress tests' Shocks tab: a latent factor's default move (sds of the factor)
 ATTRIBUTION_DAYS = 63  # Attribution: the default period (trading days up to the date)
 
 
@@ -31,6 +35,15 @@ def stress_window(sel: Selection) -> Window:
     end = dates[dates.searchsorted(pd.Timestamp(sel.date), "right") - 1]
     start = dates[max(dates.get_loc(end) - (STRESS_DAYS - 1), 1)]
     return Window(f"{start.date()}..{end.date()}", pd.Timestamp(start.date()), pd.Timestamp(end.date()))
+
+
+def shock_defaults(fc, refs) -> tuple[list[str], dict[str, float]]:
+    """Stress tests' Shocks tab by default, for the named forecast `fc` and its References `refs`: the references
+    moved (the market's, else the first) and the moves as the tab's inputs give them (a reference's default fall,
+    entered in percent; a latent factor SHOCK_SD sds, in latent units), references first."""
+    chosen = ["market"] if "market" in refs.names else refs.names[:1]
+    moves = {k: 100 * refs.default_fall(fc, k) / 100.0 for k in chosen if k not in refs.latent}
+    return chosen, {**moves, **refs.in_sd(fc, {k: SHOCK_SD for k in chosen if k in refs.latent})}
 
 
 def attribution_period(sel: Selection) -> tuple[str, str]:
@@ -56,6 +69,15 @@ def steps(sel: Selection) -> list[Step]:
         catalogue = tuple(windows_in(services.panel(d)))
         return services.stress_tests(d, m, date, sel.portfolio, sel.custom, catalogue or (stress_window(sel),))
 
+    def shock() -> tuple:  # the Shocks tab: the default reference shock and, in its expander, the latent one
+        fc = named_forecast(services.forecast_at(d, m, date), services.factor_vocabulary(d, m))
+        if not has_factors(fc):
+            return ()
+        _, moves = shock_defaults(fc, services.shock_references(d, m, date))
+        latent = in_sd(fc, {fc.factor_names[0]: SHOCK_SD})
+        return (services.shock(d, m, date, weights(), tuple(moves.items())),
+                services.shock(d, m, date, weights(), tuple(latent.items()), latent=True))
+
     return [
         Step("Overview: the portfolio's risk", lambda: services.risk(d, m, date, weights())),
         Step("Factor exposures: naming the factors", lambda: services.factor_names(d, m)),
@@ -70,6 +92,7 @@ def steps(sel: Selection) -> list[Step]:
         Step("Portfolio lab: risk and backtest of the edited weights", lab),
         Step("Scenarios: Monte Carlo draws", lambda: services.scenarios(d, m, date, weights())),
         Step("Stress tests: historical windows", stress),
+        Step("Stress tests: the default shock", shock),
         Step("Attribution: the default period",
              lambda: services.attribution(d, m, date, sel.portfolio, sel.custom, *attribution_period(sel), None)),
     ]

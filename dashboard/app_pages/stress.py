@@ -91,7 +91,7 @@ def readings(s) -> None:
 
 def reference_inputs(fc, refs) -> dict[str, float]:
     """The references to move and their returns on the day (latent factors in sds of the factor), from the widgets."""
-    default = ["market"] if "market" in refs.names else refs.names[:1]
+    default, _ = warmup.shock_defaults(fc, refs)
     chosen = st.multiselect("References to move", refs.names, default=default, key="shock_refs",
                             format_func=lambda k: f"{k} (latent units)" if k in refs.latent else k)
     for note in refs.notes:  # the factors without a reference, said once
@@ -100,7 +100,8 @@ def reference_inputs(fc, refs) -> dict[str, float]:
     returns = {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, 100 * refs.default_fall(fc, k),
                                        0.5, key=f"shock_r_{k}") / 100.0
                for i, k in enumerate(chosen) if k not in refs.latent}
-    latent = {k: cols[i].number_input(f"{k} (sd of the factor)", -10.0, 10.0, -2.0, 0.5, key=f"shock_r_{k}")
+    latent = {k: cols[i].number_input(f"{k} (sd of the factor)", -10.0, 10.0, warmup.SHOCK_SD, 0.5,
+                                      key=f"shock_r_{k}")
               for i, k in enumerate(chosen) if k in refs.latent}
     return {**returns, **refs.in_sd(fc, latent)}
 
@@ -132,7 +133,8 @@ def latent_shock(fc, w) -> None:
     sd = factor_sd(fc)
     chosen = st.multiselect("Factors to move", fc.factor_names, default=fc.factor_names[:1], key="shock_factors")
     cols = st.columns(max(len(chosen), 1))
-    moves = {k: cols[i].number_input(f"{k} (in sd of the factor)", -10.0, 10.0, -2.0, 0.5, key=f"shock_f_{k}")
+    moves = {k: cols[i].number_input(f"{k} (in sd of the factor)", -10.0, 10.0, warmup.SHOCK_SD, 0.5,
+                                     key=f"shock_f_{k}")
              for i, k in enumerate(chosen)}
     if not moves:
         st.info("pick at least one factor to move")

@@ -53,26 +53,15 @@ def test_failed_upload_keeps_the_dataset_and_says_why(page, tmp_path):
 
 
 def test_upload_and_use_everywhere(page):
-    b.go_to(page, "Your data", timeout=300)
-    before = b.runs(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(page.vendor_file))
-    b.wait_for(page, '[data-testid="stMainBlockContainer"] :text("500 stocks")', "the upload's '500 stocks' line",
-               120)
-    b.settle(page, 60, before, what="the run after the upload")
+    b.upload_file(page, page.vendor_file)
     _healthy(page)
     text = _main(page)
-    assert "data warnings" in text and "unadjusted split" in text
+    assert "500 stocks" in text and "data warnings" in text and "unadjusted split" in text
     summaries = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="data warnings")
     assert summaries.count() == 1  # one summary, not one box each (the blank-sector warning is its own box)
-    before = b.runs(page)
-    t0 = time.perf_counter()
-    page.get_by_role("button", name="Use this dataset in every page").click()
-    b.wait_for(page, '[data-testid="stMainBlockContainer"] :text("Every page is ready")',
-               "'Every page is ready' after pressing 'Use this dataset in every page' (forecasts, then every page's "
-               "default view computed once)", 850)
-    b.settle(page, 60, before, what="the run after pressing 'Use this dataset in every page'")
+    seconds = b.use_this_dataset(page)
     print(f"\nuse the upload (zero-shot NeuralFactors on 500 stocks and every page's default view, first time): "
-          f"{time.perf_counter() - t0:.1f} s")
+          f"{seconds:.1f} s")
     _healthy(page)
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert "vendor500.csv" in sidebar and "How the pretrained model reads this data" in sidebar

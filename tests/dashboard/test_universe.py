@@ -120,7 +120,8 @@ def test_embedding_map_labels_only_what_is_asked():
 WARMED = {"exposures": ("exposures_over_time", "factor_returns"), "factor_names": ("factor_names",),
           "var": ("var_series",), "clusters": ("embedding",), "covariance": ("covariance_view", "covariance_scores"),
           "scenarios": ("scenarios",), "stress": ("stress_tests",), "attribution": ("attribution",),
-          "backtests": ("backtest",)}
+          "backtests": ("backtest",), "reference_shocks": ("model_references", "reference_shock"),
+          "shocks": ("factor_shock",)}
 
 
 def _count_calls(monkeypatch) -> dict[str, int]:
