@@ -6,7 +6,7 @@ to the Overview's metrics and charts drawn in Chromium. Page visits: after a col
 sidebar in navigation order, then each once more; a page counts as drawn when its run has finished, its spinners are
 gone and its charts are drawn (browser_driver.visit). Widget change: from the change (date
 slider one step, portfolio switch) to the end of the rerun with the new numbers on screen.
-Upload: on one fresh server, the 500-stock one-year vendor file of tests/userfiles.py uploaded on Your data, then
+Upload: on one fresh server, the 500-stock one-year vendor file of benchmarks/userfiles.py uploaded on Your data, then
 "Use this dataset in every page" (its zero-shot forecasts and every page's default view), then every page's first
 and second visit on it.
 Run: `python -m benchmarks dashboard [--quick] [--query Q] [--out DIR]` (writes DIR/bench_dashboard.md).
@@ -111,7 +111,7 @@ def upload_visits(folder: Path) -> tuple[float, dict[str, list[float]]]:
     into `folder`, one fresh server for all: each page opened from the sidebar, then Your data (Overview for Your
     data itself), then the page again."""
     from dashboard.pages import PAGES as ALL
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     path = write_vendor_csv(Path(folder) / "vendor500.csv").path
     out = {}
@@ -164,7 +164,7 @@ def run(quick: bool = False, out: str | Path = ".", query: str = "") -> int:
         lines.append(f"| {title} | {shown} | {second:.2f} | < 2 s |")
     with tempfile.TemporaryDirectory() as folder:
         used, uploaded = upload_visits(Path(folder))
-    lines += ["", "The 500-stock one-year vendor file of tests/userfiles.py (unadjusted splits, blank sectors, no "
+    lines += ["", "The 500-stock one-year vendor file of benchmarks/userfiles.py (unadjusted splits, blank sectors, no "
               "benchmark) on one fresh server: uploaded on Your data, then \"Use this dataset in every page\" "
               f"(click to 'Every page is ready'): **{used:.1f} s** (goal < 20 s). Then every page:", "",
               "| page (500 stocks) | first visit (s) | second visit (s) | goal |", "|---|---|---|---|"]

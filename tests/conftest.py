@@ -1,4 +1,4 @@
-"""Shared test fixtures (keep small; helper functions live in modules: tests/panels.py, tests/userfiles.py,
+"""Shared test fixtures (keep small; helper functions live in modules: tests/panels.py, benchmarks/userfiles.py,
 tests/lookahead.py for the look-ahead checks of every refit schedule).
 Provides:
 

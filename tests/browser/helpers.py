@@ -1,5 +1,5 @@
 """The test side of the browser tests, on the Playwright driver (benchmarks/browser_driver.py): a missing Chromium
-skips them, or fails them under CI; a fresh dashboard on the 500-stock vendor file of tests/userfiles.py."""
+skips them, or fails them under CI; a fresh dashboard on the 500-stock vendor file of benchmarks/userfiles.py."""
 from __future__ import annotations
 
 import os
@@ -22,8 +22,8 @@ def require_chromium() -> None:
 @contextmanager
 def vendor_app(tmp_path_factory, query: str, timeout: float = 300):
     """A page on a fresh dashboard opened at `query`, its user data folder (NEURALFACTORS_HOME) a temporary one;
-    page.vendor_file is the 500-stock vendor file of tests/userfiles.py, written to a temporary folder."""
-    from tests.userfiles import write_vendor_csv
+    page.vendor_file is the 500-stock vendor file of benchmarks/userfiles.py, written to a temporary folder."""
+    from benchmarks.userfiles import write_vendor_csv
 
     require_chromium()
     vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")

@@ -17,7 +17,7 @@ from core.workspaces.identity import local_user
 from core.workspaces.refresh import open_workspace
 from core.workspaces.store import Store
 from tests.browser.helpers import require_chromium
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 pytestmark = pytest.mark.browser
 

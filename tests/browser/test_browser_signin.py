@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks import browser_driver as b
 from tests.browser.helpers import require_chromium
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,5 +1,5 @@
 """Real browser, a PM's own universe (issues 13 and 25): upload the 500-stock vendor-style file of
-tests/userfiles.py through the file uploader, press "Use this dataset in every page" (the
+benchmarks/userfiles.py through the file uploader, press "Use this dataset in every page" (the
 pretrained NeuralFactors scores it zero-shot and Your data computes every page's default view once,
 with a progress bar), visit every page: no exception box, the page navigation stays, and each page's
 first visit and later visit are printed and kept under 3 s. Then adapt the shipped model to the file

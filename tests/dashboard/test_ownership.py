@@ -10,7 +10,7 @@ from core.errors import NotYours
 from core.io import write_json
 from core.workspaces.identity import User
 from dashboard import ownership, services, signin, uploads
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 ALICE, BOB = User("https://idp.example", "alice-sub", "alice"), User("https://idp.example", "bob-sub", "bob")
 

@@ -1,5 +1,5 @@
 """A PM's own 500-stock universe in the dashboard (issue 13): the vendor-style file of
-tests/userfiles.py uploaded through uploads.add_upload, used in every page on the pretrained
+benchmarks/userfiles.py uploaded through uploads.add_upload, used in every page on the pretrained
 NeuralFactors (zero-shot) and a quick-fit classical model, re-split on Your data; the large-universe
 figure builders; the background-training progress on Your data (core.runs itself: tests/core/test_runs.py)."""
 from __future__ import annotations
@@ -40,7 +40,7 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def upload(tmp_path_factory, home):
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     vf = write_vendor_csv(tmp_path_factory.mktemp("vendor") / "vendor500.csv")
     return uploads.add_upload("vendor500.csv", vf.path.read_bytes()), vf
@@ -276,7 +276,7 @@ def test_your_data_shows_which_step_the_adaptation_kept(home, tmp_path):
     folder): the kept step (or "no adaptation") from the run's record, validation nll_joint AND calib_port of
     zero-shot, adapted, adapted through the layer and PPCA, and the adapted model served through the layer."""
     from core.cli import main
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     vf = write_vendor_csv(tmp_path / "small.csv", n_stocks=20, n_dates=200, splits={})
     key = uploads.add_upload("small.csv", vf.path.read_bytes())

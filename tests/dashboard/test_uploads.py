@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core.errors import DataError, NotYours
 from core.workspaces.identity import User
 from dashboard import ownership, signin, uploads
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 ALICE, BOB = User("https://idp.example", "alice-sub", "alice"), User("https://idp.example", "bob-sub", "bob")
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")

@@ -18,7 +18,7 @@ from core.data import load_panel
 from core.data.files import load_file
 from core.errors import DataError
 from tests.panels import prices_from_returns, to_long
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 

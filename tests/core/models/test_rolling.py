@@ -36,7 +36,7 @@ def one_blas_thread():
 @pytest.fixture(scope="module")
 def vendor_panel(tmp_path_factory):
     """The PM's file: 500 stocks x 252 dates from a vendor CSV, the loader's default 60/20/20 split."""
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     from core.data.files import load_file
 

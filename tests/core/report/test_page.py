@@ -53,7 +53,7 @@ def _widest_table(page: str) -> int:
 
 def test_report_of_a_500_stock_portfolio_is_small_and_no_wider_than_the_page(tmp_path):
     """At 524 stocks the report was 21.6 MB with two ~450 x 450 correlation tables and a 497-row weights table."""
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     from core.data.files import load_file
 

@@ -15,7 +15,7 @@ from core.report import tables
 from core.report.page import make_view
 from core.report.workbook import SHEETS, build_workbook
 from core.workbench import forecasts
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 HOSTILE = {"=HYPERLINK(\"http://evil.example\",\"x\")": "=1+1", "+SUM(1,1)": "@cmd|' /C calc'!A0",
            "-2+3": "-2+3+cmd"}

@@ -150,7 +150,7 @@ def test_tones():
 
 @pytest.fixture(scope="module")
 def vendor_panel(tmp_path_factory):
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     from core.data.files import load_file
 

@@ -13,7 +13,7 @@ from core.errors import NotAvailable
 from core.io import write_json
 from core.workbench import forecast_dates, forecasts
 from core.workbench.ablation import K, STEP, Scores, ablation_dir, sector_scores, split_scores
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 
 @pytest.fixture(scope="module")

@@ -127,7 +127,7 @@ def test_equal_weight_market_beta_near_one_on_sp500():
 
 @pytest.mark.slow
 def test_equal_weight_market_beta_near_one_on_the_500_stock_vendor_file(tmp_path):
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     from core.data.files import load_file
 

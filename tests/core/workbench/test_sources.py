@@ -9,7 +9,7 @@ from core.data.files import load_file
 from core.errors import ModelError
 from core.workbench import TRUTH, available, forecasts, view_dates
 from tests.panels import with_returns
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 
 @pytest.fixture(scope="module")

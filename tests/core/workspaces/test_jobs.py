@@ -155,7 +155,7 @@ def test_a_real_fine_tune_killed_mid_run_is_never_half_written_and_resumes(tmp_p
     checkpoint: failed, not listed, its checkpoint whole; resumed, it finishes and its run loads."""
     from core.models.registry import load_model
     from core.training.checkpoint import load_checkpoint
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path / "home"))
     store = Store(tmp_path / "home")

@@ -16,7 +16,7 @@ from core.workbench import sources
 from core.workspaces.identity import User, local_user
 from core.workspaces.refresh import open_workspace, refresh
 from core.workspaces.store import Store
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 ALICE = User("https://idp.example", "alice-sub")
 

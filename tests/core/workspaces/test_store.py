@@ -178,7 +178,7 @@ def test_two_writers_and_a_cli_refresh_at_once_lose_nothing(tmp_path, monkeypatc
     line refreshes a workspace of the local user in a third: every write of each is there afterwards."""
     from core.cli import main
     from core.workspaces.identity import local_user
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     home, stop = tmp_path / "home", tmp_path / "stop"
     table = pd.read_csv(write_vendor_csv(tmp_path / "prices.csv", n_stocks=30, splits={}).path)

@@ -18,7 +18,7 @@ from core.models.neuralfactors.model import NeuralFactorsModel
 from core.models.neuralfactors.sectors import match_sectors, rename_sectors
 from core.models.registry import load_model
 from core.models.training_run import RunSettings, build_model
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 START_SECTORS = ["Information Technology", "Energy", "Health Care"]
 

@@ -1,6 +1,6 @@
-"""Realistic user files for tests: what a data vendor's daily export looks like.
+"""Realistic user files for tests and benchmarks: what a data vendor's daily export looks like.
 
-    from tests.userfiles import write_vendor_csv
+    from benchmarks.userfiles import write_vendor_csv
 
     vf = write_vendor_csv(tmp_path / "prices.csv")  # 500 stocks x 252 dates, about 1 s, 11 MB
     panel = load_file(vf.path)  # every date style proves its order; date_format=vf.date_format also reads it
