@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import store
 from core.errors import NeuralFactorsError, NotAvailable
+from core.portfolio.weights import legs as book_legs
 from core.report import tables
 from core.report.charts import bar_chart, line_chart
 from core.report.palette import NEGATIVE, POSITIVE, TONE_COLOURS
@@ -131,7 +132,7 @@ class View:
     forecasts: object  # core.workbench.sources.Forecasts
     date: pd.Timestamp
     portfolio: str
-    weights: pd.Series  # by forecast ticker, summing to 1
+    weights: pd.Series  # by forecast ticker, summing to 1 (a dollar-neutral book: a gross of 1)
     part: str  # the date's split
     risk: Risk
     named: pd.DataFrame | None  # core.workbench.factor_names.factor_names, None when the factors have no names
@@ -171,10 +172,10 @@ def holdings(v: View) -> str:
     top = frame.head(TOP_HOLDINGS)
     shown = top.assign(**{c: _pcts(top[c]) for c in ("weight", "share of risk") if c in top})
     by_shown = by.assign(**{c: _pcts(by[c]) for c in ("weight", "share of risk") if c in by})
-    return (f'<p class="note">{len(frame)} of {len(v.weights)} stocks held; the largest {len(top)} below, then every '
-            "sector. Share of risk: the stock's (sector's) Euler contribution to the forecast volatility; they sum to "
-            "100%.</p>" + bar_chart(top["weight"], "weight") + table_html(shown.rename_axis(None))
-            + "<h3>By sector</h3>" + table_html(by_shown.rename_axis(None)))
+    return (f'<p class="note">{_e(book_legs(v.weights).words())}. {len(frame)} of {len(v.weights)} stocks held; the '
+            f"largest {len(top)} below, then every sector. Share of risk: the stock's (sector's) Euler contribution "
+            "to the forecast volatility; they sum to 100%.</p>" + bar_chart(top["weight"], "weight")
+            + table_html(shown.rename_axis(None)) + "<h3>By sector</h3>" + table_html(by_shown.rename_axis(None)))
 
 
 def exposures(v: View) -> str:

@@ -110,6 +110,7 @@ def what_if(p, base: pd.Series) -> None:
             st.warning(problem)
         w = normalise(raw, base.index.tolist())
         st.session_state["lab_weights"] = w
+        ui.legs(w)
         st.button("Use as the custom portfolio", on_click=_apply_custom, args=(w,), key="lab_apply",
                   help="make these weights the sidebar's custom portfolio, on every page")
     with right:
@@ -237,6 +238,7 @@ def optimum(p, fc, w_opt: pd.Series, base: pd.Series, named, objective: str) -> 
         ui.plot(figures.bar_by_ticker(held, p.sectors, figures.sector_colours(p.sectors),
                                       f"Optimal weights ({OBJECTIVES[objective]}, held stocks)", "weight (%)"),
                 "optimal_weights")
+        ui.legs(w_opt)
         c1, c2 = st.columns(2)
         c1.button("Use as the custom portfolio", on_click=_apply_custom, args=(w_opt,), key="opt_apply",
                   help="make the optimum the sidebar's custom portfolio (and the Lab's starting weights)")
