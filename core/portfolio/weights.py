@@ -96,12 +96,12 @@ class Legs:
     basis: str  # "of gross (a dollar-neutral book)" or "of capital"
 
     def words(self) -> str:
-        """"Gross 100.0%, net 0.0%: long 50.0% in 10 stocks, short -50.0% in 10 stocks (percent of gross, a
-        dollar-neutral book)"."""
+        """The legs in one line: 'Gross 100.0%, net 0.0%: long 50.0% in 10 stocks, short -50.0% in 10 stocks
+        (percent of gross, a dollar-neutral book)'."""
         unit = "percent of gross, a dollar-neutral book" if self.basis.startswith("of gross") else "percent of capital"
         pc = [f"{round(100 * x, 1) + 0.0:.1f}%" for x in (self.gross, self.net, self.long, self.short)]  # no -0.0
-        return (f"Gross {pc[0]}, net {pc[1]}: long {pc[2]} in {self.n_long} stocks, short {pc[3]} in {self.n_short} "
-                f"stocks ({unit})")
+        stocks = [f"{n} stock{'' if n == 1 else 's'}" for n in (self.n_long, self.n_short)]
+        return f"Gross {pc[0]}, net {pc[1]}: long {pc[2]} in {stocks[0]}, short {pc[3]} in {stocks[1]} ({unit})"
 
     def table(self) -> pd.DataFrame:
         """Rows gross, net, long, short; columns weight (a fraction), stocks, unit (what the weight is a fraction

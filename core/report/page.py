@@ -32,6 +32,7 @@ from core.workbench.covariance import by_sector, covariance_view
 from core.workbench.dates import split_of, window
 from core.workbench.factor_names import factor_names
 from core.workbench.keys import model_label as label
+from core.workbench.name_check import CHECK_DAYS, names_on
 from core.workbench.portfolios import ANNUAL, Risk, named_portfolio, portfolio_risk
 from core.workbench.var import method_label
 
@@ -135,7 +136,7 @@ class View:
     weights: pd.Series  # by forecast ticker, summing to 1 (a dollar-neutral book: a gross of 1)
     part: str  # the date's split
     risk: Risk
-    named: pd.DataFrame | None  # core.workbench.factor_names.factor_names, None when the factors have no names
+    named: pd.DataFrame | None  # factor_names checked on the date (core.workbench.name_check), None: no names
     comparison: pd.DataFrame | None  # models x metrics, None when none exists
     value: float | None = None  # portfolio value in `currency`: VaR / CVaR in money too
 
@@ -183,7 +184,9 @@ def exposures(v: View) -> str:
     why = "" if v.named is None else (
         "Each factor is named after the reference series its realised returns follow most closely over the "
         "validation split (correlation in the name) and shown as a beta to it: a beta of 1 moves one for one "
-        "with the reference; the market's own market beta is 1. ")
+        "with the reference; the market's own market beta is 1. A name holds on this date only while its factor "
+        f"still follows its reference over the {CHECK_DAYS} trading days to it; one that does not is dropped here, "
+        "said in the factor's label. ")
     shown = frame.assign(exposure=frame["exposure"].round(3), **{"share of risk": _pcts(frame["share of risk"])})
     return (f'<p class="note">{why}Share of risk: the factor\'s Euler contribution to the forecast volatility.</p>'
             + bar_chart(frame["exposure"], "exposure (beta)", percent=False) + table_html(shown.rename_axis(None)))
@@ -320,8 +323,8 @@ def make_view(panel, forecasts, date, portfolio: str = "equal weight", custom: s
                                  f"{series.dates[0].date()}..{series.dates[-1].date()}")
     fc = series.at(date)
     weights = named_portfolio(panel, fc, portfolio, custom)
-    try:
-        named = factor_names(panel, forecasts)
+    try:  # the names fitted on validation that hold on the date (a name its factor no longer earns is dropped)
+        named = names_on(panel, forecasts, date, factor_names(panel, forecasts))
     except NeuralFactorsError:
         named = None
     return View(panel, forecasts, date, portfolio, weights, split_of(panel, date), portfolio_risk(panel, fc, weights),

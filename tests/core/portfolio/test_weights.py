@@ -51,7 +51,7 @@ def test_legs_of_a_dollar_neutral_and_of_a_long_only_book():
     book = legs(normalise({"A": 3.0, "B": -1.0, "C": -2.0}, TICKERS))
     assert (book.gross, book.net, book.long, book.short) == pytest.approx((1.0, 0.0, 0.5, -0.5), abs=1e-15)
     assert (book.n_long, book.n_short) == (1, 2) and book.basis == "of gross (a dollar-neutral book)"
-    assert book.words() == ("Gross 100.0%, net 0.0%: long 50.0% in 1 stocks, short -50.0% in 2 stocks (percent of "
+    assert book.words() == ("Gross 100.0%, net 0.0%: long 50.0% in 1 stock, short -50.0% in 2 stocks (percent of "
                             "gross, a dollar-neutral book)")
     table = book.table()
     assert table["weight"].to_dict() == pytest.approx({"gross": 1.0, "net": 0.0, "long": 0.5, "short": -0.5}, abs=1e-15)
