@@ -10,6 +10,7 @@ import streamlit as st
 from core.io import csv_bytes
 
 from core.errors import NeuralFactorsError, NotAvailable
+from core.portfolio.weights import legs as book_legs
 from dashboard.figures import png_config
 
 
@@ -40,6 +41,12 @@ def no_paths(message: str) -> str:
 def holdings_phrase(portfolio: str, date: str) -> str:
     """How every page names the weights it uses: "the equal weight portfolio as held at the close of 2020-03-16"."""
     return f"the {portfolio} portfolio as held at the close of {date}"
+
+
+def legs(weights: pd.Series) -> None:
+    """The book's gross, net, long and short legs and what its weights are percent of, in one caption under them
+    (core.portfolio.weights.legs)."""
+    st.caption(book_legs(weights).words() + ".")
 
 
 def csv_download(frame: pd.DataFrame, label: str, filename: str) -> None:

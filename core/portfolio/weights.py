@@ -1,6 +1,8 @@
 """Portfolio weights as users write them: "AAPL:0.5,MSFT:0.5" in a link, checks with the fix, rescaling."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from core.errors import PortfolioError
@@ -78,6 +80,45 @@ def basis(weights: pd.Series | dict) -> str:
     """What the returns of `weights` are fractions of, in words: "of gross (a dollar-neutral book)" or "of
     capital"."""
     return "of gross (a dollar-neutral book)" if dollar_neutral(weights) else "of capital"
+
+
+@dataclass(frozen=True)
+class Legs:
+    """A book's legs as fractions of what its weights are fractions of (`basis`): gross sum|w|, net sum w, long the
+    sum of w > 0, short the sum of w < 0 (<= 0); stocks held long and short."""
+
+    gross: float
+    net: float
+    long: float
+    short: float
+    n_long: int
+    n_short: int
+    basis: str  # "of gross (a dollar-neutral book)" or "of capital"
+
+    def words(self) -> str:
+        """The legs in one line: 'Gross 100.0%, net 0.0%: long 50.0% in 10 stocks, short -50.0% in 10 stocks
+        (percent of gross, a dollar-neutral book)'."""
+        unit = "percent of gross, a dollar-neutral book" if self.basis.startswith("of gross") else "percent of capital"
+        pc = [f"{round(100 * x, 1) + 0.0:.1f}%" for x in (self.gross, self.net, self.long, self.short)]  # no -0.0
+        stocks = [f"{n} stock{'' if n == 1 else 's'}" for n in (self.n_long, self.n_short)]
+        return f"Gross {pc[0]}, net {pc[1]}: long {pc[2]} in {stocks[0]}, short {pc[3]} in {stocks[1]} ({unit})"
+
+    def table(self) -> pd.DataFrame:
+        """Rows gross, net, long, short; columns weight (a fraction), stocks, unit (what the weight is a fraction
+        of)."""
+        return pd.DataFrame({"weight": [self.gross, self.net, self.long, self.short],
+                             "stocks": [self.n_long + self.n_short, self.n_long + self.n_short, self.n_long,
+                                        self.n_short],
+                             "unit": f"fraction {self.basis}"},
+                            index=pd.Index(["gross", "net", "long", "short"], name="leg"))
+
+
+def legs(weights: pd.Series | dict) -> Legs:
+    """The `Legs` of weights (by ticker, as shown: a dollar-neutral book normalised to a gross of 1)."""
+    w = pd.Series(weights, dtype=float).fillna(0.0)
+    return Legs(gross=float(w.abs().sum()), net=float(w.sum()), long=float(w[w > 0].sum()),
+                short=float(w[w < 0].sum()), n_long=int((w > 0).sum()), n_short=int((w < 0).sum()),
+                basis=basis(w))
 
 
 WEIGHT_DIGITS = 10  # weights files hold weights rounded to 1e-10

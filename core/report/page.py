@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import store
 from core.errors import NeuralFactorsError, NotAvailable
+from core.portfolio.weights import legs as book_legs
 from core.report import tables
 from core.report.charts import bar_chart, line_chart
 from core.report.palette import NEGATIVE, POSITIVE, TONE_COLOURS
@@ -31,6 +32,7 @@ from core.workbench.covariance import by_sector, covariance_view
 from core.workbench.dates import split_of, window
 from core.workbench.factor_names import factor_names
 from core.workbench.keys import model_label as label
+from core.workbench.name_check import CHECK_DAYS, names_on
 from core.workbench.portfolios import ANNUAL, Risk, named_portfolio, portfolio_risk
 from core.workbench.var import method_label
 
@@ -131,10 +133,10 @@ class View:
     forecasts: object  # core.workbench.sources.Forecasts
     date: pd.Timestamp
     portfolio: str
-    weights: pd.Series  # by forecast ticker, summing to 1
+    weights: pd.Series  # by forecast ticker, summing to 1 (a dollar-neutral book: a gross of 1)
     part: str  # the date's split
     risk: Risk
-    named: pd.DataFrame | None  # core.workbench.factor_names.factor_names, None when the factors have no names
+    named: pd.DataFrame | None  # factor_names checked on the date (core.workbench.name_check), None: no names
     comparison: pd.DataFrame | None  # models x metrics, None when none exists
     value: float | None = None  # portfolio value in `currency`: VaR / CVaR in money too
 
@@ -171,10 +173,10 @@ def holdings(v: View) -> str:
     top = frame.head(TOP_HOLDINGS)
     shown = top.assign(**{c: _pcts(top[c]) for c in ("weight", "share of risk") if c in top})
     by_shown = by.assign(**{c: _pcts(by[c]) for c in ("weight", "share of risk") if c in by})
-    return (f'<p class="note">{len(frame)} of {len(v.weights)} stocks held; the largest {len(top)} below, then every '
-            "sector. Share of risk: the stock's (sector's) Euler contribution to the forecast volatility; they sum to "
-            "100%.</p>" + bar_chart(top["weight"], "weight") + table_html(shown.rename_axis(None))
-            + "<h3>By sector</h3>" + table_html(by_shown.rename_axis(None)))
+    return (f'<p class="note">{_e(book_legs(v.weights).words())}. {len(frame)} of {len(v.weights)} stocks held; the '
+            f"largest {len(top)} below, then every sector. Share of risk: the stock's (sector's) Euler contribution "
+            "to the forecast volatility; they sum to 100%.</p>" + bar_chart(top["weight"], "weight")
+            + table_html(shown.rename_axis(None)) + "<h3>By sector</h3>" + table_html(by_shown.rename_axis(None)))
 
 
 def exposures(v: View) -> str:
@@ -182,7 +184,9 @@ def exposures(v: View) -> str:
     why = "" if v.named is None else (
         "Each factor is named after the reference series its realised returns follow most closely over the "
         "validation split (correlation in the name) and shown as a beta to it: a beta of 1 moves one for one "
-        "with the reference; the market's own market beta is 1. ")
+        "with the reference; the market's own market beta is 1. A name holds on this date only while its factor "
+        f"still follows its reference over the {CHECK_DAYS} trading days to it; one that does not is dropped here, "
+        "said in the factor's label. ")
     shown = frame.assign(exposure=frame["exposure"].round(3), **{"share of risk": _pcts(frame["share of risk"])})
     return (f'<p class="note">{why}Share of risk: the factor\'s Euler contribution to the forecast volatility.</p>'
             + bar_chart(frame["exposure"], "exposure (beta)", percent=False) + table_html(shown.rename_axis(None)))
@@ -319,8 +323,8 @@ def make_view(panel, forecasts, date, portfolio: str = "equal weight", custom: s
                                  f"{series.dates[0].date()}..{series.dates[-1].date()}")
     fc = series.at(date)
     weights = named_portfolio(panel, fc, portfolio, custom)
-    try:
-        named = factor_names(panel, forecasts)
+    try:  # the names fitted on validation that hold on the date (a name its factor no longer earns is dropped)
+        named = names_on(panel, forecasts, date, factor_names(panel, forecasts))
     except NeuralFactorsError:
         named = None
     return View(panel, forecasts, date, portfolio, weights, split_of(panel, date), portfolio_risk(panel, fc, weights),

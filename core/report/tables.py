@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import NotAvailable
+from core.portfolio.weights import legs as book_legs
 from core.workbench.attribution import Attribution, attribution as attribute
 from core.workbench.dates import window
 from core.workbench.factor_names import baskets_on, in_reference_units
@@ -43,6 +44,11 @@ def holdings(v) -> pd.DataFrame:
         frame["share of risk"] = (v.risk.contributions.reindex(held.index) / v.risk.vol if v.risk.vol > 0
                                   else np.nan)
     return frame.rename_axis("ticker")
+
+
+def legs(v) -> pd.DataFrame:
+    """The book's gross, net, long and short legs (core.portfolio.weights.Legs.table): weight, stocks, unit."""
+    return book_legs(v.weights).table()
 
 
 def sectors(v) -> pd.DataFrame:

@@ -1,9 +1,9 @@
 """The report's tables as an Excel workbook (.xlsx, written with openpyxl): one sheet each for the key risk figures,
-holdings, sectors, factor exposures, the VaR backtest and its verdicts, VaR over 1, 10 and 21 days and its backtest,
-stress tests and attribution, from the same functions the HTML page formats (core.report.tables). Numbers are stored
-as numbers, fractions with a percent format; text is stored as text, never as a formula, whatever it starts with (a
-ticker, name or sector from a user's file such as "=HYPERLINK(...)" or "+1" stays that string). A sheet the model
-cannot fill holds its one-line reason."""
+holdings, the book's legs (gross, net, long, short), sectors, factor exposures, the VaR backtest and its verdicts,
+VaR over 1, 10 and 21 days and its backtest, stress tests and attribution, from the same functions the HTML page
+formats (core.report.tables). Numbers are stored as numbers, fractions with a percent format; text is stored as
+text, never as a formula, whatever it starts with (a ticker, name or sector from a user's file such as
+"=HYPERLINK(...)" or "+1" stays that string). A sheet the model cannot fill holds its one-line reason."""
 from __future__ import annotations
 
 import datetime
@@ -40,6 +40,7 @@ def _horizon_verdicts(v: View) -> pd.DataFrame:
 SHEETS: list[tuple[str, Callable[[View], pd.DataFrame], tuple[str, ...]]] = [
     ("Risk", tables.risk, ("value",)),
     ("Holdings", tables.holdings, ("weight", "share of risk")),
+    ("Legs", tables.legs, ("weight",)),
     ("Sectors", tables.sectors, ("weight", "share of risk")),
     ("Exposures", tables.exposures, ("share of risk",)),
     ("VaR backtest", _backtest, ("VaR 95%", "VaR 99%", "return")),

@@ -1,6 +1,12 @@
 """THE vocabulary of a model's factors: the one name each factor carries on every page, table, CSV, report and
 workbook (exposures, attribution, stress contributions, shocks), from core.workbench.factor_names' labels
-("f4" -> "market (corr 0.88)"). A factor without a name keeps its raw name everywhere."""
+("f4" -> "market (corr 0.88)"). A factor without a name keeps its raw name everywhere.
+
+The names are fitted on the validation split, in the model's own coordinates. Where one date is shown (the Factor
+exposures page, the report), each name holds only when core.workbench.name_check confirms it on that date, else it is
+dropped there, said in the label. A model whose factors rotate from one fit to the next (PCA, PPCA: refitted on every
+date, no realised factor returns in one set of coordinates) has no vocabulary: its raw names everywhere, and names on
+the Factor exposures page for the date shown only (name_check.names_on)."""
 from __future__ import annotations
 
 from dataclasses import replace

@@ -58,6 +58,7 @@ with ui.guard():
                f"{res.daily.index[0].date()}..{res.daily.index[-1].date()} ({len(res.daily)} days): each day's "
                "return = exposures at the close before x the day's factor returns + specific. Factor returns: "
                f"{res.source}. Returns in percent {basis(held)}.")
+    ui.legs(held)
     for note in [*notes, *res.notes]:
         st.caption(note)
     s = res.summary

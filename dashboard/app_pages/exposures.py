@@ -1,6 +1,8 @@
 """Factor exposures: mean beta by sector with a drill-down to a sector's stocks (top-N, search),
 the portfolio's exposures over time, realised factor returns, factor vs specific risk, and what the
-factors are (correlations with the market, sectors and style ETFs over the validation window, suggested names).
+factors are (correlations with the market, sectors and style ETFs over the validation window, suggested names,
+each checked on the date shown; factors that rotate from one fit to the next, PCA's and PPCA's, named on that date
+only: core.workbench.name_check).
 A covariance-only model has no factors: the page shows the principal components of its forecast covariance
 instead (sign-fixed over time), labelled as such, without factor share, factor returns or names.
 Readable at any universe size: the heatmaps have one row per sector or per shown stock."""
@@ -13,6 +15,7 @@ from core.workbench.components import component_exposures_over_time, component_l
 from core.workbench.exposures import exposures_table
 from core.workbench.factor_names import baskets_on, baskets_over_time, in_reference_units, returns_in_reference_units
 from core.workbench.keys import model_label
+from core.workbench.name_check import CHECK_DAYS, names_on
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
 
@@ -33,7 +36,7 @@ with ui.guard():
     weights = services.portfolio_weights(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     series = services.forecasts(sel.dataset, sel.model).series
     factors = has_factors(series)
-    named, why = None, ""
+    named, dated, why, why_dated = None, None, "", ""  # names fitted on validation; the names that hold on the date
     if factors:
         beta = exposures_table(services.forecast_at(sel.dataset, sel.model, sel.date))
         r = services.risk(sel.dataset, sel.model, sel.date, weights)
@@ -41,12 +44,16 @@ with ui.guard():
             named = services.factor_names(sel.dataset, sel.model)
         except NotAvailable as exc:
             why = str(exc)
+        try:
+            dated = names_on(p, services.forecasts(sel.dataset, sel.model), sel.date, named)
+        except NotAvailable as exc:
+            why_dated = str(exc)
         unit, axis, what = "beta", "factor", "Exposures (beta)"
-        if named is not None:  # betas against each factor's named reference, sign fixed
-            basket = baskets_on(p, services.forecast_at(sel.dataset, sel.model, sel.date), named)
-            beta = in_reference_units(beta, named, basket)
+        if dated is not None:  # betas against each factor's named reference, sign fixed
+            basket = baskets_on(p, services.forecast_at(sel.dataset, sel.model, sel.date), dated)
+            beta = in_reference_units(beta, dated, basket)
             unit, what = "beta to the reference", "Exposures (beta to each factor's reference)"
-        y_now = r.exposures if named is None else in_reference_units(r.exposures, named, basket)
+        y_now = r.exposures if dated is None else in_reference_units(r.exposures, dated, basket)
         market = [c for c in y_now.index if str(c).startswith("market")]
         m1, m2 = st.columns(2)
         if market:
@@ -110,34 +117,48 @@ with ui.guard():
                                     "components over time", "loading (% per day)", percent=True, date=sel.date),
                 "portfolio_exposures")
     else:
-        if named is None:
+        if dated is None:
             ui.csv_download(full, f"Download all {len(full)} stocks' exposures (CSV, model units)",
                             f"exposures_{sel.date}.csv")
         else:
-            unit_row = named.set_index("label")["unit"].reindex(full.columns).fillna("model units")
+            unit_row = dated.set_index("label")["unit"].reindex(full.columns).fillna("model units")
             ui.csv_download(pd.concat([unit_row.to_frame("unit").T, full]),
                             f"Download all {len(full)} stocks' exposures (CSV, betas; first row: the unit of each)",
                             f"exposures_{sel.date}.csv")
 
         st.subheader("What the factors are")
-        if named is None:
-            st.info(why)
+        if dated is None:
+            st.info(" ".join(x for x in (why, why_dated) if x))
         else:
-            info = ["suggested name", "best match", "correlation", "sign", "scale", "unit", "label", "n_dates",
-                    "window"]
-            refs = [c for c in named.columns if c not in info]
+            info = ["suggested name", "best match", "correlation", "sign", "scale", "unit", "basket beta", "label",
+                    "n_dates", "window", "on the date", "check"]
+            refs = [c for c in dated.columns if c not in info]
             market = "" if "market" in refs else " (no benchmark: the equal-weighted mean return of the universe)"
+            if named is None:
+                st.info(f"{why}. So no name is fitted on the validation split: a model that refits its factors on "
+                        "every date (PCA, PPCA) rotates them from one fit to the next, and a name would not hold on "
+                        f"another date. The factors are named on {sel.date} only, from their returns in that date's "
+                        f"coordinates over the {dated['window'].iloc[0]} (without realised factor returns of the "
+                        "model's own: the stocks' returns projected on its exposures); the charts over time keep the "
+                        "raw factor names.")
+            unused = "nothing after the date" if named is None else "the test split is not used"
             st.caption(f"Correlation of each factor's realised returns with the market{market}"
                        f", each sector's average return and the style ETFs (where they exist), over the "
-                       f"{named['window'].iloc[0]} ({int(named['n_dates'].iloc[0])} days; the test split is not used). "
-                       "Each factor takes the best match no other factor took (sector factors their sector; the "
-                       "market wins a near tie), when |corr| >= 0.3. Its sign is turned to move WITH that "
-                       "reference, and exposures are shown as betas to it: each factor's exposure divided by that of "
-                       "its reference basket on the same date (all stocks for the market, the sector's stocks for a "
-                       "sector), so the market has a beta of 1 on every date (with a benchmark: the equal-weighted "
-                       "universe's historical beta to it); a style factor by its historical slope.")
-            ui.plot(figures.factor_correlations(named[refs].iloc[:40], named["suggested name"]), "factor_names")
-            st.dataframe(named[["suggested name", "best match", "correlation", "unit"]].round(3), width="stretch")
+                       f"{dated['window'].iloc[0]} ({int(dated['n_dates'].iloc[0])} days; {unused}). Each factor "
+                       "takes the best match no other factor took (sector factors their sector; the market wins a "
+                       "near tie), when |corr| >= 0.3. Its sign is turned to move WITH that reference, and exposures "
+                       "are shown as betas to it: each factor's exposure divided by that of its reference basket on "
+                       "the same date (all stocks for the market, the sector's stocks for a sector), so the market "
+                       "has a beta of 1 on every date (with a benchmark: the equal-weighted universe's historical "
+                       "beta to it); a style factor by its historical slope.")
+            if named is not None:
+                st.caption(f"Checked on {sel.date}: each name holds on the date shown only while its factor still "
+                           f"follows its reference over the {CHECK_DAYS} trading days to it (column 'on the date', "
+                           "data known at its close); below 0.3 the name is dropped for that date, said in the "
+                           "factor's label, and its exposures are shown per 1 sd of the factor.")
+            ui.plot(figures.factor_correlations(dated[refs].iloc[:40], dated["suggested name"]), "factor_names")
+            st.dataframe(dated[["suggested name", "best match", "correlation", "on the date", "check", "unit"]]
+                         .round(3), width="stretch")
 
         left, right = st.columns([2, 1])
         with left:

@@ -14,6 +14,7 @@ from core.workbench.capabilities import has_factors, require_joint
 from core.workbench.components import component_summary
 from core.workbench.exposures import exposures_table
 from core.workbench.factor_names import baskets_on, bounds_in_model_units, in_reference_units
+from core.workbench.name_check import names_on
 from core.workbench.portfolios import ANNUAL, MV_RISK_AVERSION, annualised_point
 from dashboard import figures, services, state, ui
 
@@ -37,9 +38,14 @@ def _uploaded_weights(file) -> dict | None:
 
 
 def _names():
-    """The factors' names and reference scales (core.workbench.factor_names), None when they have none."""
+    """The factors' names and reference scales that hold on the sidebar's date (core.workbench.name_check: fitted on
+    validation and checked on the date, or named on it where the factors rotate), None when they have none."""
     try:
-        return services.factor_names(sel.dataset, sel.model)
+        named = services.factor_names(sel.dataset, sel.model)
+    except NotAvailable:
+        named = None
+    try:
+        return names_on(services.panel(sel.dataset), services.forecasts(sel.dataset, sel.model), sel.date, named)
     except NotAvailable:
         return None
 
@@ -110,6 +116,7 @@ def what_if(p, base: pd.Series) -> None:
             st.warning(problem)
         w = normalise(raw, base.index.tolist())
         st.session_state["lab_weights"] = w
+        ui.legs(w)
         st.button("Use as the custom portfolio", on_click=_apply_custom, args=(w,), key="lab_apply",
                   help="make these weights the sidebar's custom portfolio, on every page")
     with right:
@@ -237,6 +244,7 @@ def optimum(p, fc, w_opt: pd.Series, base: pd.Series, named, objective: str) -> 
         ui.plot(figures.bar_by_ticker(held, p.sectors, figures.sector_colours(p.sectors),
                                       f"Optimal weights ({OBJECTIVES[objective]}, held stocks)", "weight (%)"),
                 "optimal_weights")
+        ui.legs(w_opt)
         c1, c2 = st.columns(2)
         c1.button("Use as the custom portfolio", on_click=_apply_custom, args=(w_opt,), key="opt_apply",
                   help="make the optimum the sidebar's custom portfolio (and the Lab's starting weights)")

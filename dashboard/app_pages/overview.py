@@ -47,6 +47,7 @@ with ui.guard():
     with left:
         ui.plot(figures.bar_by_ticker(weights[weights.abs() > 0], p.sectors, colours, "Portfolio weights (held stocks)",
                                       "weight (%)"), "weights")
+        ui.legs(weights)
     with right:
         if len(r.contributions):
             ui.plot(figures.bar_by_ticker(r.contributions[weights.reindex(r.contributions.index).abs() > 0], p.sectors,

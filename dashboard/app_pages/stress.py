@@ -43,6 +43,7 @@ def readings(s) -> None:
     st.caption(f"{s.window.name}: {s.dates[0].date()}..{s.dates[-1].date()} ({len(s.dates)} trading days; "
                f"{s.window.source}). {weights_of.capitalize()}, bought at the close before the first date and held; "
                f"returns in percent {basis(held())}.")
+    ui.legs(held())
     m = st.columns(4)
     m[0].metric("Replay return", ui.pct(rep.result.total, 1), help="the stocks' own returns, bought and held")
     m[1].metric("Rebalanced daily", ui.pct(rep.rebalanced, 1), help="the stocks' own returns, back to the weights "

@@ -62,6 +62,7 @@ with ui.guard():
                                                     "are simulated over that horizon, not scaled."))
     st.caption(f"{sel.portfolio.capitalize()} portfolio with the weights of {sel.date}, rebalanced to them daily. "
                f"VaR method ({days(h)}): {method}.")
+    ui.legs(weights)
     if h > 1:
         st.dataframe(services.horizon_table(sel.dataset, sel.model, sel.date, weights).drop(columns="horizon"),
                      width="stretch", column_config=PERCENT)

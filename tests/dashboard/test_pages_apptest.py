@@ -299,3 +299,21 @@ def test_the_report_button_offers_the_html_and_the_workbook():
     assert {"Risk", "Holdings", "Exposures", "VaR backtest", "Stress", "Attribution"} <= set(sheets)
     assert [b.proto.label for b in at.get("download_button")] == ["Download report (HTML)",
                                                                   "Download its tables (Excel)"]
+
+
+def test_a_long_short_book_shows_its_legs_and_rotating_factors_are_named_on_the_date():
+    """Issue 33: a dollar-neutral custom book shows gross, net, long and short in percent of gross under its weights;
+    PPCA (factors refitted every date) is not named on the validation split, says why, and is named on the date."""
+    tickers = services.panel("sp500-20").tickers
+    at = _app(dataset="sp500-20", model="ppca", portfolio="custom", w=f"{tickers[0]}:2,{tickers[1]}:-1,{tickers[2]}:-1")
+    _clean(at)
+    legs = ("Gross 100.0%, net 0.0%: long 50.0% in 1 stock, short -50.0% in 2 stocks (percent of gross, a "
+            "dollar-neutral book).")
+    assert legs in [c.value for c in at.caption]
+    at.switch_page("app_pages/exposures.py").run(timeout=300)
+    _clean(at)
+    sel = at.session_state["selection"]
+    assert any("rotates them from one fit to the next" in i.value and f"named on {sel.date} only" in i.value
+               for i in at.info)
+    table = next(d.value for d in at.dataframe if "check" in d.value.columns)
+    assert table["check"].str.startswith(f"named on the 63 trading days to {sel.date}").sum() >= 3

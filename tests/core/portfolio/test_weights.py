@@ -1,8 +1,9 @@
 """core.portfolio.weights: custom weights typed as text or uploaded as a CSV."""
 import numpy as np
 import pandas as pd
+import pytest
 
-from core.portfolio.weights import (basis, dollar_neutral, format_weights, normalise, parse_weights, read_weights_csv,
+from core.portfolio.weights import (basis, dollar_neutral, format_weights, legs, normalise, parse_weights, read_weights_csv,
                                     weight_problems, weights_csv)
 
 TICKERS = ["A", "B", "C"]
@@ -44,6 +45,21 @@ def test_each_problem_only_when_true():
     said = " ".join(weight_problems({"A": 5.0, "B": -4.0}, TICKERS))
     assert "leverage: A has a weight of 500%" in said and "negative" in said and "dropped" not in said
     assert not any("negative" in m for m in weight_problems({"A": 1.5, "B": -0.5}, TICKERS, long_only=False))
+
+
+def test_legs_of_a_dollar_neutral_and_of_a_long_only_book():
+    book = legs(normalise({"A": 3.0, "B": -1.0, "C": -2.0}, TICKERS))
+    assert (book.gross, book.net, book.long, book.short) == pytest.approx((1.0, 0.0, 0.5, -0.5), abs=1e-15)
+    assert (book.n_long, book.n_short) == (1, 2) and book.basis == "of gross (a dollar-neutral book)"
+    assert book.words() == ("Gross 100.0%, net 0.0%: long 50.0% in 1 stock, short -50.0% in 2 stocks (percent of "
+                            "gross, a dollar-neutral book)")
+    table = book.table()
+    assert table["weight"].to_dict() == pytest.approx({"gross": 1.0, "net": 0.0, "long": 0.5, "short": -0.5}, abs=1e-15)
+    assert table["stocks"].tolist() == [3, 3, 1, 2]
+    assert set(table["unit"]) == {"fraction of gross (a dollar-neutral book)"}
+    tilted = legs({"A": 1.3, "B": -0.3, "C": 0.0})  # 130/30: a net of 100% of capital
+    assert tilted.gross == pytest.approx(1.6) and tilted.net == pytest.approx(1.0) and tilted.short == -0.3
+    assert (tilted.n_long, tilted.n_short) == (1, 1) and "percent of capital" in tilted.words()
 
 
 def test_a_dollar_neutral_book_is_read_as_fractions_of_gross():

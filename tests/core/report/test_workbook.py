@@ -59,6 +59,24 @@ def test_every_sheet_is_there_with_numbers_and_percent_formats(sp500):
     assert isinstance(var.value, float) and var.number_format == "0.00%"
 
 
+def test_a_dollar_neutral_book_has_its_legs_in_percent_of_gross(sp500):
+    """Long two stocks, short two: the Legs sheet and the report's holdings note say gross 100%, net 0%, each leg 50%
+    of gross."""
+    panel, fc, date = sp500
+    a, b, c, d = panel.tickers[:4]
+    custom = f"{a}:2,{b}:2,{c}:-1,{d}:-3"
+    sheets = pd.read_excel(io.BytesIO(build_workbook(panel, fc, date, "custom", custom)), sheet_name=None)
+    legs = sheets["Legs"].set_index("leg")
+    np.testing.assert_allclose(legs["weight"].to_numpy(), [1.0, 0.0, 0.5, -0.5], atol=1e-12)
+    assert legs["stocks"].tolist() == [4, 4, 2, 2]
+    assert set(legs["unit"]) == {"fraction of gross (a dollar-neutral book)"}
+    held = sheets["Holdings"].set_index("ticker")["weight"]
+    assert held.to_dict() == pytest.approx({a: 0.25, b: 0.25, c: -0.125, d: -0.375})
+    from core.report.page import holdings
+    assert ("Gross 100.0%, net 0.0%: long 50.0% in 2 stocks, short -50.0% in 2 stocks (percent of gross, a "
+            "dollar-neutral book)") in holdings(make_view(panel, fc, date, "custom", custom))
+
+
 def test_a_model_without_factors_says_why_on_its_exposures_sheet(sp500):
     panel, _, date = sp500
     book = build_workbook(panel, forecasts(panel, "ledoit-wolf"), date)

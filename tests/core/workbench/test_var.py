@@ -91,3 +91,47 @@ def test_realised_returns_of_many_dates_are_each_dates_realised_return():
         want = realised_return(panel, d, books.loc[d].dropna())
         assert (np.isnan(got[d]) and np.isnan(want)) or got[d] == pytest.approx(want, abs=1e-15), d
     assert np.isnan(got[dates[-1]]) and got[dates[2]] == 0.0
+
+
+def _pair_forecast(date, tickers):
+    """A Normal forecast of 3 stocks whose first two share their mean and exposures (specific variances 1e-4 and
+    3e-4): long the first, short the second, the factors cancel and the book's variance is 0.25 (d_A + d_B)."""
+    from core.forecast import FactorForecast
+
+    b = np.array([[1.0, 0.5], [1.0, 0.5], [0.3, 1.0]]) * 0.01
+    return FactorForecast(pd.Timestamp(date), list(tickers), np.array([4e-4, 4e-4, 1e-3]), b,
+                          np.array([[2.0, 0.3], [0.3, 1.0]]), np.array([1e-4, 3e-4, 2e-4]), factor_names=["f1", "f2"])
+
+
+def test_a_dollar_neutral_pair_has_its_hand_computed_var():
+    """Long A, short B (normalised to a gross of 1: +0.5 / -0.5) with the same exposures and mean: no factor risk,
+    vol 0.5 sqrt(d_A + d_B), the Normal VaR / CVaR of that vol, Euler contributions 0.25 d / vol; over a window in
+    which B's returns are A's, every realised return of the book is 0 and every date's VaR the same."""
+    from scipy import stats
+
+    from core.data.embedded import load_dataset
+    from core.forecast import ForecastSeries
+    from core.portfolio.weights import normalise
+    from core.workbench.portfolios import portfolio_risk
+    from core.workbench.var import var_series
+    from tests.panels import with_returns
+
+    panel = load_dataset("sp500-20")
+    a, b, c = panel.tickers[:3]
+    dates = panel.dates[-12:-2]
+    returns = panel.returns.copy()
+    returns[b] = returns[a]  # the two legs earn the same
+    panel = with_returns(panel, returns)
+    w = normalise({a: 1.0, b: -1.0}, [a, b, c])
+    assert w.to_dict() == {a: 0.5, b: -0.5, c: 0.0}
+    vol = 0.5 * np.sqrt(1e-4 + 3e-4)
+    r = portfolio_risk(panel, _pair_forecast(dates[0], [a, b, c]), w)
+    assert r.vol == pytest.approx(vol, rel=1e-12) and r.factor_share == pytest.approx(0.0, abs=1e-12)
+    assert r.var[0.95] == pytest.approx(stats.norm.ppf(0.95) * vol, rel=1e-9)
+    assert r.cvar[0.99] == pytest.approx(stats.norm.pdf(stats.norm.ppf(0.99)) / 0.01 * vol, rel=1e-9)
+    np.testing.assert_allclose(r.contributions.to_numpy(), [0.25e-4 / vol, 0.75e-4 / vol, 0.0], rtol=1e-9)
+    assert np.abs(r.exposures.to_numpy()).max() < 1e-15 and r.realised == 0.0
+    series = ForecastSeries.stack([_pair_forecast(d, [a, b, c]) for d in dates], list(panel.tickers))
+    vs = var_series(panel, series, dates, w)
+    assert list(vs.index) == list(dates) and (vs["return"] == 0.0).all()
+    np.testing.assert_allclose(vs["VaR 99%"], stats.norm.ppf(0.99) * vol, rtol=1e-9)
