@@ -114,9 +114,10 @@ def factor_names(scope: str, dataset: str, model: str) -> pd.DataFrame:
 
 @scoped
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=64)
-def factor_vocabulary(scope: str, dataset: str, model: str) -> dict[str, str]:
-    """The name of each factor on every page (core.workbench.vocabulary), from the cached `factor_names`."""
-    return vocabulary.vocabulary_of(lambda: factor_names(dataset, model))
+def factor_vocabulary(scope: str, dataset: str, model: str, date: str) -> dict[str, str]:
+    """The name of each factor on every page on `date` (core.workbench.vocabulary), from the cached `factor_names`."""
+    return vocabulary.vocabulary_on(panel(dataset), forecasts(dataset, model), date,
+                                    lambda: factor_names(dataset, model))
 
 
 @scoped
@@ -130,7 +131,7 @@ def shock_references(scope: str, dataset: str, model: str, date: str):
 @st.cache_data(show_spinner="Conditioning on the shock ...", max_entries=64)
 def shock(scope: str, dataset: str, model: str, date: str, weights: pd.Series, moves: tuple, latent: bool = False):
     """The book given `moves` ((name, value), ...): of the factors' references, or (`latent`) of the factors."""
-    fc = vocabulary.named_forecast(forecast_at(dataset, model, date), factor_vocabulary(dataset, model))
+    fc = vocabulary.named_forecast(forecast_at(dataset, model, date), factor_vocabulary(dataset, model, date))
     if latent:
         return shocks.factor_shock(fc, weights, dict(moves))
     return refshocks.reference_shock(fc, weights, shock_references(dataset, model, date), dict(moves))
@@ -234,8 +235,7 @@ def metrics_table(scope: str, dataset: str, split: str) -> pd.DataFrame:
 @scoped
 @st.cache_data(show_spinner="Evaluating ...", max_entries=16)
 def evaluate(scope: str, dataset: str, models: tuple[str, ...], split: str) -> pd.DataFrame:
-    """The evaluation table (core.evaluation.tables) of the registered `models` on `split`: shipped metrics where
-    they match."""
+    """core.evaluation.tables of the registered `models` on `split` (shipped metrics where they match)."""
     known = [m for m in models if keys.parse_model(m).registered]
     return evaluation.evaluate_models(panel(dataset), known, split, recompute=False)
 
@@ -276,7 +276,7 @@ def stress_tests(scope: str, dataset: str, model: str, date: str, portfolio: str
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
     return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "stress_tests",
-                             date=date, weights=w, windows=windows, names=factor_vocabulary(dataset, model))
+                             date=date, weights=w, windows=windows, names=factor_vocabulary(dataset, model, date))
 
 
 @scoped
@@ -286,4 +286,4 @@ def attribution(scope: str, dataset: str, model: str, date: str, portfolio: str,
     """core.workbench.attribution.attribution of the sidebar's weights over realised dates start..end."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
     return attributions.attribution(panel(dataset), forecasts(dataset, model), w, start, end, benchmark,
-                                    names=factor_vocabulary(dataset, model))
+                                    names=factor_vocabulary(dataset, model, date))

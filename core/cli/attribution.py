@@ -35,7 +35,7 @@ def attribution_command(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"benchmark: {note}")
     res = attribution(panel, fc, weights, args.start, args.end, bench, args.pretrained,
-                      names=model_vocabulary(panel, fc, args.pretrained))
+                      names=model_vocabulary(panel, fc, date, args.pretrained))
     if args.json:
         emit({"dataset": panel.name, "model": fc.name, "weights_date": str(date.date()), "portfolio": args.portfolio,
               "start": str(res.daily.index[0].date()), "end": str(res.daily.index[-1].date()), "active": res.active,

@@ -48,7 +48,7 @@ def stress_command(args: argparse.Namespace) -> int:
 
     panel, fc, date, weights = load_view(args)
     results = stress_tests(panel, fc, date, weights, windows(args, panel),
-                           names=model_vocabulary(panel, fc, args.pretrained))
+                           names=model_vocabulary(panel, fc, date, args.pretrained))
     if args.json:
         emit({"dataset": panel.name, "model": fc.name, "date": str(date.date()), "portfolio": args.portfolio,
               "basis": basis(weights), "windows": [{

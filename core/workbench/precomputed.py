@@ -157,7 +157,7 @@ def default_calls(panel, forecasts: Forecasts, root: str | Path | None = None) -
                   ("split_sector_scores", {"part": part}, part)]
         calls += [("var_series", {"part": part, "weights": w}, f"{kind} of {date.date()}, {part}")
                   for kind, w in books.items()]
-    names = vocabulary.vocabulary_of(lambda: naming.factor_names(panel, forecasts, root))
+    names = vocabulary.model_vocabulary(panel, forecasts, date, root)
     windows = tuple(stress.windows_in(panel))
     if windows:
         calls += [("stress_tests", {"date": str(date.date()), "weights": w, "windows": windows, "names": names},

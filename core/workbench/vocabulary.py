@@ -2,11 +2,12 @@
 workbook (exposures, attribution, stress contributions, shocks), from core.workbench.factor_names' labels
 ("f4" -> "market (corr 0.88)"). A factor without a name keeps its raw name everywhere.
 
-The names are fitted on the validation split, in the model's own coordinates. Where one date is shown (the Factor
-exposures page, the report), each name holds only when core.workbench.name_check confirms it on that date, else it is
-dropped there, said in the label. A model whose factors rotate from one fit to the next (PCA, PPCA: refitted on every
-date, no realised factor returns in one set of coordinates) has no vocabulary: its raw names everywhere, and names on
-the Factor exposures page for the date shown only (name_check.names_on)."""
+The names are fitted on the validation split, in the model's own coordinates, and hold on a date only when
+core.workbench.name_check confirms them on it, else they are dropped there, said in the label: THE vocabulary is of a
+date (`vocabulary_on`: the sidebar's date on every page, the view's date in the report and the CLI). A model whose
+factors rotate from one fit to the next (PCA, PPCA: refitted on every date, no realised factor returns in one set of
+coordinates) has no vocabulary: its raw names everywhere, and names on the Factor exposures page for the date shown
+only (name_check.names_on)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -17,6 +18,7 @@ import pandas as pd
 
 from core.errors import NotAvailable
 from core.workbench.factor_names import factor_names
+from core.workbench.name_check import names_on
 from core.workbench.sources import Forecasts
 
 
@@ -26,18 +28,19 @@ def vocabulary(named: pd.DataFrame | None) -> dict[str, str]:
     return {} if named is None else {str(k): str(v) for k, v in named["label"].items()}
 
 
-def vocabulary_of(named: Callable[[], pd.DataFrame]) -> dict[str, str]:
-    """`vocabulary` of the table `named()` gives (e.g. a cached `factor_names`); {} for a model whose factors cannot
-    be named (covariance-only, univariate, no validation split: NotAvailable)."""
+def vocabulary_on(panel, forecasts: Forecasts, date, named: Callable[[], pd.DataFrame]) -> dict[str, str]:
+    """`vocabulary` on `date`: of the names fitted on validation (`named()`, e.g. a cached `factor_names`) that hold
+    on it (core.workbench.name_check.names_on); {} for a model whose factors cannot be named (covariance-only,
+    univariate, rotating, no validation split) or checked on the date (NotAvailable)."""
     try:
-        return vocabulary(named())
+        return vocabulary(names_on(panel, forecasts, date, named()))
     except NotAvailable:
         return {}
 
 
-def model_vocabulary(panel, forecasts: Forecasts, root: str | Path | None = None) -> dict[str, str]:
-    """`vocabulary` of the model's `factor_names` ({} when they cannot be named)."""
-    return vocabulary_of(lambda: factor_names(panel, forecasts, root))
+def model_vocabulary(panel, forecasts: Forecasts, date, root: str | Path | None = None) -> dict[str, str]:
+    """`vocabulary_on` `date` of the model's `factor_names` (the shipped outputs under `root`)."""
+    return vocabulary_on(panel, forecasts, date, lambda: factor_names(panel, forecasts, root))
 
 
 def named_forecast(fc, names: dict[str, str]):

@@ -22,7 +22,7 @@ def _expected() -> dict[str, str]:
     from core.workbench.vocabulary import model_vocabulary
 
     panel = load_dataset("sp500-20")
-    names = model_vocabulary(panel, forecasts(panel, "neuralfactors+cal"))
+    names = model_vocabulary(panel, forecasts(panel, "neuralfactors+cal"), "2020-03-16")  # QUERY's date
     return {raw: label for raw, label in names.items() if label != raw}
 
 

@@ -43,7 +43,7 @@ def test_the_vocabulary_is_the_exposures_pages_labels_and_empty_without_names(vi
     named = factor_names(view.panel, view.forecasts)
     assert vocabulary(named) == named["label"].to_dict()
     panel = load_sp500_20()
-    assert model_vocabulary(panel, forecasts(panel, "ledoit-wolf")) == {}  # covariance-only: raw names stay
+    assert model_vocabulary(panel, forecasts(panel, "ledoit-wolf"), DATE) == {}  # covariance-only: raw names stay
 
 
 def test_a_shock_names_its_factors_by_the_vocabulary(view):
