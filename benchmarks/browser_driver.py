@@ -158,18 +158,23 @@ def browser_page(width: int = 1280, height: int = 800, dark: bool = False):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=ACTION_TIMEOUT_MS)
         try:
-            context = browser.new_context(viewport={"width": width, "height": height},
-                                          color_scheme="dark" if dark else "light")
-            context.set_default_timeout(ACTION_TIMEOUT_MS)
-            context.set_default_navigation_timeout(2 * ACTION_TIMEOUT_MS)
-            context.add_init_script(PROBE)
-            page = context.new_page()
-            slow = float(os.environ.get("NF_CPU_THROTTLE") or 1)
-            if slow > 1:  # e.g. 8: the page runs 8x slower, as on a loaded machine (to reproduce timing bugs)
-                context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slow})
-            yield page
+            yield visitor(browser, width, height, dark)
         finally:
             browser.close()
+
+
+def visitor(browser, width: int = 1280, height: int = 800, dark: bool = False):
+    """A page of `browser` in a context of its own (its own cookies: another visitor), with `PROBE` installed; a
+    page's browser is `page.context.browser`."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme="dark" if dark else "light")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(2 * ACTION_TIMEOUT_MS)
+    context.add_init_script(PROBE)
+    page = context.new_page()
+    slow = float(os.environ.get("NF_CPU_THROTTLE") or 1)
+    if slow > 1:  # e.g. 8: the page runs 8x slower, as on a loaded machine (to reproduce timing bugs)
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slow})
+    return page
 
 
 # Installed in every page before the app's own scripts. It wraps WebSocket to read the top level of each
