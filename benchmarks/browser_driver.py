@@ -434,6 +434,28 @@ def select_option(page, label: str, option: str, timeout: float = 120.0) -> None
     settle(page, timeout, before, what=f"the run after picking {option!r} in {label!r}")
 
 
+def options(page, label: str, typed: str = "", timeout: float = 120.0) -> list[str]:
+    """The options of the sidebar's selectbox `label` (those matching `typed` when given: a long list is drawn
+    only in part), read from its open list (opened again when a rerun closed it) and closed again."""
+    settle(page, timeout, what=f"the run before opening {label!r}")
+    shown = page.locator('[role="option"], :text("No results")').first
+    for attempt in range(3):
+        with waiting(page, f"the selectbox {label!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
+            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=label).first.click()
+        page.keyboard.type(typed)
+        try:
+            shown.wait_for(timeout=20_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise WaitTimeout(f"the list of the selectbox {label!r} did not show in 3 tries\n"
+                                  f"{describe(page)}") from None
+            page.keyboard.press("Escape")
+    texts = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return texts
+
+
 def step_date(page, steps: int = -5, timeout: float = 120.0) -> None:
     """Move the sidebar date by `steps` forecast dates with its previous / next buttons."""
     name = "Previous date" if steps < 0 else "Next date"
