@@ -7,10 +7,10 @@ One `neuralfactors dashboard --host 0.0.0.0 --auth` server against the test Open
 market's prices, a different slice of stocks per user, stored as theirs before the sessions open). The first user's
 fine-tune of the shipped NeuralFactors on their upload is queued (core.workspaces.jobs) before the sessions start.
 Every session signs in, then in each round all sessions open a page at once (a user's sessions each on another
-page: the server runs them side by side), on their user's upload with PPCA. Recorded per session: each page's time (from the
-navigation's start to the page standing still: browser clock, the Playwright probe of browser_driver), exception
-boxes and waits that ran out (errors), and that the sidebar's Dataset box lists this user's upload and no other
-user's. `--quick`: 2 users x 2 sessions, one page each.
+page: the server runs them side by side), on their user's upload with PPCA. Recorded per session: each page's time
+(from the navigation's start to the page standing still: browser clock, the Playwright probe of browser_driver),
+exception boxes and waits that ran out (errors), and that the sidebar shows this user's upload and its Dataset box
+lists it and no other user's. `--quick`: 2 users x 2 sessions, one page each.
 """
 from __future__ import annotations
 
