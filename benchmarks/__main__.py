@@ -1,5 +1,5 @@
 """`python -m benchmarks data|train|risk|scale|dashboard|screenshots|refresh|layer_rule|prior_weight|covariance_misses|
-like_for_like|page_profile|warmup [--out DIR]`, run from a checkout.
+like_for_like|page_profile|warmup|load [--out DIR]`, run from a checkout.
 
 Each benchmark writes DIR/bench_<what>.md; screenshots writes DIR/<page>.png and DIR/<page>_dark.png.
 DIR defaults to the current directory (`--out docs` refreshes the recorded figures, `--out
@@ -13,7 +13,7 @@ import importlib
 import sys
 
 WHAT = ("data", "train", "risk", "scale", "dashboard", "screenshots", "refresh", "layer_rule", "prior_weight",
-        "covariance_misses", "like_for_like", "page_profile", "warmup")
+        "covariance_misses", "like_for_like", "page_profile", "warmup", "load")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -158,18 +158,23 @@ def browser_page(width: int = 1280, height: int = 800, dark: bool = False):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=ACTION_TIMEOUT_MS)
         try:
-            context = browser.new_context(viewport={"width": width, "height": height},
-                                          color_scheme="dark" if dark else "light")
-            context.set_default_timeout(ACTION_TIMEOUT_MS)
-            context.set_default_navigation_timeout(2 * ACTION_TIMEOUT_MS)
-            context.add_init_script(PROBE)
-            page = context.new_page()
-            slow = float(os.environ.get("NF_CPU_THROTTLE") or 1)
-            if slow > 1:  # e.g. 8: the page runs 8x slower, as on a loaded machine (to reproduce timing bugs)
-                context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slow})
-            yield page
+            yield visitor(browser, width, height, dark)
         finally:
             browser.close()
+
+
+def visitor(browser, width: int = 1280, height: int = 800, dark: bool = False):
+    """A page of `browser` in a context of its own (its own cookies: another visitor), with `PROBE` installed; a
+    page's browser is `page.context.browser`."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme="dark" if dark else "light")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.set_default_navigation_timeout(2 * ACTION_TIMEOUT_MS)
+    context.add_init_script(PROBE)
+    page = context.new_page()
+    slow = float(os.environ.get("NF_CPU_THROTTLE") or 1)
+    if slow > 1:  # e.g. 8: the page runs 8x slower, as on a loaded machine (to reproduce timing bugs)
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slow})
+    return page
 
 
 # Installed in every page before the app's own scripts. It wraps WebSocket to read the top level of each
@@ -450,6 +455,28 @@ def select_option(page, label: str, option: str, timeout: float = 120.0) -> None
     with waiting(page, f"the option {option!r} of {label!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
         choice.click()
     settle(page, timeout, before, what=f"the run after picking {option!r} in {label!r}")
+
+
+def options(page, label: str, typed: str = "", timeout: float = 120.0) -> list[str]:
+    """The options of the sidebar's selectbox `label` (those matching `typed` when given: a long list is drawn
+    only in part), read from its open list (opened again when a rerun closed it) and closed again."""
+    settle(page, timeout, what=f"the run before opening {label!r}")
+    shown = page.locator('[role="option"], :text("No results")').first
+    for attempt in range(3):
+        with waiting(page, f"the selectbox {label!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
+            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=label).first.click()
+        page.keyboard.type(typed)
+        try:
+            shown.wait_for(timeout=20_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise WaitTimeout(f"the list of the selectbox {label!r} did not show in 3 tries\n"
+                                  f"{describe(page)}") from None
+            page.keyboard.press("Escape")
+    texts = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return texts
 
 
 def step_date(page, steps: int = -5, timeout: float = 120.0) -> None:

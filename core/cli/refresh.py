@@ -32,6 +32,7 @@ def refresh_command(args: argparse.Namespace) -> int:
     from core.workspaces.identity import local_user
     from core.workspaces.refresh import refresh
     from core.workspaces.store import Store
+    from core.workspaces.summary import summary_lines
 
     holdings = None if args.holdings is None else Path(args.holdings).read_bytes()
     done = refresh(Store(runs.home()), local_user(), args.workspace, Path(args.data).name,
@@ -48,21 +49,3 @@ def refresh_command(args: argparse.Namespace) -> int:
             print(line)
     return (BREACH if r.breach else 0) + (DATA_PROBLEM if r.problems else 0)
 
-
-def summary_lines(r) -> list[str]:
-    """The refresh in plain words, one line each."""
-    out = [f"{r.workspace}: refresh {r.n} to {r.last_date} ({len(r.new_days)} new days; {r.kept} forecasts kept, "
-           f"{r.made} made, {r.seconds:.1f} s)"]
-    out += [f"  note: {n}" for n in r.notes]
-    then = r.then
-    out.append(f"  VaR 99% {r.today.var99:.2%}" + (f" (was {then.var99:.2%} at {then.date})" if then else "")
-               + f", VaR 95% {r.today.var95:.2%}, volatility {r.today.vol:.2%} (one day)")
-    if r.outcome is not None:
-        o = r.outcome
-        flag = "BREACH of the 99% VaR" if o.breach99 else "breach of the 95% VaR" if o.breach95 else "within VaR"
-        out.append(f"  {o.date}: portfolio {o.ret:+.2%} against the VaR 95% / 99% published the day before "
-                   f"({o.var95:.2%} / {o.var99:.2%}): {flag}")
-    if r.exposure_changes:
-        out.append("  largest exposure changes: " + ", ".join(f"{k} {v:+.4f}" for k, v in r.exposure_changes.items()))
-    out += [f"  data warning (new): {w}" for w in r.problems]
-    return out
