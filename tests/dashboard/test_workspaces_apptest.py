@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.workspaces.identity import local_user
 from core.workspaces.store import Store
-from tests.userfiles import write_vendor_csv
+from benchmarks.userfiles import write_vendor_csv
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
