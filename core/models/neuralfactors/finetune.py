@@ -28,13 +28,15 @@ Which weights a fine-tune keeps (the selection rule, written before any result w
 from __future__ import annotations
 
 from dataclasses import replace
-
-import torch
+from typing import TYPE_CHECKING
 
 from core.data.features import FeatureScaler
 from core.errors import ModelError
 from core.models.neuralfactors.config import NFConfig
 from core.models.neuralfactors.sectors import match_sectors
+
+if TYPE_CHECKING:
+    import torch  # the selection rule's words (selection_text) are read by the dashboard without torch
 
 #: settings that define the network's shape and function; fine-tuning keeps them
 ARCHITECTURE = ("n_factors", "lookback", "hidden", "sector_dim", "sequence", "heads", "sector_factors", "dof_floor")
@@ -98,6 +100,8 @@ def expand_state(state: dict[str, torch.Tensor], cfg: NFConfig, n_old: int, n_ne
     """A network state for n_new >= n_old sectors from one for n_old: embedding rows n_old..n_new-1 (the new
     sectors) and the last row (unknown) copy the old unknown row; with cfg.sector_factors the new sector
     factors' prior parameters (and regime-prior rows) are the mean of the old sector factors'. Other weights are shared unchanged."""
+    import torch
+
     out = dict(state)
     emb = state["embedder.sector.weight"]  # (n_old + 1, sector_dim)
     out["embedder.sector.weight"] = torch.cat([emb[:n_old], emb[n_old:].expand(n_new - n_old + 1, -1)])
