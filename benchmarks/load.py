@@ -176,7 +176,7 @@ def _markdown(quick: bool, sessions, signed_in: float, browsing: float, tuned: s
         "# Load benchmark: signed-in sessions at once",
         "",
         f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}: {platform.machine()}, {os.cpu_count()} CPU cores "
-        f"(the dashboard server, Chromium, the fine-tune and the provider all on them, and other work beside: "
+        f"(the dashboard server, Chromium, the fine-tune and the provider all on them; "
         f"{machine}), Python "
         f"{sys.version.split()[0]}. Sessions are real Chromium browser contexts (Playwright, one browser, each "
         f"context its own cookies), signed in against the test OpenID Connect provider; one dashboard server.",
