@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,9 +140,17 @@ class Store:
         os.chmod(self.home, 0o700)
         self.db = self.home / "workspaces.sqlite3"
         con = sqlite3.connect(self.db, timeout=BUSY_TIMEOUT_S)
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
         try:  # WAL (readers never block the writer) is a property of the database file, set once
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
+            while True:
+                try:
+                    con.execute("PRAGMA journal_mode=WAL")
+                    con.executescript(SCHEMA)
+                    break
+                except sqlite3.OperationalError as exc:  # two processes opening a new store at once: SQLite answers
+                    if "locked" not in str(exc) or time.monotonic() > deadline:  # the mode change "locked" at once,
+                        raise  # without its busy timeout; wait for the other
+                    time.sleep(0.05)
         finally:
             con.close()
 

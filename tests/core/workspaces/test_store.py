@@ -122,7 +122,7 @@ def test_kill_9_while_two_processes_write_leaves_every_workspace_whole(tmp_path)
                               text=True) for who in ("alice-sub", "bob-sub")]
     for p in procs:  # let each write a few workspaces, then kill it mid-write
         for _ in range(5):
-            p.stdout.readline()
+            assert p.stdout.readline(), "a writer ended before writing 5 workspaces (its error is above)"
     for p in procs:
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
