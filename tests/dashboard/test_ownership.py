@@ -9,24 +9,10 @@ from core import runs
 from core.errors import NotYours
 from core.io import write_json
 from core.workspaces.identity import User
-from dashboard import ownership, services, signin, uploads
+from dashboard import ownership, services, uploads
 from benchmarks.userfiles import write_vendor_csv
 
 ALICE, BOB = User("https://idp.example", "alice-sub", "alice"), User("https://idp.example", "bob-sub", "bob")
-
-
-@pytest.fixture
-def as_user(monkeypatch, tmp_path):
-    monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path / "home"))
-    ownership._store.clear()
-    uploads._panels.clear()
-
-    def switch(user):
-        monkeypatch.setattr(signin, "current_user", lambda: user)
-
-    yield switch
-    ownership._store.clear()
-    uploads._panels.clear()
 
 
 @pytest.fixture(scope="module")

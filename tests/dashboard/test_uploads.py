@@ -8,25 +8,11 @@ from streamlit.testing.v1 import AppTest
 
 from core.errors import DataError, NotYours
 from core.workspaces.identity import User
-from dashboard import ownership, signin, uploads
+from dashboard import ownership, uploads
 from benchmarks.userfiles import write_vendor_csv
 
 ALICE, BOB = User("https://idp.example", "alice-sub", "alice"), User("https://idp.example", "bob-sub", "bob")
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-
-
-@pytest.fixture
-def as_user(monkeypatch, tmp_path):
-    monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path / "home"))
-    ownership._store.clear()
-    uploads._panels.clear()
-
-    def switch(user):
-        monkeypatch.setattr(signin, "current_user", lambda: user)
-
-    yield switch
-    ownership._store.clear()
-    uploads._panels.clear()
 
 
 def test_an_upload_is_its_owners_only_and_survives_a_restart(as_user, tmp_path):
