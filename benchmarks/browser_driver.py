@@ -437,21 +437,29 @@ def use_this_dataset(page, timeout: float = 850.0) -> float:
     return time.perf_counter() - t0
 
 
+def _open_list(page, box, label: str, shown, wait_ms: int, what: str, typed: str = "") -> None:
+    """Click the selectbox `box` (labelled `label`), type `typed`, and wait `wait_ms` for `shown` in its list; a rerun
+    finishing just as the box opens can close the list again, so 3 tries (Escape between), then WaitTimeout naming
+    `what`."""
+    for attempt in range(3):
+        with waiting(page, f"the selectbox {label!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
+            box.click()
+        page.keyboard.type(typed)
+        try:
+            shown.wait_for(timeout=wait_ms)
+            return
+        except Exception:
+            if attempt == 2:
+                raise WaitTimeout(f"{what} did not show in 3 tries\n{describe(page)}") from None
+            page.keyboard.press("Escape")
+
+
 def select_option(page, label: str, option: str, timeout: float = 120.0) -> None:
     """Pick `option` in the selectbox labelled `label`."""
     before = runs(page)
     choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(3):  # a rerun finishing just as the box opens can close its list again
-        with waiting(page, f"the selectbox {label!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
-            page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
-        try:
-            choice.wait_for(timeout=10_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise WaitTimeout(f"the option {option!r} of the selectbox {label!r} did not show in 3 tries\n"
-                                  f"{describe(page)}") from None
-            page.keyboard.press("Escape")
+    _open_list(page, page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first, label, choice,
+               10_000, f"the option {option!r} of the selectbox {label!r}")
     with waiting(page, f"the option {option!r} of {label!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
         choice.click()
     settle(page, timeout, before, what=f"the run after picking {option!r} in {label!r}")
@@ -461,19 +469,9 @@ def options(page, label: str, typed: str = "", timeout: float = 120.0) -> list[s
     """The options of the sidebar's selectbox `label` (those matching `typed` when given: a long list is drawn
     only in part), read from its open list (opened again when a rerun closed it) and closed again."""
     settle(page, timeout, what=f"the run before opening {label!r}")
-    shown = page.locator('[role="option"], :text("No results")').first
-    for attempt in range(3):
-        with waiting(page, f"the selectbox {label!r} to be clicked", ACTION_TIMEOUT_MS / 1000):
-            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=label).first.click()
-        page.keyboard.type(typed)
-        try:
-            shown.wait_for(timeout=20_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise WaitTimeout(f"the list of the selectbox {label!r} did not show in 3 tries\n"
-                                  f"{describe(page)}") from None
-            page.keyboard.press("Escape")
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text=label).first
+    _open_list(page, box, label, page.locator('[role="option"], :text("No results")').first, 20_000,
+               f"the list of the selectbox {label!r}", typed)
     texts = page.get_by_role("option").all_inner_texts()
     page.keyboard.press("Escape")
     return texts
