@@ -35,5 +35,9 @@ def current_user() -> User:
     """The signed-in user (issuer + subject of the ID token), else the local user."""
     if not required():
         return local_user()
-    info = st.user.to_dict()
-    return User(str(info.get("iss", "oidc")), str(info["sub"]), str(info.get("email", "")))
+    return user_of(st.user.to_dict())
+
+
+def user_of(claims: dict) -> User:
+    """The user the ID token's claims name (issuer + subject; the e-mail only for display)."""
+    return User(str(claims.get("iss", "oidc")), str(claims["sub"]), str(claims.get("email", "")))

@@ -11,6 +11,7 @@ from core.io import csv_bytes
 
 from core.errors import NeuralFactorsError, NotAvailable
 from core.portfolio.weights import legs as book_legs
+from dashboard import downloads
 from dashboard.figures import png_config
 
 
@@ -50,7 +51,7 @@ def legs(weights: pd.Series) -> None:
 
 
 def csv_download(frame: pd.DataFrame, label: str, filename: str) -> None:
-    st.download_button(label, csv_bytes(frame), file_name=filename, mime="text/csv", key=f"dl_{filename}")
+    downloads.offer(label, csv_bytes(frame), file_name=filename, mime="text/csv", key=f"dl_{filename}")
 
 
 def split_name(part: str) -> str:

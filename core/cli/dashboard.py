@@ -33,7 +33,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
     from importlib.util import find_spec
 
     spec = find_spec("dashboard")  # located, not imported: core never imports the dashboard
-    app = Path(spec.origin).resolve().parent / "app.py"
+    app = Path(spec.origin).resolve().parent / "asgi.py"
     return [sys.executable, "-m", "dashboard.serve", str(app), "--server.port", str(port),
             "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--client.toolbarMode", "viewer",

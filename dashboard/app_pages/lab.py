@@ -16,7 +16,7 @@ from core.workbench.exposures import exposures_table
 from core.workbench.factor_names import baskets_on, bounds_in_model_units, in_reference_units
 from core.workbench.name_check import names_on
 from core.workbench.portfolios import ANNUAL, MV_RISK_AVERSION, annualised_point
-from dashboard import figures, services, state, ui
+from dashboard import downloads, figures, services, state, ui
 
 sel = state.selection()
 st.title("Portfolio lab")
@@ -155,8 +155,8 @@ def what_if(p, base: pd.Series) -> None:
         results = pd.DataFrame({"weight": w, "vol_contribution": r.contributions.reindex(w.index)})
         c1, c2 = st.columns(2)
         with c1:
-            st.download_button("Download weights (CSV)", weights_csv(w), file_name="weights.csv",
-                               mime="text/csv", key="dl_weights.csv")
+            downloads.offer("Download weights (CSV)", weights_csv(w), file_name="weights.csv", mime="text/csv",
+                            key="dl_weights.csv")
         with c2:
             ui.csv_download(results, "Download risk results (CSV)", "risk_results.csv")
     benchmark_relative(p, w)
@@ -248,8 +248,8 @@ def optimum(p, fc, w_opt: pd.Series, base: pd.Series, named, objective: str) -> 
         c1, c2 = st.columns(2)
         c1.button("Use as the custom portfolio", on_click=_apply_custom, args=(w_opt,), key="opt_apply",
                   help="make the optimum the sidebar's custom portfolio (and the Lab's starting weights)")
-        c2.download_button("Download optimal weights (CSV)", weights_csv(w_opt), file_name="optimal_weights.csv",
-                           mime="text/csv", key="dl_optimal_weights.csv")
+        downloads.offer("Download optimal weights (CSV)", weights_csv(w_opt), c2, file_name="optimal_weights.csv",
+                        mime="text/csv", key="dl_optimal_weights.csv")
     with right:
         if r.has_factors:
             exposures_chart(p, r, named, "Exposures of the optimum", "optimal_exposures")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.workbench.keys import model_label
 from core.workbench.var import method_label
-from dashboard import figures, services, state, ui, uploads
+from dashboard import downloads, figures, services, state, ui, uploads
 
 sel = state.selection()
 st.title("Overview")
@@ -66,9 +66,9 @@ with ui.guard():
     if st.session_state.get("report_for") == (sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom):
         page = services.report_html(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
                                     st.session_state.get("cmp_live", {}).get(sel.dataset), sel.value or None)
-        st.download_button("Download report (HTML)", page.encode("utf-8"), mime="text/html", key="report_dl",
-                           file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.html")
+        downloads.offer("Download report (HTML)", page, mime="text/html", key="report_dl",
+                        file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.html")
         book = services.report_workbook(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom, sel.value or None)
-        st.download_button("Download its tables (Excel)", book, key="workbook_dl",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.xlsx")
+        downloads.offer("Download its tables (Excel)", book, key="workbook_dl",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.xlsx")

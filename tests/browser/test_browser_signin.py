@@ -131,7 +131,11 @@ def test_two_users_see_only_their_own_data(tmp_path, monkeypatch):
             stranger.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
             assert stranger.locator('[data-testid="stSidebar"]').count() == 0
             assert "acme" not in stranger.locator("body").inner_text()
-        # Not checked, a known gap: the report's download link (Streamlit's /media/<32 hex digits derived from
-        # the file's bytes>) answers whoever holds it while the server keeps the file, even after Alice's session
-        # ended; Bob cannot find it, but a link Alice passes on is a bearer link.
-        assert re.fullmatch(r".*/media/[0-9a-f]{32}\.html", report_url)
+        # Alice's report by its download link (Streamlit's /media/<id>): hers to fetch again, nobody else's
+        # (dashboard.downloads: 404, as for a file that does not exist)
+        assert re.fullmatch(r".*/media/[0-9a-f]+\.html", report_url)
+        got_again = alice.request.get(report_url)
+        assert got_again.status == 200 and "acme_book_universe.csv" in got_again.text()
+        for other in (bob, stranger):  # each page's request shares its browser context's cookies
+            answer = other.request.get(report_url)
+            assert answer.status == 404 and "acme" not in answer.text(), (answer.status, answer.text()[:200])

@@ -9,7 +9,7 @@ from dashboard import serve, services
 
 def test_the_cli_starts_streamlit_through_the_preloading_launcher():
     command = streamlit_command(8501, LOOPBACK)
-    assert command[1:3] == ["-m", "dashboard.serve"] and command[3].endswith("app.py")
+    assert command[1:3] == ["-m", "dashboard.serve"] and command[3].endswith("asgi.py")
     assert command[command.index("--server.address") + 1] == LOOPBACK
 
 
