@@ -51,9 +51,10 @@ def secrets_file(path: Path, app_port: int, provider_port: int) -> Path:
     return path
 
 
-def sign_in(page, base: str, who: str, timeout: float = 120.0) -> None:
-    """Sign `page` in as subject `who` on the dashboard at `base` (the provider's form), back on the app."""
-    page.goto(base + "/")
+def sign_in(page, base: str, who: str, timeout: float = 120.0, link: str = "/") -> None:
+    """Sign `page` in as subject `who` on the dashboard at `base` (the provider's form) from the page `link` (a path
+    on it, "/?view=ID" say), back on the app."""
+    page.goto(base + link)
     page.get_by_role("button", name="Sign in").click(timeout=timeout * 1000)
     page.wait_for_selector('input[name="sub"]', timeout=timeout * 1000)
     page.fill('input[name="sub"]', who)

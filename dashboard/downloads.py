@@ -8,12 +8,11 @@ everything through, as before.
 
 Why a middleware: Streamlit has no per-file access control, and its media route and file ids are internal. The
 check is on the response's bytes (SHA-256), not on the id, so it depends on nothing of how Streamlit names files;
-the one internal it reads is the signed cookie Streamlit's st.login sets (`requester`), and the browser test of two
+the one internal it reads is the signed cookie Streamlit's st.login sets (`signin.cookie_user`), and the browser test of two
 users (tests/browser/test_browser_signin.py) fails if that changes: the guard fails closed (no user: 404)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -39,10 +38,8 @@ def grant(data: bytes, user_id: str) -> None:
             _GIVEN.popitem(last=False)
 
 
-def granted(data: bytes, user_id: str | None) -> bool:
-    """`user_id` was offered exactly `data` on this server (None: nobody signed in, never)."""
-    if user_id is None:
-        return False
+def granted(data: bytes, user_id: str) -> bool:
+    """`user_id` was offered exactly `data` on this server."""
     with _LOCK:
         return (hashlib.sha256(data).hexdigest(), user_id) in _GIVEN
 
@@ -53,22 +50,6 @@ def offer(label: str, data: bytes | str, where=st, **kwargs) -> bool:
     if signin.required():
         grant(raw, signin.current_user().id)
     return where.download_button(label, raw, **kwargs)
-
-
-def requester(cookies: dict[str, str]) -> str | None:
-    """The user id of the sign-in cookie Streamlit's st.login set in `cookies` (None when absent, unsigned or
-    signed out). Reads it with Streamlit's own helper, the one its websocket uses to fill st.user."""
-    from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
-    from streamlit.web.server.starlette.starlette_websocket import _get_signed_cookie_with_chunks
-
-    try:
-        raw = _get_signed_cookie_with_chunks(cookies, USER_COOKIE_NAME)
-        claims = json.loads(raw) if raw else {}
-    except (ValueError, TypeError):
-        return None
-    if not claims.get("is_logged_in") or "sub" not in claims:
-        return None
-    return signin.user_of(claims).id
 
 
 class OwnerOnlyMedia:
@@ -87,7 +68,7 @@ class OwnerOnlyMedia:
             return
         from starlette.requests import HTTPConnection
 
-        user = requester(dict(HTTPConnection(scope).cookies))
+        user = signin.cookie_user(dict(HTTPConnection(scope).cookies))
         scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"])
         start: dict = {}
         body = bytearray()
@@ -104,7 +85,7 @@ class OwnerOnlyMedia:
             body.extend(message.get("body", b""))
             if message.get("more_body"):
                 return
-            if start.get("status") == 200 and granted(bytes(body), user):
+            if start.get("status") == 200 and user is not None and granted(bytes(body), user.id):
                 await send(start)
                 await send({"type": "http.response.body", "body": bytes(body)})
             else:

@@ -41,3 +41,22 @@ def current_user() -> User:
 def user_of(claims: dict) -> User:
     """The user the ID token's claims name (issuer + subject; the e-mail only for display)."""
     return User(str(claims.get("iss", "oidc")), str(claims["sub"]), str(claims.get("email", "")))
+
+
+def cookie_user(cookies: dict[str, str]) -> User | None:
+    """The user of an HTTP request, from the sign-in cookie Streamlit's st.login set in `cookies` (None when absent,
+    not signed by this server, or signed out). Read with Streamlit's own helper, the one its websocket uses to fill
+    st.user (an internal: the two-user browser test fails if it changes)."""
+    import json
+
+    from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
+    from streamlit.web.server.starlette.starlette_websocket import _get_signed_cookie_with_chunks
+
+    try:
+        raw = _get_signed_cookie_with_chunks(cookies, USER_COOKIE_NAME)
+        claims = json.loads(raw) if raw else {}
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict) or not claims.get("is_logged_in") or "sub" not in claims:
+        return None
+    return user_of(claims)

@@ -139,3 +139,8 @@ def test_two_users_see_only_their_own_data(tmp_path, monkeypatch):
         for other in (bob, stranger):  # each page's request shares its browser context's cookies
             answer = other.request.get(report_url)
             assert answer.status == 404 and "acme" not in answer.text(), (answer.status, answer.text()[:200])
+
+        later = b.visitor(browser)  # Alice on another machine, opening her saved view's link before signing in
+        oidc.sign_in(later, base, "alice", link=f"/?view={view}")
+        b.settle(later, 120, what="Alice's saved view after the sign-in")
+        assert f"view={view}" in later.url and "acme_book_universe.csv" in sidebar(later)  # the link survived it

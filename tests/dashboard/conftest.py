@@ -1,5 +1,6 @@
 """Fixtures of the dashboard tests that act as one signed-in user or another."""
 import pytest
+from streamlit import config
 
 from dashboard import ownership, signin, uploads
 
@@ -18,3 +19,16 @@ def as_user(monkeypatch, tmp_path):
     yield switch
     ownership._store.clear()
     uploads._panels.clear()
+
+
+@pytest.fixture
+def sign_in_server(monkeypatch):
+    """Sign-in on (as `neuralfactors dashboard --auth` sets it) and Streamlit's cookie secret the one
+    tests.dashboard.asgi_get signs with, restored after."""
+    from tests.dashboard.asgi_get import SECRET
+
+    monkeypatch.setenv(signin.ENV, "1")
+    before = config.get_option("server.cookieSecret")
+    config.set_option("server.cookieSecret", SECRET)
+    yield
+    config.set_option("server.cookieSecret", before)
