@@ -114,10 +114,10 @@ def factor_names(scope: str, dataset: str, model: str) -> pd.DataFrame:
 
 @scoped
 @st.cache_data(show_spinner="Naming the factors ...", max_entries=64)
-def factor_vocabulary(scope: str, dataset: str, model: str, date: str) -> dict[str, str]:
-    """The name of each factor on every page on `date` (core.workbench.vocabulary), from the cached `factor_names`."""
-    return vocabulary.vocabulary_on(panel(dataset), forecasts(dataset, model), date,
-                                    lambda: factor_names(dataset, model))
+def dated_names(scope: str, dataset: str, model: str, date: str) -> vocabulary.DatedNames:
+    """The factors' names on `date` from the cached `factor_names` (core.workbench.vocabulary.dated_names); its
+    .vocabulary is THE one name of each factor on every page."""
+    return vocabulary.dated_names(panel(dataset), forecasts(dataset, model), date, lambda: factor_names(dataset, model))
 
 
 @scoped
@@ -131,7 +131,7 @@ def shock_references(scope: str, dataset: str, model: str, date: str):
 @st.cache_data(show_spinner="Conditioning on the shock ...", max_entries=64)
 def shock(scope: str, dataset: str, model: str, date: str, weights: pd.Series, moves: tuple, latent: bool = False):
     """The book given `moves` ((name, value), ...): of the factors' references, or (`latent`) of the factors."""
-    fc = vocabulary.named_forecast(forecast_at(dataset, model, date), factor_vocabulary(dataset, model, date))
+    fc = vocabulary.named_forecast(forecast_at(dataset, model, date), dated_names(dataset, model, date).vocabulary)
     if latent:
         return shocks.factor_shock(fc, weights, dict(moves))
     return refshocks.reference_shock(fc, weights, shock_references(dataset, model, date), dict(moves))
@@ -276,7 +276,7 @@ def stress_tests(scope: str, dataset: str, model: str, date: str, portfolio: str
     """core.workbench.stress.stress_tests of the sidebar's weights through `windows` (stress.Window each)."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
     return precomputed.serve(views(dataset, model), panel(dataset), forecasts(dataset, model), "stress_tests",
-                             date=date, weights=w, windows=windows, names=factor_vocabulary(dataset, model, date))
+                             date=date, weights=w, windows=windows, names=dated_names(dataset, model, date).vocabulary)
 
 
 @scoped
@@ -286,4 +286,4 @@ def attribution(scope: str, dataset: str, model: str, date: str, portfolio: str,
     """core.workbench.attribution.attribution of the sidebar's weights over realised dates start..end."""
     w = portfolio_weights(dataset, model, date, portfolio, custom)
     return attributions.attribution(panel(dataset), forecasts(dataset, model), w, start, end, benchmark,
-                                    names=factor_vocabulary(dataset, model, date))
+                                    names=dated_names(dataset, model, date).vocabulary)

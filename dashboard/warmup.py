@@ -70,7 +70,7 @@ def steps(sel: Selection) -> list[Step]:
         return services.stress_tests(d, m, date, sel.portfolio, sel.custom, catalogue or (stress_window(sel),))
 
     def shock() -> tuple:  # the Shocks tab: the default reference shock and, in its expander, the latent one
-        fc = named_forecast(services.forecast_at(d, m, date), services.factor_vocabulary(d, m, date))
+        fc = named_forecast(services.forecast_at(d, m, date), services.dated_names(d, m, date).vocabulary)
         if not has_factors(fc):
             return ()
         _, moves = shock_defaults(fc, services.shock_references(d, m, date))

@@ -6,11 +6,11 @@ The names are fitted on the validation split, in the model's own coordinates, an
 core.workbench.name_check confirms them on it, else they are dropped there, said in the label: THE vocabulary is of a
 date (`vocabulary_on`: the sidebar's date on every page, the view's date in the report and the CLI). A model whose
 factors rotate from one fit to the next (PCA, PPCA: refitted on every date, no realised factor returns in one set of
-coordinates) has no vocabulary: its raw names everywhere, and names on the Factor exposures page for the date shown
-only (name_check.names_on)."""
+coordinates) has no vocabulary: its raw names everywhere, and names on the Factor exposures page and in the Lab for the
+date shown only (`dated_names`, which the dashboard caches once per date for all of them)."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -28,14 +28,45 @@ def vocabulary(named: pd.DataFrame | None) -> dict[str, str]:
     return {} if named is None else {str(k): str(v) for k, v in named["label"].items()}
 
 
-def vocabulary_on(panel, forecasts: Forecasts, date, named: Callable[[], pd.DataFrame]) -> dict[str, str]:
-    """`vocabulary` on `date`: of the names fitted on validation (`named()`, e.g. a cached `factor_names`) that hold
-    on it (core.workbench.name_check.names_on); {} for a model whose factors cannot be named (covariance-only,
-    univariate, rotating, no validation split) or checked on the date (NotAvailable)."""
+@dataclass(frozen=True)
+class DatedNames:
+    """The factors' names on one date. fitted: the names fitted on validation (core.workbench.factor_names' table;
+    None, with `why_fitted`, where the model's factors cannot be named there); dated: those that hold on the date
+    (core.workbench.name_check.names_on; where `fitted` is None, the factors named on the date itself; None, with
+    `why_dated`, where neither can be done)."""
+
+    fitted: pd.DataFrame | None
+    dated: pd.DataFrame | None
+    why_fitted: str = ""
+    why_dated: str = ""
+
+    @property
+    def vocabulary(self) -> dict[str, str]:
+        """THE vocabulary on the date: `vocabulary` of the fitted names that hold on it; {} for a model whose factors
+        cannot be named on validation (covariance-only, univariate, rotating, no validation split) or checked."""
+        return {} if self.fitted is None else vocabulary(self.dated)
+
+
+def dated_names(panel, forecasts: Forecasts, date, named: Callable[[], pd.DataFrame]) -> DatedNames:
+    """The factors' names on `date`: `named()` (e.g. a cached `factor_names`) checked on it (names_on)."""
     try:
-        return vocabulary(names_on(panel, forecasts, date, named()))
+        fitted, why_fitted = named(), ""
+    except NotAvailable as exc:
+        fitted, why_fitted = None, str(exc)
+    try:
+        return DatedNames(fitted, names_on(panel, forecasts, date, fitted), why_fitted)
+    except NotAvailable as exc:
+        return DatedNames(fitted, None, why_fitted, str(exc))
+
+
+def vocabulary_on(panel, forecasts: Forecasts, date, named: Callable[[], pd.DataFrame]) -> dict[str, str]:
+    """THE vocabulary on `date` (`DatedNames.vocabulary`) of the names fitted on validation, `named()` ({} at once
+    where there are none: nothing is named on the date for nothing)."""
+    try:
+        fitted = named()
     except NotAvailable:
         return {}
+    return dated_names(panel, forecasts, date, lambda: fitted).vocabulary
 
 
 def model_vocabulary(panel, forecasts: Forecasts, date, root: str | Path | None = None) -> dict[str, str]:

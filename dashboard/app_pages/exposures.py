@@ -9,13 +9,12 @@ Readable at any universe size: the heatmaps have one row per sector or per shown
 import pandas as pd
 import streamlit as st
 
-from core.errors import NotAvailable
 from core.workbench.capabilities import has_factors
 from core.workbench.components import component_exposures_over_time, component_loadings, component_summary
 from core.workbench.exposures import exposures_table
 from core.workbench.factor_names import baskets_on, baskets_over_time, in_reference_units, returns_in_reference_units
 from core.workbench.keys import model_label
-from core.workbench.name_check import CHECK_DAYS, names_on
+from core.workbench.name_check import CHECK_DAYS
 from dashboard import figures, services, state, ui
 from dashboard import figures_universe as fu
 
@@ -40,14 +39,8 @@ with ui.guard():
     if factors:
         beta = exposures_table(services.forecast_at(sel.dataset, sel.model, sel.date))
         r = services.risk(sel.dataset, sel.model, sel.date, weights)
-        try:
-            named = services.factor_names(sel.dataset, sel.model)
-        except NotAvailable as exc:
-            why = str(exc)
-        try:
-            dated = names_on(p, services.forecasts(sel.dataset, sel.model), sel.date, named)
-        except NotAvailable as exc:
-            why_dated = str(exc)
+        names = services.dated_names(sel.dataset, sel.model, sel.date)
+        named, dated, why, why_dated = names.fitted, names.dated, names.why_fitted, names.why_dated
         unit, axis, what = "beta", "factor", "Exposures (beta)"
         if dated is not None:  # betas against each factor's named reference, sign fixed
             basket = baskets_on(p, services.forecast_at(sel.dataset, sel.model, sel.date), dated)

@@ -6,7 +6,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from core.errors import NotAvailable, PortfolioError
+from core.errors import PortfolioError
 from core.portfolio.weights import format_weights, normalise, read_weights_csv, weight_problems, weights_csv
 from core.report import PERCENT_METRICS
 from core.workbench.active import BENCHMARKS, active_risk, benchmark_weights
@@ -14,7 +14,6 @@ from core.workbench.capabilities import has_factors, require_joint
 from core.workbench.components import component_summary
 from core.workbench.exposures import exposures_table
 from core.workbench.factor_names import baskets_on, bounds_in_model_units, in_reference_units
-from core.workbench.name_check import names_on
 from core.workbench.portfolios import ANNUAL, MV_RISK_AVERSION, annualised_point
 from dashboard import downloads, figures, services, state, ui
 
@@ -40,14 +39,7 @@ def _uploaded_weights(file) -> dict | None:
 def _names():
     """The factors' names and reference scales that hold on the sidebar's date (core.workbench.name_check: fitted on
     validation and checked on the date, or named on it where the factors rotate), None when they have none."""
-    try:
-        named = services.factor_names(sel.dataset, sel.model)
-    except NotAvailable:
-        named = None
-    try:
-        return names_on(services.panel(sel.dataset), services.forecasts(sel.dataset, sel.model), sel.date, named)
-    except NotAvailable:
-        return None
+    return services.dated_names(sel.dataset, sel.model, sel.date).dated
 
 
 def _figures(r) -> dict[str, str]:

@@ -151,7 +151,7 @@ def latent_shock(fc, w) -> None:
 
 def shocks() -> None:
     fc = named_forecast(services.forecast_at(sel.dataset, sel.model, sel.date),
-                        services.factor_vocabulary(sel.dataset, sel.model, sel.date))
+                        services.dated_names(sel.dataset, sel.model, sel.date).vocabulary)
     w = held()
     st.caption(f"The distribution of {weights_of} and of each stock on the day after {sel.date}, given the moves "
                f"set below; returns in percent {basis(w)}.")

@@ -66,7 +66,7 @@ def test_the_reference_shock_is_the_default_and_latent_units_sit_in_an_expander(
     assert at.multiselect(key="shock_refs").value == ["market"]
     assert sum("no reference series" in c.value for c in at.caption) == 1  # the unnamed factor, said once
     first = at.multiselect(key="shock_factors").value[0]  # the latent shock, by the vocabulary's name
-    names = services.factor_vocabulary("sp500-20", "neuralfactors", at.session_state["selection"].date)
+    names = services.dated_names("sp500-20", "neuralfactors", at.session_state["selection"].date).vocabulary
     assert first == names["f1"] != "f1"
     before = _metrics(at)["Expected P&L (latent shock)"]
     at.number_input(key=f"shock_f_{first}").set_value(-6.0).run(timeout=300)
