@@ -5,7 +5,6 @@ model, date, portfolio) live in the sidebar so they persist across pages, and in
 """
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.errors import NeuralFactorsError

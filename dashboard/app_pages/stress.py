@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.portfolio.weights import basis
 from core.workbench.capabilities import has_factors
-from core.workbench.shocks import (LEVELS, MARKET, available_series, factor_sd, in_sd, series_shock,
+from core.workbench.shocks import (LEVELS, MARKET, available_series, in_sd, series_shock,
                                    series_weights)
 from core.workbench.vocabulary import named_forecast
 from core.workbench.stress import Window, summary_table, windows_in
@@ -131,7 +131,6 @@ def shock_result(res, w) -> None:
 
 def latent_shock(fc, w) -> None:
     """The shock in the model's own latent factor units (inside an expander)."""
-    sd = factor_sd(fc)
     chosen = st.multiselect("Factors to move", fc.factor_names, default=fc.factor_names[:1], key="shock_factors")
     cols = st.columns(max(len(chosen), 1))
     moves = {k: cols[i].number_input(f"{k} (in sd of the factor)", -10.0, 10.0, warmup.SHOCK_SD, 0.5,

@@ -19,6 +19,13 @@ def require_chromium() -> None:
         pytest.skip(b.INSTALL_HINT.format(path=b.CHROMIUM))
 
 
+def healthy(pg) -> None:
+    """The page shows no exception box and its page navigation is there."""
+    assert b.exceptions(pg) == 0, f"the page shows an exception box\n{b.describe(pg)}"
+    assert pg.locator('[data-testid="stSidebarNav"]').count() == 1, \
+        f"the page navigation disappeared\n{b.describe(pg)}"
+
+
 @contextmanager
 def vendor_app(tmp_path_factory, query: str, timeout: float = 300):
     """A page on a fresh dashboard opened at `query`, its user data folder (NEURALFACTORS_HOME) a temporary one;

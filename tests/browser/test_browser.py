@@ -4,7 +4,7 @@ edit; no exception box, charts drawn. Install Chromium with `apt-get install chr
 import pytest
 
 from benchmarks import browser_driver as b
-from tests.browser.helpers import require_chromium
+from tests.browser.helpers import healthy, require_chromium
 
 pytestmark = pytest.mark.browser
 QUERY = "?dataset=synthetic&model=truth"  # ground-truth forecasts: no fitting, no shipped files needed
@@ -22,12 +22,8 @@ def _charts(pg, at_least: int = 1) -> int:
     return b.charts(pg, at_least, timeout=60)
 
 
-def _healthy(pg) -> None:
-    assert b.exceptions(pg) == 0, f"the page shows an exception box\n{b.describe(pg)}"
-
-
 def test_first_page_renders(page):
-    _healthy(page)
+    healthy(page)
     assert _charts(page, 2) >= 2
     assert b.metric(page, "Volatility (daily)").endswith("%")
     assert "SYNTHETIC" in page.locator('[data-testid="stSidebar"]').inner_text()
@@ -37,11 +33,11 @@ def test_date_and_portfolio_change_numbers(page):
     b.go_to(page, "Overview")
     vol0 = b.metric(page, "Volatility (daily)")
     b.step_date(page, -1)
-    _healthy(page)
+    healthy(page)
     assert "date=" in page.url
     vol1 = b.metric(page, "Volatility (daily)")
     b.select_option(page, "Portfolio", "one per sector")
-    _healthy(page)
+    healthy(page)
     assert "portfolio=one+per+sector" in page.url
     vol2 = b.metric(page, "Volatility (daily)")
     assert len({vol0, vol1, vol2}) >= 2, (vol0, vol1, vol2)
@@ -51,7 +47,7 @@ def test_date_and_portfolio_change_numbers(page):
 @pytest.mark.parametrize("title", [t for t in b.PAGES.values() if t not in ("Overview", "VaR")])
 def test_every_page(page, title):
     b.go_to(page, title, timeout=180)
-    _healthy(page)
+    healthy(page)
     if title not in ("Model comparison", "Your data", "Workspaces"):  # pages of tables and lists, no chart
         assert _charts(page) >= 1
 
@@ -59,7 +55,7 @@ def test_every_page(page, title):
 @pytest.mark.slow
 def test_var_page(page):
     b.go_to(page, "VaR", timeout=240)
-    _healthy(page)
+    healthy(page)
     assert _charts(page) >= 1
     assert "Kupiec" in page.locator('[data-testid="stMainBlockContainer"]').inner_text() or \
         page.locator('[data-testid="stDataFrame"]').count() >= 1
@@ -69,7 +65,7 @@ def test_edit_weight_updates_risk(page):
     b.go_to(page, "Portfolio lab", timeout=180)
     before = b.metric(page, "Volatility (daily)")
     b.edit_first_weight(page, "0.9")
-    _healthy(page)
+    healthy(page)
     after = b.metric(page, "Volatility (daily)")
     assert after != before
     assert page.locator('[data-testid="stAlert"]').filter(has_text="sum to").count() >= 1  # 0.9 + rest != 1
@@ -83,7 +79,7 @@ def test_previous_and_next_date_buttons(page):
     b.go_to(page, "Overview")
     start = re.search(r"date=(\d{4}-\d{2}-\d{2})", page.url).group(1)
     b.step_date(page, 1)
-    _healthy(page)
+    healthy(page)
     after = re.search(r"date=(\d{4}-\d{2}-\d{2})", page.url).group(1)
     assert after > start, (start, after)
     b.step_date(page, -1)
@@ -93,4 +89,4 @@ def test_previous_and_next_date_buttons(page):
 @pytest.mark.slow
 def test_committee_path(page):
     """Issue 23, the path a PM walks before an investment committee (benchmarks/browser_driver.py committee_path)."""
-    b.committee_path(page, _healthy)
+    b.committee_path(page, healthy)

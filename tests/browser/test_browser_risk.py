@@ -8,7 +8,7 @@ are checked by tests/browser/test_browser_upload.py, which uploads the file once
 import pytest
 
 from benchmarks import browser_driver as b
-from tests.browser.helpers import require_chromium
+from tests.browser.helpers import healthy, require_chromium
 
 pytestmark = pytest.mark.browser
 TITLES = ("Stress tests", "Attribution")
@@ -22,13 +22,9 @@ def page():
         yield pg
 
 
-def _healthy(pg) -> None:
-    assert b.exceptions(pg) == 0, f"the page shows an exception box\n{b.describe(pg)}"
-
-
 @pytest.mark.parametrize("title", TITLES)
 def test_page_on_sp500_20(page, title):
     b.go_to(page, title, timeout=300)
-    _healthy(page)
+    healthy(page)
     assert b.charts(page, 2, timeout=60) >= 2
 

@@ -2,19 +2,18 @@
 benchmarks/userfiles.py through the file uploader, press "Use this dataset in every page" (the
 pretrained NeuralFactors scores it zero-shot and Your data computes every page's default view once,
 with a progress bar), visit every page: no exception box, the page navigation stays, and each page's
-first visit and later visit are printed and kept under 3 s. Then adapt the shipped model to the file
-on a 30-second budget: the before / after table (zero-shot, adapted, PPCA) and the adapted run in
-every page. Run:
+first visit and later visit are printed and kept under 3 s; then the committee path on it. Adapting the
+shipped model to the file is tests/browser/test_browser_adapt.py (its own server, so the two long flows
+can run side by side). Run:
 
     CI=true .venv/bin/python -m pytest -q -p no:cacheprovider -s tests/browser/test_browser_upload.py
 """
 import os
-import time
 
 import pytest
 
 from benchmarks import browser_driver as b
-from tests.browser.helpers import vendor_app
+from tests.browser.helpers import healthy, vendor_app
 
 pytestmark = pytest.mark.browser
 GOAL_S = 3.0
@@ -26,12 +25,6 @@ TIMES: dict[str, tuple[float, float]] = {}
 def page(tmp_path_factory):
     with vendor_app(tmp_path_factory, "?dataset=sp500-20") as pg:
         yield pg
-
-
-def _healthy(pg) -> None:
-    assert b.exceptions(pg) == 0, f"the page shows an exception box\n{b.describe(pg)}"
-    assert pg.locator('[data-testid="stSidebarNav"]').count() == 1, \
-        f"the page navigation disappeared\n{b.describe(pg)}"
 
 
 def _main(pg) -> str:
@@ -48,13 +41,13 @@ def test_failed_upload_keeps_the_dataset_and_says_why(page, tmp_path):
     b.settle(page, 60, before, what="the run after the bad upload")
     assert page.locator('[data-testid="stAlertContentError"]').count() == 1
     assert "bad.csv was not loaded" in _main(page) and "still sp500-20" in _main(page)
-    _healthy(page)
+    healthy(page)
     assert "dataset=sp500-20" in page.url
 
 
 def test_upload_and_use_everywhere(page):
     b.upload_file(page, page.vendor_file)
-    _healthy(page)
+    healthy(page)
     text = _main(page)
     assert "500 stocks" in text and "data warnings" in text and "unadjusted split" in text
     summaries = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="data warnings")
@@ -62,7 +55,7 @@ def test_upload_and_use_everywhere(page):
     seconds = b.use_this_dataset(page)
     print(f"\nuse the upload (zero-shot NeuralFactors on 500 stocks and every page's default view, first time): "
           f"{seconds:.1f} s")
-    _healthy(page)
+    healthy(page)
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert "vendor500.csv" in sidebar and "How the pretrained model reads this data" in sidebar
     assert "dataset=upload" in page.url
@@ -73,10 +66,10 @@ def test_every_page_on_the_upload(page, title):
     # the times run from the click to the run's end (go_to's quiet period excluded); the limits add up to less
     # than pytest's --timeout, so a page that does not finish is reported by go_to, with what it showed
     first = b.go_to(page, title, timeout=300)
-    _healthy(page)
+    healthy(page)
     b.go_to(page, "Your data" if title != "Your data" else "Overview", timeout=120)
     again = b.go_to(page, title, timeout=120)
-    _healthy(page)
+    healthy(page)
     if title in CHARTS:
         assert b.charts(page, CHARTS[title], timeout=60) >= CHARTS[title]
     TIMES[title] = (first, again)
@@ -96,38 +89,9 @@ def test_print_page_times(page):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(3600)
-def test_adapt_the_shipped_model_to_the_upload(page):
-    """A fine-tune from Your data on a 30-second budget (NF_ADAPT_MINUTES sets another, e.g. 5 for the default):
-    its progress, then zero-shot / adapted / PPCA on validation (the table is printed; 30 s proves the flow, the
-    figures of a 5-minute budget are in docs/bench_dashboard.md), and the adapted run in every page."""
-    minutes = os.environ.get("NF_ADAPT_MINUTES", "0.5")
-    b.go_to(page, "Your data", timeout=120)
-    box = page.locator('[data-testid="stNumberInput"]').filter(has_text="Time budget (minutes)").locator("input")
-    box.fill(minutes)
-    box.press("Enter")
-    b.settle(page, 60, what=f"the budget set to {minutes} minutes")
-    t0 = time.perf_counter()
-    page.get_by_role("button", name="Adapt the shipped model").click()
-    b.wait_for(page, '[data-testid="stMainBlockContainer"] [data-testid="stProgress"]', "the training progress bar",
-               60)
-    b.wait_for(page, '[data-testid="stMainBlockContainer"] :text("Before and after adapting")',
-               "the before / after section once the fine-tune finished", 600 + 60 * float(minutes))
-    b.wait_for(page, '[data-testid="stMainBlockContainer"] [data-testid="stTable"]:has-text("validation nll_joint")',
-               "the before / after table (zero-shot, adapted, PPCA)", 900)
-    b.settle(page, 300, what="the run after the before / after table")
-    print(f"\nadapt on a {minutes}-minute budget, then the before / after table: {time.perf_counter() - t0:.1f} s")
-    _healthy(page)
-    table = page.locator('[data-testid="stTable"]').filter(has_text="validation nll_joint").inner_text()
-    print(table)
-    assert "zero-shot" in table and "Adapted (run:" in table and "PPCA" in table, table
-    assert "model=run%3A" in page.url or "model=run:" in page.url, f"the adapted run is not in use: {page.url}"
-
-
-@pytest.mark.slow
 def test_committee_path_on_the_upload(page):
     """Issue 23: the committee path (a typed date on Enter; a weight edit reaching the tracking error and the
     backtest; optimise; use the optimum; the report) on the 500-stock upload, with whatever model is in use."""
     b.go_to(page, "Overview", timeout=120)
     assert "dataset=upload" in page.url
-    b.committee_path(page, _healthy)
+    b.committee_path(page, healthy)
