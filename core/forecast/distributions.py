@@ -45,6 +45,8 @@ class Normal:
     name: ClassVar[str] = "normal"
     #: portfolio returns are Normal, so VaR / CVaR / CDF have closed forms
     closed_form: ClassVar[bool] = True
+    #: portfolio_cdf is the share of portfolio_scenarios(seed, n_samples) at or below x (so the two share draws)
+    cdf_from_draws: ClassVar[bool] = False
 
     def dofs(self, n_factors: int, n_stocks: int) -> tuple[np.ndarray, np.ndarray]:
         """(factor_dof (F,), idio_dof (N,)): all +inf."""
@@ -141,6 +143,7 @@ class StudentT(Normal):
     idio_dof: np.ndarray
     name: ClassVar[str] = "student_t"
     closed_form: ClassVar[bool] = False
+    cdf_from_draws: ClassVar[bool] = True
 
     def dofs(self, n_factors: int, n_stocks: int) -> tuple[np.ndarray, np.ndarray]:
         return self.factor_dof, self.idio_dof
@@ -293,6 +296,7 @@ class Layer:
     quantiles; core/forecast/univariate.py: portfolio numbers from the portfolio's own history)."""
 
     base: object
+    cdf_from_draws: ClassVar[bool] = False
 
     @property
     def name(self) -> str:

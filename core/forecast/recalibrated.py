@@ -109,7 +109,15 @@ class Recalibrated(Layer):
         return {lv: empirical_var(draws, lv) for lv in levels}, "monte_carlo, recalibrated", n_samples
 
     def portfolio_pit_var(self, fc, w, x, levels, n_samples, seed) -> tuple[float, dict]:
-        return self.portfolio_cdf(fc, w, x, n_samples, seed), self.portfolio_var(fc, w, levels, n_samples, seed)[0]
+        """`portfolio_cdf` and `portfolio_var`'s levels: where the base's CDF is read from the same draws as its
+        scenarios (base.cdf_from_draws), from one set of them, the same numbers as the two calls at half the draws;
+        else the two calls (a Normal base's CDF is exact)."""
+        if not self.base.cdf_from_draws:
+            return self.portfolio_cdf(fc, w, x, n_samples, seed), self.portfolio_var(fc, w, levels, n_samples, seed)[0]
+        raw = self.base.portfolio_scenarios(fc, w, n_samples, seed)
+        values = self.values(fc, w)
+        draws = calibrated(values, raw)
+        return float(forward(values, float(np.mean(raw <= x)))), {lv: empirical_var(draws, lv) for lv in levels}
 
     def books_pit_var(self, fc, w, x, level, n_samples, seed):
         """R(raw PIT) per book and the loss at each book's raw quantile R^{-1}(1 - level), from one set of draws."""

@@ -68,3 +68,18 @@ def test_each_book_reads_the_map_of_its_factor_share():
     var = lambda f, w: f.distribution.portfolio_var(f, w, (0.99,), 100_000, 0)[0][0.99][0]  # noqa: E731
     assert var(fc, spread) == pytest.approx(var(raw, spread), rel=0.03)
     assert var(fc, ew) > 1.5 * var(raw, ew)
+
+
+@pytest.mark.parametrize("family", ["student_t", "normal"])
+def test_pit_and_var_together_are_the_two_calls(family):
+    """portfolio_pit_var (one set of draws for a Student-t base) gives exactly portfolio_cdf and portfolio_var."""
+    values = fit_map(np.random.default_rng(0).beta(2, 2, 5_000))
+    dofs = {"factor_dof": np.array([5.0]), "idio_dof": np.array([4.0, 6.0, 8.0, np.inf])} if family == "student_t" else {}
+    fc = FactorForecast(date=pd.Timestamp("2020-01-02"), tickers=list("ABCD"), mean=np.zeros(4),
+                        exposures=np.ones((4, 1)), factor_cov=np.eye(1), idio_var=np.ones(4), family=family,
+                        pit_map=values, **dofs)
+    w, d = np.array([0.4, 0.3, -0.2, 0.5]), fc.distribution
+    for x, seed in ((-1.5, 0), (0.2, 7)):
+        pit, var = d.portfolio_pit_var(fc, w, x, (0.95, 0.99), 5_000, seed)
+        assert pit == d.portfolio_cdf(fc, w, x, 5_000, seed)
+        assert var == d.portfolio_var(fc, w, (0.95, 0.99), 5_000, seed)[0]
