@@ -1,15 +1,16 @@
 """Downloads served to their owner only. Streamlit serves a download button's file at /media/<id>, to whoever holds
 the link (a bearer link: Alice could pass hers on, and the file stays while the server keeps it). On a sign-in
 server every download is offered through `offer`, which records that the signed-in user was given these bytes; the
-middleware `OwnerOnlyMedia` (installed by dashboard/asgi.py) answers a /media/ request only when the requester's
+middleware `OwnerOnlyMedia` (installed by dashboard/asgi.py) answers a /media/ download only when the requester's
 sign-in cookie names a user who was given exactly the bytes the response carries, and 404 otherwise (the same as
 for a file that does not exist, so a link says nothing of whose it is). Without sign-in (one local user) it lets
 everything through, as before.
 
 Why a middleware: Streamlit has no per-file access control, and its media route and file ids are internal. The
 check is on the response's bytes (SHA-256), not on the id, so it depends on nothing of how Streamlit names files;
-the one internal it reads is the signed cookie Streamlit's st.login sets (`signin.cookie_user`), and the browser test of two
-users (tests/browser/test_browser_signin.py) fails if that changes: the guard fails closed (no user: 404)."""
+the one internal it reads is the signed cookie Streamlit's st.login sets (`signin.cookie_user`), and the browser
+test of two users (tests/browser/test_browser_signin.py) fails if that changes: the guard fails closed (no user:
+404)."""
 from __future__ import annotations
 
 import hashlib

@@ -74,7 +74,8 @@ def test_each_book_reads_the_map_of_its_factor_share():
 def test_pit_and_var_together_are_the_two_calls(family):
     """portfolio_pit_var (one set of draws for a Student-t base) gives exactly portfolio_cdf and portfolio_var."""
     values = fit_map(np.random.default_rng(0).beta(2, 2, 5_000))
-    dofs = {"factor_dof": np.array([5.0]), "idio_dof": np.array([4.0, 6.0, 8.0, np.inf])} if family == "student_t" else {}
+    dofs = {"factor_dof": np.array([5.0]), "idio_dof": np.array([4.0, 6.0, 8.0, np.inf])}
+    dofs = dofs if family == "student_t" else {}
     fc = FactorForecast(date=pd.Timestamp("2020-01-02"), tickers=list("ABCD"), mean=np.zeros(4),
                         exposures=np.ones((4, 1)), factor_cov=np.eye(1), idio_var=np.ones(4), family=family,
                         pit_map=values, **dofs)
