@@ -54,7 +54,13 @@ class ForecastSeries:
 
     def at(self, date) -> FactorForecast:
         """The forecast made at the close of `date`, restricted to stocks that have one."""
-        pos = self.dates.get_indexer([pd.Timestamp(date)])[0]
+        try:  # get_loc: the index's hash table, 1-2 us a date where get_indexer([date]) takes ~60 us
+            pos = self.dates.get_loc(pd.Timestamp(date))
+        except KeyError:
+            pos = -1
+        if not isinstance(pos, (int, np.integer)):
+            raise ModelError(f"the forecasts of {self.model or 'this model'} hold {pd.Timestamp(date).date()} more "
+                             "than once; a series has one forecast per date")
         if pos < 0:
             raise ModelError(
                 f"no forecast of {self.model or 'this model'} at {pd.Timestamp(date).date()}; "
