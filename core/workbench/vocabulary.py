@@ -1,13 +1,14 @@
-"""THE vocabulary of a model's factors: the one name each factor carries on every page, table, CSV, report and
-workbook (exposures, attribution, stress contributions, shocks), from core.workbench.factor_names' labels
-("f4" -> "market (corr 0.88)"). A factor without a name keeps its raw name everywhere.
+"""THE vocabulary of a model's factors: the one name each factor carries on every page, table, CSV, report and workbook
+(exposures, attribution, stress contributions, shocks), from core.workbench.factor_names' labels ("f4" -> "market
+(corr 0.88)"). A factor without a name keeps its raw name everywhere.
 
 The names are fitted on the validation split, in the model's own coordinates, and hold on a date only when
 core.workbench.name_check confirms them on it, else they are dropped there, said in the label: THE vocabulary is of a
-date (`vocabulary_on`: the sidebar's date on every page, the view's date in the report and the CLI). A model whose
-factors rotate from one fit to the next (PCA, PPCA: refitted on every date, no realised factor returns in one set of
-coordinates) has no vocabulary: its raw names everywhere, and names on the Factor exposures page and in the Lab for the
-date shown only (`dated_names`, which the dashboard caches once per date for all of them)."""
+date (`dated_names`, `model_vocabulary`: the sidebar's date on every page, the view's date in the report and the
+CLI). A model whose factors rotate from one fit to the next (PCA, PPCA: refitted on every date, no realised factor
+returns in one set of coordinates) has no vocabulary: its raw names everywhere, and names on the Factor exposures
+page and in the Lab for the date shown only (`dated_names`, which the dashboard caches once per date for all of
+them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -59,19 +60,14 @@ def dated_names(panel, forecasts: Forecasts, date, named: Callable[[], pd.DataFr
         return DatedNames(fitted, None, why_fitted, str(exc))
 
 
-def vocabulary_on(panel, forecasts: Forecasts, date, named: Callable[[], pd.DataFrame]) -> dict[str, str]:
-    """THE vocabulary on `date` (`DatedNames.vocabulary`) of the names fitted on validation, `named()` ({} at once
-    where there are none: nothing is named on the date for nothing)."""
+def model_vocabulary(panel, forecasts: Forecasts, date, root: str | Path | None = None) -> dict[str, str]:
+    """THE vocabulary on `date` (`DatedNames.vocabulary`) of the model's `factor_names` (the shipped outputs under
+    `root`); {} at once where the model's factors have no names fitted on validation (nothing to check on the date)."""
     try:
-        fitted = named()
+        fitted = factor_names(panel, forecasts, root)
     except NotAvailable:
         return {}
     return dated_names(panel, forecasts, date, lambda: fitted).vocabulary
-
-
-def model_vocabulary(panel, forecasts: Forecasts, date, root: str | Path | None = None) -> dict[str, str]:
-    """`vocabulary_on` `date` of the model's `factor_names` (the shipped outputs under `root`)."""
-    return vocabulary_on(panel, forecasts, date, lambda: factor_names(panel, forecasts, root))
 
 
 def named_forecast(fc, names: dict[str, str]):
