@@ -24,6 +24,7 @@ from core.errors import ModelError
 from core.forecast import ForecastSeries, restrict
 from core.forecast.distributions import factor_share
 from core.forecast.recalibrated import PIT_KNOTS
+from core.parallel import thread_map
 from core.risk import covariance_update
 from core.risk import families
 from core.risk.families import net_of, on_day, reference_books
@@ -68,10 +69,15 @@ def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weigh
 def portfolio_pits(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
                    n_samples: int = PIT_SAMPLES, seed: int = 0, nets: np.ndarray | None = None) -> np.ndarray:
     """PIT values (T, P): the forecast CDF at each date of each portfolio's realised next-day return
-    (raw joint draws, seeded per day); NaN where a portfolio holds no stock or there is no outcome."""
+    (raw joint draws, seeded per day, so the days run on threads: core/parallel.py); NaN where a portfolio holds no
+    stock or there is no outcome."""
+    def pits(day) -> tuple:
+        k, fc, w, ok, realised = day
+        return k, ok, np.mean(fc.sample(n_samples, seed + k) @ w <= realised, axis=0)
+
     out = np.full((len(dates), weights.shape[1]), np.nan)
-    for k, fc, w, ok, realised in portfolio_days(panel, series, dates, weights, nets):
-        out[k, ok] = np.mean(fc.sample(n_samples, seed + k) @ w <= realised, axis=0)
+    for k, ok, values in thread_map(pits, portfolio_days(panel, series, dates, weights, nets)):
+        out[k, ok] = values
     return out
 
 

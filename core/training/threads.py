@@ -24,18 +24,11 @@ import os
 import torch
 
 from core.errors import ModelError
+from core.parallel import available_cores
 
 ENV_VAR = "NEURALFACTORS_THREADS"
 MAX_AUTO_THREADS = 8
 TORCH_DEFAULT = torch.get_num_threads()  # torch's own choice, read before anything changes it
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def local_processes() -> int:

@@ -227,3 +227,20 @@ def test_a_stock_listed_after_t_changes_no_map_up_to_t(small_market):
 
     assert_no_lookahead(outputs, panel, lambda data, t: with_later_listing(data, series.dates[t]),
                         grid_cuts(60, 10))
+
+
+def test_the_pits_do_not_depend_on_the_number_of_threads(small_market, monkeypatch):
+    """Each day draws from its own seed, so the days' PITs on four threads equal those of a plain loop, bit for bit
+    (core/parallel.py)."""
+    from core import parallel
+
+    panel, truth = small_market
+    dates = panel.dates[100:160]
+    series = truth.forecast_series(panel, dates)
+    books = np.column_stack([_ew(panel)[:, 0], np.linspace(-1, 1, len(panel.tickers))])
+    monkeypatch.setattr(parallel, "MAX_THREADS", 1)
+    one = portfolio_pits(panel, series, dates, books, 300)
+    monkeypatch.setattr(parallel, "MAX_THREADS", 4)
+    monkeypatch.setattr(parallel, "available_cores", lambda: 4)
+    many = portfolio_pits(panel, series, dates, books, 300)
+    assert np.isfinite(one).all() and np.array_equal(one, many)
