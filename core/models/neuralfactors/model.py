@@ -41,6 +41,9 @@ FINAL_VALID_DAYS = 64
 #: windows per network call at CPU inference: a 500-stock day batch (32,000 windows) in one call runs several times
 #: slower than in calls of about 500, whose attention stays in cache (docs/bench_dashboard.md, the 500-stock warm-up)
 INFERENCE_ROWS = 512
+#: an inference of at least this many stock-days (about a second on one thread) may take both cores of an idle
+#: 2-core machine (core/training/threads.py inference_threads; smaller ones skip its 50 ms load sample)
+INFERENCE_THREADS_FROM = 10_000
 
 
 class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
@@ -263,9 +266,10 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         computed once per (windows, network, weights) and kept (`_kept_heads`): the forecasts, the realised factor
         returns and the scores of the same days share one run of the network (scale_z, dof_z come back (D, F))."""
         net = self._require()
-        apply_threads(self.threads, self.device)
-        net.eval()
         kept = self._kept_heads(win, net)
+        todo = sum(int(p) not in kept for p in t) * win.feats.stock.shape[1]  # stock-days the network runs on
+        apply_threads(self.threads, self.device, inference=todo >= INFERENCE_THREADS_FROM)
+        net.eval()
         for i in range(0, len(t), self.config.batch_days):
             tt = t[i:i + self.config.batch_days]
             b = win.batch(tt).to(self.device)

@@ -71,3 +71,38 @@ def test_model_applies_threads_before_training(keep_torch_threads, monkeypatch):
     m.forecast_series(panel, panel.dates[-3:])    # CPU inference applies the setting too
     assert torch.get_num_threads() == 1
 
+
+
+@pytest.mark.parametrize("cores, load, expected", [
+    (2, 0.1, 2), (2, 0.9, 1), (2, None, 1),  # 2 cores: both when idle; one when busy or unknown
+    (1, 0.0, 1), (4, 0.0, 4), (4, 3.0, 4),   # other machines: default_threads, load unread
+])
+def test_inference_takes_both_cores_of_an_idle_two_core_machine(monkeypatch, cores, load, expected):
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setattr(threads, "other_load", lambda: load)
+    assert threads.inference_threads(cores) == expected
+
+
+def test_other_load_reads_a_busy_core(monkeypatch):
+    """A busy thread of this process is load: over 0.2 s the sample sees at least half a core busy."""
+    import threading
+    import time
+
+    if threads.other_load() is None:
+        pytest.skip("no /proc/stat on this system")
+    stop = time.perf_counter() + 0.6
+    spin = threading.Thread(target=lambda: [None for _ in iter(lambda: time.perf_counter() > stop, True)])
+    spin.start()
+    try:
+        assert threads.other_load(0.2) >= 0.5
+    finally:
+        spin.join()
+
+
+def test_an_explicit_setting_wins_over_the_inference_rule(monkeypatch):
+    monkeypatch.setattr(threads, "other_load", lambda: 0.0)
+    monkeypatch.setattr(threads, "available_cores", lambda: 2)
+    monkeypatch.setenv(threads.ENV_VAR, "1")
+    assert threads.resolve_threads(inference=True) == 1
+    assert threads.resolve_threads(2, inference=True) == 2
