@@ -10,6 +10,7 @@ from core.forecast import ForecastSeries
 from core.forecast.distributions import IID_DAYS
 from core.forecast.portfolio_garch import METHOD as GARCH_METHOD, PATHS as GARCH_PATHS
 from core.forecast.recalibrated import EACH_DAY
+from core.parallel import thread_map
 from core.risk.backtest import var_backtest, verdicts
 from core.risk.var import forecast_vars
 from core.workbench.portfolios import VAR_LEVELS, realised_returns
@@ -52,14 +53,19 @@ def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_sampl
     outcome = realised_returns(panel, books)
     held = np.abs(books.fillna(0.0).to_numpy()).sum(axis=1) >= 1e-9
     series = series.with_history(panel.returns)  # what a univariate model's portfolio rule reads
-    rows = {}
-    for d in dates[held & outcome.notna().to_numpy()]:
+
+    def row(d) -> tuple:
         fc = series.at(d)
         try:
             tail = forecast_vars(fc, weights.reindex(fc.tickers).fillna(0.0).to_numpy(), VAR_LEVELS, n_samples)
         except NotAvailable:  # too little portfolio history before this date
-            continue
-        rows[d] = {**{f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}, "return": float(outcome[d])}
+            return d, None
+        return d, {**{f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}, "return": float(outcome[d])}
+
+    # every date draws from the same seed, so the dates run on threads (a univariate model's portfolio GARCH keeps
+    # the fits it shares across dates: one thread)
+    days = thread_map(row, dates[held & outcome.notna().to_numpy()], None if series.joint else 1)
+    rows = {d: values for d, values in days if values is not None}
     return pd.DataFrame.from_dict(rows, orient="index", columns=cols)
 
 

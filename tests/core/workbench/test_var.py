@@ -50,11 +50,15 @@ def _var_series_date_by_date(panel, series, dates, weights, n_samples=1_000):
 
 
 @pytest.mark.parametrize("model", ["truth", "garch"])
-def test_var_series_reads_every_outcome_at_once_and_keeps_each_dates_var(model):
-    """Student-t draws (the truth) and a univariate portfolio GARCH: the same frame as date by date, with a stock
-    not forecast on some dates, a date where the book holds nothing and the last date (no outcome)."""
+def test_var_series_reads_every_outcome_at_once_and_keeps_each_dates_var(model, monkeypatch):
+    """Student-t draws (the truth, its dates on threads) and a univariate portfolio GARCH: the same frame as date by
+    date, with a stock not forecast on some dates, a date where the book holds nothing and the last date (no
+    outcome)."""
     from dataclasses import replace
 
+    from core import parallel
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 4)  # the threaded path, whatever this machine has
     from core.data.embedded import load_dataset
     from core.workbench import forecasts
     from core.workbench.var import var_series
