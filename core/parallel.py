@@ -21,6 +21,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 #: threads of `thread_map` at most
 MAX_THREADS = 4
+#: a process's thread budget where one is set (an evaluation worker's share of the cores; core/training/threads.py)
+ENV_VAR = "NEURALFACTORS_THREADS"
 
 
 def available_cores() -> int:
@@ -31,10 +33,17 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def default_map_threads() -> int:
+    """min(available cores, MAX_THREADS, the NEURALFACTORS_THREADS budget where it is a whole number >= 1)."""
+    budget = os.environ.get(ENV_VAR, "").strip()
+    n = min(available_cores(), MAX_THREADS)
+    return min(n, int(budget)) if budget.isdigit() and int(budget) > 0 else n
+
+
 def thread_map(fn: Callable[[T], R], items: Iterable[T], threads: int | None = None) -> Iterator[R]:
-    """fn(item) for each item, in order, on `threads` threads (default: min(available cores, MAX_THREADS); 1 runs
-    a plain loop in this thread, BLAS untouched). Items are taken from `items` as the pool frees up, at most 2 x threads ahead."""
-    n = min(available_cores(), MAX_THREADS) if threads is None else max(1, int(threads))
+    """fn(item) for each item, in order, on `threads` threads (default: default_map_threads(); 1 runs a plain loop
+    in this thread, BLAS untouched). Items are taken from `items` as the pool frees up, at most 2 x threads ahead."""
+    n = default_map_threads() if threads is None else max(1, int(threads))
     if n == 1:
         yield from map(fn, items)
         return

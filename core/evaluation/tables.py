@@ -37,6 +37,7 @@ from core import store
 from core.errors import ModelError, NotAvailable
 from core.forecast import FactorForecast, ForecastSeries, restrict
 from core.forecast.univariate import joint_reason
+from core.parallel import thread_map
 from core.portfolio.backtest import MeanVariance, run_backtest, strategy_weights
 from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import PERIODS, performance_metrics
@@ -125,24 +126,36 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
     no_joint = joint_reason(series)
     seed = s.seed
     want = set(s.groups)
-    nll_j, nll_i, port_pit, port_r, var95, var99 = [], [], [], [], [], []
-    pits = np.full((len(fcs), len(panel.tickers)), np.nan)
-    for k, (fc, r) in enumerate(zip(fcs, rows)):
+    def day(item) -> dict:
+        """The day's scores: each draws from its own seed + k, so the days run on threads (core/parallel.py)."""
+        k, (fc, r) = item
+        out = {}
         if "marginal" in want:
-            nll_i.append(nll_ind(fc, r, scale, n_samples=s.marginal_samples, seed=seed + k))
-            pits[k, [col[t] for t in fc.tickers]] = marginal_pit(fc, r, s.calibration_samples, seed + k)
+            out["nll_ind"] = nll_ind(fc, r, scale, n_samples=s.marginal_samples, seed=seed + k)
+            out["pits"] = marginal_pit(fc, r, s.calibration_samples, seed + k)
         if "joint" in want and not no_joint:
-            nll_j.append(nll_joint(fc, r, scale, k=s.iwae_k, seed=seed + k))
+            out["nll_joint"] = nll_joint(fc, r, scale, k=s.iwae_k, seed=seed + k)
         if "portfolio" in want:
             w, x = np.full(fc.n_stocks, 1.0 / fc.n_stocks), float(r.mean())
             try:
                 pit, tail = fc.distribution.portfolio_pit_var(fc, w, x, (0.95, 0.99), s.portfolio_samples, seed + k)
+                out["portfolio"] = (x, pit, tail[0.95][0], tail[0.99][0])
             except NotAvailable:  # a univariate model's portfolio GARCH: too little history before this date
-                continue
-            port_r.append(x)
-            port_pit.append(pit)
-            var95.append(tail[0.95][0])
-            var99.append(tail[0.99][0])
+                pass
+        return out
+
+    nll_j, nll_i, port_pit, port_r, var95, var99 = [], [], [], [], [], []
+    pits = np.full((len(fcs), len(panel.tickers)), np.nan)
+    # a univariate model's portfolio GARCH keeps the fits it shares across days: one thread
+    for k, (fc, out) in enumerate(zip(fcs, thread_map(day, enumerate(zip(fcs, rows)), None if series.joint else 1))):
+        if "nll_ind" in out:
+            nll_i.append(out["nll_ind"])
+            pits[k, [col[t] for t in fc.tickers]] = out["pits"]
+        if "nll_joint" in out:
+            nll_j.append(out["nll_joint"])
+        if "portfolio" in out:
+            for kept, value in zip((port_r, port_pit, var95, var99), out["portfolio"]):
+                kept.append(value)
     if "marginal" in want:
         values["nll_ind"] = float(np.mean(nll_i))
         values["calib_uni"] = uni_calibration(pits)

@@ -28,9 +28,8 @@ import os
 import torch
 
 from core.errors import ModelError
-from core.parallel import available_cores
+from core.parallel import ENV_VAR, available_cores
 
-ENV_VAR = "NEURALFACTORS_THREADS"
 MAX_AUTO_THREADS = 8
 TORCH_DEFAULT = torch.get_num_threads()  # torch's own choice, read before anything changes it
 

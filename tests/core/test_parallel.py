@@ -26,3 +26,13 @@ def test_an_error_in_an_item_reaches_the_caller():
 
     with pytest.raises(ValueError, match="item 7"):
         list(parallel.thread_map(work, range(20), 2))
+
+
+def test_the_threads_budget_of_a_process_bounds_the_map(monkeypatch):
+    monkeypatch.setattr(parallel, "available_cores", lambda: 8)
+    monkeypatch.delenv(parallel.ENV_VAR, raising=False)
+    assert parallel.default_map_threads() == parallel.MAX_THREADS
+    monkeypatch.setenv(parallel.ENV_VAR, "1")  # an evaluation worker's share (core/evaluation/tables.py _map)
+    assert parallel.default_map_threads() == 1
+    monkeypatch.setenv(parallel.ENV_VAR, "auto")
+    assert parallel.default_map_threads() == parallel.MAX_THREADS
