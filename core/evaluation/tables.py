@@ -146,8 +146,8 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
 
     nll_j, nll_i, port_pit, port_r, var95, var99 = [], [], [], [], [], []
     pits = np.full((len(fcs), len(panel.tickers)), np.nan)
-    # a univariate model's portfolio GARCH keeps the fits it shares across days: one thread
-    for k, (fc, out) in enumerate(zip(fcs, thread_map(day, enumerate(zip(fcs, rows)), None if series.joint else 1))):
+    days = thread_map(day, enumerate(zip(fcs, rows)), None if fcs[0].distribution.threadable else 1)
+    for k, (fc, out) in enumerate(zip(fcs, days)):
         if "nll_ind" in out:
             nll_i.append(out["nll_ind"])
             pits[k, [col[t] for t in fc.tickers]] = out["pits"]

@@ -47,6 +47,9 @@ class Normal:
     closed_form: ClassVar[bool] = True
     #: portfolio_cdf is the share of portfolio_scenarios(seed, n_samples) at or below x (so the two share draws)
     cdf_from_draws: ClassVar[bool] = False
+    #: its numbers depend only on the forecast and the seed given (no state shared across calls), so the calls of
+    #: many days may run on threads (core/parallel.py)
+    threadable: ClassVar[bool] = True
 
     def dofs(self, n_factors: int, n_stocks: int) -> tuple[np.ndarray, np.ndarray]:
         """(factor_dof (F,), idio_dof (N,)): all +inf."""
@@ -297,6 +300,7 @@ class Layer:
 
     base: object
     cdf_from_draws: ClassVar[bool] = False
+    threadable: ClassVar[bool] = True
 
     @property
     def name(self) -> str:

@@ -36,6 +36,8 @@ class Univariate(Layer):
 
     history: History | None  # None until the forecast is given its panel's returns
     closed_form: ClassVar[bool] = False
+    #: the portfolio GARCH fits with scipy's optimiser into a cache the dates of a series share: one thread
+    threadable: ClassVar[bool] = False
 
     def log_likelihood(self, fc, r, k, seed):
         raise NotAvailable(f"{UNIVARIATE}: it has no joint log-likelihood")

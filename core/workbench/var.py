@@ -62,10 +62,9 @@ def var_series(panel, series: ForecastSeries, dates, weights: pd.Series, n_sampl
             return d, None
         return d, {**{f"VaR {int(lv * 100)}%": v.var for lv, v in tail.items()}, "return": float(outcome[d])}
 
-    # every date draws from the same seed, so the dates run on threads (a univariate model's portfolio GARCH keeps
-    # the fits it shares across dates: one thread)
-    days = thread_map(row, dates[held & outcome.notna().to_numpy()], None if series.joint else 1)
-    rows = {d: values for d, values in days if values is not None}
+    todo = dates[held & outcome.notna().to_numpy()]  # every date draws from the same seed: they run on threads
+    threads = None if not len(todo) or series.at(todo[0]).distribution.threadable else 1
+    rows = {d: values for d, values in thread_map(row, todo, threads) if values is not None}
     return pd.DataFrame.from_dict(rows, orient="index", columns=cols)
 
 
