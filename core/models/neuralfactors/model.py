@@ -39,8 +39,10 @@ from core.training.trainer import Guard, Trainer, TrainResult, TrainSettings
 #: at most this many validation days score a run that validates only once, at its end (shorter than valid_every)
 FINAL_VALID_DAYS = 64
 #: windows per network call at CPU inference: a 500-stock day batch (32,000 windows) in one call runs several times
-#: slower than in calls of about 500, whose attention stays in cache (docs/bench_dashboard.md, the 500-stock warm-up)
-INFERENCE_ROWS = 512
+#: slower than in calls of a few hundred, whose attention stays in cache (docs/bench_dashboard.md, the 500-stock
+#: warm-up). The 500-stock upload's 101 days: 512 rows 11.7 s on 1 thread and 7.3-9.1 s on 2, 256 rows 7.8 s and
+#: 4.7-5.9 s, 128 rows 9.4 s and 5.0 s (the same forecasts, bit for bit)
+INFERENCE_ROWS = 256
 #: an inference of at least this many stock-days (about a second on one thread) may take both cores of an idle
 #: 2-core machine (core/training/threads.py inference_threads; smaller ones skip its 50 ms load sample)
 INFERENCE_THREADS_FROM = 10_000

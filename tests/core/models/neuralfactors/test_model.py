@@ -271,3 +271,22 @@ def test_the_network_runs_once_per_day_for_forecasts_factor_returns_and_scores(t
         assert sum(calls) == 2 * first
     finally:
         del trained.net.forward
+
+
+def test_cpu_inference_in_chunks_of_rows_gives_the_same_forecasts(monkeypatch):
+    """INFERENCE_ROWS is a speed setting only: the shipped network's forecasts of 40 days (800 windows) in chunks of 64
+    or 256 windows (the last one shorter) equal those of one call, bit for bit. (Chunks of a handful of windows do
+    not: float32 kernels for tiny batches sum in another order, ~1e-9.)"""
+    from core import store
+    from core.data.embedded import load_sp500_20
+    from core.models.neuralfactors import model as nf_model
+    from core.models.registry import load_model
+
+    panel = load_sp500_20()
+    out = []
+    for rows in (100_000, 64, 256):
+        monkeypatch.setattr(nf_model, "INFERENCE_ROWS", rows)
+        out.append(load_model(store.model_dir("sp500-20", "neuralfactors")).forecast_series(panel, panel.dates[-40:]))
+    for chunked in out[1:]:
+        for field in ("mean", "exposures", "idio_var", "factor_cov"):
+            assert np.array_equal(getattr(out[0], field), getattr(chunked, field), equal_nan=True), field
