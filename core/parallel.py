@@ -4,8 +4,8 @@ independent days: how many cores this process has, and an ordered map over a sma
 Threads, not processes: the work items share large read-only forecasts, and numpy's generators and linear algebra
 release the GIL, so two threads on two cores run about twice as fast as one (docs/bench_dashboard.md). Unlike
 OpenMP pools (core/training/threads.py), idle Python threads do not spin, so sharing a busy machine costs no more
-than the work itself. Each item must draw from a generator of its own, seeded by the item, so results do not depend on the
-number of threads. While the pool runs, numpy's BLAS keeps one thread of its own per call: two map threads
+than the work itself. Each item must draw from a generator of its own, seeded by the item, so results do not depend
+on the number of threads. While the pool runs, numpy's BLAS keeps one thread of its own per call: two map threads
 each calling a two-thread BLAS ran the PITs of a 500-stock upload 1.3x faster than one thread, one-thread BLAS 1.95x
 (same numbers). The limit is process-wide while a map runs (threadpoolctl); two maps that overlap may leave BLAS at
 one thread, the project's setting on small machines anyway (core/training/threads.py)."""

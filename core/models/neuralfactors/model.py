@@ -272,19 +272,23 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         todo = sum(int(p) not in kept for p in t) * win.feats.stock.shape[1]  # stock-days the network runs on
         apply_threads(self.threads, self.device, inference=todo >= INFERENCE_THREADS_FROM)
         net.eval()
-        for i in range(0, len(t), self.config.batch_days):
-            tt = t[i:i + self.config.batch_days]
-            b = win.batch(tt).to(self.device)
-            new = [k for k, p in enumerate(tt) if int(p) not in kept]
-            if new:
-                days = DayBatch(b.x[new], b.sector, b.eligible[new], b.target[new], b.observed[new])
+        try:
+            for i in range(0, len(t), self.config.batch_days):
+                tt = t[i:i + self.config.batch_days]
+                b = win.batch(tt).to(self.device)
+                new = [k for k, p in enumerate(tt) if int(p) not in kept]
+                if new:
+                    days = DayBatch(b.x[new], b.sector, b.eligible[new], b.target[new], b.observed[new])
+                    with torch.no_grad(), autocast(self.device, self.config.bf16):
+                        h = self._heads(net, days, INFERENCE_ROWS if self.device.type == "cpu" else None)
+                    # (F,) -> (D, F)
+                    h = {key: v.expand(len(new), -1) if v.dim() == 1 else v for key, v in h.items()}
+                    for j, k in enumerate(new):
+                        kept[int(tt[k])] = {key: v[j] for key, v in h.items()}
                 with torch.no_grad(), autocast(self.device, self.config.bf16):
-                    h = self._heads(net, days, INFERENCE_ROWS if self.device.type == "cpu" else None)
-                h = {key: v.expand(len(new), -1) if v.dim() == 1 else v for key, v in h.items()}  # (F,) -> (D, F)
-                for j, k in enumerate(new):
-                    kept[int(tt[k])] = {key: v[j] for key, v in h.items()}
-            with torch.no_grad(), autocast(self.device, self.config.bf16):
-                yield tt, b, {key: torch.stack([kept[int(p)][key] for p in tt]) for key in kept[int(tt[0])]}
+                    yield tt, b, {key: torch.stack([kept[int(p)][key] for p in tt]) for key in kept[int(tt[0])]}
+        finally:  # back to the model's own count (a fit's validation goes on training on it)
+            apply_threads(self.threads, self.device)
 
     def _kept_heads(self, win: Windows, net: NeuralFactorsNet) -> dict[int, dict[str, torch.Tensor]]:
         """The heads computed so far for `win` by `net` as its weights now stand (day position -> heads of that

@@ -106,3 +106,21 @@ def test_an_explicit_setting_wins_over_the_inference_rule(monkeypatch):
     monkeypatch.setenv(threads.ENV_VAR, "1")
     assert threads.resolve_threads(inference=True) == 1
     assert threads.resolve_threads(2, inference=True) == 2
+
+
+def test_a_large_inference_gives_the_cores_back_when_done(keep_torch_threads, monkeypatch):
+    """An inference that took more threads (inference_threads) leaves torch at the model's own count when it is done:
+    a fit's validation goes on training on it."""
+    from core import store
+    from core.data.embedded import load_sp500_20
+    from core.models.neuralfactors import model as nf_model
+    from core.models.registry import load_model
+
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    monkeypatch.setattr(threads, "inference_threads", lambda: 3)
+    monkeypatch.setattr(nf_model, "INFERENCE_THREADS_FROM", 1)
+    panel, model, seen = load_sp500_20(), load_model(store.model_dir("sp500-20", "neuralfactors")), []
+    heads = model._heads
+    monkeypatch.setattr(model, "_heads", lambda *a, **k: (seen.append(torch.get_num_threads()), heads(*a, **k))[1])
+    model.forecast_series(panel, panel.dates[-3:])
+    assert seen == [3] and torch.get_num_threads() == threads.default_threads()
