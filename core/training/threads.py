@@ -12,11 +12,7 @@ Default (measured in docs/bench_train.md, sp500-20 preset, 2-core machine, steps
     2 busy processes      3.5 - 4.1       0.6 - 2.8
 
 OpenMP threads that share a core with another process stall each other at every parallel
-region, so on small machines the safe choice is one thread. CPU inference of many stock-days (`apply_threads(...,
-inference=True)`) is the one exception: on a 2-core process with nothing else running, the zero-shot forecasts of a
-500-stock, 101-day upload took 10.1-11.0 s on 1 thread and 6.7 s on 2; with one busy process beside it, 11.3-12.2 s
-on 1 thread and 16.9-17.4 s on 2. So it takes both cores only when the others are idle right now (`other_load`, a
-short sample of /proc/stat), and one otherwise. Hence: cores available to this
+region, so on small machines the safe choice is one thread. Hence: cores available to this
 process (its CPU affinity divided by the processes of a distributed run on this host) <= 2
 -> 1 thread; otherwise min(those cores, MAX_AUTO_THREADS) (not measured here: no machine
 with more cores was available; 8 caps the OpenMP barrier cost of a small model).
@@ -50,45 +46,6 @@ def default_threads(cores: int | None = None, processes: int | None = None) -> i
     return 1 if per_process <= 2 else min(per_process, MAX_AUTO_THREADS)
 
 
-#: CPU inference on a 2-core process uses both cores when fewer than this many cores are busy with other work
-IDLE_LOAD = 0.5
-#: seconds of /proc/stat that `other_load` reads
-LOAD_SAMPLE_S = 0.05
-
-
-def other_load(sample_s: float = LOAD_SAMPLE_S) -> float | None:
-    """Cores busy over the next `sample_s` seconds while this thread sleeps (other processes and this process's
-    other threads), from /proc/stat; None where there is none."""
-    import time
-
-    def ticks() -> tuple[int, int]:
-        with open("/proc/stat") as f:
-            values = [int(v) for v in f.readline().split()[1:]]
-        return sum(values[:8]), values[3] + values[4]  # (all, idle + iowait), guest time is inside user
-
-    try:
-        total0, idle0 = ticks()
-        time.sleep(sample_s)
-        total1, idle1 = ticks()
-    except (OSError, ValueError, IndexError):
-        return None
-    if total1 <= total0:
-        return None
-    return (os.cpu_count() or 1) * (1.0 - (idle1 - idle0) / (total1 - total0))
-
-
-def inference_threads(cores: int | None = None, load: float | None = None) -> int:
-    """default_threads(), except that a process with exactly 2 cores to itself runs inference on both when the
-    machine is otherwise idle (`other_load` below IDLE_LOAD; `load` given skips the sample)."""
-    n = default_threads(cores)
-    cores = available_cores() if cores is None else cores
-    if n == 1 and cores == 2 and local_processes() == 1:
-        load = other_load() if load is None else load
-        if load is not None and load < IDLE_LOAD:
-            return 2
-    return n
-
-
 def _parse(value, source: str) -> int | None:
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto", "0")):
         return None
@@ -101,24 +58,20 @@ def _parse(value, source: str) -> int | None:
     return n or None
 
 
-def resolve_threads(threads: int | str | None = None, inference: bool = False) -> int:
-    """The thread count to use: `threads`, else NEURALFACTORS_THREADS, else default_threads() (inference_threads()
-    for a large CPU inference)."""
+def resolve_threads(threads: int | str | None = None) -> int:
+    """The thread count to use: `threads`, else NEURALFACTORS_THREADS, else default_threads()."""
     n = _parse(threads, "threads")
     if n is None:
         n = _parse(os.environ.get(ENV_VAR), ENV_VAR)
-    if n is None:
-        return inference_threads() if inference else default_threads()
-    return n
+    return default_threads() if n is None else n
 
 
-def apply_threads(threads: int | str | None = None, device: torch.device | str | None = None,
-                  inference: bool = False) -> int:
+def apply_threads(threads: int | str | None = None, device: torch.device | str | None = None) -> int:
     """Set torch's intra-op thread count (CPU devices only; a CUDA run keeps torch's setting)
-    and return the count in effect; `inference`: a large inference (resolve_threads)."""
+    and return the count in effect."""
     if device is not None and torch.device(device).type != "cpu":
         return torch.get_num_threads()
-    n = resolve_threads(threads, inference)
+    n = resolve_threads(threads)
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n

@@ -40,12 +40,9 @@ from core.training.trainer import Guard, Trainer, TrainResult, TrainSettings
 FINAL_VALID_DAYS = 64
 #: windows per network call at CPU inference: a 500-stock day batch (32,000 windows) in one call runs several times
 #: slower than in calls of a few hundred, whose attention stays in cache (docs/bench_dashboard.md, the 500-stock
-#: warm-up). The 500-stock upload's 101 days: 512 rows 11.7 s on 1 thread and 7.3-9.1 s on 2, 256 rows 7.8 s and
-#: 4.7-5.9 s, 128 rows 9.4 s and 5.0 s (the same forecasts, bit for bit)
+#: warm-up). The 500-stock upload's 101 days on 1 thread: 512 rows 11.7 s, 256 rows 7.8 s, 128 rows 9.4 s (the same
+#: forecasts, bit for bit)
 INFERENCE_ROWS = 256
-#: an inference of at least this many stock-days (about a second on one thread) may take both cores of an idle
-#: 2-core machine (core/training/threads.py inference_threads; smaller ones skip its 50 ms load sample)
-INFERENCE_THREADS_FROM = 10_000
 
 
 class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
@@ -268,27 +265,22 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         computed once per (windows, network, weights) and kept (`_kept_heads`): the forecasts, the realised factor
         returns and the scores of the same days share one run of the network (scale_z, dof_z come back (D, F))."""
         net = self._require()
-        kept = self._kept_heads(win, net)
-        todo = sum(int(p) not in kept for p in t) * win.feats.stock.shape[1]  # stock-days the network runs on
-        apply_threads(self.threads, self.device, inference=todo >= INFERENCE_THREADS_FROM)
+        apply_threads(self.threads, self.device)
         net.eval()
-        try:
-            for i in range(0, len(t), self.config.batch_days):
-                tt = t[i:i + self.config.batch_days]
-                b = win.batch(tt).to(self.device)
-                new = [k for k, p in enumerate(tt) if int(p) not in kept]
-                if new:
-                    days = DayBatch(b.x[new], b.sector, b.eligible[new], b.target[new], b.observed[new])
-                    with torch.no_grad(), autocast(self.device, self.config.bf16):
-                        h = self._heads(net, days, INFERENCE_ROWS if self.device.type == "cpu" else None)
-                    # (F,) -> (D, F)
-                    h = {key: v.expand(len(new), -1) if v.dim() == 1 else v for key, v in h.items()}
-                    for j, k in enumerate(new):
-                        kept[int(tt[k])] = {key: v[j] for key, v in h.items()}
+        kept = self._kept_heads(win, net)
+        for i in range(0, len(t), self.config.batch_days):
+            tt = t[i:i + self.config.batch_days]
+            b = win.batch(tt).to(self.device)
+            new = [k for k, p in enumerate(tt) if int(p) not in kept]
+            if new:
+                days = DayBatch(b.x[new], b.sector, b.eligible[new], b.target[new], b.observed[new])
                 with torch.no_grad(), autocast(self.device, self.config.bf16):
-                    yield tt, b, {key: torch.stack([kept[int(p)][key] for p in tt]) for key in kept[int(tt[0])]}
-        finally:  # back to the model's own count (a fit's validation goes on training on it)
-            apply_threads(self.threads, self.device)
+                    h = self._heads(net, days, INFERENCE_ROWS if self.device.type == "cpu" else None)
+                h = {key: v.expand(len(new), -1) if v.dim() == 1 else v for key, v in h.items()}  # (F,) -> (D, F)
+                for j, k in enumerate(new):
+                    kept[int(tt[k])] = {key: v[j] for key, v in h.items()}
+            with torch.no_grad(), autocast(self.device, self.config.bf16):
+                yield tt, b, {key: torch.stack([kept[int(p)][key] for p in tt]) for key in kept[int(tt[0])]}
 
     def _kept_heads(self, win: Windows, net: NeuralFactorsNet) -> dict[int, dict[str, torch.Tensor]]:
         """The heads computed so far for `win` by `net` as its weights now stand (day position -> heads of that

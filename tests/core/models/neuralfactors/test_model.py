@@ -290,3 +290,4 @@ def test_cpu_inference_in_chunks_of_rows_gives_the_same_forecasts(monkeypatch):
     for chunked in out[1:]:
         for field in ("mean", "exposures", "idio_var", "factor_cov"):
             assert np.array_equal(getattr(out[0], field), getattr(chunked, field), equal_nan=True), field
+
