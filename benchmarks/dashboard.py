@@ -19,6 +19,7 @@ import platform
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks import COMMAND, browser_driver as b, write
@@ -32,20 +33,27 @@ def _first_page(page, url: str, query: str) -> None:
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=600_000)
 
 
-def cold_start(query: str) -> tuple[float, str, float]:
-    """(seconds from the server's launch to the first page drawn, the model that page shows, seconds Chromium took to
-    launch): the browser is started first, as a user's browser is already open when the server starts, and its own
-    launch is timed apart."""
-    from urllib.parse import parse_qs, urlparse
-
+@contextmanager
+def _cold_page(query: str):
+    """(page, (seconds from the server's launch to the first page drawn, seconds Chromium took to launch)) on a fresh
+    server: the browser is started first, as a user's browser is already open when the server starts, and its own
+    launch is timed apart. The server and browser stop when the block ends."""
     tb = time.perf_counter()
     with b.browser_page() as page:
         launch = time.perf_counter() - tb
         t0 = time.perf_counter()
         with b.serve(timeout=600) as url:
             _first_page(page, url, query)
-            elapsed = time.perf_counter() - t0
-            model = parse_qs(urlparse(page.url).query).get("model", ["?"])[0]
+            yield page, (time.perf_counter() - t0, launch)
+
+
+def cold_start(query: str) -> tuple[float, str, float]:
+    """(seconds from the server's launch to the first page drawn, the model that page shows, seconds Chromium took to
+    launch), as `_cold_page` times them."""
+    from urllib.parse import parse_qs, urlparse
+
+    with _cold_page(query) as (page, (elapsed, launch)):
+        model = parse_qs(urlparse(page.url).query).get("model", ["?"])[0]
     return elapsed, model, launch
 
 
@@ -53,7 +61,7 @@ def page_visits(query: str, titles: list[str] | None = None) -> tuple[list[tuple
                                                                        dict[str, list[float]]]:
     """([(cold start, Chromium's launch) in seconds], {page: [first visit, second visit]}): for each page a fresh
     server (empty caches) and browser, the first page drawn (the cold start, which is also the first page's first
-    visit, as `cold_start` times it), then the page from the sidebar (its first visit, nothing but the first page
+    visit, as `_cold_page` times it), then the page from the sidebar (its first visit, nothing but the first page
     computed before it), the first page again and the page again (its second visit). The first page's second visit:
     after Your data."""
     from dashboard.pages import PAGES as ALL
@@ -62,17 +70,12 @@ def page_visits(query: str, titles: list[str] | None = None) -> tuple[list[tuple
     home, other = ALL[0].title, ALL[-1].title
     colds, out = [], {}
     for title in titles:
-        tb = time.perf_counter()
-        with b.browser_page() as page:
-            launch = time.perf_counter() - tb
-            t0 = time.perf_counter()
-            with b.serve(timeout=600) as url:
-                _first_page(page, url, query)
-                colds.append((time.perf_counter() - t0, launch))
-                first = float("nan") if title == home else b.visit(page, title, timeout=600)
-                b.visit(page, other if title == home else home, timeout=600)
-                out[title] = [first, b.visit(page, title, timeout=600)]
-        print(f"{title}: cold start {colds[-1][0]:.2f} s (Chromium's launch before it {launch:.2f} s), first visit "
+        with _cold_page(query) as (page, timing):
+            colds.append(timing)
+            first = float("nan") if title == home else b.visit(page, title, timeout=600)
+            b.visit(page, other if title == home else home, timeout=600)
+            out[title] = [first, b.visit(page, title, timeout=600)]
+        print(f"{title}: cold start {timing[0]:.2f} s (Chromium's launch before it {timing[1]:.2f} s), first visit "
               f"{first:.2f} s, second {out[title][1]:.2f} s", flush=True)
     return colds, out
 
