@@ -24,7 +24,7 @@ import os
 import torch
 
 from core.errors import ModelError
-from core.parallel import ENV_VAR, available_cores
+from core.parallel import ENV_VAR, available_cores, default_map_threads
 
 MAX_AUTO_THREADS = 8
 TORCH_DEFAULT = torch.get_num_threads()  # torch's own choice, read before anything changes it
@@ -75,6 +75,14 @@ def apply_threads(threads: int | str | None = None, device: torch.device | str |
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def inference_threads() -> int:
+    """Python threads that share CPU inference chunk by chunk: default_map_threads() while torch runs each op on
+    one thread (as apply_threads sets on <= 2 cores), 1 while torch has a pool of its own. A one-thread op gives the
+    same numbers on whichever thread calls it, so the chunks' results are those of a one-thread loop, bit for bit
+    (tests/core/models/neuralfactors/test_model.py); a two-thread torch pool does not (its float32 sums split differently)."""
+    return default_map_threads() if torch.get_num_threads() == 1 else 1
 
 
 _BLAS_LIMIT = []  # the threadpoolctl limiter in effect (kept alive: dropping it does not undo the limit)

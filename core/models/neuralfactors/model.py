@@ -30,9 +30,10 @@ from core.forecast.student_t import (
     iwae_log_likelihood, marginal_log_likelihood, posterior, t_variance,
 )
 from core.models.neuralfactors.network import NeuralFactorsNet
+from core.parallel import thread_map
 from core.training import distributed
 from core.training.device import autocast, resolve_device
-from core.training.threads import apply_threads
+from core.training.threads import apply_threads, inference_threads
 from core.risk.calibration import portfolio_calibration
 from core.training.trainer import Guard, Trainer, TrainResult, TrainSettings
 
@@ -222,16 +223,18 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
 
     # --- network on batches ----------------------------------------------------------------
     def _heads(self, net: NeuralFactorsNet, b: DayBatch, rows: int | None = None) -> dict[str, torch.Tensor]:
-        """Run the embedder on the eligible (day, stock) rows only, `rows` windows at a time when given; others get
-        neutral values."""
+        """Run the embedder on the eligible (day, stock) rows only; others get neutral values. `rows` (CPU inference,
+        no grad) sends `rows` windows at a time, on `inference_threads()` Python threads."""
         d, n, lb, c = b.x.shape
         idx = b.eligible.reshape(-1).nonzero().squeeze(1)
         dev = b.x.device
         alpha, sigma = torch.zeros(d * n, device=dev), torch.ones(d * n, device=dev)
         nu, beta = torch.full((d * n,), 5.0, device=dev), torch.zeros(d * n, net.n_factors, device=dev)
         if len(idx):
-            x, sector, step = b.x.reshape(d * n, lb, c)[idx], b.sector.repeat(d)[idx], rows or len(idx)
-            parts = [net(x[i:i + step], sector[i:i + step]) for i in range(0, len(idx), step)]
+            x, sector = b.x.reshape(d * n, lb, c)[idx], b.sector.repeat(d)[idx]
+            parts = [net(x, sector)] if not rows else list(thread_map(
+                lambda i: _no_grad(net, x[i:i + rows], sector[i:i + rows]), range(0, len(idx), rows),
+                inference_threads()))
             a, be, s, v = (torch.cat(p) for p in zip(*parts))
             alpha, beta, sigma, nu = (alpha.index_copy(0, idx, a), beta.index_copy(0, idx, be),
                                       sigma.index_copy(0, idx, s), nu.index_copy(0, idx, v))
@@ -451,6 +454,12 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
             raise CheckpointError(f"weights do not match the saved configuration ({exc}); retrain") from exc
         model.net = net.to(model.device).eval()
         return model
+
+
+def _no_grad(net: NeuralFactorsNet, x: torch.Tensor, sector: torch.Tensor):
+    """net(x, sector) without autograd, on any thread (grad mode is per thread: a pool's thread starts with it on)."""
+    with torch.no_grad():
+        return net(x, sector)
 
 
 def _saved_config(path: Path) -> NFConfig:

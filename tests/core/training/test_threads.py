@@ -71,3 +71,13 @@ def test_model_applies_threads_before_training(keep_torch_threads, monkeypatch):
     m.forecast_series(panel, panel.dates[-3:])    # CPU inference applies the setting too
     assert torch.get_num_threads() == 1
 
+
+
+def test_inference_shares_chunks_on_python_threads_only_while_torch_has_one(keep_torch_threads, monkeypatch):
+    """Python threads for CPU inference: the map's default while torch runs its ops on one thread, 1 beside a torch
+    pool of its own (its OpenMP workers would split each op again, and its sums differ from one thread's)."""
+    monkeypatch.setattr(threads, "default_map_threads", lambda: 3)
+    torch.set_num_threads(1)
+    assert threads.inference_threads() == 3
+    torch.set_num_threads(2)
+    assert threads.inference_threads() == 1

@@ -274,18 +274,21 @@ def test_the_network_runs_once_per_day_for_forecasts_factor_returns_and_scores(t
 
 
 def test_cpu_inference_in_chunks_of_rows_gives_the_same_forecasts(monkeypatch):
-    """INFERENCE_ROWS is a speed setting only: the shipped network's forecasts of 40 days (800 windows) in chunks of 64
-    or 256 windows (the last one shorter) equal those of one call, bit for bit. (Chunks of a handful of windows do
-    not: float32 kernels for tiny batches sum in another order, ~1e-9.)"""
+    """INFERENCE_ROWS and the Python threads that share the chunks are speed settings only: the shipped network's
+    forecasts of 40 days (800 windows) on one torch thread, in chunks of 64 or 256 windows (the last one shorter) on
+    one, two or three Python threads, equal those of one call, bit for bit. (Chunks of a handful of windows do not:
+    float32 kernels for tiny batches sum in another order, ~1e-9.)"""
     from core import store
     from core.data.embedded import load_sp500_20
     from core.models.neuralfactors import model as nf_model
     from core.models.registry import load_model
 
     panel = load_sp500_20()
+    monkeypatch.setenv("NEURALFACTORS_THREADS", "1")  # torch's own pool off, whatever the machine's cores
     out = []
-    for rows in (100_000, 64, 256):
+    for rows, threads in ((100_000, 1), (64, 1), (256, 1), (64, 2), (256, 3)):
         monkeypatch.setattr(nf_model, "INFERENCE_ROWS", rows)
+        monkeypatch.setattr(nf_model, "inference_threads", lambda n=threads: n)
         out.append(load_model(store.model_dir("sp500-20", "neuralfactors")).forecast_series(panel, panel.dates[-40:]))
     for chunked in out[1:]:
         for field in ("mean", "exposures", "idio_var", "factor_cov"):
