@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.errors import NotAvailable
 from core.forecast import FactorForecast, ForecastSeries, restrict
+from core.parallel import thread_map
 
 LEVELS = np.arange(1, 101) / 101.0
 CALIBRATION_SAMPLES = 2_000
@@ -47,25 +48,28 @@ def portfolio_pits(series: ForecastSeries, returns: pd.DataFrame, dates, n_sampl
                    seed: int = 0) -> np.ndarray:
     """PITs of the equal-weight portfolio of each forecast date's stocks (a forecast at t and a return at t+1 in
     `returns`, dates x tickers) at its realised return at t+1, drawn as `evaluate` draws them (the k-th date that
-    has stocks uses seed + k; a univariate model's date without enough portfolio history is left out)."""
+    has stocks uses seed + k; a univariate model's date without enough portfolio history is left out). The dates run
+    on threads (core/parallel.py) where the distribution allows it: the same PITs as a plain loop."""
     series = series.with_history(returns)
     rets = returns.to_numpy(dtype=float)
     nxt = rets[returns.index.get_indexer(pd.DatetimeIndex(dates)) + 1]
     col = {t: i for i, t in enumerate(returns.columns)}
-    out, k = [], 0
+    days = []  # (forecast of the stocks with a return, their mean return, seed)
     for d, r_next in zip(pd.DatetimeIndex(dates), nxt):
         fc = series.at(d)
         fc = restrict(fc, [t for t in fc.tickers if t in col and np.isfinite(r_next[col[t]])])
-        if not fc.n_stocks:
-            continue
-        r = np.array([r_next[col[t]] for t in fc.tickers])
+        if fc.n_stocks:
+            days.append((fc, float(np.mean([r_next[col[t]] for t in fc.tickers])), seed + len(days)))
+
+    def pit(day) -> float | None:
+        fc, x, day_seed = day
         try:
-            out.append(fc.distribution.portfolio_cdf(fc, np.full(fc.n_stocks, 1.0 / fc.n_stocks), float(r.mean()),
-                                                     n_samples, seed + k))
+            return fc.distribution.portfolio_cdf(fc, np.full(fc.n_stocks, 1.0 / fc.n_stocks), x, n_samples, day_seed)
         except NotAvailable:
-            pass
-        k += 1
-    return np.array(out, dtype=float)
+            return None
+
+    threads = None if all(fc.distribution.threadable for fc, _, _ in days) else 1
+    return np.array([p for p in thread_map(pit, days, threads) if p is not None], dtype=float)
 
 
 def portfolio_calibration(series: ForecastSeries, returns: pd.DataFrame, dates, n_samples: int = PORTFOLIO_SAMPLES,

@@ -242,8 +242,8 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         return {"alpha": alpha.view(d, n), "beta": beta.view(d, n, -1), "scale_x": sigma.view(d, n),
                 "dof_x": nu.view(d, n), "scale_z": scale_z.float(), "dof_z": dof_z.float()}
 
-    def _iwae(self, net, b: DayBatch, k: int, gen: torch.Generator) -> torch.Tensor:
-        h = self._heads(net, b)
+    def _iwae(self, net, b: DayBatch, k: int, gen: torch.Generator, rows: int | None = None) -> torch.Tensor:
+        h = self._heads(net, b, rows)
         return iwae_log_likelihood(b.target, b.observed, k=k, generator=gen, **h)
 
     def _iwae_share(self, net, win: Windows, days: np.ndarray, part: slice, k: int, gen: torch.Generator):
@@ -296,13 +296,13 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         return self._kept[1]
 
     def _nll_joint_days(self, net, win: Windows, t: np.ndarray, k: int, seed: int) -> np.ndarray:
-        """Per-day NLL_joint (scaled returns), (len(t),)."""
+        """Per-day NLL_joint (scaled returns), (len(t),); on the CPU the network runs in calls of INFERENCE_ROWS."""
         gen = torch.Generator(device=self.device).manual_seed(seed)
-        out = []
+        rows, out = INFERENCE_ROWS if self.device.type == "cpu" else None, []
         for i in range(0, len(t), self.config.batch_days):
             b = win.batch(t[i:i + self.config.batch_days]).to(self.device)
             with torch.no_grad(), autocast(self.device, self.config.bf16):
-                ll = self._iwae(net, b, k, gen)
+                ll = self._iwae(net, b, k, gen, rows)
             out.append((-ll / b.observed.sum(1)).cpu().numpy())
         return np.concatenate(out)
 

@@ -52,3 +52,36 @@ def test_portfolio_calibration_is_evaluates_calib_port(family):
     values, _ = evaluate_series(panel, series, "valid", 1.0, Settings(groups=("portfolio",), portfolio_samples=2_000))
     got = portfolio_calibration(series, panel.returns, dates, n_samples=2_000)
     assert np.isfinite(got) and got == values["calib_port"]
+
+
+def test_portfolio_pits_do_not_depend_on_the_number_of_threads(monkeypatch):
+    """Each date draws from its own seed, so the PITs on four threads equal a plain loop's, bit for bit, and a
+    date whose forecast refuses (NotAvailable) is left out in both."""
+    from dataclasses import replace
+
+    from core import parallel
+    from core.data.synthetic import make_market
+    from core.errors import NotAvailable
+    from core.forecast import ForecastSeries
+    from core.forecast.distributions import StudentT
+    from core.risk.calibration import portfolio_pits
+
+    panel = make_market(n_stocks=12, n_dates=80, n_factors=2, seed=3)[0]
+    dates = panel.dates[20:60]
+    fcs = [replace(make_fc(n=12, family="student_t", seed=i), date=d, tickers=list(panel.tickers))
+           for i, d in enumerate(dates)]
+    series = ForecastSeries.stack(fcs, list(panel.tickers))
+    real = StudentT.portfolio_cdf
+
+    def refuse_some(self, fc, w, x, n, seed):
+        if seed % 7 == 3:
+            raise NotAvailable("not this day")
+        return real(self, fc, w, x, n, seed)
+
+    monkeypatch.setattr(StudentT, "portfolio_cdf", refuse_some)
+    monkeypatch.setattr(parallel, "MAX_THREADS", 1)
+    one = portfolio_pits(series, panel.returns, dates, n_samples=500)
+    monkeypatch.setattr(parallel, "MAX_THREADS", 4)
+    monkeypatch.setattr(parallel, "available_cores", lambda: 4)
+    many = portfolio_pits(series, panel.returns, dates, n_samples=500)
+    assert len(one) == len(dates) - sum(k % 7 == 3 for k in range(len(dates))) and np.array_equal(one, many)
