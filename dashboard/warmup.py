@@ -12,7 +12,6 @@ from core.errors import NeuralFactorsError
 from core.portfolio.weights import normalise
 from core.workbench.capabilities import has_factors
 from core.workbench.covariance import COV_HORIZON
-from core.workbench.shocks import in_sd
 from core.workbench.stress import Window, windows_in
 from core.workbench.vocabulary import named_forecast
 from dashboard import services
@@ -69,14 +68,12 @@ def steps(sel: Selection) -> list[Step]:
         catalogue = tuple(windows_in(services.panel(d)))
         return services.stress_tests(d, m, date, sel.portfolio, sel.custom, catalogue or (stress_window(sel),))
 
-    def shock() -> tuple:  # the Shocks tab: the default reference shock and, in its expander, the latent one
+    def shock() -> tuple:  # the Shocks tab's default reference shock (the latent one runs when its expander opens)
         fc = named_forecast(services.forecast_at(d, m, date), services.dated_names(d, m, date).vocabulary)
         if not has_factors(fc):
             return ()
         _, moves = shock_defaults(fc, services.shock_references(d, m, date))
-        latent = in_sd(fc, {fc.factor_names[0]: SHOCK_SD})
-        return (services.shock(d, m, date, weights(), tuple(moves.items())),
-                services.shock(d, m, date, weights(), tuple(latent.items()), latent=True))
+        return (services.shock(d, m, date, weights(), tuple(moves.items())),)
 
     return [
         Step("Overview: the portfolio's risk", lambda: services.risk(d, m, date, weights())),

@@ -189,10 +189,13 @@ def shocks() -> None:
         ui.plot(figures_risk.contributions(res.references, "Each factor's reference given the shock (expected return)",
                                            "reference", top=max(figures_risk.TOP_N, len(res.references)),
                                            unit="expected return on the day (%)"), "shock_references")
-    with st.expander("In the model's latent factor units"):
-        ui.plot(figures_risk.contributions(res.factors, "Factors given the shock (conditional mean, latent units)",
-                                           "factor", unit="factor return (x100)"), "shock_factors")
-        latent_shock(fc, w)
+    # run only while open (a rerun when opened): the latent shock draws its own 20,000 scenarios, which the
+    # page's first view does not show
+    with st.expander("In the model's latent factor units", key="shock_latent", on_change="rerun") as box:
+        if box.open:
+            ui.plot(figures_risk.contributions(res.factors, "Factors given the shock (conditional mean, latent units)",
+                                               "factor", unit="factor return (x100)"), "shock_factors")
+            latent_shock(fc, w)
 
 
 history_tab, shock_tab = st.tabs(["Historical windows", "Shocks"])

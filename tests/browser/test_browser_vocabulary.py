@@ -61,7 +61,9 @@ def test_the_same_factor_names_on_exposures_attribution_shocks_and_the_report(pa
     b.settle(page, 120, what="the Shocks tab")
     for expander in page.locator('[data-testid="stExpander"] summary').all():
         if "latent" in (expander.text_content() or "").lower():
-            expander.click()
+            before = b.runs(page)
+            expander.click()  # its content runs once opened
+            b.settle(page, 120, before, what="the latent factor units' expander opened")
     seen["Shocks"] = _found(_main_text(page), names)
     b.go_to(page, "Overview", timeout=300)
     b.click(page, "Prepare an HTML report of this view")

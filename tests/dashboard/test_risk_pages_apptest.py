@@ -65,6 +65,10 @@ def test_the_reference_shock_is_the_default_and_latent_units_sit_in_an_expander(
     assert at.radio(key="shock_kind").value == "Factor references"
     assert at.multiselect(key="shock_refs").value == ["market"]
     assert sum("no reference series" in c.value for c in at.caption) == 1  # the unnamed factor, said once
+    assert "Expected P&L (latent shock)" not in _metrics(at)  # computed only once its expander is opened
+    at.session_state["shock_latent"] = True
+    at.run(timeout=300)
+    _clean(at)
     first = at.multiselect(key="shock_factors").value[0]  # the latent shock, by the vocabulary's name
     names = services.dated_names("sp500-20", "neuralfactors", at.session_state["selection"].date).vocabulary
     assert first == names["f1"] != "f1"

@@ -117,6 +117,7 @@ def test_embedding_map_labels_only_what_is_asked():
 # --- the dashboard on an uploaded 500-stock file ------------------------------------------------
 #: the computations behind dashboard/services.py's wrappers (core.workbench module: functions; some reached through
 #: core.workbench.precomputed.serve) that the warm-up of Your data does once, so that no page's first visit repeats them
+#: (factor_shock: no first visit computes it, the Stress tests' latent expander runs it once opened)
 WARMED = {"exposures": ("exposures_over_time", "factor_returns"), "factor_names": ("factor_names",),
           "var": ("var_series",), "clusters": ("embedding",), "covariance": ("covariance_view", "covariance_scores"),
           "scenarios": ("scenarios",), "stress": ("stress_tests",), "attribution": ("attribution",),
