@@ -81,7 +81,8 @@ def inference_threads() -> int:
     """Python threads that share CPU inference chunk by chunk: default_map_threads() while torch runs each op on
     one thread (as apply_threads sets on <= 2 cores), 1 while torch has a pool of its own. A one-thread op gives the
     same numbers on whichever thread calls it, so the chunks' results are those of a one-thread loop, bit for bit
-    (tests/core/models/neuralfactors/test_model.py); a two-thread torch pool does not (its float32 sums split differently)."""
+    (tests/core/models/neuralfactors/test_model.py); a two-thread torch pool does not (its float32 sums split
+    otherwise: the rule withdrawn in docs/bench_dashboard.md)."""
     return default_map_threads() if torch.get_num_threads() == 1 else 1
 
 
