@@ -20,9 +20,12 @@ def signed(subject: str, issuer: str = "https://idp.example") -> dict:
     return cookie({"origin": "http://testserver", "is_logged_in": True, "iss": issuer, "sub": subject})
 
 
-def get(app, cookies: dict, path: str, query: str = "") -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """GET `path?query` from the ASGI `app` with `cookies`: (status, headers, body)."""
-    headers = [(b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode())] if cookies else []
+def get(app, cookies: dict, path: str, query: str = "", headers: tuple = ()) -> tuple[int, list[tuple[bytes, bytes]],
+                                                                                     bytes]:
+    """GET `path?query` from the ASGI `app` with `cookies` and other request `headers` ((name, value) bytes):
+    (status, headers, body)."""
+    headers = list(headers) + ([(b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode())]
+                               if cookies else [])
     scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": path, "raw_path": path.encode(),
              "query_string": query.encode(), "headers": headers, "scheme": "http", "server": ("testserver", 80),
              "client": ("127.0.0.1", 1), "root_path": ""}
