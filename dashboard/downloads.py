@@ -21,6 +21,7 @@ from collections import OrderedDict
 import streamlit as st
 
 from dashboard import signin
+from dashboard.held_responses import has_header, hold_whole
 
 MEDIA = re.compile(r"/media/[^/]+$")
 KEEP = 100_000  # (bytes, user) grants remembered; the oldest forgotten first (its file long gone from Streamlit's)
@@ -70,34 +71,19 @@ class OwnerOnlyMedia:
         from starlette.requests import HTTPConnection
 
         user = signin.cookie_user(dict(HTTPConnection(scope).cookies))
-        scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"])
-        start: dict = {}
-        body = bytearray()
 
-        async def hold(message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                if not _attachment(message):
-                    await send(message)
-                return
-            if message["type"] != "http.response.body" or not _attachment(start):
-                await send(message)
-                return
-            body.extend(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            if start.get("status") == 200 and user is not None and granted(bytes(body), user.id):
+        async def answer(start: dict, body: bytes) -> None:
+            if start.get("status") == 200 and user is not None and granted(body, user.id):
                 await send(start)
-                await send({"type": "http.response.body", "body": bytes(body)})
+                await send({"type": "http.response.body", "body": body})
             else:
                 await send({"type": "http.response.start", "status": 404,
                             "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
                 await send({"type": "http.response.body", "body": b"File not found"})
 
-        await self.app(scope, receive, hold)
+        await hold_whole(self.app, scope, receive, send, _attachment, answer)
 
 
 def _attachment(start: dict) -> bool:
     """The response (its http.response.start message) is a file to download (Content-Disposition: attachment)."""
-    return any(k.lower() == b"content-disposition" and v.lower().startswith(b"attachment")
-               for k, v in start.get("headers", []))
+    return has_header(start, b"content-disposition", b"attachment")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.held_responses import has_header, hold_whole
+
 #: Streamlit's own routes (its API, static files, media): never a page
 ROUTES = re.compile(r"^/(_stcore|static|media|component|app/static)(/|$)")
 
@@ -40,29 +42,12 @@ class EarlyCharts:
                 or not import_tag():
             await self.app(scope, receive, send)
             return
-        scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"])
-        start: dict = {}
-        body = bytearray()
 
-        async def hold(message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                if not _html(message):
-                    await send(message)
-                return
-            if message["type"] != "http.response.body" or not _html(start):
-                await send(message)
-                return
-            body.extend(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            html = bytes(body).replace(b"</head>", import_tag() + b"</head>", 1)
+        async def rewrite(start: dict, body: bytes) -> None:
+            html = body.replace(b"</head>", import_tag() + b"</head>", 1)
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             await send(dict(start, headers=headers + [(b"content-length", str(len(html)).encode())]))
             await send({"type": "http.response.body", "body": html})
 
-        await self.app(scope, receive, hold)
-
-
-def _html(start: dict) -> bool:
-    return any(k.lower() == b"content-type" and v.lower().startswith(b"text/html") for k, v in start.get("headers", []))
+        await hold_whole(self.app, scope, receive, send, lambda start: has_header(start, b"content-type", b"text/html"),
+                         rewrite)
