@@ -28,15 +28,28 @@ IID_DAYS = "i.i.d. days"
 
 
 def standard_t(rng: np.random.Generator, dof: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Student-t draws with dof (shape[1],) scaled to unit variance (dof > 2; inf = Normal)."""
+    """Student-t draws with dof (shape[1],) scaled to unit variance (dof > 2; inf = Normal): Normal draws only
+    where a dof is infinite."""
     dof = np.broadcast_to(np.asarray(dof, dtype=np.float64), shape)
     finite = np.isfinite(dof)
-    x = rng.standard_normal(shape)
-    if finite.any():
-        d = np.where(finite, dof, 10.0)
-        t = rng.standard_t(d) * np.sqrt((d - 2.0) / d)
-        x = np.where(finite, t, x)
-    return x
+    if not finite.any():
+        return rng.standard_normal(shape)
+    d = np.where(finite, dof, 10.0)
+    t = rng.standard_t(d) * np.sqrt((d - 2.0) / d)
+    return t if finite.all() else np.where(finite, t, rng.standard_normal(shape))
+
+
+def variance_scales(rng: np.random.Generator, dof: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Variance multipliers v (shape) of unit-variance Student-t draws with dof (shape[1],): v = (dof - 2) /
+    chi2(dof), mean 1, and 1 where a dof is infinite; sqrt(v) g with g standard Normal is such a draw."""
+    dof = np.broadcast_to(np.asarray(dof, dtype=np.float64), shape)
+    finite = np.isfinite(dof[0]) if shape[0] else np.zeros(shape[1], dtype=bool)
+    if not finite.any():
+        return np.ones(shape)
+    d = np.where(finite, dof[0], 10.0)
+    v = rng.chisquare(np.broadcast_to(d, shape))
+    np.divide(d - 2.0, v, out=v)
+    return v if finite.all() else np.where(finite, v, 1.0)
 
 
 class Normal:
@@ -117,6 +130,11 @@ class Normal:
         pit, q = self.books_pit_quantile(fc, w, x, np.full(w.shape[1], 1.0 - level), n_samples, seed)
         return pit, -q
 
+    def books_pits(self, fc, w: np.ndarray, x: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
+        """P(w_p'r <= x_p) (P,) for books w (N, P) and outcomes x (P,); closed form."""
+        mu, sd = _books_moments(fc, w)
+        return stats.norm.cdf((x - mu) / sd)
+
     def books_pit_quantile(self, fc, w, x, probs, n_samples, seed) -> tuple[np.ndarray, np.ndarray]:
         """(P(w_p'r <= x_p) (P,), the probs_p-quantile of w_p'r (P,)) for books w (N, P); closed form."""
         mu, sd = _books_moments(fc, w)
@@ -162,19 +180,26 @@ class StudentT(Normal):
 
     def factor_scales(self, rng, n, n_factors):
         """v = (dof - 2) / chi2(dof) per factor (1 for a Normal one): a unit-variance t is sqrt(v) g."""
-        dof = np.broadcast_to(self.factor_dof, (n, n_factors))
-        finite = np.isfinite(dof)
-        d = np.where(finite, dof, 10.0)
-        return np.where(finite, (d - 2.0) / rng.chisquare(d), 1.0)
+        return variance_scales(rng, self.factor_dof, (n, n_factors))
 
     def portfolio_scenarios(self, fc, w, n, seed, chunk=2_000):
-        """n draws of w'r, (n,); the N noise terms are drawn `chunk` scenarios at a time."""
+        """n draws of w'r, (n,), as `books_draws` of the one book w."""
+        return self.books_draws(fc, np.asarray(w, dtype=np.float64)[:, None], n, seed, chunk)[:, 0]
+
+    def books_draws(self, fc, w, n, seed, chunk=2_000):
+        """n draws of each book's return w_p'r, (n, P), for books w (N, P): the factor draws shared by every
+        book, then the noise e's_p (s_p = w_p sqrt(d)) from its law given the noise's variance multipliers v
+        (`variance_scales`, N per scenario, drawn `chunk` scenarios at a time): e's_p | v ~ N(0, sum_i s_pi^2 v_i),
+        so one Normal per scenario and book stands for N Student-t draws. Each book's draws have the law of w_p'r
+        exactly; their noise is drawn independently across books."""
         rng = np.random.default_rng(seed)
-        a, s = _portfolio_loadings(fc, w)
-        out = fc.portfolio_mean(w) + self.factor_draws(rng, n, fc.n_factors) @ a
+        a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros((0, w.shape[1]))
+        out = fc.mean @ w + self.factor_draws(rng, n, fc.n_factors) @ a  # (n, P)
+        s2 = w * w * fc.idio_var[:, None]  # (N, P)
         for lo in range(0, n, chunk):
             hi = min(n, lo + chunk)
-            out[lo:hi] += self.idio_draws(rng, hi - lo, fc.n_stocks) @ s
+            var = variance_scales(rng, self.idio_dof, (hi - lo, fc.n_stocks)) @ s2
+            out[lo:hi] += np.sqrt(var) * rng.standard_normal(var.shape)
         return out
 
     def portfolio_paths(self, fc, w, horizon, n, seed):
@@ -194,16 +219,13 @@ class StudentT(Normal):
         draws = self.portfolio_scenarios(fc, w, n_samples, seed)
         return float(np.mean(draws <= x)), {lv: empirical_var(draws, lv) for lv in levels}
 
+    def books_pits(self, fc, w, x, n_samples, seed):
+        """P(w_p'r <= x_p) (P,) for books w (N, P) from n_samples `books_draws`."""
+        return (self.books_draws(fc, np.asarray(w, dtype=np.float64), n_samples, seed) <= x).mean(axis=0)
+
     def books_pit_quantile(self, fc, w, x, probs, n_samples, seed, chunk=2_000):
-        """From n_samples joint draws shared by every book (N noise terms drawn `chunk` scenarios at a time)."""
-        rng = np.random.default_rng(seed)
-        w = np.asarray(w, dtype=np.float64)
-        a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros((0, w.shape[1]))
-        draws = fc.mean @ w + self.factor_draws(rng, n_samples, fc.n_factors) @ a  # (n, P)
-        s = w * np.sqrt(fc.idio_var)[:, None]
-        for lo in range(0, n_samples, chunk):
-            hi = min(n_samples, lo + chunk)
-            draws[lo:hi] += self.idio_draws(rng, hi - lo, fc.n_stocks) @ s
+        """From n_samples `books_draws` of every book."""
+        draws = self.books_draws(fc, np.asarray(w, dtype=np.float64), n_samples, seed, chunk)
         draws.sort(axis=0)
         pos = np.asarray(probs) * (n_samples - 1)  # np.quantile's linear interpolation of the order statistics
         lo_i = np.floor(pos).astype(int)
@@ -320,6 +342,10 @@ class Layer:
 
     def factor_scales(self, rng, n, n_factors):
         return self.base.factor_scales(rng, n, n_factors)
+
+    def books_pits(self, fc, w, x, n_samples, seed):
+        """The base's: a layer's books are scored on the joint forecast it is laid on."""
+        return self.base.books_pits(fc, w, x, n_samples, seed)
 
     def marginal_cdf(self, fc, r, n_samples, seed):
         return self.base.marginal_cdf(fc, r, n_samples, seed)

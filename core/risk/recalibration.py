@@ -43,6 +43,9 @@ PRIOR_DAYS = 21.0
 SHARE_RIDGE = 0.05
 #: version of the maps' form (2: two rows, mixed by the book's factor share)
 MAP_FORM = 2
+#: version of how the PITs are drawn (2: the distribution's books_pits, a Normal per book given the noise's variance
+#: multipliers, closed form for a Normal forecast; 1 drew every stock)
+PIT_DRAWS = 2
 
 
 def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
@@ -68,12 +71,12 @@ def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weigh
 
 def portfolio_pits(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
                    n_samples: int = PIT_SAMPLES, seed: int = 0, nets: np.ndarray | None = None) -> np.ndarray:
-    """PIT values (T, P): the forecast CDF at each date of each portfolio's realised next-day return
-    (raw joint draws, seeded per day, so the days run on threads: core/parallel.py); NaN where a portfolio holds no
-    stock or there is no outcome."""
+    """PIT values (T, P): the forecast CDF at each date of each portfolio's realised next-day return (the raw
+    distribution's `books_pits`: closed form, or n_samples draws seeded per day, so the days run on threads:
+    core/parallel.py); NaN where a portfolio holds no stock or there is no outcome."""
     def pits(day) -> tuple:
         k, fc, w, ok, realised = day
-        return k, ok, np.mean(fc.sample(n_samples, seed + k) @ w <= realised, axis=0)
+        return k, ok, fc.distribution.books_pits(fc, w, realised, n_samples, seed + k)
 
     out = np.full((len(dates), weights.shape[1]), np.nan)
     for k, ok, values in thread_map(pits, portfolio_days(panel, series, dates, weights, nets)):
@@ -173,14 +176,15 @@ def prior_map(panel, series: ForecastSeries, dates: pd.DatetimeIndex) -> np.ndar
 
 
 def layer_settings(half_life: float | None) -> np.ndarray:
-    """Everything a fitted layer depends on besides the forecasts, (13,): the update's half-life (-1: no update),
+    """Everything a fitted layer depends on besides the forecasts, (14,): the update's half-life (-1: no update),
     its EM steps, shrinkage days, burn-in and refit interval, then the maps' burn-in, refit interval, random
     books per family, draws, the version of the reference families (3: long-only and long-short, drawn per ticker), and a short
-    file's prior weight, then the maps' share ridge and form. A stored layer whose settings differ is refitted (core.workbench.sources)."""
+    file's prior weight, then the maps' share ridge and form, and how the PITs are drawn. A stored layer whose
+    settings differ is refitted (core.workbench.sources)."""
     return np.array([-1.0 if half_life is None else half_life, covariance_update.EM_STEPS,
                      covariance_update.SHRINK_DAYS, covariance_update.MIN_DAYS, covariance_update.REFIT_EVERY,
                      MIN_DAYS, REFIT_EVERY, families.N_RANDOM, PIT_SAMPLES, REFERENCE_FAMILIES,
-                     PRIOR_DAYS, SHARE_RIDGE, MAP_FORM], dtype=np.float64)
+                     PRIOR_DAYS, SHARE_RIDGE, MAP_FORM, PIT_DRAWS], dtype=np.float64)
 
 
 @dataclass

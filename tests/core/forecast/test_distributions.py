@@ -1,11 +1,16 @@
 """core.forecast.distributions: the factors' variance multipliers (`factor_scales`) make the family's law as a scale
 mixture of Normals (mean 1; sqrt(v) g has the unit-variance t's quantiles), 1 for Normal factors and layers
-delegating."""
+delegating; the books' draws (`books_draws`, a Normal per book given the noise's multipliers) have the law of w'r
+that the stocks' joint draws give."""
+from dataclasses import replace
+
 import numpy as np
+import pytest
 from scipy import stats
 
 from core.forecast.distributions import Normal, StudentT
 from core.forecast.recalibrated import PIT_KNOTS, Recalibrated
+from tests.core.risk.forecasts import make_fc
 
 
 def test_student_t_as_a_scale_mixture_of_normals():
@@ -20,3 +25,57 @@ def test_student_t_as_a_scale_mixture_of_normals():
     assert np.all(Normal().factor_scales(rng, 3, 2) == 1.0)
     layered = Recalibrated(dist, PIT_KNOTS)
     assert layered.factor_scales(np.random.default_rng(1), 4, 2).shape == (4, 2)
+
+
+def _books(n_stocks=60):
+    """A Student-t forecast with heavy noise (dof 3-6 across stocks, a few infinite) and three books (N, 3): long
+    only, dollar-neutral, one stock."""
+    fc = make_fc(n=n_stocks, f=3, family="student_t", seed=4)
+    rng = np.random.default_rng(5)
+    dof = rng.uniform(3.0, 6.0, n_stocks)
+    dof[:5] = np.inf
+    fc = replace(fc, idio_dof=dof, idio_var=fc.idio_var * 25)  # the noise dominates
+    w = np.stack([np.full(n_stocks, 1.0 / n_stocks), np.r_[np.full(n_stocks // 2, 2.0), np.full(n_stocks // 2, -2.0)]
+                  / n_stocks, np.eye(n_stocks)[7]], axis=1)
+    return fc, w
+
+
+@pytest.mark.parametrize("planted", [None, "noise without its multipliers"])
+def test_books_draws_have_the_law_of_the_stocks_joint_draws(planted, monkeypatch):
+    """Quantiles of 200,000 draws per book, from `books_draws` and from per-stock draws (`FactorForecast.sample` @ w),
+    agree to 4 standard errors of a quantile, tails included; with the multipliers planted away (Normal noise of
+    the same variance) the single-stock book's tails no longer agree."""
+    import core.forecast.distributions as d
+
+    fc, w = _books()
+    if planted:
+        monkeypatch.setattr(d, "variance_scales", lambda rng, dof, shape: np.ones(shape))
+    n, probs = 200_000, np.array([0.001, 0.01, 0.05, 0.5, 0.95, 0.99, 0.999])
+    new = fc.distribution.books_draws(fc, w, n, seed=1)
+    old = np.concatenate([fc.sample(50_000, 100 + k) @ w for k in range(n // 50_000)])
+    assert new.shape == old.shape == (n, 3)
+    qa, qb = np.quantile(new, probs, axis=0), np.quantile(old, probs, axis=0)
+    dens = np.array([[stats.gaussian_kde(old[::10, j])(q)[0] for j, q in enumerate(row)] for row in qb])
+    se = np.sqrt(probs * (1 - probs) / n)[:, None] / dens
+    agree = np.abs(qa - qb) < 4 * np.sqrt(2) * se
+    if planted:
+        assert not agree[[0, -1], 2].all()
+    else:
+        assert agree.all(), (qa, qb, se)
+        np.testing.assert_allclose(new.var(axis=0), [fc.distribution.portfolio_moments(fc, w[:, j])[1]
+                                                     for j in range(3)], rtol=0.03)
+
+
+def test_books_pits_closed_form_and_from_draws():
+    """Normal: the closed form equals the share of Normal draws below x; Student-t: the share of its own draws (the
+    same draws as books_pit_quantile's), and a layer answers with its base's."""
+    fc, w = _books(40)
+    x = np.array([-0.002, 0.0, 0.004])
+    normal = replace(fc, family="normal", factor_dof=None, idio_dof=None)
+    exact = normal.distribution.books_pits(normal, w, x, 0, 0)
+    draws = np.concatenate([normal.sample(50_000, k) @ w for k in range(4)])
+    np.testing.assert_allclose(exact, (draws <= x).mean(axis=0), atol=0.005)
+    t = fc.distribution
+    pits = t.books_pits(fc, w, x, 20_000, seed=3)
+    assert np.array_equal(pits, t.books_pit_quantile(fc, w, x, np.full(3, 0.5), 20_000, seed=3)[0])
+    assert np.array_equal(pits, Recalibrated(t, PIT_KNOTS).books_pits(fc, w, x, 20_000, seed=3))

@@ -103,5 +103,7 @@ def test_student_t_shocks_use_the_models_own_draws():
     res = series_shock(_student(1e6), w, combo, {"market": -1.0})
     ref = series_shock(normal, w, combo, {"market": -1.0})
     assert "importance resampling" in res.method and "effective draws kept" in res.method
-    np.testing.assert_allclose(res.stocks["expected"], ref.stocks["expected"], atol=0.05)
+    # about 1,100 effective draws: each stock's kernel estimate has a Monte Carlo sd of 0.03-0.06 over seeds (0.05 held
+    # for one stream only); 0.15 is 2.5 sd of the noisiest, far below the unconditional means' distance from the shock
+    np.testing.assert_allclose(res.stocks["expected"], ref.stocks["expected"], atol=0.15)
     assert res.pnl_mean == pytest.approx(ref.pnl_mean, abs=0.05)
