@@ -101,18 +101,20 @@ def fit_map(pits: np.ndarray, shares: np.ndarray | None = None) -> np.ndarray:
     (forecast/recalibrated.py book_maps reads the two rows)."""
     pits = np.asarray(pits, dtype=np.float64)
     ok = np.isfinite(pits) if shares is None else np.isfinite(pits) & np.isfinite(shares)
-    u = np.sort(pits[ok])
+    order = np.argsort(pits[ok], kind="stable")
+    u = pits[ok][order]
     if u.size == 0:
         raise ModelError("no PIT values to fit a calibration map on; the window has no forecasts with outcomes")
     ecdf = (np.arange(1, u.size + 1) - 0.5) / u.size
     pooled = _monotone(np.r_[0.0, u, 1.0], np.r_[0.0, ecdf, 1.0])
     if shares is None:
         return np.stack([pooled, pooled])
-    s = np.clip(np.asarray(shares, dtype=np.float64)[ok], 0.0, 1.0)
-    x = np.stack([1.0 - s, s], axis=1)  # (M, 2)
-    below = pits[ok][:, None] <= PIT_KNOTS[None, :]  # (M, K)
+    s = np.clip(np.asarray(shares, dtype=np.float64)[ok][order], 0.0, 1.0)
+    x = np.stack([1.0 - s, s], axis=1)  # (M, 2), in the PITs' order
+    # x' 1[PIT <= knot] (2, K): the running sums of x up to the last PIT at or below each knot (not an (M, K) matrix)
+    below = np.vstack([np.zeros(2), np.cumsum(x, axis=0)])[np.searchsorted(u, PIT_KNOTS, side="right")].T
     ridge = SHARE_RIDGE * u.size
-    rows = np.linalg.solve(x.T @ x + ridge * np.eye(2), x.T @ below + ridge * pooled[None, :])  # (2, K)
+    rows = np.linalg.solve(x.T @ x + ridge * np.eye(2), below + ridge * pooled[None, :])  # (2, K)
     return np.stack([_monotone(PIT_KNOTS, row) for row in rows])
 
 

@@ -47,6 +47,24 @@ def test_a_map_by_factor_share_serves_factor_books_and_specific_books_apart():
     assert np.abs(high - wide).max() < np.abs(fit_map(pits)[0] - wide).max()
 
 
+def test_the_maps_by_share_solve_the_ridge_least_squares_they_state(monkeypatch):
+    """fit_map's rows by factor share equal the ridge solve written out with the (M, K) indicator matrix
+    1[PIT <= knot] (before its monotone pass), ties at a knot, NaN PITs and shares included."""
+    rng = np.random.default_rng(4)
+    pits, share = rng.beta(0.8, 0.9, 20_000), rng.uniform(size=20_000)
+    pits[:50], pits[50:80], share[80:90] = PIT_KNOTS[7], np.nan, np.nan
+    seen, real = [], recalibration._monotone
+    monkeypatch.setattr(recalibration, "_monotone", lambda x, y: seen.append(np.array(y)) or real(x, y))
+    fit_map(pits, share)
+    ok = np.isfinite(pits) & np.isfinite(share)
+    x = np.stack([1.0 - share[ok], share[ok]], axis=1)
+    pooled = real(np.r_[0.0, np.sort(pits[ok]), 1.0], np.r_[0.0, (np.arange(1, ok.sum() + 1) - 0.5) / ok.sum(), 1.0])
+    ridge = recalibration.SHARE_RIDGE * ok.sum()
+    rows = np.linalg.solve(x.T @ x + ridge * np.eye(2), x.T @ (pits[ok][:, None] <= PIT_KNOTS[None, :])
+                           + ridge * pooled[None, :])
+    np.testing.assert_allclose(np.stack(seen[1:]), rows, rtol=0, atol=1e-12)
+
+
 MAPS = {"start": 10, "refit_every": 7, "min_days": 30}  # refits at rows 40, 47, 54, ...
 MAP_CUTS = grid_cuts(MAPS["start"] + MAPS["min_days"], MAPS["refit_every"])  # before 46, on 47, off 50
 
