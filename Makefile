@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 # The CPU build of torch keeps set-up fast; use `make TORCH=torch` for a CUDA build.
 TORCH ?= torch==2.13.0
 PORT ?= 8501
-# pytest-xdist workers of `make test`, each test file whole on one worker (its module fixtures computed once);
+# pytest-xdist workers of `make test`, each test file whole on one worker (its module fixtures computed once), the
+# files in collection order, which tests/conftest.py starts with the long ones (xdist would reorder by test count);
 # 2 measured on the 2-core machine the suite is sized for; TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 
@@ -34,7 +35,7 @@ browser-deps:
 	  else echo "chromium not found: install it (apt-get install chromium) to run the browser tests"; fi; }
 
 test: setup browser-deps
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Benchmarks (not shipped): $(BIN)/python -m benchmarks data|train|risk|scale|dashboard --out docs
 screenshots: setup browser-deps

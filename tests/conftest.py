@@ -15,6 +15,14 @@ import numpy as np
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """The files that hold a long test (marked slow or browser) first, each file's tests kept together and in order:
+    under `make test` (xdist, whole files per worker, --no-loadscope-reorder) the long files start first and the
+    short ones fill the gaps at the end, instead of xdist's default, files with the most tests first."""
+    long_files = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in long_files)  # stable
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_home(tmp_path_factory):
     """NEURALFACTORS_HOME in a temporary folder for the whole session (servers the tests start inherit it): no test
