@@ -188,18 +188,22 @@ class StudentT(Normal):
 
     def books_draws(self, fc, w, n, seed, chunk=2_000):
         """n draws of each book's return w_p'r, (n, P), for books w (N, P): the factor draws shared by every
-        book, then the noise e's_p (s_p = w_p sqrt(d)) from its law given the noise's variance multipliers v
-        (`variance_scales`, N per scenario, drawn `chunk` scenarios at a time): e's_p | v ~ N(0, sum_i s_pi^2 v_i),
-        so one Normal per scenario and book stands for N Student-t draws. Each book's draws have the law of w_p'r
-        exactly; their noise is drawn independently across books."""
+        book, then the noise e's_p (s_p = w_p sqrt(d)) given the noise's variance multipliers v (`variance_scales`,
+        N per scenario, drawn `chunk` scenarios at a time). With fewer books than stocks, from its law given v,
+        e's_p | v ~ N(0, sum_i s_pi^2 v_i): one Normal per scenario and book stands for N Student-t draws, drawn
+        independently across books; else the stocks' noise sqrt(v_i) g_i (g standard Normal), shared by the books.
+        Either way each book's draws have the law of w_p'r exactly."""
         rng = np.random.default_rng(seed)
         a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros((0, w.shape[1]))
         out = fc.mean @ w + self.factor_draws(rng, n, fc.n_factors) @ a  # (n, P)
-        s2 = w * w * fc.idio_var[:, None]  # (N, P)
+        s = w * np.sqrt(fc.idio_var)[:, None]  # (N, P)
         for lo in range(0, n, chunk):
             hi = min(n, lo + chunk)
-            var = variance_scales(rng, self.idio_dof, (hi - lo, fc.n_stocks)) @ s2
-            out[lo:hi] += np.sqrt(var) * rng.standard_normal(var.shape)
+            v = variance_scales(rng, self.idio_dof, (hi - lo, fc.n_stocks))
+            if w.shape[1] < fc.n_stocks:
+                out[lo:hi] += np.sqrt(v @ (s * s)) * rng.standard_normal((hi - lo, w.shape[1]))
+            else:
+                out[lo:hi] += (np.sqrt(v) * rng.standard_normal(v.shape)) @ s
         return out
 
     def portfolio_paths(self, fc, w, horizon, n, seed):

@@ -43,9 +43,10 @@ PRIOR_DAYS = 21.0
 SHARE_RIDGE = 0.05
 #: version of the maps' form (2: two rows, mixed by the book's factor share)
 MAP_FORM = 2
-#: version of how the PITs are drawn (2: the distribution's books_pits, a Normal per book given the noise's variance
-#: multipliers, closed form for a Normal forecast; 1 drew every stock)
-PIT_DRAWS = 2
+#: version of how the PITs are drawn (3: the distribution's books_pits, closed form for a Normal forecast, else
+#: books_draws, whose noise is a Normal per book given the stocks' variance multipliers where books are fewer than
+#: stocks and per stock otherwise; 2 always per book; 1 drew every stock's Student-t)
+PIT_DRAWS = 3
 
 
 def portfolio_days(panel, series: ForecastSeries, dates: pd.DatetimeIndex, weights: np.ndarray,
