@@ -1,7 +1,7 @@
 """core.forecast.distributions: the factors' variance multipliers (`factor_scales`) make the family's law as a scale
 mixture of Normals (mean 1; sqrt(v) g has the unit-variance t's quantiles), 1 for Normal factors and layers
-delegating; the books' draws (`books_draws`, a Normal per book given the noise's multipliers) have the law of w'r
-that the stocks' joint draws give."""
+delegating; the books' draws (`books_draws`: a Normal per book given the noise's multipliers, or per-stock noise where
+books outnumber stocks) have the law of w'r that the stocks' joint draws give."""
 from dataclasses import replace
 
 import numpy as np
