@@ -4,7 +4,8 @@ calibrated on?
 For every forecast date t of a split and every book w of a family (gross 1 over the stocks traded at t+1, its
 net kept: core.risk.families.on_day),
 the PIT F_t(w'r_{t+1}) and whether the loss -w'r_{t+1} exceeded the forecast 99% VaR, all books of a day read
-from ONE set of joint draws of that day's forecast (the distribution's books_pit_var). Per family:
+from one call of the distribution's books_pit_var on that day's forecast (one set of factor draws; each book's noise
+exact in law, core.forecast.distributions books_draws). Per family:
 
   calib       calibration error (core.risk.calibration) of the family's PITs pooled over books and days
   var99_rate  share of (book, day) pairs whose loss exceeded the 99% VaR
