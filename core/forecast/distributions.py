@@ -194,9 +194,8 @@ class StudentT(Normal):
         independently across books; else the stocks' noise sqrt(v_i) g_i (g standard Normal), shared by the books.
         Either way each book's draws have the law of w_p'r exactly."""
         rng = np.random.default_rng(seed)
-        a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros((0, w.shape[1]))
+        a, s = _portfolio_loadings(fc, w)  # (F, P), (N, P)
         out = fc.mean @ w + self.factor_draws(rng, n, fc.n_factors) @ a  # (n, P)
-        s = w * np.sqrt(fc.idio_var)[:, None]  # (N, P)
         for lo in range(0, n, chunk):
             hi = min(n, lo + chunk)
             v = variance_scales(rng, self.idio_dof, (hi - lo, fc.n_stocks))
@@ -312,10 +311,11 @@ def _books_moments(fc, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _portfolio_loadings(fc, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(a (F,), s (N,)): w'r - w'm = u'a + e's with a = L'B'w and s = w sqrt(d)."""
+    """(a (F,), s (N,)) for a book w (N,), or (a (F, P), s (N, P)) for books w (N, P): w'r - w'm = u'a + e's with
+    a = L'B'w and s = w sqrt(d)."""
     w = np.asarray(w, dtype=np.float64)
-    a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros(0)
-    return a, w * np.sqrt(fc.idio_var)
+    a = safe_cholesky(fc.factor_cov).T @ (fc.exposures.T @ w) if fc.n_factors else np.zeros((0, *w.shape[1:]))
+    return a, w * np.sqrt(fc.idio_var).reshape(-1, *(1,) * (w.ndim - 1))
 
 
 @dataclass(frozen=True, eq=False)

@@ -102,8 +102,9 @@ def fit_map(pits: np.ndarray, shares: np.ndarray | None = None) -> np.ndarray:
     (forecast/recalibrated.py book_maps reads the two rows)."""
     pits = np.asarray(pits, dtype=np.float64)
     ok = np.isfinite(pits) if shares is None else np.isfinite(pits) & np.isfinite(shares)
-    order = np.argsort(pits[ok], kind="stable")
-    u = pits[ok][order]
+    kept = pits[ok]
+    order = np.argsort(kept, kind="stable")
+    u = kept[order]
     if u.size == 0:
         raise ModelError("no PIT values to fit a calibration map on; the window has no forecasts with outcomes")
     ecdf = (np.arange(1, u.size + 1) - 0.5) / u.size
