@@ -251,23 +251,14 @@ def adaptation(scope: str, dataset: str, run: str) -> pd.DataFrame:
 
 
 @scoped
-@st.cache_data(show_spinner="Writing the report ...", max_entries=8)
-def report_html(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str = "",
-                comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
-    """The report (core.report.for_view); comparison: the model comparison run on the page (else the shipped one)."""
-    from core import report  # imported on request: its charts load matplotlib, which no page needs to draw
+@st.cache_data(show_spinner="Writing the report and its workbook ...", max_entries=8)
+def report(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str = "",
+           comparison: pd.DataFrame | None = None, value: float | None = None) -> tuple[str, bytes]:
+    """(the HTML report, its tables as an Excel workbook) of one view (core.report.bundle.page_and_workbook: the
+    tables computed once for both); comparison: the model comparison run on the page (else the shipped one)."""
+    from core.report.bundle import page_and_workbook  # imported on request: the report's charts load matplotlib
 
-    return report.for_view(panel(dataset), forecasts(dataset, model), date, portfolio, custom, comparison, value)
-
-
-@scoped
-@st.cache_data(show_spinner="Writing the workbook ...", max_entries=8)
-def report_workbook(scope: str, dataset: str, model: str, date: str, portfolio: str, custom: str = "",
-                    value: float | None = None) -> bytes:
-    """The report's tables as an Excel workbook (core.report.workbook.build_workbook)."""
-    from core.report.workbook import build_workbook
-
-    return build_workbook(panel(dataset), forecasts(dataset, model), date, portfolio, custom, value)
+    return page_and_workbook(panel(dataset), forecasts(dataset, model), date, portfolio, custom, comparison, value)
 
 
 @scoped

@@ -49,14 +49,19 @@ def report_command(args: argparse.Namespace) -> int:
         print(f"report: no forecast at {args.date}; using the forecast date before it, {date.date()}", file=sys.stderr)
     if args.value is not None and args.value <= 0:
         raise ModelError(f"--value {args.value:g} must be a positive amount (the portfolio's value)")
+    page = book = None
+    if args.out and args.xlsx:  # one view for both files: their tables computed once
+        from core.report.bundle import page_and_workbook
+
+        page, book = page_and_workbook(panel, fc, date, args.portfolio, args.weights, value=args.value)
     if args.out:
-        page = for_view(panel, fc, date, args.portfolio, args.weights, value=args.value)
+        page = page or for_view(panel, fc, date, args.portfolio, args.weights, value=args.value)
         atomic_write_bytes(Path(args.out), page.encode("utf-8"))
         print(f"wrote {args.out} ({len(page) / 1024:.0f} KiB): {model}, {panel.name}, {date.date()}, {args.portfolio}")
     if args.xlsx:
         from core.report.workbook import build_workbook
 
-        book = build_workbook(panel, fc, date, args.portfolio, args.weights, value=args.value)
+        book = book or build_workbook(panel, fc, date, args.portfolio, args.weights, value=args.value)
         atomic_write_bytes(Path(args.xlsx), book)
         print(f"wrote {args.xlsx} ({len(book) / 1024:.0f} KiB): the report's tables, one sheet each")
     return 0

@@ -11,7 +11,7 @@ the dashboard pages call; `neuralfactors report` and the dashboard's "Download r
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, NamedTuple
 
@@ -139,6 +139,9 @@ class View:
     named: pd.DataFrame | None  # factor_names checked on the date (core.workbench.name_check), None: no names
     comparison: pd.DataFrame | None  # models x metrics, None when none exists
     value: float | None = None  # portfolio value in `currency`: VaR / CVaR in money too
+    #: the tables computed for this view (core.report.tables `per_view`): the page and the workbook of one view
+    #: compute each once
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def series(self):
@@ -340,9 +343,13 @@ def build_report(panel, forecasts, date, portfolio: str = "equal weight", custom
     unknown = sorted(set(sections or []) - {s.title for s in SECTIONS})
     if unknown:
         raise NeuralFactorsError(f"unknown report sections {unknown}; choose from {[s.title for s in SECTIONS]}")
-    view = make_view(panel, forecasts, date, portfolio, custom, comparison, value)
-    date = view.date
-    title = f"{label(forecasts.name)} · {panel.name} · {date.date()} · {portfolio}"
+    return render_page(make_view(panel, forecasts, date, portfolio, custom, comparison, value), sections)
+
+
+def render_page(view: View, sections: list[str] | None = None) -> str:
+    """The HTML report of `view` (make_view), its SECTIONS titled in `sections` (None: all)."""
+    panel, forecasts, date = view.panel, view.forecasts, view.date
+    title = f"{label(forecasts.name)} · {panel.name} · {date.date()} · {view.portfolio}"
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = "".join([
         f"<h1>{_e(title)}</h1><p class=\"note\">{_e(panel.name)}: {panel.n_tickers} stocks, "
@@ -357,9 +364,15 @@ def for_view(panel, forecasts, date, portfolio: str = "equal weight", custom: st
              comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
     """`build_report` with `comparison`, else the shipped model comparison of the date's split (none for your own
     data): what the dashboard's button and `neuralfactors report` write."""
-    if comparison is None:
-        try:
-            comparison = store.metrics_table(panel.name, "test" if split_of(panel, date) == "test" else "valid")
-        except NeuralFactorsError:
-            comparison = None
-    return build_report(panel, forecasts, date, portfolio, custom, comparison, value=value)
+    return build_report(panel, forecasts, date, portfolio, custom, shipped_comparison(panel, date, comparison),
+                        value=value)
+
+
+def shipped_comparison(panel, date, comparison: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """`comparison` when given, else the shipped model comparison of the date's split (None for your own data)."""
+    if comparison is not None:
+        return comparison
+    try:
+        return store.metrics_table(panel.name, "test" if split_of(panel, date) == "test" else "valid")
+    except NeuralFactorsError:
+        return None

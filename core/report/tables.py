@@ -2,6 +2,8 @@
 page formats and the Excel workbook (core.report.workbook) writes, so both show the same figures."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -18,6 +20,18 @@ from core.workbench.stress import Stress, Window, stress_tests, summary_table, w
 from core.workbench.var import var_series, verdict_table
 
 QUARTER = 63  # trading days of the default attribution period
+
+
+def per_view(table):
+    """`table(v)` computed once per View (kept in v.memo): the page and the workbook of one view read the same
+    numbers, and the Monte Carlo behind them (VaR paths, backtests, replays) runs once. Callers do not modify what
+    it returns."""
+    @functools.wraps(table)
+    def once(v):
+        if table.__name__ not in v.memo:
+            v.memo[table.__name__] = table(v)
+        return v.memo[table.__name__]
+    return once
 
 
 def risk(v) -> pd.DataFrame:
@@ -79,18 +93,21 @@ def exposures(v) -> pd.DataFrame:
                          "share of risk": contrib.reindex(y.index)}).rename_axis("factor")
 
 
+@per_view
 def var_backtest(v) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per forecast date of the view's split: VaR 95%, VaR 99% and the realised return; the verdicts)."""
     vs = var_series(v.panel, v.series, window(v.panel, v.series, v.part), v.weights)
     return vs.rename_axis("date"), verdict_table(vs)
 
 
+@per_view
 def horizon_var(v) -> pd.DataFrame:
     """VaR / CVaR over 1, 10 and 21 trading days at the view's date, simulated day after day, with the method and the
     square-root-of-time figure for reference (core.workbench.horizon.horizon_table)."""
     return horizon_table(v.panel, v.series.at(v.date), v.weights)
 
 
+@per_view
 def horizon_backtest(v) -> tuple[dict[int, pd.DataFrame], pd.DataFrame]:
     """({h: the h-day VaR series over the view's split}, per horizon the verdicts on non-overlapping windows and the
     calibration check on overlapping ones)."""
@@ -109,6 +126,7 @@ def stress_windows(panel, date) -> list[Window]:
                    "no catalogue window lies inside the data: the 21 trading days up to the forecast date")]
 
 
+@per_view
 def stress_results(v) -> list[Stress]:
     """The view's weights through every stress window of `stress_windows` (core.workbench.stress)."""
     return stress_tests(v.panel, v.forecasts, v.date, v.weights, stress_windows(v.panel, v.date),
@@ -120,6 +138,7 @@ def stress(v, results: list[Stress] | None = None) -> pd.DataFrame:
     return summary_table(stress_results(v) if results is None else results).rename_axis("window")
 
 
+@per_view
 def attribution_result(v) -> Attribution:
     """Ex-post attribution of the view's weights over the quarter (QUARTER forecast dates) up to the date."""
     dates = v.forecasts.series.dates

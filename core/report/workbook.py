@@ -90,11 +90,16 @@ def build_workbook(panel, forecasts, date, portfolio: str = "equal weight", cust
                    value: float | None = None) -> bytes:
     """The .xlsx bytes of the report's tables for a (data, model, date, portfolio) view (arguments as
     core.report.build_report's)."""
-    v = make_view(panel, forecasts, date, portfolio, custom, None, value)
+    return workbook_of(make_view(panel, forecasts, date, portfolio, custom, None, value))
+
+
+def workbook_of(v: View) -> bytes:
+    """The .xlsx bytes of the tables of `v` (core.report.page.make_view)."""
+    forecasts, portfolio = v.forecasts, v.portfolio
     wb = Workbook()
     about = wb.active
     about.title = "About"
-    for i, (k, x) in enumerate([("model", forecasts.name), ("data", panel.name), ("forecast date", v.date),
+    for i, (k, x) in enumerate([("model", forecasts.name), ("data", v.panel.name), ("forecast date", v.date),
                                 ("portfolio", portfolio), ("split", v.part), ("forecasts", forecasts.note)], start=1):
         write_cell(about, i, 1, k)
         write_cell(about, i, 2, x)

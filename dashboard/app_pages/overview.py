@@ -64,11 +64,10 @@ with ui.guard():
                       "model comparison in one self-contained file, readable offline"):
         st.session_state["report_for"] = (sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     if st.session_state.get("report_for") == (sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom):
-        page = services.report_html(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
-                                    st.session_state.get("cmp_live", {}).get(sel.dataset), sel.value or None)
+        page, book = services.report(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
+                                     st.session_state.get("cmp_live", {}).get(sel.dataset), sel.value or None)
         downloads.offer("Download report (HTML)", page, mime="text/html", key="report_dl",
                         file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.html")
-        book = services.report_workbook(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom, sel.value or None)
         downloads.offer("Download its tables (Excel)", book, key="workbook_dl",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         file_name=f"report_{sel.dataset}_{sel.model}_{sel.date}.xlsx")

@@ -43,16 +43,14 @@ def test_a_cache_warmed_by_alice_gives_bob_nothing(as_user, book):
     dates = services.forecast_dates(key, "ppca")
     date = dates[-5]
     w = services.portfolio_weights(key, "ppca", date, "equal weight")
-    report = services.report_html(key, "ppca", date, "equal weight")
-    workbook = services.report_workbook(key, "ppca", date, "equal weight")
+    report, workbook = services.report(key, "ppca", date, "equal weight")
     table = services.var_series(key, "ppca", "test", w)
     assert report.startswith("<!DOCTYPE html>") and workbook[:2] == b"PK" and len(table)
     as_user(BOB)
     asks = {"panel": lambda: services.panel(key), "forecasts": lambda: services.forecasts(key, "ppca"),
             "dates": lambda: services.forecast_dates(key, "ppca"),
             "weights": lambda: services.portfolio_weights(key, "ppca", date, "equal weight"),
-            "report": lambda: services.report_html(key, "ppca", date, "equal weight"),
-            "workbook": lambda: services.report_workbook(key, "ppca", date, "equal weight"),
+            "report and workbook": lambda: services.report(key, "ppca", date, "equal weight"),
             "var table": lambda: services.var_series(key, "ppca", "test", w),
             "risk": lambda: services.risk(key, "ppca", date, w),
             "evaluate": lambda: services.evaluate(key, ("ppca",), "valid"),
@@ -63,7 +61,7 @@ def test_a_cache_warmed_by_alice_gives_bob_nothing(as_user, book):
             pytest.fail(f"{name}: Bob got Alice's")
     assert key not in uploads.dataset_options()
     mine = uploads.add_upload("book.csv", book)
-    assert mine != key and services.report_html(mine, "ppca", date, "equal weight").startswith("<!DOCTYPE html>")
+    assert mine != key and services.report(mine, "ppca", date, "equal weight")[0].startswith("<!DOCTYPE html>")
 
 
 def test_bob_cannot_open_alices_run_by_its_key(as_user, tmp_path):

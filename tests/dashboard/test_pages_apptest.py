@@ -292,7 +292,7 @@ def test_the_report_button_offers_the_html_and_the_workbook():
     at.button(key="report_go").click().run(timeout=180)
     _clean(at)
     sel = at.session_state["selection"]
-    book = services.report_workbook(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom, None)
+    _, book = services.report(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom)
     import io
 
     sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)

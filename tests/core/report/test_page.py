@@ -17,10 +17,34 @@ def synthetic():
     return p, forecasts(p, "truth")
 
 
-def test_report_is_self_contained_with_every_section(synthetic):
+def test_report_is_self_contained_with_every_section(synthetic, monkeypatch):
+    """The page with its workbook, as the dashboard's button makes them (core.report.bundle): every section, and each
+    table both show computed once for the two (a VaR series, multi-day paths, replays: the call counts)."""
+    import io
+    from collections import Counter
+
+    import pandas as pd
+
+    from core.report import tables
+    from core.report.bundle import page_and_workbook
+
+    calls = Counter()
+
+    def counted(name, real):
+        def call(*args, **kw):
+            calls[name] += 1
+            return real(*args, **kw)
+        return call
+
+    for name in ("var_series", "horizon_table", "horizon_series", "stress_tests", "attribute"):
+        monkeypatch.setattr(tables, name, counted(name, getattr(tables, name)))
     p, fc = synthetic
     date = fc.series.dates[-40]
-    page = build_report(p, fc, date, "equal weight")
+    page, book = page_and_workbook(p, fc, date, "equal weight")
+    assert calls == dict.fromkeys(("var_series", "horizon_table", "horizon_series", "stress_tests", "attribute"), 1)
+    sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)
+    assert {"VaR backtest", "VaR verdicts", "Multi-day VaR", "Multi-day backtest", "Stress", "Attribution"} <= set(sheets)
+    assert "not available" not in sheets["Multi-day backtest"]
     for section in ("Key metrics", "Holdings and risk contributions", "Factor exposures", "VaR and backtests",
                     "Multi-day VaR", "Covariance", "Equity curve", "Model comparison"):
         assert f"<h2>{section}</h2>" in page

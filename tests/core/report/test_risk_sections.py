@@ -25,7 +25,8 @@ def sp():
 
 def _view(panel, fc, weights, date=None) -> SimpleNamespace:
     """What the sections read of core.report.page.View."""
-    return SimpleNamespace(panel=panel, forecasts=fc, date=date or fc.series.dates[-1], weights=weights, named=None)
+    return SimpleNamespace(panel=panel, forecasts=fc, date=date or fc.series.dates[-1], weights=weights, named=None,
+                           memo={})
 
 
 def _offline(html: str) -> None:
