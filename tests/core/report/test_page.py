@@ -43,7 +43,8 @@ def test_report_is_self_contained_with_every_section(synthetic, monkeypatch):
     page, book = page_and_workbook(p, fc, date, "equal weight")
     assert calls == dict.fromkeys(("var_series", "horizon_table", "horizon_series", "stress_tests", "attribute"), 1)
     sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)
-    assert {"VaR backtest", "VaR verdicts", "Multi-day VaR", "Multi-day backtest", "Stress", "Attribution"} <= set(sheets)
+    assert {"VaR backtest", "VaR verdicts", "Multi-day VaR", "Multi-day backtest", "Stress",
+            "Attribution"} <= set(sheets)
     assert "not available" not in sheets["Multi-day backtest"]
     for section in ("Key metrics", "Holdings and risk contributions", "Factor exposures", "VaR and backtests",
                     "Multi-day VaR", "Covariance", "Equity curve", "Model comparison"):
