@@ -11,7 +11,6 @@ from core import store
 from core.data.embedded import DATASETS, load_dataset
 from core.data.panel import Panel
 from core.evaluation import tables as evaluation
-from core.evaluation.adaptation import before_after
 from core.forecast import FactorForecast
 from core.workbench import (ablation, attribution as attributions, backtests, clusters, components as pcs,
                             covariance, dates, horizon, keys, portfolios, precomputed, reference_shocks as refshocks,
@@ -245,9 +244,10 @@ def evaluate(scope: str, dataset: str, models: tuple[str, ...], split: str) -> p
 @st.cache_data(show_spinner="Scoring zero-shot, adapted and PPCA on the validation dates ...", max_entries=8)
 def adaptation(scope: str, dataset: str, run: str) -> pd.DataFrame:
     """Validation nll_joint and portfolio metrics (calib_port ...) of the shipped NeuralFactors zero-shot, run `run`
-    (the fine-tune, its id) raw and through the calibration layer (as served), and PPCA: models x METRICS
-    (core.evaluation.adaptation: the calib_port the fine-tune recorded where it scored these days)."""
-    return before_after(panel(dataset), run)
+    (the fine-tune, its id) raw and through the calibration layer (as served), and PPCA: models x METRICS."""
+    names = ["neuralfactors", keys.run_key(run), keys.run_key(run) + "+cal", "ppca"]
+    return evaluation.evaluate_models(panel(dataset), names, "valid",
+                                      settings=evaluation.Settings(groups=("joint", "portfolio")), recompute=False)
 
 
 @scoped

@@ -131,15 +131,13 @@ class Guard:
     """A second validation score that a kept state may not worsen against a reference (e.g. a fine-tune's start
     network as it is served without training). fn(net) -> float, lower is better, run like valid_fn (eval mode, no
     grad, rank 0); `reference` is the reference's fn score and `reference_valid` its validation score (valid_fn's
-    scale); name: the score's name in the history and the summary; scope: what the scores were computed on (e.g. the
-    validation days), recorded in the summary as it is given."""
+    scale); name: the score's name in the history and the summary."""
 
     name: str
     fn: Callable
     reference: float
     reference_valid: float
     tolerance: float = 0.0
-    scope: dict = field(default_factory=dict)
 
 
 class KeepGuarded(Callback):
@@ -182,7 +180,7 @@ class KeepGuarded(Callback):
 
     def summary(self, t: "Trainer") -> dict:
         """{guard, tolerance, reference: {step 0, valid, <guard>}, kept, step (None when nothing qualified),
-        valid, <guard>: the chosen state's scores, candidates: the steps validated after step 0, scope: the Guard's}."""
+        valid, <guard>: the chosen state's scores, candidates: the steps validated after step 0}."""
         g = self.guard
         chosen = next((h for h in t.history if h["step"] == t.best_step and h.get("qualified")), None)
         return {"guard": g.name, "tolerance": g.tolerance,
@@ -190,8 +188,7 @@ class KeepGuarded(Callback):
                 "kept": chosen is not None, "step": None if chosen is None else chosen["step"],
                 "valid": None if chosen is None else chosen["valid"],
                 g.name: None if chosen is None else chosen[g.name],
-                "candidates": sum(1 for h in t.history if h["step"] > 0 and not h.get("final_only")),
-                "scope": dict(g.scope)}
+                "candidates": sum(1 for h in t.history if h["step"] > 0 and not h.get("final_only"))}
 
 
 class Patience(Callback):

@@ -297,15 +297,5 @@ def test_your_data_shows_which_step_the_adaptation_kept(home, tmp_path):
     table = at.table[0].value
     assert list(table.columns) == ["validation nll_joint", "validation calib_port"]
     assert "Adapted, through the calibration layer (run:adapted+cal, served)" in table.index
-    # zero-shot's and the run's calib_port were read from the selection; drawn again, they are the same numbers
-    from core.evaluation import tables
-    from core.evaluation.adaptation import RECORDED
-
-    read = services.adaptation(key, "adapted")
-    assert read.attrs["reasons"]["neuralfactors"]["calib_port"] == RECORDED
-    drawn = tables.evaluate_models(services.panel(key), ["neuralfactors", "run:adapted"], "valid",
-                                   settings=tables.Settings(groups=("portfolio",)))
-    assert read.loc[drawn.index, "calib_port"].tolist() == drawn["calib_port"].tolist()
-    assert table["validation calib_port"].tolist()[:2] == [f"{v:.4f}" for v in drawn["calib_port"]]
     at.button(key="adapt_use").click().run()
     assert at.session_state["model"] == "run:adapted+cal" and at.session_state["dataset"] == key

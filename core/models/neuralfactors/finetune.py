@@ -22,13 +22,11 @@ Which weights a fine-tune keeps (the selection rule, written before any result w
 - No qualifying step: the adaptation is not kept. The run serves the zero-shot network itself (step 0 is not an
   adaptation) and says "no adaptation improved both; serving the zero-shot network".
 - Recorded: the run's training summary holds `selection` (the rule, zero-shot's scores, the chosen step and its
-  scores, or none, and the validation days scored: `validation_scope`) and the trainer's history holds each
-  candidate's scores; `train` prints it and the dashboard
+  scores, or none) and the trainer's history holds each candidate's scores; `train` prints it and the dashboard
   shows it beside the adapted run. Patience counts validations without a newly chosen step.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -67,25 +65,6 @@ def selection_text(selection: dict | None) -> str:
     return (f"adapted: kept step {selection['step']} (of {n} validated) by the rule lowest validation nll_joint with "
             f"{name} {bound}: nll_joint {selection['valid']:.4f}, {name} {selection[name]:.4f}; "
             f"{zero}")
-
-
-def validation_scope(dates) -> dict:
-    """The validation forecast dates a selection scored (the Guard's scope, recorded): first, last, how many and a
-    digest of them all, so a reader can tell whether the recorded scores are for its own days."""
-    days = [str(d)[:10] for d in dates]
-    return {"first": days[0], "last": days[-1], "days": len(days),
-            "digest": hashlib.sha256(",".join(days).encode()).hexdigest()[:16]}
-
-
-def recorded_calib_port(selection: dict | None, dates) -> tuple[float, float] | None:
-    """(zero-shot's calib_port, the served run's) as the fine-tune recorded them, when it scored them on exactly
-    the forecast dates `dates` (the same number `evaluate` computes there: core.risk.calibration.
-    portfolio_calibration, its PITs, draws and seeds); None otherwise (another split, a run recorded before the
-    scope). A run that kept no step serves the zero-shot network, so both are zero-shot's."""
-    if not selection or selection.get("guard") != "calib_port" or selection.get("scope") != validation_scope(dates):
-        return None
-    zero = selection["reference"]["calib_port"]
-    return zero, selection["calib_port"] if selection["kept"] else zero
 
 
 def selection_lines(selection: dict | None) -> list[str]:

@@ -23,7 +23,7 @@ from core.models.protocol import Calibration, PosteriorFactorModel, StepTrainedM
 from core.models.neuralfactors.batches import DayBatch, Windows
 from core.models.neuralfactors.config import NFConfig, make_config
 from core.models.neuralfactors.finetune import (
-    CALIB_TOLERANCE, expand_state, extend_sectors, finetune_config, selection_lines, validation_scope,
+    CALIB_TOLERANCE, expand_state, extend_sectors, finetune_config, selection_lines,
 )
 from core.models.neuralfactors.sectors import rename_sectors
 from core.forecast.student_t import (
@@ -205,8 +205,7 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         nll = float(np.mean(start._nll_joint_days(start.net, start._windows(panel), valid_t, self.config.k_eval,
                                                   seed=0)))
         calib = portfolio_calibration(start.forecast_series(panel, valid_dates), panel.returns, valid_dates)
-        return Guard("calib_port", fn=None, reference=calib, reference_valid=nll, tolerance=CALIB_TOLERANCE,
-                     scope=validation_scope(valid_dates))
+        return Guard("calib_port", fn=None, reference=calib, reference_valid=nll, tolerance=CALIB_TOLERANCE)
 
     def training_summary(self) -> dict:
         """What the last fit did: step, stopped, best_valid (validation NLL_joint per stock, scaled returns),

@@ -13,9 +13,7 @@ from core.data.synthetic import make_market
 from core.errors import ModelError
 from core.models.neuralfactors.config import PRESETS
 from core.io import read_json
-from core.models.neuralfactors.finetune import (
-    FINETUNE, NOT_ADAPTED, expand_state, recorded_calib_port, validation_scope,
-)
+from core.models.neuralfactors.finetune import FINETUNE, NOT_ADAPTED, expand_state
 from core.models.neuralfactors.model import NeuralFactorsModel
 from core.models.neuralfactors.sectors import match_sectors, rename_sectors
 from core.models.registry import load_model
@@ -136,10 +134,6 @@ def test_the_kept_fine_tune_is_no_worse_calibrated_than_zero_shot(start, other, 
     assert sel["reference"]["calib_port"] == zero and sel["reference"]["step"] == 0
     assert sel["kept"] and sel["step"] > 0 and m.result.best_step == sel["step"]
     assert sel["valid"] < sel["reference"]["valid"] and sel["calib_port"] <= zero
-    from core.workbench.sources import forecast_dates
-
-    assert sel["scope"] == validation_scope(forecast_dates(other, "valid"))  # what it scored: evaluate's days
-    assert recorded_calib_port(sel, forecast_dates(other, "valid")) == (zero, sel["calib_port"])
     kept = next(h for h in m.result.history if h["step"] == sel["step"])
     assert kept["qualified"] and kept["valid"] == sel["valid"] == m.result.best_valid
     monkeypatch.setenv("NEURALFACTORS_HOME", str(tmp_path))
@@ -152,23 +146,6 @@ def test_the_kept_fine_tune_is_no_worse_calibrated_than_zero_shot(start, other, 
     assert summary["best_step"] == sel["step"] and summary["selection"] == sel
     assert read_json(tmp_path / "runs" / "ft" / "config.json")["state"]["training"]["selection"]["step"] == sel["step"]
     assert main(["runs", "list"]) == 0 and f"adapted: kept step {sel['step']}" in capsys.readouterr().out
-
-
-def test_recorded_calib_port_is_read_only_for_the_days_it_scored():
-    """A selection's calib_port is read for exactly the forecast dates it scored (its recorded scope); other days
-    (one day fewer, shifted, another digest), another guard or an old record without a scope: None (computed)."""
-    import pandas as pd
-
-    days = pd.bdate_range("2021-01-04", periods=60)
-    sel = {"guard": "calib_port", "kept": True, "calib_port": 0.02, "reference": {"calib_port": 0.03},
-           "scope": validation_scope(days)}
-    assert recorded_calib_port(sel, days) == (0.03, 0.02)
-    assert recorded_calib_port(sel | {"kept": False, "calib_port": None}, days) == (0.03, 0.03)  # serves zero-shot
-    for other in (days[1:], days + pd.offsets.BDay(1), days.delete(30).append(pd.DatetimeIndex(["2021-03-26"]))):
-        assert recorded_calib_port(sel, other) is None
-    assert recorded_calib_port(sel | {"guard": "calib_uni"}, days) is None
-    assert recorded_calib_port({k: v for k, v in sel.items() if k != "scope"}, days) is None
-    assert recorded_calib_port(None, days) is None
 
 
 def test_a_fine_tune_that_worsens_calibration_at_every_step_serves_zero_shot(start, other, tmp_path, monkeypatch):
