@@ -9,7 +9,6 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from scipy import stats
 
 from core.workbench.topn import largest
 from dashboard.figures import PALETTE, _layout, _pct, mark_date
@@ -81,6 +80,8 @@ def shock_pnl(mean: float, sd: float, quantiles: Mapping[float, float],
               title: str = "Portfolio P&L given the shock") -> go.Figure:
     """The conditional Normal density of the portfolio's return (mean, sd: fractions) with its quantiles marked
     (e.g. 5%, 50%, 95%) and the 5-95% band shaded."""
+    from scipy import stats  # imported on use: scipy.stats takes most of a second, and a cold start draws no shock
+
     sd = max(sd, 1e-12)
     x = np.linspace(mean - 4 * sd, mean + 4 * sd, 201)
     pdf = stats.norm.pdf(x, mean, sd) / 100.0  # density per percentage point

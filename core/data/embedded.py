@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,15 +33,33 @@ def sp500_metadata() -> pd.DataFrame:
         return pd.read_csv(fh).set_index("ticker")
 
 
+def skfolio_prices(name: str) -> pd.DataFrame:
+    """skfolio's dataset `name` (sp500_dataset, sp500_index, factors_dataset) as skfolio.datasets' loaders return it
+    (its gzip CSV in skfolio/datasets/data, a date index), read without importing skfolio: the package's import
+    loads cvxpy, scikit-learn and scipy.stats (about a second), which the dashboard's first page does not need.
+    Where the file is not where skfolio keeps it, skfolio's own loader reads it."""
+    import gzip
+    from importlib.util import find_spec
+
+    spec = find_spec("skfolio")  # located, not imported
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / f"{name}.csv.gz" if spec else None
+    if path is None or not path.is_file():
+        from skfolio import datasets
+
+        return getattr(datasets, f"load_{name}")()
+    with gzip.open(path, mode="rt", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, sep=",", index_col=0)
+    df.index = pd.to_datetime(df.index, format="%Y-%m-%d")
+    return df
+
+
 @lru_cache(maxsize=1)
 def load_sp500_20() -> Panel:
     """20 S&P 500 stocks, daily 1990-01-02..2022-12-28, with the S&P 500 index as benchmark and
     the five factor ETFs (MTUM, QUAL, SIZE, USMV, VLUE; from 2014) as pre-defined factors."""
-    from skfolio.datasets import load_factors_dataset, load_sp500_dataset, load_sp500_index
-
-    prices = load_sp500_dataset().sort_index()
-    index = load_sp500_index().sort_index().iloc[:, 0]
-    factor_prices = load_factors_dataset().sort_index()
+    prices = skfolio_prices("sp500_dataset").sort_index()
+    index = skfolio_prices("sp500_index").sort_index().iloc[:, 0]
+    factor_prices = skfolio_prices("factors_dataset").sort_index()
     returns = prices.pct_change(fill_method=None).iloc[1:]
     returns.index = pd.DatetimeIndex(returns.index, name="date")
     returns.columns.name = "ticker"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from core.errors import ModelError
 from core.forecast import ForecastSeries
@@ -61,13 +61,13 @@ def null_range(pits: np.ndarray, seed: int = 0, simulations: int = SIMULATIONS) 
     held = np.isfinite(pits)
     if not held.any():
         return float("nan"), float("nan")
-    z = stats.norm.ppf(np.clip(np.where(held, pits, 0.5), 1e-6, 1 - 1e-6))
+    z = special.ndtri(np.clip(np.where(held, pits, 0.5), 1e-6, 1 - 1e-6))
     corr = np.atleast_2d(pd.DataFrame(np.where(held, z, np.nan)).corr(min_periods=20).fillna(0.0).to_numpy()).copy()
     np.fill_diagonal(corr, 1.0)
     vals, vecs = np.linalg.eigh(corr)
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))  # corr ~= root root'
     rng = np.random.default_rng(seed)
-    cut = stats.norm.ppf(1.0 - LEVEL)
+    cut = special.ndtri(1.0 - LEVEL)
     n_held = held.sum()
     rates = np.empty(simulations)
     for s in range(simulations):

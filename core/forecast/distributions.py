@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from core.errors import ModelError
 from core.forecast.linalg import FactorPrecision, safe_cholesky
 
 LOG_2PI = float(np.log(2.0 * np.pi))
+SQRT_2PI = np.sqrt(2.0 * np.pi)  # the Normal density's constant, as scipy.stats.norm.pdf has it
 #: how multi-day paths are drawn when a forecast has no dynamics beyond its day t+1 (`portfolio_paths`)
 IID_DAYS = "i.i.d. days"
 
@@ -112,7 +113,7 @@ class Normal:
 
     def portfolio_cdf(self, fc, w: np.ndarray, x: float, n_samples: int, seed: int) -> float:
         """P(w'r <= x)."""
-        return float(stats.norm.cdf((x - fc.portfolio_mean(w)) / np.sqrt(fc.portfolio_var(w))))
+        return float(special.ndtr((x - fc.portfolio_mean(w)) / np.sqrt(fc.portfolio_var(w))))
 
     def portfolio_var(self, fc, w: np.ndarray, levels, n_samples: int, seed: int) -> tuple[dict, str, int]:
         """({level: (VaR, CVaR)} as positive losses, method, draws used)."""
@@ -133,16 +134,16 @@ class Normal:
     def books_pits(self, fc, w: np.ndarray, x: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
         """P(w_p'r <= x_p) (P,) for books w (N, P) and outcomes x (P,); closed form."""
         mu, sd = _books_moments(fc, w)
-        return stats.norm.cdf((x - mu) / sd)
+        return special.ndtr((x - mu) / sd)
 
     def books_pit_quantile(self, fc, w, x, probs, n_samples, seed) -> tuple[np.ndarray, np.ndarray]:
         """(P(w_p'r <= x_p) (P,), the probs_p-quantile of w_p'r (P,)) for books w (N, P); closed form."""
         mu, sd = _books_moments(fc, w)
-        return stats.norm.cdf((x - mu) / sd), mu + sd * stats.norm.ppf(probs)
+        return special.ndtr((x - mu) / sd), mu + sd * special.ndtri(probs)
 
     def marginal_cdf(self, fc, r: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
         """P(r_i <= x_i) per stock, (N,)."""
-        return stats.norm.cdf((r - fc.mean) / np.sqrt(fc.total_var()))
+        return special.ndtr((r - fc.mean) / np.sqrt(fc.total_var()))
 
     def log_likelihood(self, fc, r: np.ndarray, k: int, seed: int) -> float:
         """log p(r) of one cross-section r (N,): exact, Woodbury in factor form."""
@@ -247,7 +248,7 @@ class StudentT(Normal):
         finite = np.isfinite(nu)
         nu_f = np.where(finite, nu, 10.0)
         t_scale = np.sqrt(fc.idio_var * (nu_f - 2.0) / nu_f)
-        cdf = np.where(finite, stats.t.cdf(resid / t_scale, nu_f), stats.norm.cdf(resid / np.sqrt(fc.idio_var)))
+        cdf = np.where(finite, special.stdtr(nu_f, resid / t_scale), special.ndtr(resid / np.sqrt(fc.idio_var)))
         return cdf.mean(axis=0)
 
     def log_likelihood(self, fc, r, k, seed):
@@ -281,8 +282,8 @@ def distribution(family: str, factor_dof=None, idio_dof=None, n_factors: int = 0
 
 def normal_var(mean: float, vol: float, level: float) -> tuple[float, float]:
     """(VaR, CVaR) of a return ~ N(mean, vol^2): VaR = -mean + vol z_a, CVaR = -mean + vol phi(z_a)/(1-a)."""
-    z = stats.norm.ppf(level)
-    return -mean + vol * z, -mean + vol * stats.norm.pdf(z) / (1.0 - level)
+    z = special.ndtri(level)
+    return -mean + vol * z, -mean + vol * (np.exp(-z ** 2 / 2.0) / SQRT_2PI) / (1.0 - level)
 
 
 def empirical_var(returns: np.ndarray, level: float) -> tuple[float, float]:

@@ -33,8 +33,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.signal import lfilter
 
 from core.errors import NotAvailable
 
@@ -78,11 +76,11 @@ class PortfolioGarch:
 
     def cdf(self, x: float) -> float:
         """Forecast CDF of the portfolio return at x (the PIT of a realised outcome)."""
-        return float(stats.t.cdf((x - self.mean) / (self.vol * _std_factor(self.nu)), self.nu))
+        return float(_student_t().cdf((x - self.mean) / (self.vol * _std_factor(self.nu)), self.nu))
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """n draws of the next-day portfolio return, (n,)."""
-        e = stats.t.rvs(self.nu, size=n, random_state=np.random.default_rng(seed)) * _std_factor(self.nu)
+        e = _student_t().rvs(self.nu, size=n, random_state=np.random.default_rng(seed)) * _std_factor(self.nu)
         return self.mean + self.vol * e
 
     def paths(self, n: int, horizon: int, seed: int = 0) -> np.ndarray:
@@ -91,7 +89,7 @@ class PortfolioGarch:
         frozen parameters' recursion sigma_{k+1}^2 = omega + alpha (x_k - mu)^2 + beta sigma_k^2 run along each
         path from sigma_1 = vol. Day 1 equals `sample(n, seed)`."""
         p, rng = self.params, np.random.default_rng(seed)
-        e = stats.t.rvs(self.nu, size=(horizon, n), random_state=rng) * _std_factor(self.nu)
+        e = _student_t().rvs(self.nu, size=(horizon, n), random_state=rng) * _std_factor(self.nu)
         out, s2 = np.empty((n, horizon)), np.full(n, self.vol ** 2)
         for k in range(horizon):
             out[:, k] = self.mean + np.sqrt(s2) * e[k]
@@ -118,6 +116,14 @@ class History:
         return portfolio_garch(self.returns, date, weights, levels, self.fits)
 
 
+def _student_t():
+    """scipy.stats.t, imported on first use: scipy.stats takes most of a second to import, and the first page of a
+    cold start draws no portfolio GARCH."""
+    from scipy import stats
+
+    return stats.t
+
+
 def _std_factor(nu: float) -> float:
     """Scale of a Student-t(nu) with unit variance: sqrt((nu - 2) / nu)."""
     return float(np.sqrt((nu - 2.0) / nu))
@@ -138,6 +144,8 @@ def fit(x: np.ndarray) -> GarchParams:
 
 def next_variance(x: np.ndarray, p: GarchParams) -> float:
     """Variance of the return after the last one of x under the GARCH recursion (linear filter)."""
+    from scipy.signal import lfilter  # imported on use, as scipy.stats (`_student_t`): it imports scipy.stats
+
     eps2 = (np.asarray(x, dtype=np.float64) - p.mu) ** 2
     s0 = p.unconditional_var
     # s_{k+1} = omega + alpha eps2_k + beta s_k, s_0 = unconditional variance
@@ -148,8 +156,8 @@ def next_variance(x: np.ndarray, p: GarchParams) -> float:
 def tail(mean: float, vol: float, nu: float, level: float) -> tuple[float, float]:
     """(VaR, CVaR) at `level` of mean + vol * e, e unit-variance Student-t(nu); positive losses."""
     p = 1.0 - level
-    q = stats.t.ppf(p, nu)
-    es = stats.t.pdf(q, nu) / p * (nu + q * q) / (nu - 1.0)  # E[-T | T <= q] for a standard t
+    q = _student_t().ppf(p, nu)
+    es = _student_t().pdf(q, nu) / p * (nu + q * q) / (nu - 1.0)  # E[-T | T <= q] for a standard t
     k = _std_factor(nu)
     return float(-(mean + vol * k * q)), float(-mean + vol * k * es)
 

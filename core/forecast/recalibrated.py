@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from core.errors import ModelError
 from core.forecast.distributions import Layer, empirical_var, factor_share
@@ -25,7 +25,7 @@ from core.forecast.distributions import Layer, empirical_var, factor_share
 #: how multi-day paths are calibrated (`Recalibrated.portfolio_paths`), appended to the base's method
 EACH_DAY = "recalibrated each day"
 #: the fixed knots of every stored map: R is piecewise linear between them
-PIT_KNOTS = np.r_[0.0, stats.norm.cdf(np.linspace(-6.0, 6.0, 161)), 1.0]
+PIT_KNOTS = np.r_[0.0, special.ndtr(np.linspace(-6.0, 6.0, 161)), 1.0]
 
 
 def check_pit_map(values) -> np.ndarray:

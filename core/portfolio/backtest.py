@@ -9,7 +9,7 @@ rebalances, i.e. daily rebalancing back to target). A stock with a weight but no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,9 @@ from core.errors import PortfolioError
 from core.forecast import FactorForecast, ForecastSeries
 from core.portfolio.constraints import Constraints
 from core.portfolio import qp
-from core.portfolio.optimiser import FactorProblem
+
+if TYPE_CHECKING:
+    from core.portfolio.optimiser import FactorProblem
 
 
 @dataclass
@@ -74,6 +76,8 @@ class MeanVariance:
     def __call__(self, fc: FactorForecast) -> np.ndarray:
         if qp.supports(self.constraints):
             return qp.mean_variance_qp(fc, self.constraints, self.risk_aversion)
+        from core.portfolio.optimiser import FactorProblem  # cvxpy, imported when a QP of qp.py does not do
+
         key = (tuple(fc.tickers), fc.n_factors)
         if key not in self._cache:
             self._cache[key] = FactorProblem(fc.tickers, fc.n_factors, list(fc.factor_names), "mean_variance",

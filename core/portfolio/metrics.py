@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import skfolio.measures as sm
 
 PERIODS = {"daily": 252, "weekly": 52, "monthly": 12}
 
 
 def performance_metrics(returns: pd.Series, turnover: pd.Series | None = None, periods: int = 252) -> dict[str, float]:
     """Metrics of a return series (NaN days dropped). Ratios are NaN when their denominator is 0."""
+    import skfolio.measures as sm  # imported on use: skfolio imports cvxpy and scipy.stats (most of a second)
+
     r = np.asarray(pd.Series(returns).dropna(), dtype=np.float64)
     if r.size < 2:
         return {k: float("nan") for k in ("accumulated_return", "annualised_return", "annualised_vol",

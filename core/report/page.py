@@ -363,7 +363,8 @@ def render_page(view: View, sections: list[str] | None = None) -> str:
 def for_view(panel, forecasts, date, portfolio: str = "equal weight", custom: str = "",
              comparison: pd.DataFrame | None = None, value: float | None = None) -> str:
     """`build_report` with `comparison`, else the shipped model comparison of the date's split (none for your own
-    data): what the dashboard's button and `neuralfactors report` write."""
+    data): what `neuralfactors report --out` writes (with --xlsx too, and the dashboard's button: core.report.bundle,
+    the same page)."""
     return build_report(panel, forecasts, date, portfolio, custom, shipped_comparison(panel, date, comparison),
                         value=value)
 

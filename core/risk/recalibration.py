@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
 
 from core.errors import ModelError
 from core.forecast import ForecastSeries, restrict
@@ -122,6 +121,8 @@ def fit_map(pits: np.ndarray, shares: np.ndarray | None = None) -> np.ndarray:
 
 def _monotone(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The isotonic fit of y on x in [0, 1], read at PIT_KNOTS, nondecreasing, 0 at 0 and 1 at 1."""
+    from sklearn.isotonic import IsotonicRegression  # imported on use: sklearn imports scipy.stats (most of a second)
+
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(x, y)
     values = np.maximum.accumulate(iso.predict(PIT_KNOTS))
     values[0], values[-1] = 0.0, 1.0

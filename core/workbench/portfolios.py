@@ -10,7 +10,6 @@ import pandas as pd
 from core.errors import NotAvailable
 from core.forecast import FactorForecast
 from core.portfolio.constraints import Constraints
-from core.portfolio.optimiser import efficient_frontier, optimise as solve
 from core.portfolio.weights import normalise, parse_weights
 from core.risk.factor import portfolio_mean_vol, risk_decomposition
 from core.risk.var import forecast_vars
@@ -33,6 +32,8 @@ def constraints(long_only: bool = True, max_weight: float | None = None, sector_
 def optimise(panel, fc: FactorForecast, objective: str, risk_aversion: float = MV_RISK_AVERSION,
              **cons) -> pd.Series:
     """Optimal weights (index = forecast tickers); objective min_variance or mean_variance; cons: `constraints`."""
+    from core.portfolio.optimiser import optimise as solve  # cvxpy (and scipy.stats): imported when first used
+
     require_joint(fc, "portfolio optimisation")
     res = solve(fc, objective=objective, constraints=constraints(**cons), risk_aversion=risk_aversion,
                 sectors=panel.sectors.reindex(fc.tickers))
@@ -59,6 +60,8 @@ def named_portfolio(panel, fc: FactorForecast, kind: str, custom: str = "") -> p
 def frontier(panel, fc: FactorForecast, n_points: int = 25, **cons) -> pd.DataFrame:
     """Efficient frontier, annualised (x252, x sqrt 252): columns vol, ret, risk_aversion; at least
     `n_points` distinct portfolios from minimum variance to the highest-return feasible one."""
+    from core.portfolio.optimiser import efficient_frontier  # cvxpy, as in `optimise`
+
     require_joint(fc, "the efficient frontier")
     fr = efficient_frontier(fc, constraints=constraints(**cons), n_points=n_points,
                             sectors=panel.sectors.reindex(fc.tickers))

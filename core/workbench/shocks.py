@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from core.errors import ModelError
 from core.forecast import FactorForecast
@@ -75,7 +75,7 @@ def shock_result(fc: FactorForecast, w: np.ndarray, conditions: dict, mean: np.n
     sd = float(np.sqrt(max(pnl_var, 0.0)))
     stocks = pd.DataFrame({"expected": mean, "move": mean - fc.mean, "sd": np.sqrt(np.maximum(var, 0.0))},
                           index=fc.tickers)
-    quantiles = {q: pnl_mean + sd * float(stats.norm.ppf(q)) for q in LEVELS}
+    quantiles = {q: pnl_mean + sd * float(special.ndtri(q)) for q in LEVELS}
     method = method_label(fc)
     if draws is not None:
         method, pnl, wt = draws

@@ -51,3 +51,19 @@ def test_the_preload_waits_for_the_server_it_was_started_with():
     assert serve.health_url(["app.py", "--server.address", "0.0.0.0", "--server.port=9"]) == \
         "http://127.0.0.1:9/_stcore/health"
     assert serve.health_url(["app.py", "--server.address", "10.0.0.5"]) == "http://10.0.0.5:8501/_stcore/health"
+
+
+def test_the_preload_imports_none_of_the_libraries_the_first_page_does_not_run():
+    """A cold start's first page waits on the preload; scipy.stats, cvxpy, scikit-learn and skfolio take about two
+    seconds to import there and torch and matplotlib more, and the first page runs none of them: they are imported
+    where they are used (portfolio optimisation, isotonic maps, GARCH, shocks, the report, the network). Run in a
+    fresh interpreter, since this one has imported them all."""
+    import subprocess
+    import sys
+
+    heavy = ("scipy.stats", "cvxpy", "sklearn", "skfolio", "torch", "matplotlib")
+    code = ("import sys; from dashboard.serve import preload; key = preload(); "
+            f"print(key, [m for m in {heavy!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[-2] == "neuralfactors+cal []", out.stdout

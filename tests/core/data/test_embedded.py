@@ -49,3 +49,14 @@ def test_unknown_dataset_names_the_choices():
         load_panel(dataset="nope")
     with pytest.raises(DataError, match="exactly one"):
         load_panel()
+
+
+@pytest.mark.parametrize("name", ["sp500_dataset", "sp500_index", "factors_dataset"])
+def test_skfolio_files_read_without_skfolio_equal_its_loaders(name):
+    """sp500-20 reads skfolio's data files without importing skfolio (a cold start's first page needs none of what it
+    imports): the frames are exactly those of skfolio.datasets' own loaders."""
+    from skfolio import datasets
+
+    from core.data.embedded import skfolio_prices
+
+    pd.testing.assert_frame_equal(skfolio_prices(name), getattr(datasets, f"load_{name}")(), check_exact=True)
