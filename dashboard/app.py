@@ -12,7 +12,7 @@ from core.portfolio.weights import parse_weights, weight_problems
 from core.workbench.dates import default_date, split_of
 from core.workbench.keys import model_label
 from core.workbench.portfolios import PORTFOLIOS
-from dashboard import ownership, services, signin, state, ui, uploads, views
+from dashboard import ownership, serve, services, signin, state, ui, uploads, views
 from dashboard.pages import NO_FORECASTS, PAGES
 
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
@@ -122,3 +122,4 @@ else:
         st.title(page.title)
         st.info("This page needs a model's forecasts on the chosen dataset; pick another model or dataset in "
                 "the sidebar (the problem is shown there), or open Your data.")
+serve.warm_later()  # the libraries the other pages use, loaded now that this run is over

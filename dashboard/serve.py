@@ -5,7 +5,9 @@ Once the server answers, a background thread imports what the pages run (the wor
 every visitor's first page reads (dashboard.services: the default dataset, its fingerprint, the default model's
 forecasts and its precomputed views) while the browser starts and connects, so the first page waits on none of it.
 It stops there: loading what only later pages run (the NeuralFactors network, torch: 1.3 s of CPU) in the background
-slowed whichever page was opened next by as much. The caches are the server's own (st.cache_resource is shared by every
+slowed whichever page was opened next by as much. The libraries the other pages use (LATER: scipy.stats, cvxpy,
+skfolio, scikit-learn, about 2 s to import) are imported neither by the preload nor by the first page, but on a
+background thread once a first page's run is over (`warm_later`, called at the end of app.py). The caches are the server's own (st.cache_resource is shared by every
 session); a visitor arriving before the thread is done waits on the same computation (Streamlit computes a cached
 value once), never twice. What the thread cannot load is left to the page, which says why."""
 from __future__ import annotations
@@ -49,6 +51,28 @@ def preload(dataset: str | None = None) -> str | None:
     except Exception as exc:  # noqa: BLE001 - the first page computes what this could not, and says why
         print(f"dashboard preload of {dataset or 'the default dataset'}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return None
+
+
+#: the libraries only the other pages run (core imports them inside the functions that use them, so the first page
+#: waits on none of them): Portfolio lab's backtest metrics (skfolio, which imports cvxpy and scipy.stats) and
+#: optimiser (cvxpy), Sector clusters' t-SNE and the layer's isotonic maps (scikit-learn)
+LATER = ("scipy.stats", "cvxpy", "skfolio.measures", "sklearn.isotonic", "sklearn.manifold")
+_later = threading.Lock()
+_later_started: list[threading.Thread] = []
+
+
+def warm_later() -> None:
+    """Import LATER on a background thread, once per server: called at the end of a script run (the first page's
+    run is over by then), so the page a visitor opens next finds them loaded instead of importing them itself.
+    Nothing when NEURALFACTORS_PRELOAD is 0."""
+    if os.environ.get("NEURALFACTORS_PRELOAD", "1") == "0":
+        return
+    with _later:
+        if not _later_started:
+            thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in LATER],
+                                      name=f"{THREAD}-later", daemon=True)
+            _later_started.append(thread)
+            thread.start()
 
 
 def _option(argv: list[str], name: str, default: str) -> str:
