@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.forecast.distributions import normal_pdf
 from core.workbench.topn import largest
 from dashboard.figures import PALETTE, _layout, _pct, mark_date
 
@@ -80,11 +81,9 @@ def shock_pnl(mean: float, sd: float, quantiles: Mapping[float, float],
               title: str = "Portfolio P&L given the shock") -> go.Figure:
     """The conditional Normal density of the portfolio's return (mean, sd: fractions) with its quantiles marked
     (e.g. 5%, 50%, 95%) and the 5-95% band shaded."""
-    from scipy import stats  # imported on use: scipy.stats takes most of a second, and a cold start draws no shock
-
     sd = max(sd, 1e-12)
     x = np.linspace(mean - 4 * sd, mean + 4 * sd, 201)
-    pdf = stats.norm.pdf(x, mean, sd) / 100.0  # density per percentage point
+    pdf = normal_pdf((x - mean) / sd) / sd / 100.0  # density per percentage point
     fig = go.Figure(go.Scatter(x=_pct(x), y=pdf, mode="lines", name="conditional density",
                                line=dict(color=PALETTE[0], width=2)))
     lo, hi = min(quantiles), max(quantiles)

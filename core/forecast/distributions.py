@@ -283,7 +283,13 @@ def distribution(family: str, factor_dof=None, idio_dof=None, n_factors: int = 0
 def normal_var(mean: float, vol: float, level: float) -> tuple[float, float]:
     """(VaR, CVaR) of a return ~ N(mean, vol^2): VaR = -mean + vol z_a, CVaR = -mean + vol phi(z_a)/(1-a)."""
     z = special.ndtri(level)
-    return -mean + vol * z, -mean + vol * (np.exp(-z ** 2 / 2.0) / SQRT_2PI) / (1.0 - level)
+    return -mean + vol * z, -mean + vol * normal_pdf(z) / (1.0 - level)
+
+
+def normal_pdf(z):
+    """The standard Normal density at z (scalar or array), by scipy.stats.norm.pdf's own formula (the same numbers
+    without importing scipy.stats)."""
+    return np.exp(-z ** 2 / 2.0) / SQRT_2PI
 
 
 def empirical_var(returns: np.ndarray, level: float) -> tuple[float, float]:
