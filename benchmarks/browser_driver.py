@@ -414,6 +414,17 @@ def visit(page, title: str, timeout: float = 180.0) -> float:
     return max(float(last) - clicked, 0.0) / 1000
 
 
+def drawn_at(page, timeout: float = 180.0) -> float:
+    """Wait until the page is drawn (no spinner left, every chart holding its SVG); when it was, in seconds since
+    the epoch (as time.time()): the last of the server's last message, the last script-state change and the last
+    chart drawn, as `visit` counts them (the quiet period the waits hold is not counted)."""
+    wait_until(page, _DRAWN, "the page's spinners gone and its charts drawn", timeout)
+    last = page.locator("html").evaluate(
+        "() => performance.timeOrigin + Math.max(window.__nf.lastMsg, window.__nf.lastFlip, window.__nf.lastChart)",
+        timeout=ACTION_TIMEOUT_MS)
+    return float(last) / 1000
+
+
 def upload_file(page, path, timeout: float = 120.0) -> None:
     """Upload the data file `path` through Your data's file uploader and wait for its checks ("N stocks")."""
     go_to(page, "Your data", timeout=300)

@@ -28,15 +28,17 @@ def add(sub) -> None:
 
 def streamlit_command(port: int, host: str) -> list[str]:
     """The Streamlit command line: headless (no e-mail prompt), usage statistics off, bound to `host`, the toolbar
-    reduced to what a viewer needs (no Deploy button; the same as .streamlit/config.toml for `streamlit run`). Run
-    through dashboard/serve.py, which is `streamlit run` loading the default view while the server starts."""
+    reduced to what a viewer needs (no Deploy button; the same as .streamlit/config.toml for `streamlit run`), and no
+    watch of the source files (a developer's reload on save: on a served dashboard it walked every imported module at
+    the end of each session's runs, on the server's event loop, and polled files on a thread). Run through
+    dashboard/serve.py, which is `streamlit run` loading the default view while the server starts."""
     from importlib.util import find_spec
 
     spec = find_spec("dashboard")  # located, not imported: core never imports the dashboard
     app = Path(spec.origin).resolve().parent / "asgi.py"
     return [sys.executable, "-m", "dashboard.serve", str(app), "--server.port", str(port),
             "--server.address", host, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer",
+            "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none",
             "--browser.serverAddress", "localhost" if host == LOOPBACK else host]
 
 
