@@ -216,6 +216,7 @@ class Checkpoint(Callback):
             if not ckpt.exists(self.out):
                 raise CheckpointError(f"--resume: no checkpoint in {self.out}; run without --resume to start training")
             t.restore(ckpt.load_checkpoint(self.out))
+            t.rescore_best()
 
     def after_validation(self, t: "Trainer") -> None:
         self.save(t)
@@ -370,6 +371,14 @@ class Trainer:
         self.valid = self.best_valid if self.best is not None else float("nan")
         self.rng.bit_generator.state = m["numpy_rng"]
 
+    def rescore_best(self) -> None:
+        """After a resume: the kept weights scored again by this run's valid_fn, which may read other days than the
+        run that kept them (a run shorter than its validation interval is validated on a subset of the days), so
+        later validations are compared with a score of the same days. Equal to the checkpoint's on the same days
+        (valid_fn is deterministic); the history keeps the scores as they were read."""
+        if self.best is not None:
+            self.best_valid = self.valid = self.score(self.valid_fn, self.best)
+
     def keep(self) -> None:
         """Keep the evaluation weights as the best: their validation, their step; reset the patience count."""
         self.best = {k: v.detach().cpu().clone() for k, v in self.eval_state().items()}
@@ -388,13 +397,13 @@ class Trainer:
         self.history.append({"step": self.step, "train_loss": self.last_loss, "valid": self.valid})
         self._emit("after_validation")
 
-    def score(self, fn: Callable) -> float:
-        """fn(net) of the evaluation weights on rank 0 (eval mode, no grad), broadcast to every rank (valid_fn, a
-        Guard's fn)."""
+    def score(self, fn: Callable, state: dict | None = None) -> float:
+        """fn(net) of `state` (default: the evaluation weights) on rank 0 (eval mode, no grad), broadcast to every
+        rank (valid_fn, a Guard's fn)."""
         v = float("nan")
         if self.rank == 0:
             live = _clone(self.net.state_dict())
-            self.net.load_state_dict(self.eval_state())
+            self.net.load_state_dict(self.eval_state() if state is None else state)
             self.net.eval()
             with torch.no_grad():
                 v = float(fn(self.net))

@@ -116,10 +116,9 @@ class FactorVAEModel(ConfiguredModel, PosteriorFactorModel):
                              f"(now {cfg['lr']})")
         net.load_state_dict(result.best_state)
         self.net = net.eval()
-        best = next(h for h in result.history if h["valid"] == result.best_valid)
         self.state = {"fitted": True, "scaler": self.scaler.to_json(), "n_channels": feats.n_channels,
                       "tickers": panel.tickers,
-                      "training": {"steps_run": result.step, "best_step": best["step"], "stopped": result.stopped,
+                      "training": {"steps_run": result.step, "best_step": result.best_step, "stopped": result.stopped,
                                    "best_valid_nll_joint_scaled": result.best_valid,
                                    "history": [{"step": h["step"], "valid_nll_joint": h["valid"]}
                                                for h in result.history]}}

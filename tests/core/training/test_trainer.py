@@ -179,3 +179,25 @@ def test_a_guarded_run_resumes_to_the_same_choice(tmp_path):
     assert full.selection["kept"] and full.best_step > 0
     assert resumed.selection == full.selection and resumed.best_step == full.best_step
     assert all(torch.equal(resumed.best_state[k], v) for k, v in full.best_state.items())
+
+
+def test_a_resume_that_validates_on_other_days_compares_like_with_like(tmp_path):
+    """A resumed run may validate on other days than the run before it (a run shorter than its validation interval
+    is validated on a subset): the kept weights are scored again on this run's days, so a later step is kept when
+    it beats them there, not against a score of other days (here 10 lower: nothing would be kept again)."""
+    loss, valid = _quadratic()
+    shifted = lambda n: valid(n) + 10.0  # noqa: E731 - the other days' scores: every one 10 higher
+
+    def run(valid_fn, **kw):
+        torch.manual_seed(0)
+        net = torch.nn.Linear(3, 1)
+        s = TrainSettings(steps=12, lr=0.05, valid_every=3, progress=False, **kw)
+        return Trainer(net, loss, valid_fn, s, torch.device("cpu")).run(), net
+
+    first, _ = run(valid, max_steps=7, out_dir=tmp_path)
+    assert first.best_step == 6
+    resumed, net = run(shifted, out_dir=tmp_path, resume=True)
+    assert resumed.best_step == 12  # the loss keeps falling: the last validation beats the kept step on its days
+    net.load_state_dict(resumed.best_state)
+    with torch.no_grad():
+        assert resumed.best_valid == shifted(net)
