@@ -420,7 +420,8 @@ def drawn_at(page, timeout: float = 180.0) -> float:
     chart drawn, as `visit` counts them (the quiet period the waits hold is not counted)."""
     wait_until(page, _DRAWN, "the page's spinners gone and its charts drawn", timeout)
     last = page.locator("html").evaluate(
-        "() => performance.timeOrigin + Math.max(window.__nf.lastMsg, window.__nf.lastFlip, window.__nf.lastChart)",
+        "() => Date.now() - (performance.now() - Math.max(window.__nf.lastMsg, window.__nf.lastFlip, "
+        "window.__nf.lastChart))",  # Date.now(): the system clock time.time() reads
         timeout=ACTION_TIMEOUT_MS)
     return float(last) / 1000
 

@@ -374,9 +374,16 @@ class Trainer:
     def rescore_best(self) -> None:
         """After a resume: the kept weights scored again by this run's valid_fn, which may read other days than the
         run that kept them (a run shorter than its validation interval is validated on a subset of the days), so
-        later validations are compared with a score of the same days. Equal to the checkpoint's on the same days
-        (valid_fn is deterministic); the history keeps the scores as they were read."""
-        if self.best is not None:
+        later validations are compared with a score of the same days. Under a Guard with nothing kept yet (step 0)
+        the bar is the guard's reference_valid, as in a run never interrupted (the reference as it is served, which
+        may score otherwise than its weights as this network holds them). Equal to the checkpoint's on the same
+        days (valid_fn is deterministic); the history keeps the scores as they were read."""
+        if self.best is None:
+            return
+        guards = [cb.guard for cb in self.callbacks if isinstance(cb, KeepGuarded)]
+        if guards and self.best_step == 0:
+            self.best_valid = self.valid = guards[0].reference_valid
+        else:
             self.best_valid = self.valid = self.score(self.valid_fn, self.best)
 
     def keep(self) -> None:

@@ -11,8 +11,8 @@ def test_the_cli_starts_streamlit_through_the_preloading_launcher():
     command = streamlit_command(8501, LOOPBACK)
     assert command[1:3] == ["-m", "dashboard.serve"] and command[3].endswith("asgi.py")
     assert command[command.index("--server.address") + 1] == LOOPBACK
-    # no reload on save: the watcher walked every imported module at the end of each session's runs (0.5 s of the
-    # cold start on the 2-core machine, python -m benchmarks dashboard)
+    # no reload on save: the watcher walked every imported module at the end of each session's runs, on the event
+    # loop (about 1 s of a cold start's profile samples; docs/bench_dashboard.md)
     assert command[command.index("--server.fileWatcherType") + 1] == "none"
 
 

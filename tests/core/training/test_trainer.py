@@ -201,3 +201,28 @@ def test_a_resume_that_validates_on_other_days_compares_like_with_like(tmp_path)
     net.load_state_dict(resumed.best_state)
     with torch.no_grad():
         assert resumed.best_valid == shifted(net)
+
+
+def test_a_guarded_resume_with_nothing_kept_yet_keeps_the_references_bar(tmp_path):
+    """Stopped before any step was kept (step 0 = the reference), a guarded run resumes against the guard's
+    reference_valid, as a run never interrupted does, not against its start weights scored again (a fine-tune's
+    reference is the start model as served, which may score otherwise): here no step beats the reference, so
+    neither run keeps one."""
+    from core.training.trainer import Guard
+
+    loss, valid = _quadratic()
+
+    def run(**kw):
+        torch.manual_seed(0)
+        net = torch.nn.Linear(3, 1)
+        with torch.no_grad():
+            bar = valid(net) - 1000.0  # the reference's validation: better than any step of this run
+        guard = Guard("zero", lambda n: 0.0, reference=0.0, reference_valid=bar)
+        s = TrainSettings(steps=12, lr=0.05, valid_every=3, progress=False, **kw)
+        return Trainer(net, loss, valid, s, torch.device("cpu"), guard=guard).run()
+
+    full = run()
+    assert not full.selection["kept"] and full.best_step == 0
+    assert run(max_steps=2, out_dir=tmp_path).stopped == "max_steps"
+    resumed = run(out_dir=tmp_path, resume=True)
+    assert resumed.selection == full.selection and resumed.best_step == 0
