@@ -62,11 +62,11 @@ def cold_start(query: str) -> tuple[tuple[float, float, float], str]:
 
 def page_visits(query: str, titles: list[str] | None = None) -> tuple[list[tuple[float, float, float]],
                                                                        dict[str, list[float]]]:
-    """([the timings of `_cold_page`], {page: [first visit, second visit]}): for each page a fresh
-    server (empty caches) and browser, the first page drawn (the cold start, which is also the first page's first
-    visit, as `_cold_page` times it), then the page from the sidebar (its first visit, nothing but the first page
-    computed before it), the first page again and the page again (its second visit). The first page's second visit:
-    after Your data."""
+    """([the timings of `_cold_page`], {page: [first visit, second visit]}): for each page a fresh server (empty
+    caches) and browser, the first page drawn (the cold start, which is also the first page's first visit, as
+    `_cold_page` times it), then the page from the sidebar (its first visit, nothing but the first page computed
+    before it), the first page again and the page again (its second visit). The first page's second visit: after
+    Your data."""
     from dashboard.pages import PAGES as ALL
 
     titles = titles or [p.title for p in ALL]
@@ -79,8 +79,7 @@ def page_visits(query: str, titles: list[str] | None = None) -> tuple[list[tuple
             b.visit(page, other if title == home else home, timeout=600)
             out[title] = [first, b.visit(page, title, timeout=600)]
         print(f"{title}: cold start {timing[0]:.2f} s (to the harness's wait {timing[2]:.2f} s; Chromium's launch "
-              f"before it {timing[1]:.2f} s), first visit "
-              f"{first:.2f} s, second {out[title][1]:.2f} s", flush=True)
+              f"before it {timing[1]:.2f} s), first visit {first:.2f} s, second {out[title][1]:.2f} s", flush=True)
     return colds, out
 
 
@@ -164,8 +163,9 @@ def run(quick: bool = False, out: str | Path = ".", query: str = "") -> int:
         f"{model} ({_source(query, model)}).", "",
         "| measure | median (s) | max (s) | n | goal |", "|---|---|---|---|---|",
         f"| cold start to first page drawn | {statistics.median(colds):.2f} | {max(colds):.2f} | {len(colds)} | < 5 s |",
-        f"| cold start to the end of the harness's wait (its quiet period of {b.QUIET_MS} + {b.QUIET_MS // 2} ms and the "
-        f"first chart after the page is drawn: the row of runs before 2026-12-07) | {statistics.median(waits):.2f} | {max(waits):.2f} | {len(waits)} | |",
+        f"| cold start to the end of the harness's wait (its quiet period of {b.QUIET_MS} + {b.QUIET_MS // 2} ms "
+        "and the first chart after the page is drawn: the row of runs before 2026-12-07) | "
+        f"{statistics.median(waits):.2f} | {max(waits):.2f} | {len(waits)} | |",
         f"| Chromium's own launch, before the server (not in the cold start) | {statistics.median(launches):.2f} | "
         f"{max(launches):.2f} | {len(launches)} | |",
     ]

@@ -30,8 +30,8 @@ def streamlit_command(port: int, host: str) -> list[str]:
     """The Streamlit command line: headless (no e-mail prompt), usage statistics off, bound to `host`, the toolbar
     reduced to what a viewer needs (no Deploy button; the same as .streamlit/config.toml for `streamlit run`), and no
     watch of the source files (a developer's reload on save: on a served dashboard it walked every imported module at
-    the end of each session's runs, on the server's event loop). Run through
-    dashboard/serve.py, which is `streamlit run` loading the default view while the server starts."""
+    the end of each session's runs, on the server's event loop). Run through dashboard/serve.py, which is `streamlit
+    run` loading the default view while the server starts."""
     from importlib.util import find_spec
 
     spec = find_spec("dashboard")  # located, not imported: core never imports the dashboard
