@@ -388,6 +388,10 @@ def go_to(page, title: str, timeout: float = 120.0) -> float:
     return max(float(last) - clicked, 0.0) / 1000
 
 
+#: when a page was drawn, in its performance.now() ms: the last of the server's last message, the last script-state
+#: change and the last chart drawn (`visit`, `drawn_at`)
+_LAST_CHANGE = "Math.max(window.__nf.lastMsg, window.__nf.lastFlip, window.__nf.lastChart)"
+
 #: a page is drawn: no spinner left, every Plotly chart holding its SVG
 _DRAWN = """() => !document.querySelector('[data-testid="stSpinner"]')
   && [...document.querySelectorAll('.js-plotly-plot')].every(g => g.querySelector('.main-svg'))"""
@@ -409,8 +413,7 @@ def visit(page, title: str, timeout: float = 180.0) -> float:
     wait_for(page, f'[data-testid="stMainBlockContainer"] h1:has-text("{word}")',
              f"page {title!r}: a heading with {word!r} once its run finished", 30)
     wait_until(page, _DRAWN, f"page {title!r}: its spinners gone and its charts drawn", timeout)
-    last = page.locator("html").evaluate(
-        "() => Math.max(window.__nf.lastMsg, window.__nf.lastFlip, window.__nf.lastChart)", timeout=ACTION_TIMEOUT_MS)
+    last = page.locator("html").evaluate(f"() => {_LAST_CHANGE}", timeout=ACTION_TIMEOUT_MS)
     return max(float(last) - clicked, 0.0) / 1000
 
 
@@ -419,10 +422,8 @@ def drawn_at(page, timeout: float = 180.0) -> float:
     the epoch (as time.time()): the last of the server's last message, the last script-state change and the last
     chart drawn, as `visit` counts them (the quiet period the waits hold is not counted)."""
     wait_until(page, _DRAWN, "the page's spinners gone and its charts drawn", timeout)
-    last = page.locator("html").evaluate(
-        "() => Date.now() - (performance.now() - Math.max(window.__nf.lastMsg, window.__nf.lastFlip, "
-        "window.__nf.lastChart))",  # Date.now(): the system clock time.time() reads
-        timeout=ACTION_TIMEOUT_MS)
+    last = page.locator("html").evaluate(f"() => Date.now() - (performance.now() - {_LAST_CHANGE})",
+                                         timeout=ACTION_TIMEOUT_MS)  # Date.now(): the clock time.time() reads
     return float(last) / 1000
 
 

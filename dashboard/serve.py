@@ -8,8 +8,9 @@ It stops there: loading what only later pages run (the NeuralFactors network, to
 slowed whichever page was opened next by as much. The libraries the other pages use (LATER: scipy.stats, cvxpy,
 skfolio, scikit-learn, about 2 s to import) are imported neither by the preload nor by the first page, but on a
 background thread once a first page's run is over (`warm_later`, called at the end of app.py). The caches are the
-server's own (st.cache_resource is shared by every session); a visitor arriving before the thread is done waits on the same computation (Streamlit computes a cached
-value once), never twice. What the thread cannot load is left to the page, which says why."""
+server's own (st.cache_resource is shared by every session); a visitor arriving before the thread is done waits on
+the same computation (Streamlit computes a cached value once), never twice. What the thread cannot load is left to
+the page, which says why."""
 from __future__ import annotations
 
 import importlib
