@@ -38,7 +38,10 @@ def fingerprint(scope: str, dataset: str) -> str:
 @scoped
 @st.cache_resource(show_spinner="Computing forecasts ...", max_entries=24)
 def forecasts(scope: str, dataset: str, model: str) -> sources.Forecasts:
-    """The model's forecasts on the dataset (core.workbench.sources): .series, .note, .notes, .model."""
+    """The model's forecasts on the dataset (core.workbench.sources): .series, .note, .notes, .model. A "+cal" key
+    lays the layer on its base model's cached forecasts (one network pass serves the raw and the calibrated key)."""
+    if (key := keys.parse_model(model)).calibrated:
+        return sources.calibrated(panel(dataset), key, forecasts(dataset, key.base))
     return sources.forecasts(panel(dataset), model)
 
 
@@ -244,10 +247,13 @@ def evaluate(scope: str, dataset: str, models: tuple[str, ...], split: str) -> p
 @st.cache_data(show_spinner="Scoring zero-shot, adapted and PPCA on the validation dates ...", max_entries=8)
 def adaptation(scope: str, dataset: str, run: str) -> pd.DataFrame:
     """Validation nll_joint and portfolio metrics (calib_port ...) of the shipped NeuralFactors zero-shot, run `run`
-    (the fine-tune, its id) raw and through the calibration layer (as served), and PPCA: models x METRICS."""
-    names = ["neuralfactors", keys.run_key(run), keys.run_key(run) + "+cal", "ppca"]
-    return evaluation.evaluate_models(panel(dataset), names, "valid",
-                                      settings=evaluation.Settings(groups=("joint", "portfolio")), recompute=False)
+    (the fine-tune, its id) raw and through the calibration layer (as served), and PPCA: models x METRICS. The run's
+    two keys are scored on the forecasts the pages serve (`forecasts`, cached: the adapted model is taken into use
+    next); zero-shot and PPCA are forecast on the validation dates only."""
+    adapted = [keys.run_key(run), keys.run_key(run) + "+cal"]
+    return evaluation.evaluate_models(panel(dataset), ["neuralfactors", *adapted, "ppca"], "valid",
+                                      settings=evaluation.Settings(groups=("joint", "portfolio")), recompute=False,
+                                      given={name: forecasts(dataset, name) for name in adapted})
 
 
 @scoped

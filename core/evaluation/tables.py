@@ -221,13 +221,14 @@ def _r2(model, panel, dates, reasons: dict) -> dict:
 
 def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | Path | None = None,
                     settings: Settings | None = None, log=None, recompute: bool = True,
-                    runs: dict[str, str] | None = None, workers: int = 1) -> pd.DataFrame:
+                    runs: dict[str, str] | None = None, workers: int = 1, given: dict | None = None) -> pd.DataFrame:
     """The evaluation table: one row per model, columns METRICS (NaN = null). The reasons for nulls
     are in `table.attrs["reasons"]` ({model: {metric: reason}}), the NLL scale in `table.attrs["nll_scale"]`.
     Forecasts come from core.workbench.forecasts (shipped, run, zero-shot or fitted now; `runs` maps a
     name to a run directory). With recompute=False a model's shipped metrics.json (same data, version,
     default settings) answers directly. workers > 1 evaluates models in that many processes (same
-    numbers: every Monte Carlo draw is seeded by model-independent day seeds)."""
+    numbers: every Monte Carlo draw is seeded by model-independent day seeds). given: {name: sources.Forecasts} made
+    already (on dates that hold the split's), scored as they are instead of forecast again."""
     from core.data.features import FeatureScaler
     check_model_keys(names)
     settings = settings or Settings()
@@ -235,7 +236,10 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
     scale = FeatureScaler.fit(panel, panel.split_dates("train")).return_scale
     dates = forecast_dates(panel, split)
     rows, reasons, todo = {}, {}, []
-    for name in names:
+    given = given or {}
+    for name in given:
+        rows[name], reasons[name] = evaluate_series(panel, given[name].series, split, scale, settings, given[name].model)
+    for name in [n for n in names if n not in given]:
         shipped = None if recompute or settings != Settings() or name in (runs or {}) else store.shipped_metrics(
             panel, name, split, settings.risk_aversion, pretrained_root)
         if shipped is not None:

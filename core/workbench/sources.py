@@ -104,7 +104,9 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
     `view_dates`), see the module docstring."""
     log = log or sys.stderr
     if (key := parse_model(name)).calibrated:
-        return _calibrated(panel, key, dates, root, run, log)
+        dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
+        return calibrated(panel, key, forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log),
+                          dates, root)
     if run is None and key.run:
         run = runs.run_path(key.run)
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
@@ -170,11 +172,12 @@ def model_layer(panel, series: ForecastSeries, prior) -> Layer:
     return fit_layer(panel, series, forecast_dates(panel, "valid")[0], half_life_of(series.model), prior)
 
 
-def _calibrated(panel, key, dates, root, run, log) -> Forecasts:
-    """The forecasts of key.base through the calibration layer: the base model is forecast on every view date
-    (the layer's past PITs start at the first validation forecast) and the result cut to `dates`."""
+def calibrated(panel, key, base: Forecasts, dates: pd.DatetimeIndex | None = None,
+               root: str | Path | None = None) -> Forecasts:
+    """The forecasts of key.base (`base`: its Forecasts on every view date, as `forecasts` makes them; the layer's
+    past PITs start at the first validation forecast) through the calibration layer, cut to `dates` (default:
+    `view_dates`). A caller that holds the base's forecasts already (the dashboard's cache) passes them."""
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
-    base = forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log)
     half_life = half_life_of(base.series.model)  # by the model behind it, so a run key gets it too
     shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
     layer = Layer(**shipped) if shipped is not None else None  # written by core/build.py

@@ -91,3 +91,21 @@ def test_upload_store_keys_labels_and_resplits():
     new = uploads.resplit_upload(key, shares=(0.5, 0.25))
     assert new.startswith(f"{key}@") and services.panel(new).split != p.split
     assert uploads.dataset_label(new).startswith("uploaded: long_prices_daily.csv (split ")
+
+
+def test_a_calibrated_key_is_laid_on_the_cached_base(monkeypatch):
+    """"+cal" lays the layer on the raw key's cached forecasts: the raw model is forecast once for both keys, and the
+    calibrated series is the one core.workbench.sources makes by itself."""
+    from core.workbench import sources
+
+    made, real = [], sources.forecasts
+    monkeypatch.setattr(sources, "forecasts", lambda panel, name, *a, **kw: made.append(name) or real(panel, name,
+                                                                                                       *a, **kw))
+    services.forecasts.clear()
+    cal = services.forecasts("sp500-20", "ppca+cal").series
+    services.forecasts("sp500-20", "ppca")
+    assert made == ["ppca"]
+    alone = real(services.panel("sp500-20"), "ppca+cal").series
+    assert cal.dates.equals(alone.dates)
+    for k in ("mean", "exposures", "factor_cov", "idio_var", "pit_map"):
+        np.testing.assert_array_equal(getattr(cal, k), getattr(alone, k), err_msg=k)

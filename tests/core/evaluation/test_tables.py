@@ -230,3 +230,21 @@ def test_restricted_groups_match_the_full_table(panel, tmp_path):
 def test_unknown_group_is_refused():
     with pytest.raises(ModelError, match="unknown metric group"):
         Settings(groups=("joint", "sharpes"))
+
+
+PORT = Settings(**SMALL, groups=("joint", "portfolio"))  # what the dashboard's before / after table computes
+
+
+def test_given_forecasts_are_scored_as_the_ones_it_would_make(panel, tmp_path, capsys):
+    """Forecasts handed in (made on every view date, as the dashboard caches them) give the row evaluate_models makes
+    itself on the split's dates, and are not forecast again (no source note printed for them)."""
+    from core.workbench.sources import forecasts
+
+    names = ["ledoit-wolf", "dbl-t"]
+    made = evaluate_models(panel, names, "valid", pretrained_root=tmp_path, settings=PORT)
+    capsys.readouterr()
+    given = {"dbl-t": forecasts(panel, "dbl-t", root=tmp_path)}
+    capsys.readouterr()
+    table = evaluate_models(panel, names, "valid", pretrained_root=tmp_path, settings=PORT, given=given)
+    assert table.equals(made) and table.attrs["reasons"] == made.attrs["reasons"] and list(table.index) == names
+    assert "dbl-t" not in capsys.readouterr().err
