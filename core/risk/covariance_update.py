@@ -76,14 +76,15 @@ def fit_correction(days: _Days, weights: np.ndarray, steps: int = EM_STEPS) -> t
     big_c, c = np.eye(k), np.ones(n)
     stock_w = (w[:, None] * days.ok).sum(axis=0)  # (N,)
     prior = w[-int(SHRINK_DAYS):].sum()  # the weight of the latest SHRINK_DAYS days
-    for _ in range(steps):
+    a_t = np.swapaxes(days.a, 1, 2)  # (T, K, N)
+    for _ in range(steps):  # batched matrix products over the days (an einsum of three operands loops in Python)
         dinv = days.ok / (days.d * c)  # (T, N); 0 where absent
-        prec = np.linalg.inv(big_c) + np.einsum("tnk,tn,tnl->tkl", days.a, dinv, days.a)
+        prec = np.linalg.inv(big_c) + a_t @ (days.a * dinv[..., None])  # (T, K, K)
         post_cov = np.linalg.inv(prec)  # (T, K, K)
-        mu = np.einsum("tkl,tl->tk", post_cov, np.einsum("tnk,tn->tk", days.a, dinv * days.e))
-        new_c = np.einsum("t,tk,tl->kl", w, mu, mu) + np.einsum("t,tkl->kl", w, post_cov)
-        resid = days.e - np.einsum("tnk,tk->tn", days.a, mu)
-        spread = np.einsum("tnk,tkl,tnl->tn", days.a, post_cov, days.a)
+        mu = (post_cov @ (a_t @ (dinv * days.e)[..., None]))[..., 0]  # (T, K)
+        new_c = (w[:, None] * mu).T @ mu + np.tensordot(w, post_cov, axes=1)
+        resid = days.e - (days.a @ mu[..., None])[..., 0]
+        spread = ((days.a @ post_cov) * days.a).sum(axis=2)  # (T, N): a_tn' post_cov_t a_tn
         ratio = np.where(days.ok, (resid**2 + spread) / days.d, 0.0)
         raw = (w[:, None] * ratio).sum(axis=0)  # (N,) weighted sums
         market = raw.sum() / max(stock_w.sum(), 1e-12)
