@@ -190,17 +190,20 @@ class StudentT(Normal):
     def books_draws(self, fc, w, n, seed, chunk=2_000):
         """n draws of each book's return w_p'r, (n, P), for books w (N, P): the factor draws shared by every
         book, then the noise e's_p (s_p = w_p sqrt(d)) given the noise's variance multipliers v (`variance_scales`,
-        N per scenario, drawn `chunk` scenarios at a time). With fewer books than stocks, from its law given v,
-        e's_p | v ~ N(0, sum_i s_pi^2 v_i): one Normal per scenario and book stands for N Student-t draws, drawn
-        independently across books; else the stocks' noise sqrt(v_i) g_i (g standard Normal), shared by the books.
-        Either way each book's draws have the law of w_p'r exactly."""
+        one per scenario and stock that some book holds: a stock no book holds adds nothing, so it draws nothing;
+        `chunk` scenarios at a time). With fewer books than held stocks, from its law given v,
+        e's_p | v ~ N(0, sum_i s_pi^2 v_i): one Normal per scenario and book stands for the held stocks' Student-t
+        draws, drawn independently across books; else the stocks' noise sqrt(v_i) g_i (g standard Normal), shared by
+        the books. Either way each book's draws have the law of w_p'r exactly."""
         rng = np.random.default_rng(seed)
         a, s = _portfolio_loadings(fc, w)  # (F, P), (N, P)
         out = fc.mean @ w + self.factor_draws(rng, n, fc.n_factors) @ a  # (n, P)
+        held = np.flatnonzero(np.any(s != 0.0, axis=1))
+        s, dof = s[held], np.asarray(self.idio_dof, dtype=np.float64)[held]  # (H, P), (H,)
         for lo in range(0, n, chunk):
             hi = min(n, lo + chunk)
-            v = variance_scales(rng, self.idio_dof, (hi - lo, fc.n_stocks))
-            if w.shape[1] < fc.n_stocks:
+            v = variance_scales(rng, dof, (hi - lo, len(held)))
+            if w.shape[1] < len(held):
                 out[lo:hi] += np.sqrt(v @ (s * s)) * rng.standard_normal((hi - lo, w.shape[1]))
             else:
                 out[lo:hi] += (np.sqrt(v) * rng.standard_normal(v.shape)) @ s

@@ -66,6 +66,22 @@ def test_books_draws_have_the_law_of_the_stocks_joint_draws(n_stocks, planted, m
         assert agree.all(), (qa, qb, se)
 
 
+@pytest.mark.parametrize("books", [1, 4])  # fewer books than held stocks (a Normal per book), as many (per stock)
+def test_a_stock_no_book_holds_draws_nothing(books):
+    """Books holding 4 of 60 stocks draw what the same books draw on the forecast of those 4 stocks alone, number for
+    number (to rounding): the other 56 stocks' noise is not drawn (it adds nothing to any book)."""
+    from core.forecast import restrict
+
+    fc, _ = _books(60)
+    held = [3, 17, 40, 58]  # 58: a Normal stock
+    w = np.zeros((60, books))
+    w[held] = np.random.default_rng(2).normal(size=(4, books))
+    small = restrict(fc, [fc.tickers[i] for i in held])
+    # the same draws; the products of the zero weights add only rounding
+    np.testing.assert_allclose(fc.distribution.books_draws(fc, w, 5_000, seed=3),
+                               small.distribution.books_draws(small, w[held], 5_000, seed=3), rtol=1e-12)
+
+
 def test_books_pits_closed_form_and_from_draws():
     """Normal: the closed form equals the share of Normal draws below x; Student-t: the share of its own draws (the
     same draws as books_pit_quantile's), and a layer answers with its base's."""
