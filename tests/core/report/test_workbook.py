@@ -13,7 +13,7 @@ from core.io import csv_bytes, csv_text
 from core.portfolio.weights import read_weights_csv, weights_csv
 from core.report import tables
 from core.report.page import make_view
-from core.report.workbook import SHEETS, build_workbook
+from core.report.workbook import SHEETS, build_workbook, workbook_of
 from core.workbench import forecasts
 from benchmarks.userfiles import write_vendor_csv
 
@@ -30,10 +30,10 @@ def sp500():
 
 def test_every_sheet_is_there_with_numbers_and_percent_formats(sp500):
     panel, fc, date = sp500
-    book = build_workbook(panel, fc, date)
+    v = make_view(panel, fc, date)
+    book = workbook_of(v)  # as build_workbook(panel, fc, date); the tables below read the view's memo, not a rerun
     sheets = pd.read_excel(io.BytesIO(book), sheet_name=None)
     assert list(sheets) == ["About"] + [title for title, _, _ in SHEETS]
-    v = make_view(panel, fc, date)
     held = sheets["Holdings"].set_index("ticker")
     np.testing.assert_allclose(held["weight"].to_numpy(), tables.holdings(v)["weight"].to_numpy())
     assert held["weight"].dtype == float and held["weight"].sum() == pytest.approx(1.0)
