@@ -237,7 +237,9 @@ def evaluate_models(panel, names: list[str], split: str, pretrained_root: str | 
     dates = forecast_dates(panel, split)
     rows, reasons, todo = {}, {}, []
     given = given or {}
-    for name in given:
+    if set(given) - set(names):
+        raise ModelError(f"forecasts given for {sorted(set(given) - set(names))}, which are not among {names}")
+    for name in [n for n in names if n in given]:
         rows[name], reasons[name] = evaluate_series(panel, given[name].series, split, scale, settings, given[name].model)
     for name in [n for n in names if n not in given]:
         shipped = None if recompute or settings != Settings() or name in (runs or {}) else store.shipped_metrics(

@@ -199,7 +199,8 @@ class StudentT(Normal):
         a, s = _portfolio_loadings(fc, w)  # (F, P), (N, P)
         out = fc.mean @ w + self.factor_draws(rng, n, fc.n_factors) @ a  # (n, P)
         held = np.flatnonzero(np.any(s != 0.0, axis=1))
-        s, dof = s[held], np.asarray(self.idio_dof, dtype=np.float64)[held]  # (H, P), (H,)
+        dof = np.broadcast_to(np.asarray(self.idio_dof, dtype=np.float64), (fc.n_stocks,))
+        s, dof = s[held], dof[held]  # (H, P), (H,): the H held stocks
         for lo in range(0, n, chunk):
             hi = min(n, lo + chunk)
             v = variance_scales(rng, dof, (hi - lo, len(held)))

@@ -43,8 +43,9 @@ SHARE_RIDGE = 0.05
 #: version of the maps' form (2: two rows, mixed by the book's factor share)
 MAP_FORM = 2
 #: version of how the PITs are drawn (3: the distribution's books_pits, closed form for a Normal forecast, else
-#: books_draws, whose noise is a Normal per book given the stocks' variance multipliers where books are fewer than
-#: stocks and per stock otherwise; 2 always per book; 1 drew every stock's Student-t)
+#: books_draws, whose noise is a Normal per book given the held stocks' variance multipliers where books are fewer
+#: than the stocks they hold and per stock otherwise; a family that holds every stock draws as before the held-only
+#: rule; 2 always per book; 1 drew every stock's Student-t)
 PIT_DRAWS = 3
 
 

@@ -174,10 +174,15 @@ def model_layer(panel, series: ForecastSeries, prior) -> Layer:
 
 def calibrated(panel, key, base: Forecasts, dates: pd.DatetimeIndex | None = None,
                root: str | Path | None = None) -> Forecasts:
-    """The forecasts of key.base (`base`: its Forecasts on every view date, as `forecasts` makes them; the layer's
-    past PITs start at the first validation forecast) through the calibration layer, cut to `dates` (default:
-    `view_dates`). A caller that holds the base's forecasts already (the dashboard's cache) passes them."""
+    """The forecasts of key.base (`base`: its Forecasts on every view date and every one of `dates`, as `forecasts`
+    makes them; the layer's past PITs start at the first validation forecast) through the calibration layer, cut to
+    `dates` (default: `view_dates`). A caller that holds the base's forecasts already (the dashboard's cache) passes
+    them; a base on fewer dates is refused (the layer would be fitted on another history)."""
     dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
+    missing = view_dates(panel).union(dates).difference(base.series.dates)
+    if len(missing):
+        raise ModelError(f"{key}: the forecasts of {key.base} lack {len(missing)} of the dates the calibration layer "
+                         f"is fitted on (from {missing[0].date()}); pass them on every view date")
     half_life = half_life_of(base.series.model)  # by the model behind it, so a run key gets it too
     shipped = store.load_calibration(panel.name, key.base, root) if base.source == "shipped" else None
     layer = Layer(**shipped) if shipped is not None else None  # written by core/build.py
@@ -198,7 +203,8 @@ def calibrated(panel, key, base: Forecasts, dates: pd.DatetimeIndex | None = Non
         need = covariance_update.MIN_DAYS if half_life is not None else recalibration.MIN_DAYS
         note = base.note + (f"; calibration layer not fitted yet on these dates (it needs {need} days of outcomes "
                             "after the start of validation): risk as the raw model's")
-    return Forecasts(str(key), series, base.loaded, base.source, note, base.notes, base.loader)
+    return Forecasts(str(key), series, base.loaded, base.source, note, base.notes,  # the base's model, loaded once
+                     None if base.loaded is not None else (lambda: base.model))
 
 
 def available(panel, root: str | Path | None = None, fingerprint: str | None = None) -> list[str]:

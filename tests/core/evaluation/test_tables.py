@@ -1,7 +1,6 @@
 """Evaluation table on a small synthetic panel with tiny test-double models; Settings.groups: an evaluation
 restricted to some metric groups gives the same numbers for them."""
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -248,3 +247,5 @@ def test_given_forecasts_are_scored_as_the_ones_it_would_make(panel, tmp_path, c
     table = evaluate_models(panel, names, "valid", pretrained_root=tmp_path, settings=PORT, given=given)
     assert table.equals(made) and table.attrs["reasons"] == made.attrs["reasons"] and list(table.index) == names
     assert "dbl-t" not in capsys.readouterr().err
+    with pytest.raises(ModelError, match="not among"):
+        evaluate_models(panel, ["ledoit-wolf"], "valid", pretrained_root=tmp_path, settings=PORT, given=given)

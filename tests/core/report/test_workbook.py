@@ -29,6 +29,9 @@ def sp500():
 
 
 def test_every_sheet_is_there_with_numbers_and_percent_formats(sp500):
+    """Every sheet, each holding its view's table as numbers in percent formats (the sheets read back against the
+    tables of the view that wrote them; that a view's Monte Carlo comes out the same when computed again is held by
+    tests/core/workbench/test_precomputed.py, every stored call served as computed)."""
     panel, fc, date = sp500
     v = make_view(panel, fc, date)
     book = workbook_of(v)  # as build_workbook(panel, fc, date); the tables below read the view's memo, not a rerun

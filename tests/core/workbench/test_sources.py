@@ -79,6 +79,23 @@ def test_calibrated_variant_has_the_raw_forecasts_and_past_only_maps():
     assert names[0] == "neuralfactors+cal"
 
 
+def test_a_base_on_fewer_dates_than_the_layer_reads_is_refused():
+    """`calibrated` lays the layer on base forecasts a caller holds: a base cut to the test split (no validation
+    outcomes for the layer's maps) is refused, not fitted on another history; the whole base is laid on."""
+    from dataclasses import replace
+
+    from core.workbench.keys import parse_model
+    from core.workbench.sources import calibrated, forecast_dates
+
+    panel = load_dataset("sp500-20")
+    base = forecasts(panel, "ledoit-wolf")
+    key = parse_model("ledoit-wolf+cal")
+    short = replace(base, series=base.series.select(forecast_dates(panel, "test")))
+    with pytest.raises(ModelError, match="lack .* dates the calibration layer"):
+        calibrated(panel, key, short)
+    assert calibrated(panel, key, base).series.dates.equals(view_dates(panel))
+
+
 def test_the_note_says_what_the_layer_changed_on_the_dates_shown():
     from core.workbench.sources import forecast_dates
 
