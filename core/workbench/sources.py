@@ -103,13 +103,12 @@ def forecasts(panel, name: str, dates: pd.DatetimeIndex | None = None, root: str
     """The forecasts of model `name` (a registered name, TRUTH or a run key) on `panel` at `dates` (default:
     `view_dates`), see the module docstring."""
     log = log or sys.stderr
+    dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
     if (key := parse_model(name)).calibrated:
-        dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
         return calibrated(panel, key, forecasts(panel, key.base, view_dates(panel).union(dates), root, run, log),
                           dates, root)
     if run is None and key.run:
         run = runs.run_path(key.run)
-    dates = view_dates(panel) if dates is None else pd.DatetimeIndex(dates)
     if name == TRUTH:
         if not has_truth(panel):
             raise ModelError("the ground truth is known only for the embedded synthetic dataset")
