@@ -15,6 +15,7 @@ from core.workbench.portfolios import PORTFOLIOS
 from dashboard import ownership, serve, services, signin, state, ui, uploads, views
 from dashboard.pages import NO_FORECASTS, PAGES
 
+serve.page_run()  # the background imports of warm_later wait while a page runs
 st.set_page_config(page_title="NeuralFactors", page_icon=":material/insights:", layout="wide")
 signin.gate()  # on a sign-in server nothing below runs for a visitor who is not signed in
 

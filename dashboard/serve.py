@@ -6,8 +6,10 @@ every visitor's first page reads (dashboard.services: the default dataset, its f
 forecasts and its precomputed views) while the browser starts and connects, so the first page waits on none of it.
 It stops there: loading what only later pages run (the NeuralFactors network, torch: 1.3 s of CPU) in the background
 slowed whichever page was opened next by as much. The libraries the other pages use (LATER: scipy.stats, cvxpy,
-skfolio, scikit-learn, about 2 s to import) are imported neither by the preload nor by the first page, but on a
-background thread once a first page's run is over (`warm_later`, called at the end of app.py). The caches are the
+skfolio, scikit-learn, about 1.2 s to import) are imported neither by the preload nor by the first page, but on a
+background thread once a first page's run is over (`warm_later`, called at the end of app.py), one module at a time
+and only while no page runs (`page_run`, called at the top of app.py): an import holds the interpreter's lock, and
+a page opened meanwhile took twice as long when it shared it. The caches are the
 server's own (st.cache_resource is shared by every session); a visitor arriving before the thread is done waits on
 the same computation (Streamlit computes a cached value once), never twice. What the thread cannot load is left to
 the page, which says why."""
@@ -18,6 +20,8 @@ import logging
 import os
 import sys
 import threading
+import time
+import weakref
 
 
 THREAD = "neuralfactors-preload"
@@ -56,22 +60,47 @@ def preload(dataset: str | None = None) -> str | None:
 
 #: the libraries only the other pages run (core imports them inside the functions that use them, so the first page
 #: waits on none of them): Portfolio lab's backtest metrics (skfolio, which imports cvxpy and scipy.stats) and
-#: optimiser (cvxpy), Sector clusters' t-SNE and the layer's isotonic maps (scikit-learn)
-LATER = ("scipy.stats", "cvxpy", "skfolio.measures", "sklearn.isotonic", "sklearn.manifold")
+#: optimiser (cvxpy), Sector clusters' t-SNE and the layer's isotonic maps (scikit-learn). Imported in this order, a
+#: module and what it needs at a time (none above about 0.3 s), so that a page run that starts meanwhile waits on
+#: one of them at most.
+LATER = ("scipy.optimize", "scipy.integrate", "scipy.ndimage", "scipy.interpolate", "scipy.stats.distributions",
+         "scipy.stats", "cvxpy", "sklearn.base", "sklearn.isotonic", "sklearn.preprocessing", "sklearn.metrics",
+         "sklearn.manifold", "skfolio.measures")
+#: how often the background imports look whether the page runs they wait for are over
+QUIET_POLL_S = 0.05
 _later = threading.Lock()
 _later_started: list[threading.Thread] = []
+_runs: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()  # the threads of page runs (Streamlit: one per run)
+
+
+def page_run() -> None:
+    """Called at the top of app.py: this script run's thread (Streamlit starts one per run, and it ends with the
+    run) is a page run the background imports of `warm_later` wait for."""
+    _runs.add(threading.current_thread())
+
+
+def running() -> bool:
+    """Whether a page run is in progress (a thread `page_run` marked is alive)."""
+    return any(t.is_alive() for t in list(_runs))
+
+
+def _import_later(modules=LATER) -> None:
+    """Import `modules` in order, each only once no page runs."""
+    for name in modules:
+        while running():
+            time.sleep(QUIET_POLL_S)
+        importlib.import_module(name)
 
 
 def warm_later() -> None:
-    """Import LATER on a background thread, once per server: called at the end of a script run (the first page's
-    run is over by then), so the page a visitor opens next finds them loaded instead of importing them itself.
-    Nothing when NEURALFACTORS_PRELOAD is 0."""
+    """Import LATER on a background thread, once per server (`_import_later`): called at the end of a script run
+    (the thread waits for that run to be over), so the page a visitor opens next finds them loaded instead of
+    importing them itself. Nothing when NEURALFACTORS_PRELOAD is 0."""
     if os.environ.get("NEURALFACTORS_PRELOAD", "1") == "0":
         return
     with _later:
         if not _later_started:
-            thread = threading.Thread(target=lambda: [importlib.import_module(m) for m in LATER],
-                                      name=f"{THREAD}-later", daemon=True)
+            thread = threading.Thread(target=_import_later, name=f"{THREAD}-later", daemon=True)
             _later_started.append(thread)
             thread.start()
 
@@ -96,7 +125,6 @@ def health_url(argv: list[str]) -> str:
 def _when_up(url: str, wait_s: float = 60.0) -> None:
     """Preload once the server answers at `url` (or after `wait_s`): importing alongside Streamlit's own start held
     its imports back (its health answered 4 s later), so the preload runs while the browser starts instead."""
-    import time
     import urllib.request
 
     deadline = time.monotonic() + wait_s

@@ -70,3 +70,23 @@ def test_the_preload_imports_none_of_the_libraries_the_first_page_does_not_run()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[-2] == "neuralfactors+cal []", out.stdout
+
+
+def test_the_later_imports_wait_while_a_page_runs(monkeypatch):
+    """warm_later's imports hold the interpreter's lock: each waits until no page run (a thread marked by page_run,
+    as app.py marks each of Streamlit's run threads) is alive, so a page opened meanwhile does not share it."""
+    import threading
+
+    imported, release = [], threading.Event()
+    monkeypatch.setattr(serve.importlib, "import_module", imported.append)
+    monkeypatch.setattr(serve, "QUIET_POLL_S", 0.01)
+    page = threading.Thread(target=lambda: (serve.page_run(), release.wait(10)))
+    page.start()
+    worker = threading.Thread(target=serve._import_later, args=(("a", "b"),))
+    worker.start()
+    worker.join(0.3)
+    assert serve.running() and imported == [], "an import ran while a page was running"
+    release.set()
+    page.join()
+    worker.join(5)
+    assert not serve.running() and imported == ["a", "b"]
