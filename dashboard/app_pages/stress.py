@@ -198,25 +198,31 @@ def shocks() -> None:
             latent_shock(fc, w)
 
 
-history_tab, shock_tab = st.tabs(["Historical windows", "Shocks"])
-with history_tab, ui.guard():
-    catalogue = windows_in(p)
-    results = services.stress_tests(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
-                                    tuple(catalogue)) if catalogue else []
-    if results:
-        table = summary_table(results)
-        ui.plot(figures_risk.stress_windows(table, f"Historical windows: {weights_of} replayed"), "stress_windows")
-        with st.expander("Every window: dates, sources and readings"):
-            st.dataframe(table, width="stretch")
-    else:
-        st.info(f"None of the catalogue's windows (1998 LTCM to the 2022 rate shock) lies inside {p.name}'s dates "
-                f"({p.dates[0].date()}..{p.dates[-1].date()}); type your own window below.")
-    pick = st.selectbox("Window", [w.name for w in catalogue] + [OWN], key="stress_window")
-    if pick == OWN:
-        stress = services.stress_tests(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
-                                       (own_window(),))[0]
-    else:
-        stress = results[[w.name for w in catalogue].index(pick)]
-    readings(stress)
-with shock_tab, ui.guard():
-    shocks()
+# each tab runs only while it is open (a rerun when another is picked): the first view computes and draws the
+# historical windows alone, not the Shocks tab's charts behind it; a closed tab's choices are kept for its return
+history_tab, shock_tab = st.tabs(["Historical windows", "Shocks"], key="stress_tab", on_change="rerun")
+ui.keep(*(() if history_tab.open else ("stress_window", "stress_start", "stress_end")),
+        *(() if shock_tab.open else ("shock_",)))
+if history_tab.open:
+    with history_tab, ui.guard():
+        catalogue = windows_in(p)
+        results = services.stress_tests(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
+                                        tuple(catalogue)) if catalogue else []
+        if results:
+            table = summary_table(results)
+            ui.plot(figures_risk.stress_windows(table, f"Historical windows: {weights_of} replayed"), "stress_windows")
+            with st.expander("Every window: dates, sources and readings"):
+                st.dataframe(table, width="stretch")
+        else:
+            st.info(f"None of the catalogue's windows (1998 LTCM to the 2022 rate shock) lies inside {p.name}'s "
+                    f"dates ({p.dates[0].date()}..{p.dates[-1].date()}); type your own window below.")
+        pick = st.selectbox("Window", [w.name for w in catalogue] + [OWN], key="stress_window")
+        if pick == OWN:
+            stress = services.stress_tests(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
+                                           (own_window(),))[0]
+        else:
+            stress = results[[w.name for w in catalogue].index(pick)]
+        readings(stress)
+if shock_tab.open:
+    with shock_tab, ui.guard():
+        shocks()

@@ -1,6 +1,7 @@
 """AppTest of the Stress tests and Attribution pages (issue 24) on sp500-20: they render without exception for
 NeuralFactors (factors) and Ledoit-Wolf (covariance-only: said in words, no error), and a shock input changes the
-expected P&L; shocks are set in each factor's reference units by default, the latent units in an expander."""
+expected P&L; shocks are set in each factor's reference units by default, the latent units in an expander. The
+Shocks tab runs only once opened, and keeps its choices while the other tab is open."""
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,12 @@ def _app(model: str, page: str) -> AppTest:
     return at.switch_page(f"app_pages/{page}.py").run(timeout=300)
 
 
+def _shocks(at: AppTest, tab: str = "Shocks") -> AppTest:
+    """The Stress tests page with tab `tab` opened (a tab runs only while open)."""
+    at.session_state["stress_tab"] = tab
+    return at.run(timeout=300)
+
+
 def _clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -33,11 +40,15 @@ def test_stress_page_renders(model):
     _clean(at)
     assert at.title[0].value == "Stress tests"
     m = _metrics(at)
-    assert m["Replay return"].endswith("%") and m["Expected P&L"].endswith("%")
+    assert m["Replay return"].endswith("%") and "Expected P&L" not in m  # the Shocks tab runs once opened
     assert ("Factor replay return" in m) == ("Specific band" in m) == (model == "neuralfactors")
-    if model == "ledoit-wolf":  # no factors: the factor replay is explained, the shock moves observable series
+    if model == "ledoit-wolf":  # no factors: the factor replay is explained
         assert any("no factors" in i.value for i in at.info)
+    _clean(_shocks(at))
+    assert _metrics(at)["Expected P&L"].endswith("%") and "Replay return" not in _metrics(at)
+    if model == "ledoit-wolf":  # no factors: the shock moves observable series
         assert at.radio(key="shock_kind").options == ["Observable series"]
+    _shocks(at, "Historical windows")
     at.selectbox(key="stress_window").set_value("Your own window").run(timeout=300)
     _clean(at)
     assert "Replay return" in _metrics(at)
@@ -45,7 +56,7 @@ def test_stress_page_renders(model):
 
 @pytest.mark.parametrize("kind,key", [("Observable series", "shock_s_market"), ("Factor references", "shock_r_market")])
 def test_a_shock_input_changes_the_pnl(kind, key):
-    at = _app("neuralfactors", "stress")
+    at = _shocks(_app("neuralfactors", "stress"))
     at.radio(key="shock_kind").set_value(kind).run(timeout=300)
     _clean(at)
     before = _metrics(at)["Expected P&L"]
@@ -61,7 +72,7 @@ def test_a_shock_input_changes_the_pnl(kind, key):
 
 
 def test_the_reference_shock_is_the_default_and_latent_units_sit_in_an_expander():
-    at = _app("neuralfactors", "stress")
+    at = _shocks(_app("neuralfactors", "stress"))
     assert at.radio(key="shock_kind").value == "Factor references"
     assert at.multiselect(key="shock_refs").value == ["market"]
     assert sum("no reference series" in c.value for c in at.caption) == 1  # the unnamed factor, said once
@@ -76,6 +87,26 @@ def test_the_reference_shock_is_the_default_and_latent_units_sit_in_an_expander(
     at.number_input(key=f"shock_f_{first}").set_value(-6.0).run(timeout=300)
     _clean(at)
     assert _metrics(at)["Expected P&L (latent shock)"] != before
+
+
+def test_a_shock_is_kept_while_the_historical_windows_are_open():
+    """A tab runs only while open, and Streamlit forgets the value of a widget a run does not draw: the page keeps
+    the closed tab's choices (ui.keep), so a PM who sets a shock, looks at a window and comes back finds it set."""
+    at = _shocks(_app("neuralfactors", "stress"))
+    at.radio(key="shock_kind").set_value("Observable series").run(timeout=300)
+    at.number_input(key="shock_s_market").set_value(-6.0).run(timeout=300)
+    pnl = _metrics(at)["Expected P&L"]
+    _shocks(at, "Historical windows")
+    window = at.selectbox(key="stress_window").options[1]
+    at.selectbox(key="stress_window").set_value(window).run(timeout=300)
+    _clean(at)
+    assert "Expected P&L" not in _metrics(at)
+    _clean(_shocks(at))
+    assert at.radio(key="shock_kind").value == "Observable series"
+    assert at.number_input(key="shock_s_market").value == -6.0
+    assert _metrics(at)["Expected P&L"] == pnl
+    _clean(_shocks(at, "Historical windows"))
+    assert at.selectbox(key="stress_window").value == window
 
 
 @pytest.mark.parametrize("model", ["neuralfactors", "ledoit-wolf"])
