@@ -1,8 +1,8 @@
-"""Factor exposures: mean beta by sector with a drill-down to a sector's stocks (top-N, search),
-the portfolio's exposures over time, realised factor returns, factor vs specific risk, and what the
+"""Factor exposures: mean beta by sector with a drill-down to a sector's stocks (top-N, search), what the
 factors are (correlations with the market, sectors and style ETFs over the validation window, suggested names,
 each checked on the date shown; factors that rotate from one fit to the next, PCA's and PPCA's, named on that date
-only: core.workbench.name_check).
+only: core.workbench.name_check), and in an expander that runs once opened the portfolio's exposures over time,
+factor vs specific risk and the realised factor returns.
 A covariance-only model has no factors: the page shows the principal components of its forecast covariance
 instead (sign-fixed over time), labelled as such, without factor share, factor returns or names.
 Readable at any universe size: the heatmaps have one row per sector or per shown stock."""
@@ -26,6 +26,26 @@ def _lines_note(n_factors: int) -> None:
     """Say when a chart shows only the first MAX_LINES factors."""
     if n_factors > MAX_LINES:
         st.caption(f"The first {MAX_LINES} of {n_factors} factors are drawn.")
+
+
+def over_time(weights: pd.Series, series, named, factor_share: float) -> None:
+    """The portfolio's exposures over time beside its factor vs specific risk, then the realised factor returns; in
+    reference units where the factors are named on validation (`named`)."""
+    left, right = st.columns([2, 1])
+    with left:
+        y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)
+        y = y if named is None else in_reference_units(y, named, baskets_over_time(p, series, y.index, named))
+        ui.plot(figures.time_series(y.iloc[:, :MAX_LINES], f"{sel.portfolio.capitalize()} portfolio exposures over "
+                                    "time", "model units" if named is None else "beta to the factor's reference",
+                                    date=sel.date), "portfolio_exposures")
+        _lines_note(y.shape[1])
+    with right:
+        ui.plot(figures.risk_split(factor_share, 1.0 - factor_share, "Factor vs specific risk"), "risk_split")
+    with ui.guard():
+        fr = services.factor_returns(sel.dataset, sel.model, sel.part)
+        fr = fr if named is None else returns_in_reference_units(fr, named)
+        ui.plot(figures.factor_returns_chart(fr.iloc[:, :MAX_LINES], date=sel.date), "factor_returns")
+        _lines_note(fr.shape[1])
 
 
 sel = state.selection()
@@ -153,18 +173,9 @@ with ui.guard():
             st.dataframe(dated[["suggested name", "best match", "correlation", "on the date", "check", "unit"]]
                          .round(3), width="stretch")
 
-        left, right = st.columns([2, 1])
-        with left:
-            y = services.exposures_over_time(sel.dataset, sel.model, sel.part, weights)
-            y = y if named is None else in_reference_units(y, named, baskets_over_time(p, series, y.index, named))
-            ui.plot(figures.time_series(y.iloc[:, :MAX_LINES], f"{sel.portfolio.capitalize()} portfolio exposures over "
-                                        "time", "model units" if named is None else "beta to the factor's reference",
-                                        date=sel.date), "portfolio_exposures")
-            _lines_note(y.shape[1])
-        with right:
-            ui.plot(figures.risk_split(r.factor_share, 1.0 - r.factor_share, "Factor vs specific risk"), "risk_split")
-        with ui.guard():
-            fr = services.factor_returns(sel.dataset, sel.model, sel.part)
-            fr = fr if named is None else returns_in_reference_units(fr, named)
-            ui.plot(figures.factor_returns_chart(fr.iloc[:, :MAX_LINES], date=sel.date), "factor_returns")
-            _lines_note(fr.shape[1])
+        # run only while open (a rerun when opened): the first view draws the date's exposures and names, not the
+        # three charts of the history behind them (the warm-up of an upload has their series ready)
+        with st.expander("Over time: the portfolio's exposures, its factor vs specific risk and the realised factor "
+                         "returns", key="exp_over_time", on_change="rerun") as box:
+            if box.open:
+                over_time(weights, series, named, r.factor_share)

@@ -317,3 +317,23 @@ def test_a_long_short_book_shows_its_legs_and_rotating_factors_are_named_on_the_
                for i in at.info)
     table = next(d.value for d in at.dataframe if "check" in d.value.columns)
     assert table["check"].str.startswith(f"named on the 63 trading days to {sel.date}").sum() >= 3
+
+
+def test_exposures_over_time_run_once_their_expander_is_opened(monkeypatch):
+    """Factor exposures' first view draws the date's exposures and names; the history behind them (the portfolio's
+    exposures over time, factor vs specific risk, the realised factor returns) is computed and drawn only once its
+    expander is opened."""
+    from dashboard import services as svc
+
+    asked = []
+    real = svc.exposures_over_time
+    monkeypatch.setattr(svc, "exposures_over_time", lambda *a, **k: asked.append(a) or real(*a, **k))
+    at = _app(dataset="sp500-20", model="neuralfactors")
+    at.switch_page("app_pages/exposures.py").run(timeout=300)
+    _clean(at)
+    first = len(at.get("plotly_chart"))
+    assert asked == [] and first >= 2
+    at.session_state["exp_over_time"] = True
+    at.run(timeout=300)
+    _clean(at)
+    assert len(asked) == 1 and len(at.get("plotly_chart")) == first + 3
