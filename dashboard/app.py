@@ -123,4 +123,4 @@ else:
         st.title(page.title)
         st.info("This page needs a model's forecasts on the chosen dataset; pick another model or dataset in "
                 "the sidebar (the problem is shown there), or open Your data.")
-serve.warm_later()  # the libraries the other pages use, loaded now that this run is over
+serve.warm_later()  # the libraries the other pages use, loaded once this run is over

@@ -71,21 +71,25 @@ QUIET_POLL_S = 0.05
 _later = threading.Lock()
 _later_started: list[threading.Thread] = []
 _runs: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()  # the threads of page runs (Streamlit: one per run)
+_runs_lock = threading.Lock()  # script threads add to _runs while the background thread reads it
 
 
 def page_run() -> None:
     """Called at the top of app.py: this script run's thread (Streamlit starts one per run, and it ends with the
     run) is a page run the background imports of `warm_later` wait for."""
-    _runs.add(threading.current_thread())
+    with _runs_lock:
+        _runs.add(threading.current_thread())
 
 
 def running() -> bool:
     """Whether a page run is in progress (a thread `page_run` marked is alive)."""
-    return any(t.is_alive() for t in list(_runs))
+    with _runs_lock:
+        return any(t.is_alive() for t in _runs)
 
 
 def _import_later(modules=LATER) -> None:
-    """Import `modules` in order, each only once no page runs."""
+    """Import `modules` in order, each only once no page runs (under steady traffic they wait; a page that needs one
+    meanwhile imports it itself, as without this thread)."""
     for name in modules:
         while running():
             time.sleep(QUIET_POLL_S)

@@ -20,13 +20,6 @@ def plot(fig, name: str) -> None:
     st.plotly_chart(fig, width="stretch", config=png_config(name), theme="streamlit", key=f"fig_{name}")
 
 
-def keep(*prefixes: str) -> None:
-    """Keep the values of the widgets whose keys start with one of `prefixes` through a run that does not draw them
-    (a closed tab that runs only while open): Streamlit forgets a widget's value after a run without the widget."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
-        st.session_state[key] = st.session_state[key]
-
-
 @contextmanager
 def guard():
     """Show a user-causable error as st.error with its fix; a view the model cannot fill as st.info."""

@@ -1,5 +1,6 @@
 """Compute what the pages show by default once, when a dataset or model is taken into use on Your data, so that each
-page's first visit reads dashboard/services.py's caches: the same cached calls, with the same arguments, as the pages
+page's first visit, and the tab or expander it runs once opened (Factor exposures' history, the Shocks tab), reads
+dashboard/services.py's caches: the same cached calls, with the same arguments, as the pages
 make for the sidebar's selection (portfolio, date and split; the pages' default windows and horizon)."""
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def attribution_period(sel: Selection) -> tuple[str, str]:
 
 
 def steps(sel: Selection) -> list[Step]:
-    """The cached calls behind every page's default view of `sel`, in page order."""
+    """The cached calls behind every page's default view of `sel` (what it shows first and what it runs once a tab
+    or expander is opened), in page order."""
     d, m, date, part = sel.dataset, sel.model, sel.date, sel.part
 
     def weights() -> pd.Series:

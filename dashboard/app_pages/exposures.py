@@ -28,7 +28,7 @@ def _lines_note(n_factors: int) -> None:
         st.caption(f"The first {MAX_LINES} of {n_factors} factors are drawn.")
 
 
-def over_time(weights: pd.Series, series, named, factor_share: float) -> None:
+def _over_time(weights: pd.Series, series, named, factor_share: float) -> None:
     """The portfolio's exposures over time beside its factor vs specific risk, then the realised factor returns; in
     reference units where the factors are named on validation (`named`)."""
     left, right = st.columns([2, 1])
@@ -178,4 +178,4 @@ with ui.guard():
         with st.expander("Over time: the portfolio's exposures, its factor vs specific risk and the realised factor "
                          "returns", key="exp_over_time", on_change="rerun") as box:
             if box.open:
-                over_time(weights, series, named, r.factor_share)
+                _over_time(weights, series, named, r.factor_share)

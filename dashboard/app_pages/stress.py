@@ -31,8 +31,9 @@ def own_window() -> Window:
     lo, hi = p.dates[1].date(), p.dates[-1].date()
     c1, c2 = st.columns(2)
     a = c1.date_input("First date of the window", default.start.date(), lo, hi, key="stress_start",
+                      persist_state="page", format="YYYY-MM-DD")
+    b = c2.date_input("Last date of the window", default.end.date(), lo, hi, key="stress_end", persist_state="page",
                       format="YYYY-MM-DD")
-    b = c2.date_input("Last date of the window", default.end.date(), lo, hi, key="stress_end", format="YYYY-MM-DD")
     return Window(f"{a}..{b}", pd.Timestamp(a), pd.Timestamp(b))
 
 
@@ -93,16 +94,16 @@ def readings(s) -> None:
 def reference_inputs(fc, refs) -> dict[str, float]:
     """The references to move and their returns on the day (latent factors in sds of the factor), from the widgets."""
     default, _ = warmup.shock_defaults(fc, refs)
-    chosen = st.multiselect("References to move", refs.names, default=default, key="shock_refs",
+    chosen = st.multiselect("References to move", refs.names, default=default, key="shock_refs", persist_state="page",
                             format_func=lambda k: f"{k} (latent units)" if k in refs.latent else k)
     for note in refs.notes:  # the factors without a reference, said once
         st.caption(f"{note} (in sds of the factor).")
     cols = st.columns(max(len(chosen), 1))
     returns = {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, 100 * refs.default_fall(fc, k),
-                                       0.5, key=f"shock_r_{k}") / 100.0
+                                       0.5, key=f"shock_r_{k}", persist_state="page") / 100.0
                for i, k in enumerate(chosen) if k not in refs.latent}
     latent = {k: cols[i].number_input(f"{k} (sd of the factor)", -10.0, 10.0, warmup.SHOCK_SD, 0.5,
-                                      key=f"shock_r_{k}")
+                                      key=f"shock_r_{k}", persist_state="page")
               for i, k in enumerate(chosen) if k in refs.latent}
     return {**returns, **refs.in_sd(fc, latent)}
 
@@ -131,10 +132,11 @@ def shock_result(res, w) -> None:
 
 def latent_shock(fc, w) -> None:
     """The shock in the model's own latent factor units (inside an expander)."""
-    chosen = st.multiselect("Factors to move", fc.factor_names, default=fc.factor_names[:1], key="shock_factors")
+    chosen = st.multiselect("Factors to move", fc.factor_names, default=fc.factor_names[:1], key="shock_factors",
+                            persist_state="page")
     cols = st.columns(max(len(chosen), 1))
     moves = {k: cols[i].number_input(f"{k} (in sd of the factor)", -10.0, 10.0, warmup.SHOCK_SD, 0.5,
-                                     key=f"shock_f_{k}")
+                                     key=f"shock_f_{k}", persist_state="page")
              for i, k in enumerate(chosen)}
     if not moves:
         st.info("pick at least one factor to move")
@@ -155,16 +157,17 @@ def shocks() -> None:
     st.caption(f"The distribution of {weights_of} and of each stock on the day after {sel.date}, given the moves "
                f"set below; returns in percent {basis(w)}.")
     kinds = (["Factor references"] if has_factors(fc) else []) + ["Observable series"]
-    kind = st.radio("Move", kinds, horizontal=True, key="shock_kind",
+    kind = st.radio("Move", kinds, horizontal=True, key="shock_kind", persist_state="page",
                     help="the reference series each factor is named after (the market, a style ETF, a sector's "
                          "average), set as its return on the day; or observable series of the universe: its "
                          "equal-weighted mean (market) and sector averages")
     if kind == "Observable series":
         chosen = st.multiselect("Series to move", available_series(fc, p.sectors), default=[MARKET],
-                                key="shock_series")
+                                key="shock_series", persist_state="page")
         cols = st.columns(max(len(chosen), 1))
         values = {k: cols[i].number_input(f"{k}: return on the day (%)", -50.0, 50.0, -3.0, 0.5,
-                                          key=f"shock_s_{k}") / 100.0 for i, k in enumerate(chosen)}
+                                          key=f"shock_s_{k}", persist_state="page") / 100.0
+                  for i, k in enumerate(chosen)}
         if not values:
             st.info("pick at least one series to move")
             return
@@ -199,10 +202,9 @@ def shocks() -> None:
 
 
 # each tab runs only while it is open (a rerun when another is picked): the first view computes and draws the
-# historical windows alone, not the Shocks tab's charts behind it; a closed tab's choices are kept for its return
+# historical windows alone, not the Shocks tab's charts behind it; the tabs' widgets keep their values while their
+# tab is closed (persist_state="page")
 history_tab, shock_tab = st.tabs(["Historical windows", "Shocks"], key="stress_tab", on_change="rerun")
-ui.keep(*(() if history_tab.open else ("stress_window", "stress_start", "stress_end")),
-        *(() if shock_tab.open else ("shock_",)))
 if history_tab.open:
     with history_tab, ui.guard():
         catalogue = windows_in(p)
@@ -216,7 +218,7 @@ if history_tab.open:
         else:
             st.info(f"None of the catalogue's windows (1998 LTCM to the 2022 rate shock) lies inside {p.name}'s "
                     f"dates ({p.dates[0].date()}..{p.dates[-1].date()}); type your own window below.")
-        pick = st.selectbox("Window", [w.name for w in catalogue] + [OWN], key="stress_window")
+        pick = st.selectbox("Window", [w.name for w in catalogue] + [OWN], key="stress_window", persist_state="page")
         if pick == OWN:
             stress = services.stress_tests(sel.dataset, sel.model, sel.date, sel.portfolio, sel.custom,
                                            (own_window(),))[0]

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.errors import DataError
 from core.workbench.sources import model_keys
 from dashboard import pages, services, uploads
+from tests.dashboard.opening import open_all
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = [page.stem for page in pages.PAGES]
@@ -41,6 +42,7 @@ def test_every_page_renders_without_exception():
         at.switch_page(f"app_pages/{page}.py").run(timeout=120)
         _clean(at)
         assert at.title and at.title[0].value, page
+        _clean(open_all(at, page))  # what the page runs once opened
         if page in ("overview", "lab"):
             assert _metrics(at)["Volatility (daily)"].endswith("%")
     assert at.session_state["selection"].dataset == "synthetic"
@@ -317,6 +319,8 @@ def test_a_long_short_book_shows_its_legs_and_rotating_factors_are_named_on_the_
                for i in at.info)
     table = next(d.value for d in at.dataframe if "check" in d.value.columns)
     assert table["check"].str.startswith(f"named on the 63 trading days to {sel.date}").sum() >= 3
+    _clean(open_all(at, "exposures"))  # its history in model units (no name holds on validation)
+    assert any("portfolio exposures over time" in str(c.proto.spec) for c in at.get("plotly_chart"))
 
 
 def test_exposures_over_time_run_once_their_expander_is_opened(monkeypatch):

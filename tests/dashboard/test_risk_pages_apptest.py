@@ -91,7 +91,7 @@ def test_the_reference_shock_is_the_default_and_latent_units_sit_in_an_expander(
 
 def test_a_shock_is_kept_while_the_historical_windows_are_open():
     """A tab runs only while open, and Streamlit forgets the value of a widget a run does not draw: the page keeps
-    the closed tab's choices (ui.keep), so a PM who sets a shock, looks at a window and comes back finds it set."""
+    the closed tab's choices (persist_state="page"), so a PM who sets a shock, looks at a window and comes back finds it set."""
     at = _shocks(_app("neuralfactors", "stress"))
     at.radio(key="shock_kind").set_value("Observable series").run(timeout=300)
     at.number_input(key="shock_s_market").set_value(-6.0).run(timeout=300)

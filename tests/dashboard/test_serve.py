@@ -57,7 +57,7 @@ def test_the_preload_waits_for_the_server_it_was_started_with():
 
 
 def test_the_preload_imports_none_of_the_libraries_the_first_page_does_not_run():
-    """A cold start's first page waits on the preload; scipy.stats, cvxpy, scikit-learn and skfolio take about two
+    """A cold start's first page waits on the preload; scipy.stats, cvxpy, scikit-learn and skfolio take about 1.2
     seconds to import there and torch and matplotlib more, and the first page runs none of them: they are imported
     where they are used (portfolio optimisation, isotonic maps, GARCH, shocks, the report, the network). Run in a
     fresh interpreter, since this one has imported them all."""
@@ -76,12 +76,14 @@ def test_the_later_imports_wait_while_a_page_runs(monkeypatch):
     """warm_later's imports hold the interpreter's lock: each waits until no page run (a thread marked by page_run,
     as app.py marks each of Streamlit's run threads) is alive, so a page opened meanwhile does not share it."""
     import threading
+    from types import SimpleNamespace
 
-    imported, release = [], threading.Event()
-    monkeypatch.setattr(serve.importlib, "import_module", imported.append)
+    imported, marked, release = [], threading.Event(), threading.Event()
+    monkeypatch.setattr(serve, "importlib", SimpleNamespace(import_module=imported.append))  # serve's view only
     monkeypatch.setattr(serve, "QUIET_POLL_S", 0.01)
-    page = threading.Thread(target=lambda: (serve.page_run(), release.wait(10)))
+    page = threading.Thread(target=lambda: (serve.page_run(), marked.set(), release.wait(10)))
     page.start()
+    assert marked.wait(5)
     worker = threading.Thread(target=serve._import_later, args=(("a", "b"),))
     worker.start()
     worker.join(0.3)

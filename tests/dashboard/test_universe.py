@@ -21,6 +21,7 @@ from core.workspaces.identity import local_user
 from core.workspaces.store import Store
 from dashboard import figures_universe as fu
 from dashboard import ownership, pages, services, uploads
+from tests.dashboard.opening import open_all
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = [page.stem for page in pages.PAGES]
@@ -116,8 +117,9 @@ def test_embedding_map_labels_only_what_is_asked():
 
 # --- the dashboard on an uploaded 500-stock file ------------------------------------------------
 #: the computations behind dashboard/services.py's wrappers (core.workbench module: functions; some reached through
-#: core.workbench.precomputed.serve) that the warm-up of Your data does once, so that no page's first visit repeats them
-#: (factor_shock: no first visit computes it, the Stress tests' latent expander runs it once opened)
+#: core.workbench.precomputed.serve) that the warm-up of Your data does once, so that no page's first visit repeats
+#: them, nor the views a page runs once opened (tests/dashboard/opening.py); factor_shock: nothing computes it before the Stress tests'
+#: latent expander is opened
 WARMED = {"exposures": ("exposures_over_time", "factor_returns"), "factor_names": ("factor_names",),
           "var": ("var_series",), "clusters": ("embedding",), "covariance": ("covariance_view", "covariance_scores"),
           "scenarios": ("scenarios",), "stress": ("stress_tests",), "attribution": ("attribution",),
@@ -177,6 +179,7 @@ def test_upload_used_in_every_page(upload, monkeypatch):
             assert show.value == "Sector averages" and show.options[1] == "The 60 largest holdings"
             show.set_value(show.options[1]).run()
             _clean(at)
+        _clean(open_all(at, page))  # what the page runs once opened, warmed as well
     assert calls == {}, f"first visits after the warm-up computed {calls} again (dashboard/warmup.py's arguments " \
                         "differ from the page's)"
     at.selectbox(key="model").set_value("ppca").run()
