@@ -122,28 +122,32 @@ def what_if(p, base: pd.Series) -> None:
         before_after(before, r)
         st.session_state["lab_vol"] = r.vol
         structure = "Factor exposures" if r.has_factors else "Principal components" if r.components else None
-        tabs = st.tabs(["Risk contributions", "Sector totals"] + ([structure] if structure else []))
-        with tabs[0]:
-            if len(r.contributions):
-                ui.plot(figures.bar_by_ticker(r.contributions[w.abs() > 0], p.sectors, colours,
-                                              "Contribution to daily volatility (held stocks)",
-                                              "volatility contribution (% per day)"), "lab_contributions")
-            else:
-                st.info(r.note)
-        with tabs[1]:
-            st.dataframe(sector_totals(p, base, w), width="stretch", column_config={
-                c: st.column_config.NumberColumn(format="percent") for c in ("before", "after", "change")})
-        if r.has_factors:
+        # each tab runs only while it is open (a rerun when another is picked): the hidden ones draw nothing
+        tabs = st.tabs(["Risk contributions", "Sector totals"] + ([structure] if structure else []), key="lab_tab",
+                       on_change="rerun")
+        if tabs[0].open:
+            with tabs[0]:
+                if len(r.contributions):
+                    ui.plot(figures.bar_by_ticker(r.contributions[w.abs() > 0], p.sectors, colours,
+                                                  "Contribution to daily volatility (held stocks)",
+                                                  "volatility contribution (% per day)"), "lab_contributions")
+                else:
+                    st.info(r.note)
+        if tabs[1].open:
+            with tabs[1]:
+                st.dataframe(sector_totals(p, base, w), width="stretch", column_config={
+                    c: st.column_config.NumberColumn(format="percent") for c in ("before", "after", "change")})
+        if structure and tabs[2].open:
             with tabs[2]:
-                exposures_chart(p, r, named, "Portfolio factor exposures", "lab_exposures")
-        elif r.components:
-            with tabs[2]:
-                st.caption("A covariance-only model has no factors: the portfolio's loadings on the principal "
-                           "components of its forecast covariance (statistical directions, not factors).")
-                pcs = component_summary(services.components(sel.dataset, sel.model, sel.part),
-                                        services.forecast_at(sel.dataset, sel.model, sel.date), w)
-                ui.plot(figures.bar(100 * pcs["portfolio loading"], "Portfolio loadings on the principal components",
-                                    "principal component", "loading (% per day)"), "lab_exposures")
+                if r.has_factors:
+                    exposures_chart(p, r, named, "Portfolio factor exposures", "lab_exposures")
+                else:
+                    st.caption("A covariance-only model has no factors: the portfolio's loadings on the principal "
+                               "components of its forecast covariance (statistical directions, not factors).")
+                    pcs = component_summary(services.components(sel.dataset, sel.model, sel.part),
+                                            services.forecast_at(sel.dataset, sel.model, sel.date), w)
+                    ui.plot(figures.bar(100 * pcs["portfolio loading"], "Portfolio loadings on the principal "
+                                        "components", "principal component", "loading (% per day)"), "lab_exposures")
         results = pd.DataFrame({"weight": w, "vol_contribution": r.contributions.reindex(w.index)})
         c1, c2 = st.columns(2)
         with c1:
@@ -182,20 +186,23 @@ def benchmark_relative(p, w: pd.Series) -> None:
                    "Euler contributions, which sum to the tracking error."
                    + ("" if ar.has_factors else " No active risk by factor: a covariance-only model has no factors."))
         t = st.tabs(["Active weights"] + (["Active risk by factor"] if ar.has_factors else []) +
-                    ["Active risk by sector"])
-        with t[0]:
-            active = ar.active[ar.active.abs() > 1e-12]
-            ui.plot(figures.bar_by_ticker(active, p.sectors, figures.sector_colours(p.sectors),
-                                          "Active weights (portfolio minus benchmark)", "active weight (%)"),
-                    "active_weights")
-        if ar.has_factors:
+                    ["Active risk by sector"], key="act_tab", on_change="rerun")  # each runs only while open
+        if t[0].open:
+            with t[0]:
+                active = ar.active[ar.active.abs() > 1e-12]
+                ui.plot(figures.bar_by_ticker(active, p.sectors, figures.sector_colours(p.sectors),
+                                              "Active weights (portfolio minus benchmark)", "active weight (%)"),
+                        "active_weights")
+        if ar.has_factors and t[1].open:
             with t[1]:
                 named = _names()
                 per_factor = ar.per_factor if named is None else ar.per_factor.rename(index=named["label"].to_dict())
                 by_factor = pd.concat([per_factor, pd.Series({"specific": ar.specific})])
                 ui.plot(figures.active_risk_bars(by_factor, "Active risk by factor", "factor"), "active_by_factor")
-        with t[-1]:
-            ui.plot(figures.active_risk_bars(ar.per_sector, "Active risk by sector", "sector"), "active_by_sector")
+        if t[-1].open:
+            with t[-1]:
+                ui.plot(figures.active_risk_bars(ar.per_sector, "Active risk by sector", "sector"),
+                        "active_by_sector")
         ui.csv_download(pd.DataFrame({"weight": w.reindex(fc.tickers).fillna(0.0), "benchmark": b,
                                       "active": ar.active, "te_contribution": ar.per_stock}),
                         "Download active weights and risk (CSV)", "active_risk.csv")

@@ -3,7 +3,8 @@ every page: `open_all` opens it, so their checks reach it too."""
 from streamlit.testing.v1 import AppTest
 
 #: {page stem: {widget key: the value that opens it}}
-OPENED = {"exposures": {"exp_over_time": True}, "stress": {"stress_tab": "Shocks"}}
+OPENED = {"exposures": {"exp_over_time": True}, "stress": {"stress_tab": "Shocks"},
+          "lab": {"lab_tab": "Sector totals", "act_tab": "Active risk by sector"}}
 
 
 def open_all(at: AppTest, page: str, timeout: float = 300) -> AppTest:

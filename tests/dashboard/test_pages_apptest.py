@@ -222,6 +222,10 @@ def test_covariance_only_model_shows_principal_components_not_factors():
     _clean(at)
     tabs = [t.label for t in at.tabs]
     assert "Principal components" in tabs and not {"Factor exposures", "Active risk by factor"} & set(tabs)
+    at.session_state["lab_tab"] = "Principal components"  # a tab runs once opened
+    at.run(timeout=300)
+    _clean(at)
+    assert any("principal components of its forecast covariance" in c.value for c in at.caption)
     assert not [m for m in at.metric if "factor" in m.label.lower()]
     assert any(b.label == "Optimise" for b in at.button)
     metrics = next(d.value for d in at.dataframe if "Sharpe ratio" in d.value.columns)  # the backtest, readable
@@ -341,3 +345,21 @@ def test_exposures_over_time_run_once_their_expander_is_opened(monkeypatch):
     at.run(timeout=300)
     _clean(at)
     assert len(asked) == 1 and len(at.get("plotly_chart")) == first + 3
+
+
+def test_the_labs_tabs_run_once_opened():
+    """Portfolio lab's tabs (risk contributions, sector totals, factor exposures; active weights, active risk by
+    factor and by sector) each run only while open: the first view draws the first of each, a tab opened draws its
+    own, and the tab left draws nothing."""
+    at = _app(dataset="sp500-20", model="neuralfactors", portfolio="equal weight")
+    at.switch_page("app_pages/lab.py").run(timeout=300)
+    _clean(at)
+    first = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Contribution to daily volatility" in f for f in first) and any("Active weights" in f for f in first)
+    assert not any("Portfolio factor exposures" in f or "Active risk by factor" in f for f in first)
+    at.session_state["lab_tab"], at.session_state["act_tab"] = "Factor exposures", "Active risk by factor"
+    at.run(timeout=300)
+    _clean(at)
+    now = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Portfolio factor exposures" in f for f in now) and any("Active risk by factor" in f for f in now)
+    assert not any("Contribution to daily volatility" in f or "Active weights" in f for f in now)
