@@ -19,7 +19,7 @@ def last_position(seq: nn.TransformerEncoder, x: torch.Tensor) -> torch.Tensor:
     """seq(x)[:, -1], (B, L, H) -> (B, H), for pre-norm layers without masks (as StockEmbedder builds them): the
     last layer runs its attention query, residuals and feed-forward for the last position only, its keys and values
     still over the whole window. Only that position is read out, and the last layer's work on the other L - 1
-    positions was about 40% of the embedder's (the same numbers to float rounding)."""
+    positions was about 40% of the encoder's (the same numbers to float rounding)."""
     for layer in seq.layers[:-1]:
         x = layer(x)
     layer = seq.layers[-1]

@@ -19,3 +19,34 @@ def test_last_position_is_the_encoders_last_position_with_and_without_grad():
     x.requires_grad_(True)
     last_position(embedder.seq, x).sum().backward()  # the earlier positions still reach the output
     assert x.grad[:, 0].abs().sum() > 0
+
+
+class _Scale(torch.nn.Module):
+    """A stand-in for a dropout layer that scales by a fixed factor: where the shortcut places each dropout shows."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+
+def test_last_position_places_the_dropouts_and_gradients_as_the_encoder_does():
+    torch.manual_seed(1)
+    embedder = StockEmbedder(NFConfig(hidden=16, heads=4, lookback=12, dropout=0.0), n_channels=3, n_sectors=2)
+    layer = embedder.seq.layers[-1]
+    layer.dropout, layer.dropout1, layer.dropout2 = _Scale(0.5), _Scale(0.7), _Scale(1.3)
+    x = torch.randn(5, 12, 16)
+    grads = []
+    for run in (lambda v: embedder.seq(v)[:, -1], lambda v: last_position(embedder.seq, v)):
+        embedder.zero_grad()
+        v = x.clone().requires_grad_(True)
+        out = run(v)
+        out.square().sum().backward()
+        grads.append((out.detach(), v.grad, [q.grad.clone() for q in embedder.seq.parameters()]))
+    (full, gx_full, gp_full), (fast, gx_fast, gp_fast) = grads
+    torch.testing.assert_close(fast, full, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(gx_fast, gx_full, rtol=1e-4, atol=1e-5)
+    for a, b in zip(gp_fast, gp_full):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
