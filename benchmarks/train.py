@@ -25,7 +25,6 @@ from benchmarks import COMMAND, write
 from core.data.features import FeatureScaler
 from core.models.neuralfactors.model import NeuralFactorsModel, forecast_positions
 from core.models.neuralfactors.network import NeuralFactorsNet
-from core.parallel import MAX_AUTO_THREADS
 from core.training import threads as nf_threads
 from core.training.device import autocast
 
@@ -156,7 +155,7 @@ benchmark, standing in for whatever else runs on a shared machine.
 
 {st}
 NeuralFactors' default (core/training/threads.py): 1 thread when a process has <= 2 cores
-to itself, else min(cores, {MAX_AUTO_THREADS}); NEURALFACTORS_THREADS or the model's
+to itself, else min(cores, {nf_threads.MAX_AUTO_THREADS}); NEURALFACTORS_THREADS or the model's
 `threads` argument override it. On 2 cores a second thread pays only while nothing else runs
 (about 1.5x at load ~1.5, measured in separate processes: see core/training/threads.py) and
 loses 2-6x as soon as anything else does (OpenMP threads wait for each other at every

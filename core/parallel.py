@@ -23,11 +23,6 @@ R = TypeVar("R")
 MAX_THREADS = 4
 #: a process's thread budget where one is set (an evaluation worker's share of the cores; core/training/threads.py)
 ENV_VAR = "NEURALFACTORS_THREADS"
-#: threads of an OpenMP / BLAS pool at most when nothing sets them (core/training/threads.py)
-MAX_AUTO_THREADS = 8
-#: the environment variables that size the BLAS and OpenMP pools of numpy, scipy and torch, each read once, when its
-#: library loads
-POOL_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def available_cores() -> int:
@@ -36,34 +31,6 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
-
-
-def local_processes() -> int:
-    """Processes of a distributed run sharing this host (1 outside one)."""
-    for name in ("LOCAL_WORLD_SIZE", "WORLD_SIZE"):
-        value = os.environ.get(name, "")
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    return 1
-
-
-def default_threads(cores: int | None = None, processes: int | None = None) -> int:
-    """1 when a process has <= 2 cores to itself, else min(its cores, MAX_AUTO_THREADS)."""
-    cores = available_cores() if cores is None else cores
-    per_process = max(1, cores // max(1, local_processes() if processes is None else processes))
-    return 1 if per_process <= 2 else min(per_process, MAX_AUTO_THREADS)
-
-
-def pool_env(environ=None) -> dict[str, str]:
-    """The POOL_VARS that `environ` (default os.environ) leaves unset, each at the project's thread count: the
-    NEURALFACTORS_THREADS budget where it is a whole number >= 1, else default_threads() (1 on <= 2 cores, where a
-    pool's spinning threads stall the other processes' work). For a process to set before numpy loads: the
-    dashboard's server (dashboard/serve.py) and the test suite (tests/conftest.py); the processes they start inherit
-    it. Whatever the user set is kept."""
-    environ = os.environ if environ is None else environ
-    budget = environ.get(ENV_VAR, "").strip()
-    n = int(budget) if budget.isdigit() and int(budget) > 0 else default_threads()
-    return {name: str(n) for name in POOL_VARS if not environ.get(name)}
 
 
 def default_map_threads() -> int:

@@ -23,8 +23,6 @@ import threading
 import time
 import weakref
 
-from core.parallel import pool_env
-
 
 THREAD = "neuralfactors-preload"
 
@@ -146,11 +144,8 @@ def _when_up(url: str, wait_s: float = 60.0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """`streamlit run` with `argv` (default: this command's), the preload started once the server is up unless
-    NEURALFACTORS_PRELOAD is 0 (a server that serves uploads only, or a measurement of what the preload saves). The
-    BLAS and OpenMP pools of the libraries it loads, and of the trainings it starts, are sized first
-    (core.parallel.pool_env: one thread on <= 2 cores, where the pools' spinning threads slowed the other work)."""
+    NEURALFACTORS_PRELOAD is 0 (a server that serves uploads only, or a measurement of what the preload saves)."""
     argv = sys.argv[1:] if argv is None else argv
-    os.environ.update(pool_env())  # before Streamlit loads numpy: its BLAS pool at the project's thread count
     if os.environ.get("NEURALFACTORS_PRELOAD", "1") != "0":
         threading.Thread(target=_when_up, args=(health_url(argv),), name=THREAD, daemon=True).start()
     from streamlit.web import cli

@@ -1,7 +1,5 @@
 """Shared test fixtures (keep small; helper functions live in modules: tests/panels.py, benchmarks/userfiles.py,
 tests/lookahead.py for the look-ahead checks of every refit schedule).
-Sizes the math libraries' thread pools (core.parallel.pool_env) before anything loads numpy.
-
 Provides:
 
 - `small_market`: a session-wide synthetic (Panel, SyntheticTruth), 40 stocks x 400 days, seed 3.
@@ -13,18 +11,8 @@ helpers are imported by their package path (`from tests.panels import with_retur
 """
 from __future__ import annotations
 
-import os
-
-from core.parallel import pool_env
-
-# numpy's BLAS and torch's OpenMP pools at the project's thread count (1 on <= 2 cores), as the dashboard's server
-# sizes its own (dashboard/serve.py): set before numpy loads, so the workers, the servers and the trainings the tests
-# start all run so. OpenBLAS's own default, a thread per core in each of the suite's processes, spun on the cores the
-# other xdist worker and its servers were using (docs/bench_dashboard.md).
-os.environ.update(pool_env())
-
-import numpy as np  # noqa: E402 - after the pools are sized
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 
 def pytest_collection_modifyitems(config, items):

@@ -24,10 +24,26 @@ import os
 import torch
 
 from core.errors import ModelError
-# the defaults live in core.parallel, torch-free, so that a process can size its pools before any library loads
-from core.parallel import ENV_VAR, available_cores, default_map_threads, default_threads, local_processes
+from core.parallel import ENV_VAR, available_cores, default_map_threads
 
+MAX_AUTO_THREADS = 8
 TORCH_DEFAULT = torch.get_num_threads()  # torch's own choice, read before anything changes it
+
+
+def local_processes() -> int:
+    """Processes of a distributed run sharing this host (1 outside one)."""
+    for name in ("LOCAL_WORLD_SIZE", "WORLD_SIZE"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return 1
+
+
+def default_threads(cores: int | None = None, processes: int | None = None) -> int:
+    """1 when a process has <= 2 cores to itself, else min(its cores, MAX_AUTO_THREADS)."""
+    cores = available_cores() if cores is None else cores
+    per_process = max(1, cores // max(1, local_processes() if processes is None else processes))
+    return 1 if per_process <= 2 else min(per_process, MAX_AUTO_THREADS)
 
 
 def _parse(value, source: str) -> int | None:

@@ -36,16 +36,3 @@ def test_the_threads_budget_of_a_process_bounds_the_map(monkeypatch):
     assert parallel.default_map_threads() == 1
     monkeypatch.setenv(parallel.ENV_VAR, "auto")
     assert parallel.default_map_threads() == parallel.MAX_THREADS
-
-
-def test_the_pools_are_sized_by_the_budget_and_what_the_user_set_is_kept(monkeypatch):
-    """pool_env: each BLAS / OpenMP variable the environment leaves unset, at NEURALFACTORS_THREADS or the default
-    (1 thread on <= 2 cores, min(cores, 8) above)."""
-    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
-    assert parallel.pool_env({}) == {name: "1" for name in parallel.POOL_VARS}
-    monkeypatch.setattr(parallel, "available_cores", lambda: 16)
-    assert parallel.pool_env({}) == {name: "8" for name in parallel.POOL_VARS}
-    assert parallel.pool_env({parallel.ENV_VAR: "3", "OMP_NUM_THREADS": "2"}) == \
-        {"OPENBLAS_NUM_THREADS": "3", "MKL_NUM_THREADS": "3"}  # the user's OMP_NUM_THREADS stays theirs

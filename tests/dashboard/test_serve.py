@@ -1,14 +1,7 @@
 """dashboard/serve.py: `neuralfactors dashboard` runs Streamlit through it, and its preload fills the caches the
 first page reads (the default dataset, its fingerprint, the default model's forecasts and precomputed views)."""
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from core import parallel
 from core.cli.dashboard import LOOPBACK, streamlit_command
 from core.workbench.sources import model_keys
 from dashboard import serve, services
@@ -54,38 +47,6 @@ def test_the_launcher_hands_streamlit_its_own_command_line(monkeypatch, argv):
     monkeypatch.setattr(cli, "main", lambda prog_name: seen.setdefault("argv", list(serve.sys.argv)) and 0)
     assert serve.main(argv) == 0
     assert seen["argv"] == ["streamlit", "run", *argv]
-
-
-PROBE_POOLS = """
-import json, os, sys
-import streamlit.web.cli as cli
-from dashboard import serve
-def report(prog_name):
-    from threadpoolctl import threadpool_info
-    import numpy  # noqa: F401 - loaded as Streamlit loads it, after the launcher started
-    print(json.dumps([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]))
-    return 0
-cli.main = report
-os.environ["NEURALFACTORS_PRELOAD"] = "0"
-sys.exit(serve.main(["app.py"]))
-"""
-
-
-def _blas_threads(env: dict) -> list[int]:
-    """The BLAS pools' threads (one per BLAS library numpy loaded) of a launcher started with `env`."""
-    out = subprocess.run([sys.executable, "-c", PROBE_POOLS], env=env, capture_output=True, text=True, timeout=120,
-                         check=True, cwd=Path(__file__).resolve().parents[2])
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def test_the_launcher_sizes_the_math_pools_before_numpy_loads():
-    """numpy's BLAS pool takes the project's thread count (core.parallel.pool_env; 1 on this 2-core machine), not
-    OpenBLAS's own (one thread per core); a variable the user set stays theirs. Fails without the launcher's
-    pool_env on a machine of 2 cores or more."""
-    env = {k: v for k, v in os.environ.items() if k not in (*parallel.POOL_VARS, parallel.ENV_VAR)}
-    assert set(_blas_threads(env)) == {parallel.default_threads()}
-    user = {"OPENBLAS_NUM_THREADS": "2"}  # OpenBLAS takes at most one thread per core
-    assert set(_blas_threads(env | user)) == {min(2, parallel.available_cores())}
 
 
 def test_the_preload_waits_for_the_server_it_was_started_with():

@@ -2,7 +2,6 @@
 import pytest
 import torch
 
-from core import parallel
 from core.errors import ModelError
 from core.training import threads
 
@@ -36,7 +35,7 @@ def test_order_argument_then_env_then_default(monkeypatch):
 
 
 def test_ranks_on_one_host_split_the_cores(monkeypatch):
-    monkeypatch.setattr(parallel, "available_cores", lambda: 8)
+    monkeypatch.setattr(threads, "available_cores", lambda: 8)
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
     assert threads.default_threads() == 4
 
