@@ -5,8 +5,12 @@ For a direction w (a book), the bias statistic is the mean over forecast dates t
 (w' Sigma_t w): 1 when the forecast variance is right, above 1 when the book was forecast too calm, below 1 too
 volatile. Directions: every within-sector spread (long one stock, short another of its sector), the
 cyclical-minus-defensive book (Energy, Financials, Industrials, Information Technology and Consumer
-Discretionary long, Consumer Staples and Health Care short, equal weights per leg), the equal-weight book, and
-the whole covariance's cov_mse for reference. The test split is not read. `--quick`: two models.
+Discretionary long, Consumer Staples and Health Care short, equal weights per leg) and the equal-weight book.
+
+Where cov_mse comes from (`whitening_split`): S - I (S the whitened residuals' sample covariance, the whitening test
+of core/risk/covariance.py) split into its diagonal (the stocks' variances) and its off-diagonal pairs, of the same
+sector or not, each as its share of the mean over the p^2 entries (the three add up to cov_mse), with the pairs'
+mean S: above 0, the stocks moved together more than forecast. The test split is not read. `--quick`: two models.
 """
 from __future__ import annotations
 
@@ -54,6 +58,29 @@ def bias(panel, series, dates, w: np.ndarray) -> float:
     return float(np.mean(vals))
 
 
+def whitening_split(u: np.ndarray, same: np.ndarray) -> dict[str, float]:
+    """cov_mse of whitened residuals u (T, p) and its parts: "variances" (the diagonal), "same sector" and "other"
+    pairs (same (p, p) bool: the pair's stocks share a sector), each sum of (S - I)^2 / p^2, and the pairs' mean S
+    ("same sector S", "other S")."""
+    p = u.shape[1]
+    e = np.cov(u, rowvar=False).reshape(p, p) - np.eye(p)
+    pairs = ~np.eye(p, dtype=bool)
+    same, other = same & pairs, ~same & pairs
+    return {"cov_mse": float(np.mean(e ** 2)), "variances": float(np.sum(np.diag(e) ** 2) / p ** 2),
+            "same sector": float(np.sum(e[same] ** 2) / p ** 2), "other": float(np.sum(e[other] ** 2) / p ** 2),
+            "same sector S": float(e[same].mean()), "other S": float(e[other].mean())}
+
+
+def split_row(panel, series, dates) -> dict[str, float]:
+    """whitening_split of `series` on `dates`, as evaluate scores the split (core.evaluation.tables.scored_days)."""
+    from core.evaluation.tables import scored_days
+    from core.risk.covariance import whitened_common
+
+    u, tickers = whitened_common(*scored_days(panel, series, dates))
+    sector = panel.sectors.reindex(tickers).to_numpy()
+    return whitening_split(u, sector[:, None] == sector[None, :])
+
+
 def run(out: str = ".", quick: bool = False) -> int:
     from core.data.embedded import load_dataset
     from core.training.threads import limit_math_threads
@@ -70,12 +97,20 @@ def run(out: str = ".", quick: bool = False) -> int:
              "Bias statistic: 1 = right, above 1 = forecast too calm, below 1 = too volatile.", "",
              "| model | within-sector spreads (median) | spreads (min .. max) | cyclical - defensive | equal weight |",
              "|---|---|---|---|---|"]
+    split = ["", "Where cov_mse comes from: (S - I)^2 summed over the variances, the same-sector pairs and the other "
+             "pairs, each / p^2 (they add up to cov_mse); the pairs' mean S - I: above 0, moved together more than "
+             "forecast.", "",
+             "| model | cov_mse | variances | same-sector pairs | other pairs | mean S, same sector | mean S, other |",
+             "|---|---|---|---|---|---|---|"]
     for name in models:
         series = forecasts(panel, name, dates, None, log=sys.stderr).series
         b = {k: bias(panel, series, dates, w) for k, w in dirs.items()}
         sp = np.array([b[k] for k in spreads])
         lines.append(f"| {name} | {np.median(sp):.2f} | {sp.min():.2f} .. {sp.max():.2f} | "
                      f"{b['cyclical-defensive']:.2f} | {b['equal weight']:.2f} |")
-        print(lines[-1], file=sys.stderr, flush=True)
-    write(out, "covariance_misses", "\n".join(lines + [""]))
+        c = split_row(panel, series, dates)
+        split.append(f"| {name} | {c['cov_mse']:.6f} | {c['variances']:.6f} | {c['same sector']:.6f} | "
+                     f"{c['other']:.6f} | {c['same sector S']:+.3f} | {c['other S']:+.3f} |")
+        print(lines[-1], split[-1], sep="\n", file=sys.stderr, flush=True)
+    write(out, "covariance_misses", "\n".join(lines + split + [""]))
     return 0

@@ -43,7 +43,7 @@ from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import PERIODS, performance_metrics
 from core.risk import backtest as vb
 from core.risk.calibration import PORTFOLIO_SAMPLES, calibration_error, marginal_pit, uni_calibration
-from core.risk.covariance import whitened, whitening_scores
+from core.risk.covariance import whitened_common, whitening_scores
 from core.risk.likelihood import nll_ind, nll_joint
 from core.scorecard import JOINT_ONLY, METRICS, PORTFOLIO_GARCH_METRICS
 from core.workbench.keys import check_model_keys, parse_model
@@ -103,16 +103,11 @@ def mv_sharpes(panel, series: ForecastSeries, dates: pd.DatetimeIndex, risk_aver
     return out
 
 
-def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, settings: Settings | None = None,
-                    model=None) -> tuple[dict[str, float | None], dict[str, str]]:
-    """(metrics, reasons) of one model's forecasts on a split."""
-    s = settings or Settings()
-    series = series.with_history(panel.returns)  # what a univariate model's portfolio rule reads
-    dates = forecast_dates(panel, split)
-    values: dict[str, float | None] = {}
-    reasons: dict[str, str] = {}
-    rets = panel.returns
-    nxt = rets.to_numpy(dtype=float)[panel.dates.get_indexer(dates) + 1]
+def scored_days(panel, series: ForecastSeries,
+                dates: pd.DatetimeIndex) -> tuple[list[FactorForecast], list[np.ndarray]]:
+    """The days a split is scored on: each date's forecast restricted to the stocks with a next-day return, and
+    those returns (one array each, over its forecast's tickers); dates with no such stock are left out."""
+    nxt = panel.returns.to_numpy(dtype=float)[panel.dates.get_indexer(dates) + 1]
     col = {t: i for i, t in enumerate(panel.tickers)}
     fcs, rows = [], []
     for d, r_next in zip(dates, nxt):
@@ -121,6 +116,19 @@ def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, set
         if fc.n_stocks:
             fcs.append(fc)
             rows.append(np.array([r_next[col[t]] for t in fc.tickers]))
+    return fcs, rows
+
+
+def evaluate_series(panel, series: ForecastSeries, split: str, scale: float, settings: Settings | None = None,
+                    model=None) -> tuple[dict[str, float | None], dict[str, str]]:
+    """(metrics, reasons) of one model's forecasts on a split."""
+    s = settings or Settings()
+    series = series.with_history(panel.returns)  # what a univariate model's portfolio rule reads
+    dates = forecast_dates(panel, split)
+    values: dict[str, float | None] = {}
+    reasons: dict[str, str] = {}
+    col = {t: i for i, t in enumerate(panel.tickers)}
+    fcs, rows = scored_days(panel, series, dates)
     if not fcs:
         raise ModelError(f"{series.model}: no stock has both a forecast and a return in split {split!r}")
     no_joint = joint_reason(series)
@@ -198,16 +206,11 @@ def _portfolio_scores(port_r: list, port_pit: list, var95: list, var99: list, re
 
 def _whitening(fcs: list[FactorForecast], rows: list[np.ndarray], values: dict, reasons: dict) -> dict:
     common = set(fcs[0].tickers).intersection(*[set(fc.tickers) for fc in fcs[1:]])
-    common = [t for t in fcs[0].tickers if t in common]
     if len(common) < 2 or len(fcs) <= len(common):
         why = f"only {len(common)} stocks present on all {len(fcs)} days; the whitening test needs 2 <= p < days"
         reasons["cov_mse"] = reasons["box_m"] = why
         return {"cov_mse": None, "box_m": None}
-    u = np.empty((len(fcs), len(common)))
-    for k, (fc, r) in enumerate(zip(fcs, rows)):
-        pos = {t: i for i, t in enumerate(fc.tickers)}
-        u[k] = whitened(restrict(fc, common), r[[pos[t] for t in common]])
-    mse, box = whitening_scores(u)
+    mse, box = whitening_scores(whitened_common(fcs, rows)[0])
     return {"cov_mse": mse, "box_m": box}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.errors import ModelError
-from core.forecast import FactorForecast
+from core.forecast import FactorForecast, restrict
 from core.forecast.linalg import FactorPrecision
 
 
@@ -31,6 +31,18 @@ def inverse_sqrt(cov: np.ndarray) -> np.ndarray:
 def whitened(fc: FactorForecast, r: np.ndarray) -> np.ndarray:
     """u = Sigma^-1/2 (r - m) for one day, (p,)."""
     return inverse_sqrt(fc.dense_cov()) @ (np.asarray(r, dtype=np.float64) - fc.mean)
+
+
+def whitened_common(fcs: list[FactorForecast], rows: list[np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """Whitened residuals u (T, p) of the days' forecasts `fcs` and realised returns `rows` (each over its forecast's
+    tickers), on the p stocks present on every day, and those tickers (p = 0 where none is)."""
+    common = set(fcs[0].tickers).intersection(*[set(fc.tickers) for fc in fcs[1:]])
+    common = [t for t in fcs[0].tickers if t in common]
+    u = np.empty((len(fcs), len(common)))
+    for k, (fc, r) in enumerate(zip(fcs, rows)):
+        pos = {t: i for i, t in enumerate(fc.tickers)}
+        u[k] = whitened(restrict(fc, common), r[[pos[t] for t in common]]) if common else u[k]
+    return u, common
 
 
 def whitening_scores(u: np.ndarray) -> tuple[float, float]:
