@@ -62,8 +62,10 @@ def whitening_split(u: np.ndarray, same: np.ndarray) -> dict[str, float]:
     """cov_mse of whitened residuals u (T, p) and its parts: "variances" (the diagonal), "same sector" and "other"
     pairs (same (p, p) bool: the pair's stocks share a sector), each sum of (S - I)^2 / p^2, and the pairs' mean S
     ("same sector S", "other S")."""
+    from core.risk.covariance import whitened_covariance
+
     p = u.shape[1]
-    e = np.cov(u, rowvar=False).reshape(p, p) - np.eye(p)
+    e = whitened_covariance(u) - np.eye(p)
     pairs = ~np.eye(p, dtype=bool)
     same, other = same & pairs, ~same & pairs
     return {"cov_mse": float(np.mean(e ** 2)), "variances": float(np.sum(np.diag(e) ** 2) / p ** 2),
@@ -74,9 +76,11 @@ def whitening_split(u: np.ndarray, same: np.ndarray) -> dict[str, float]:
 def split_row(panel, series, dates) -> dict[str, float]:
     """whitening_split of `series` on `dates`, as evaluate scores the split (core.evaluation.tables.scored_days)."""
     from core.evaluation.tables import scored_days
-    from core.risk.covariance import whitened_common
+    from core.risk.covariance import common_tickers, whitened_common
 
-    u, tickers = whitened_common(*scored_days(panel, series, dates))
+    fcs, rows = scored_days(panel, series, dates)
+    tickers = common_tickers(fcs)
+    u = whitened_common(fcs, rows, tickers)
     sector = panel.sectors.reindex(tickers).to_numpy()
     return whitening_split(u, sector[:, None] == sector[None, :])
 

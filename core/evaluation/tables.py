@@ -43,7 +43,7 @@ from core.portfolio.constraints import MV_VARIANTS
 from core.portfolio.metrics import PERIODS, performance_metrics
 from core.risk import backtest as vb
 from core.risk.calibration import PORTFOLIO_SAMPLES, calibration_error, marginal_pit, uni_calibration
-from core.risk.covariance import whitened_common, whitening_scores
+from core.risk.covariance import common_tickers, whitened_common, whitening_scores
 from core.risk.likelihood import nll_ind, nll_joint
 from core.scorecard import JOINT_ONLY, METRICS, PORTFOLIO_GARCH_METRICS
 from core.workbench.keys import check_model_keys, parse_model
@@ -105,8 +105,8 @@ def mv_sharpes(panel, series: ForecastSeries, dates: pd.DatetimeIndex, risk_aver
 
 def scored_days(panel, series: ForecastSeries,
                 dates: pd.DatetimeIndex) -> tuple[list[FactorForecast], list[np.ndarray]]:
-    """The days a split is scored on: each date's forecast restricted to the stocks with a next-day return, and
-    those returns (one array each, over its forecast's tickers); dates with no such stock are left out."""
+    """The days a split is scored on: each date's forecast restricted to the n_t stocks with a next-day return, and
+    those returns ((n_t,) each, over its forecast's tickers); dates with no such stock are left out."""
     nxt = panel.returns.to_numpy(dtype=float)[panel.dates.get_indexer(dates) + 1]
     col = {t: i for i, t in enumerate(panel.tickers)}
     fcs, rows = [], []
@@ -205,12 +205,12 @@ def _portfolio_scores(port_r: list, port_pit: list, var95: list, var99: list, re
 
 
 def _whitening(fcs: list[FactorForecast], rows: list[np.ndarray], values: dict, reasons: dict) -> dict:
-    common = set(fcs[0].tickers).intersection(*[set(fc.tickers) for fc in fcs[1:]])
+    common = common_tickers(fcs)
     if len(common) < 2 or len(fcs) <= len(common):
         why = f"only {len(common)} stocks present on all {len(fcs)} days; the whitening test needs 2 <= p < days"
         reasons["cov_mse"] = reasons["box_m"] = why
         return {"cov_mse": None, "box_m": None}
-    mse, box = whitening_scores(whitened_common(fcs, rows)[0])
+    mse, box = whitening_scores(whitened_common(fcs, rows, common))
     return {"cov_mse": mse, "box_m": box}
 
 

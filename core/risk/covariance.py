@@ -33,16 +33,26 @@ def whitened(fc: FactorForecast, r: np.ndarray) -> np.ndarray:
     return inverse_sqrt(fc.dense_cov()) @ (np.asarray(r, dtype=np.float64) - fc.mean)
 
 
-def whitened_common(fcs: list[FactorForecast], rows: list[np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    """Whitened residuals u (T, p) of the days' forecasts `fcs` and realised returns `rows` (each over its forecast's
-    tickers), on the p stocks present on every day, and those tickers (p = 0 where none is)."""
+def common_tickers(fcs: list[FactorForecast]) -> list[str]:
+    """The tickers every one of the days' forecasts `fcs` holds, in the first day's order."""
     common = set(fcs[0].tickers).intersection(*[set(fc.tickers) for fc in fcs[1:]])
-    common = [t for t in fcs[0].tickers if t in common]
+    return [t for t in fcs[0].tickers if t in common]
+
+
+def whitened_common(fcs: list[FactorForecast], rows: list[np.ndarray], common: list[str]) -> np.ndarray:
+    """Whitened residuals u (T, p) of the T days' forecasts `fcs` and realised returns `rows` (each (n_t,), over its
+    forecast's tickers), on the p stocks `common` (`common_tickers`)."""
     u = np.empty((len(fcs), len(common)))
     for k, (fc, r) in enumerate(zip(fcs, rows)):
         pos = {t: i for i, t in enumerate(fc.tickers)}
-        u[k] = whitened(restrict(fc, common), r[[pos[t] for t in common]]) if common else u[k]
-    return u, common
+        u[k] = whitened(restrict(fc, common), r[[pos[t] for t in common]])
+    return u
+
+
+def whitened_covariance(u: np.ndarray) -> np.ndarray:
+    """S (p, p): the sample covariance of whitened residuals u (T, p); I for a perfect forecast."""
+    p = u.shape[1]
+    return np.cov(u, rowvar=False).reshape(p, p)
 
 
 def whitening_scores(u: np.ndarray) -> tuple[float, float]:
@@ -50,7 +60,7 @@ def whitening_scores(u: np.ndarray) -> tuple[float, float]:
     t, p = u.shape
     if t <= p:
         raise ModelError(f"whitening score needs more days ({t}) than stocks ({p}); use a longer split")
-    s = np.cov(u, rowvar=False).reshape(p, p)
+    s = whitened_covariance(u)
     mse = float(np.mean((s - np.eye(p)) ** 2))
     sign, logdet = np.linalg.slogdet(s)
     box = float((np.trace(s) - logdet - p) / p) if sign > 0 else float("inf")
