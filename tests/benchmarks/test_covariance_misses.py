@@ -11,6 +11,7 @@ from core import store
 from core.data.embedded import load_sp500_20
 from core.risk.covariance import whitening_scores
 from core.workbench.sources import forecast_dates, forecasts
+from tests.panels import with_returns
 
 
 def test_the_parts_add_up_and_a_planted_sector_co_movement_lands_in_its_pairs(rng):
@@ -25,9 +26,16 @@ def test_the_parts_add_up_and_a_planted_sector_co_movement_lands_in_its_pairs(rn
     assert abs(parts["other S"]) < 0.02
 
 
-def test_on_the_shipped_forecasts_the_total_is_the_shipped_cov_mse():
+def test_on_the_shipped_forecasts_the_total_is_the_shipped_cov_mse_and_sectors_follow_the_common_stocks():
     panel = load_sp500_20()
     dates = forecast_dates(panel, "valid")
-    row = split_row(panel, forecasts(panel, "ledoit-wolf", dates).series, dates)
+    series = forecasts(panel, "ledoit-wolf", dates).series
+    row = split_row(panel, series, dates)
     shipped = json.loads((store.model_dir("sp500-20", "ledoit-wolf") / "metrics.json").read_text())
     assert row["cov_mse"] == pytest.approx(shipped["valid"]["models"]["ledoit-wolf"]["cov_mse"], rel=1e-9)
+    # a stock missing a day leaves the common stocks: the others keep their own sectors
+    gap = panel.returns.copy()
+    gap.iloc[panel.dates.get_loc(dates[0]) + 1, 2] = np.nan
+    fewer = split_row(with_returns(panel, gap), series, dates)
+    assert fewer["variances"] + fewer["same sector"] + fewer["other"] == pytest.approx(fewer["cov_mse"], rel=1e-12)
+    assert fewer["cov_mse"] != row["cov_mse"]
