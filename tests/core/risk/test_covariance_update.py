@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from core.errors import ModelError
-from core.forecast import restrict
-from core.risk.covariance import whitened, whitening_scores
+from core.evaluation.tables import scored_days
+from core.risk.covariance import common_tickers, whitened_common, whitening_scores
 from core.risk.covariance_update import corrected, fit_corrections
 from tests.lookahead import assert_no_lookahead, changed_after, grid_cuts
 
@@ -18,14 +18,9 @@ def update_covariances(panel, series, start, half_life, **settings):
 
 
 def _whitening_mse(panel, series, dates) -> float:
-    """Whitening MSE on the stocks with a forecast and an outcome on every one of `dates`."""
-    rows = panel.returns.to_numpy(dtype=float)[panel.dates.get_indexer(dates) + 1]
-    pos = series.dates.get_indexer(dates)
-    keep = np.isfinite(rows).all(axis=0) & np.isfinite(series.mean[pos]).all(axis=0)
-    common = [t for t, k in zip(panel.tickers, keep) if k and t in series.tickers]
-    col = {t: i for i, t in enumerate(panel.tickers)}
-    u = [whitened(restrict(series.at(d), common), rows[j, [col[t] for t in common]]) for j, d in enumerate(dates)]
-    return whitening_scores(np.array(u))[0]
+    """Whitening MSE on the stocks with a forecast and an outcome on every one of `dates`, as evaluate scores it."""
+    fcs, rows = scored_days(panel, series, dates)
+    return whitening_scores(whitened_common(fcs, rows, common_tickers(fcs)))[0]
 
 
 @pytest.fixture(scope="module")
