@@ -7,7 +7,8 @@ scaler applied to a panel whose returns after t were changed gives identical row
 Stock channels (T, N, C_s): ret (return / training std of all returns), vol21 (trailing
 21-day volatility), rev21 (trailing 21-day return), mom252 (return from t-251 to t-21),
 logvol (log volume, when the Panel has "volume") and any other numeric per-stock feature; on request, peers
-(the equal-weighted mean return of the other stocks of the stock's sector that day; NaN without one).
+(the equal-weighted mean return of the other stocks of the stock's sector that day; NaN without one) and pc1..pcK
+(the stock's exposures to the universe's top K principal components, `pc_exposures`).
 Market channels (T, C_m): the benchmark's and the pre-defined factors' returns, each only
 when it covers at least half of the training dates (a series that starts after training,
 like the factor ETFs of sp500-20 in 2014, would feed the network inputs it never saw).
@@ -24,6 +25,9 @@ from core.errors import DataError
 
 VOL_WINDOW, REV_WINDOW, MOM_LONG, MOM_SKIP = 21, 21, 252, 21
 PEERS = "peers"
+#: the principal-component channels: named PC_PREFIX + 1..K, over a trailing PC_WINDOW days, for stocks with at least
+#: PC_MIN_DAYS returns in it
+PC_PREFIX, PC_WINDOW, PC_MIN_DAYS = "pc", 252, 63
 
 
 def peer_returns(panel: Panel) -> pd.DataFrame:
@@ -42,9 +46,52 @@ def peer_returns(panel: Panel) -> pd.DataFrame:
     return pd.DataFrame(out, index=r.index, columns=r.columns)
 
 
-def stock_channels(panel: Panel, peers: bool = False) -> dict[str, pd.DataFrame]:
+def pc_names(k: int) -> list[str]:
+    """The channel names of k principal-component exposures."""
+    return [f"{PC_PREFIX}{j + 1}" for j in range(k)]
+
+
+def pc_exposures(panel: Panel, k: int, window: int = PC_WINDOW) -> dict[str, pd.DataFrame]:
+    """k T x N frames: on each day t, each stock's exposure to the top-k principal components of the universe's
+    return covariance over the trailing `window` days (rows t-window+1..t: known at the close of t), eigenvector x
+    sqrt(eigenvalue), i.e. the stock's covariance with the component's unit-variance return. The covariance is
+    pairwise over the days both stocks traded, of the stocks with at least PC_MIN_DAYS returns in the window (NaN for
+    the others, and on days with no more than k of them). Signs: a component's first day has a positive sum; after
+    that each component takes the sign nearer its exposures of the day before (so a stock's channel is continuous;
+    two components whose eigenvalues cross may swap). Written by hand: a rolling, sign-continuous PCA is in no
+    library this project uses."""
+    r = panel.returns.to_numpy(dtype=np.float64)
+    present = np.isfinite(r)
+    x = np.where(present, r, 0.0)
+    out = np.full((k, *r.shape), np.nan)
+    prev = None
+    for t in range(r.shape[0]):
+        lo = max(0, t - window + 1)
+        ok = present[lo: t + 1].sum(axis=0) >= PC_MIN_DAYS
+        if ok.sum() <= k:
+            continue
+        p, v = present[lo: t + 1][:, ok].astype(np.float64), x[lo: t + 1][:, ok]
+        n = np.maximum(p.T @ p, 1.0)                                    # (M, M) days both traded
+        mean_i = (v.T @ p) / n                                          # stock i's mean on the days it shares with j
+        cov = (v.T @ v - mean_i * mean_i.T * n) / np.maximum(n - 1.0, 1.0)
+        vals, vecs = np.linalg.eigh(cov)
+        top = vecs[:, ::-1][:, :k] * np.sqrt(np.clip(vals[::-1][:k], 0.0, None))
+        day = np.full((r.shape[1], k), np.nan)
+        day[ok] = top
+        if prev is None:
+            flip = np.nansum(day, axis=0) < 0
+        else:
+            flip = np.nansum(day * prev, axis=0) < 0
+        day[:, flip] *= -1.0
+        out[:, t] = day.T
+        prev = day
+    return {name: pd.DataFrame(out[j], index=panel.returns.index, columns=panel.returns.columns)
+            for j, name in enumerate(pc_names(k))}
+
+
+def stock_channels(panel: Panel, peers: bool = False, pcs: int = 0) -> dict[str, pd.DataFrame]:
     """Raw (unscaled) per-stock channels, each a T x N frame; row t uses data <= t only. `peers` adds the
-    sector peers' mean return (peer_returns)."""
+    sector peers' mean return (peer_returns); `pcs` > 0 that many principal-component exposures (pc_exposures)."""
     r = panel.returns
     logr = np.log1p(r)
     out = {
@@ -57,6 +104,8 @@ def stock_channels(panel: Panel, peers: bool = False) -> dict[str, pd.DataFrame]
         out["logvol" if name == "volume" else name] = np.log1p(frame.clip(lower=0)) if name == "volume" else frame
     if peers:
         out[PEERS] = peer_returns(panel)
+    if pcs:
+        out |= pc_exposures(panel, pcs)
     return out
 
 
@@ -85,11 +134,12 @@ class FeatureScaler:
     sectors: list[str]
 
     @classmethod
-    def fit(cls, panel: Panel, train_dates: pd.DatetimeIndex, peers: bool = False) -> "FeatureScaler":
-        """Channel statistics on the training dates (`peers`: with the sector peers' return channel)."""
+    def fit(cls, panel: Panel, train_dates: pd.DatetimeIndex, peers: bool = False, pcs: int = 0) -> "FeatureScaler":
+        """Channel statistics on the training dates (`peers`: with the sector peers' return channel; `pcs`: with
+        that many principal-component exposures)."""
         if len(train_dates) < 2:
             raise DataError("need at least 2 training dates to fit the feature scaling")
-        chans = stock_channels(panel, peers)
+        chans = stock_channels(panel, peers, pcs)
         mk = market_channels(panel, train_dates)
         train = panel.returns.reindex(train_dates)
         scale = float(np.nanstd(train.to_numpy()))
@@ -160,6 +210,14 @@ class Features:
         return self.present[lo: t + 1].sum(axis=0)
 
 
+def n_pcs(scaler: FeatureScaler) -> int:
+    """How many principal-component exposures the scaler's model was trained with."""
+    k = 0
+    while f"{PC_PREFIX}{k + 1}" in scaler.stock_names:
+        k += 1
+    return k
+
+
 #: name of the market series built from the universe when a data set lacks the benchmark
 UNIVERSE_MEAN = "equal-weighted mean return of this universe"
 
@@ -173,7 +231,7 @@ def adapt_inputs(panel: Panel, scaler: FeatureScaler) -> tuple[dict, dict, list[
     mean return of each date (known at its close); a missing factor series is a DataError. Sectors the
     model never saw go to its unknown-sector embedding. Returns (stock {name: T x N}, market {name: T},
     notes)."""
-    chans = stock_channels(panel, PEERS in scaler.stock_names)
+    chans = stock_channels(panel, PEERS in scaler.stock_names, n_pcs(scaler))
     notes = []
     extra = [c for c in chans if c not in scaler.stock_names]
     if extra:

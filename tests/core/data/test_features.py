@@ -16,11 +16,12 @@ def _same_scaler(a: FeatureScaler, b: FeatureScaler) -> bool:
     return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a.__dict__.values(), b.__dict__.values()))
 
 
-@pytest.mark.parametrize("part", ["train", "valid", "test"])
-def test_features_for_t_ignore_everything_after_t(small_market, part):
+@pytest.mark.parametrize("part, pcs", [("train", 0), ("valid", 0), ("test", 0), ("valid", 3)])
+def test_features_for_t_ignore_everything_after_t(small_market, part, pcs):
+    """pcs: with the principal-component exposures (pc_exposures) among the channels."""
     panel, _ = small_market
     train = panel.split_dates("train")
-    scaler = FeatureScaler.fit(panel, train)
+    scaler = FeatureScaler.fit(panel, train, pcs=pcs)
     base = build_features(panel, scaler)
     dates = panel.split_dates(part)
     t = panel.date_position(dates[len(dates) // 2])
@@ -32,7 +33,7 @@ def test_features_for_t_ignore_everything_after_t(small_market, part):
     np.testing.assert_array_equal(feats.history(t, LOOKBACK), base.history(t, LOOKBACK))
     # the test can fail: the rows after t did change
     assert not np.array_equal(feats.stock[t + 1:], base.stock[t + 1:])
-    refit = FeatureScaler.fit(altered, train)
+    refit = FeatureScaler.fit(altered, train, pcs=pcs)
     # scaling uses training dates only: unchanged when t is at or after the end of training
     assert _same_scaler(refit, scaler) == (t >= len(train) - 1)
 
@@ -70,3 +71,33 @@ def test_peer_returns_are_the_other_sector_stocks_mean_of_the_day():
     scaler = FeatureScaler.fit(panel, dates[:20], peers=True)
     assert PEERS in scaler.stock_names and PEERS not in FeatureScaler.fit(panel, dates[:20]).stock_names
     assert build_features(panel, scaler).stock.shape[2] == len(scaler.stock_names)  # rebuilt on demand
+
+
+def test_pc_exposures_are_the_components_of_the_trailing_pairwise_covariance():
+    """Day t's exposures E (N x k) give E E' = the top-k part of the trailing PC_WINDOW days' covariance, pairwise
+    over the days two stocks both traded (pandas' DataFrame.cov); too short a history is NaN; signs stay put."""
+    from core.data.features import PC_MIN_DAYS, PC_WINDOW, pc_exposures
+    from core.data.panel import Panel
+
+    rng = np.random.default_rng(1)
+    n_days, k = 320, 2
+    dates = pd.bdate_range("2020-01-01", periods=n_days)
+    common = rng.normal(0, 0.01, (n_days, 2))
+    rets = pd.DataFrame(common @ rng.normal(1, 0.5, (2, 6)) + rng.normal(0, 0.005, (n_days, 6)), index=dates,
+                        columns=list("ABCDEF"))
+    rets.iloc[:n_days - 100, 5] = np.nan  # F trades for the last 100 days only
+    rets.iloc[300, 2] = np.nan
+    meta = pd.DataFrame({"sector": ["Tech"] * 6, "name": list("ABCDEF"), "industry": [None] * 6}, index=list("ABCDEF"))
+    exp = pc_exposures(Panel(returns=rets, meta=meta), k)
+    t = n_days - 1
+    e = np.column_stack([exp[f"pc{j + 1}"].iloc[t].to_numpy() for j in range(k)])  # (N, k)
+    cov = rets.iloc[t - PC_WINDOW + 1: t + 1].cov().to_numpy()
+    vals, vecs = np.linalg.eigh(cov)
+    top = (vecs[:, -k:] * vals[-k:]) @ vecs[:, -k:].T
+    np.testing.assert_allclose(e @ e.T, top, rtol=1e-9, atol=1e-12)
+    short = n_days - 100 + PC_MIN_DAYS - 2  # F has PC_MIN_DAYS - 1 returns in the window then
+    assert np.isnan(exp["pc1"]["F"].iloc[short]) and np.isfinite(exp["pc1"]["F"].iloc[short + 1])
+    assert exp["pc1"].iloc[:PC_MIN_DAYS - 1].isna().all().all()
+    assert (exp["pc1"].iloc[t] > 0).all()  # the market-like component: positive sum, kept positive
+    a, b = exp["pc2"].iloc[t - 1].to_numpy(), exp["pc2"].iloc[t].to_numpy()
+    assert np.dot(a, b) > 0  # the second component did not flip sign from one day to the next
