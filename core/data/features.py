@@ -218,6 +218,12 @@ def n_pcs(scaler: FeatureScaler) -> int:
     return k
 
 
+def pc_start(scaler: FeatureScaler) -> int | None:
+    """The channel index of the first principal-component exposure in a window (stock channels come first); None
+    without them."""
+    return scaler.stock_names.index(pc_names(1)[0]) if n_pcs(scaler) else None
+
+
 #: name of the market series built from the universe when a data set lacks the benchmark
 UNIVERSE_MEAN = "equal-weighted mean return of this universe"
 

@@ -25,6 +25,7 @@ class NFConfig:
     regime_prior: bool = False         # factor scales move with market volatility known at t (issue 22)
     peer_returns: bool = False         # the embedder also sees the sector peers' mean return (issue 31)
     pc_inputs: int = 0                 # ... and each stock's exposures to the universe's top principal components
+    pc_direct: bool = False            # general loadings += W (those exposures of day t), W learned from 0
     # likelihood
     k: int = 20                        # IWAE importance samples in training (1 = VAE)
     k_eval: int = 100                  # importance samples for NLL_joint (evaluation.md)
@@ -47,6 +48,8 @@ class NFConfig:
             raise ModelError(f"sequence must be 'transformer' or 'lstm', not {self.sequence!r}")
         if self.pc_inputs < 0:
             raise ModelError(f"pc_inputs must be >= 0 (0: none), not {self.pc_inputs}")
+        if self.pc_direct and not self.pc_inputs:
+            raise ModelError("pc_direct needs principal-component inputs: set pc_inputs > 0 too")
         if self.n_factors < 1 or self.lookback < 2 or self.hidden < 1 or self.k < 1:
             raise ModelError("n_factors, hidden and k must be >= 1 and lookback >= 2; fix the configuration")
         if not self.dof_floor > 2:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.data.features import FeatureScaler, Features, build_features
+from core.data.features import FeatureScaler, Features, build_features, pc_start
 from core.data.panel import Panel
 from core.errors import CheckpointError, ModelError
 from core.io import read_json
@@ -155,7 +155,7 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         valid_dates = pd.DatetimeIndex([panel.dates[i] for i in valid_t])
         guard = None if start is None else self._zero_shot_guard(start, panel, valid_t, valid_dates)
         torch.manual_seed(self.seed)
-        self.net = NeuralFactorsNet(cfg, win.feats.n_channels, len(self.scaler.sectors))
+        self.net = NeuralFactorsNet(cfg, win.feats.n_channels, len(self.scaler.sectors), pc_start(self.scaler))
         if start is not None:
             self.net.load_state_dict(expand_state(start.net.state_dict(), cfg, len(start.scaler.sectors),
                                                   len(self.scaler.sectors)))
@@ -447,7 +447,7 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
         model.tickers, model.fingerprint = state["tickers"], state.get("fingerprint")
         model.sector_aliases = state.get("sector_aliases", {})
         model.notes = selection_lines((state.get("training") or {}).get("selection"))  # a fine-tune's kept step
-        net = NeuralFactorsNet(model.config, state["n_channels"], len(model.scaler.sectors))
+        net = NeuralFactorsNet(model.config, state["n_channels"], len(model.scaler.sectors), pc_start(model.scaler))
         try:
             net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in arrays.items()})
         except RuntimeError as exc:

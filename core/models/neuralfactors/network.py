@@ -35,9 +35,11 @@ class StockEmbedder(nn.Module):
     Linear+GELU per time step, two-layer transformer (learned positions, last step read out)
     or LSTM, sector embedding concatenated, two-layer MLP, linear heads. With cfg.sector_factors
     beta ends in a sector block (B, n_sectors): a stock's own sector column holds one more head,
-    the other columns (and every column for an unknown sector) are 0, as in industry factors."""
+    the other columns (and every column for an unknown sector) are 0, as in industry factors. With cfg.pc_direct the
+    general loadings add W e, e (B, cfg.pc_inputs) the window's last row of channels pc_start.. (the principal-component
+    exposures of day t), W (n_factors, pc_inputs) starting at 0."""
 
-    def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
+    def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int, pc_start: int | None = None) -> None:
         super().__init__()
         h, f = cfg.hidden, cfg.n_factors
         self.n_factors, self.dof_floor = f, cfg.dof_floor
@@ -55,6 +57,11 @@ class StockEmbedder(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(h + cfg.sector_dim, h), nn.GELU(), nn.Dropout(cfg.dropout),
                                  nn.Linear(h, h), nn.GELU())
         self.head = nn.Linear(h, 3 + f + (1 if self.n_sector_factors else 0))
+        self.pc = None
+        if cfg.pc_direct:
+            self.pc_slice = slice(pc_start, pc_start + cfg.pc_inputs)
+            self.pc = nn.Linear(cfg.pc_inputs, f, bias=False)
+            nn.init.zeros_(self.pc.weight)
 
     def forward(self, x: torch.Tensor, sector: torch.Tensor):
         h = fn.gelu(self.inp(x))
@@ -66,6 +73,8 @@ class StockEmbedder(nn.Module):
         out = self.head(h).float()
         alpha = out[:, 0]
         beta = out[:, 1:1 + self.n_factors] / math.sqrt(self.n_factors)
+        if self.pc is not None:
+            beta = beta + self.pc(x[:, -1, self.pc_slice].to(beta.dtype))
         sigma = fn.softplus(out[:, 1 + self.n_factors]) + 1e-4
         nu = fn.softplus(out[:, 2 + self.n_factors]) + self.dof_floor
         if self.n_sector_factors:
@@ -97,9 +106,9 @@ class NeuralFactorsNet(nn.Module):
     With cfg.regime_prior the scale of day d is softplus(raw) * exp(A v_d), v_d = market_volatility (D, H) known at
     the close of t, A (F, H) learned in the same IWAE objective and initialised at 0 (the static prior)."""
 
-    def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int) -> None:
+    def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int, pc_start: int | None = None) -> None:
         super().__init__()
-        self.embedder = StockEmbedder(cfg, n_channels, n_sectors)
+        self.embedder = StockEmbedder(cfg, n_channels, n_sectors, pc_start)
         self.n_factors = f = total_factors(cfg, n_sectors)
         self.prior_scale_raw = nn.Parameter(torch.full((f,), math.log(math.e - 1)))  # softplus -> 1
         self.prior_dof_raw = nn.Parameter(torch.full((f,), 2.0))

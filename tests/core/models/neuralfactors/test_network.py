@@ -50,3 +50,23 @@ def test_last_position_places_the_dropouts_and_gradients_as_the_encoder_does():
     torch.testing.assert_close(gx_fast, gx_full, rtol=1e-4, atol=1e-5)
     for a, b in zip(gp_fast, gp_full):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_the_direct_path_adds_w_times_the_last_days_component_exposures_to_the_general_loadings():
+    """pc_direct: beta[:, :n_factors] = the head's loadings + W e, e the window's last row of the pc channels (here
+    channels 1..2 of 4); the sector column and the other heads are untouched, and W starts at 0."""
+    torch.manual_seed(0)
+    cfg = NFConfig(n_factors=3, hidden=8, heads=2, lookback=5, dropout=0.0, sector_factors=True, pc_inputs=2,
+                   pc_direct=True)
+    embedder = StockEmbedder(cfg, n_channels=4, n_sectors=2, pc_start=1).eval()
+    x, sector = torch.randn(6, 5, 4), torch.tensor([0, 1, 2, 0, 1, 2])
+    before = embedder(x, sector)
+    assert torch.count_nonzero(embedder.pc.weight) == 0
+    w = torch.randn(3, 2)
+    with torch.no_grad():
+        embedder.pc.weight.copy_(w)
+    after = embedder(x, sector)
+    torch.testing.assert_close(after[1][:, :3], before[1][:, :3] + x[:, -1, 1:3] @ w.T)
+    torch.testing.assert_close(after[1][:, 3:], before[1][:, 3:])
+    for i in (0, 2, 3):
+        torch.testing.assert_close(after[i], before[i])
