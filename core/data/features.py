@@ -105,6 +105,10 @@ def stock_channels(panel: Panel, peers: bool = False, pcs: int = 0) -> dict[str,
     if peers:
         out[PEERS] = peer_returns(panel)
     if pcs:
+        clash = sorted(set(out) & set(pc_names(pcs)))
+        if clash:
+            raise DataError(f"the data has per-stock columns named {clash}, which are also the names of the model's "
+                            "principal-component inputs; rename those columns")
         out |= pc_exposures(panel, pcs)
     return out
 
@@ -132,6 +136,7 @@ class FeatureScaler:
     market_mean: np.ndarray
     market_std: np.ndarray
     sectors: list[str]
+    pcs: int = 0  # principal-component exposures among the stock channels (their names: pc_names(pcs))
 
     @classmethod
     def fit(cls, panel: Panel, train_dates: pd.DatetimeIndex, peers: bool = False, pcs: int = 0) -> "FeatureScaler":
@@ -159,7 +164,7 @@ class FeatureScaler:
             return_scale=scale, stock_names=list(chans), stock_mean=np.array([a for a, _ in s_stats]),
             stock_std=np.array([b for _, b in s_stats]), market_names=list(mk),
             market_mean=np.array([a for a, _ in m_stats]), market_std=np.array([b for _, b in m_stats]),
-            sectors=sorted(panel.sectors.unique()),
+            sectors=sorted(panel.sectors.unique()), pcs=pcs,
         )
 
     def to_json(self) -> dict:
@@ -210,18 +215,10 @@ class Features:
         return self.present[lo: t + 1].sum(axis=0)
 
 
-def n_pcs(scaler: FeatureScaler) -> int:
-    """How many principal-component exposures the scaler's model was trained with."""
-    k = 0
-    while f"{PC_PREFIX}{k + 1}" in scaler.stock_names:
-        k += 1
-    return k
-
-
 def pc_start(scaler: FeatureScaler) -> int | None:
     """The channel index of the first principal-component exposure in a window (stock channels come first); None
     without them."""
-    return scaler.stock_names.index(pc_names(1)[0]) if n_pcs(scaler) else None
+    return scaler.stock_names.index(pc_names(1)[0]) if scaler.pcs else None
 
 
 #: name of the market series built from the universe when a data set lacks the benchmark
@@ -237,7 +234,7 @@ def adapt_inputs(panel: Panel, scaler: FeatureScaler) -> tuple[dict, dict, list[
     mean return of each date (known at its close); a missing factor series is a DataError. Sectors the
     model never saw go to its unknown-sector embedding. Returns (stock {name: T x N}, market {name: T},
     notes)."""
-    chans = stock_channels(panel, PEERS in scaler.stock_names, n_pcs(scaler))
+    chans = stock_channels(panel, PEERS in scaler.stock_names, scaler.pcs)
     notes = []
     extra = [c for c in chans if c not in scaler.stock_names]
     if extra:

@@ -101,3 +101,19 @@ def test_pc_exposures_are_the_components_of_the_trailing_pairwise_covariance():
     assert (exp["pc1"].iloc[t] > 0).all()  # the market-like component: positive sum, kept positive
     a, b = exp["pc2"].iloc[t - 1].to_numpy(), exp["pc2"].iloc[t].to_numpy()
     assert np.dot(a, b) > 0  # the second component did not flip sign from one day to the next
+
+
+def test_a_column_named_like_a_component_input_is_refused_not_overwritten():
+    """A per-stock column "pc1" in the data would be silently replaced by the model's first component exposure: a
+    DataError names it instead; the scaler keeps how many components it has (pcs), for the models it serves."""
+    from core.data.panel import Panel
+    from core.errors import DataError
+
+    dates = pd.bdate_range("2020-01-01", periods=80)
+    rets = pd.DataFrame(np.random.default_rng(0).normal(0, 0.01, (80, 3)), index=dates, columns=list("ABC"))
+    meta = pd.DataFrame({"sector": ["Tech"] * 3, "name": list("ABC"), "industry": [None] * 3}, index=list("ABC"))
+    scaler = FeatureScaler.fit(Panel(returns=rets, meta=meta), dates[:60], pcs=1)
+    assert scaler.pcs == 1 and FeatureScaler.from_json(scaler.to_json()).pcs == 1
+    clashing = Panel(returns=rets, meta=meta, features={"pc1": rets.abs()})
+    with pytest.raises(DataError, match="pc1"):
+        build_features(clashing, scaler)
