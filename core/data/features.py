@@ -55,16 +55,17 @@ def pc_exposures(panel: Panel, k: int, window: int = PC_WINDOW) -> dict[str, pd.
     """k T x N frames: on each day t, each stock's exposure to the top-k principal components of the universe's
     return covariance over the trailing `window` days (rows t-window+1..t: known at the close of t), eigenvector x
     sqrt(eigenvalue), i.e. the stock's covariance with the component's unit-variance return. The covariance is
-    pairwise over the days both stocks traded, of the stocks with at least PC_MIN_DAYS returns in the window (NaN for
-    the others, and on days with no more than k of them). Signs: a component's first day has a positive sum; after
-    that each component takes the sign nearer its exposures of the day before (so a stock's channel is continuous;
-    two components whose eigenvalues cross may swap). Written by hand: a rolling, sign-continuous PCA is in no
-    library this project uses."""
+    pairwise over the days both stocks traded (0 for a pair that shared fewer than 2), of the stocks with at least
+    PC_MIN_DAYS returns in the window (NaN for the others, and on days with no more than k of them); the first
+    window - 1 days use the days there are (rows max(0, t - window + 1)..t). Signs: each day on its own, a component's
+    sum of cubed exposures is made positive (the sign of the stocks that dominate it; for a market-like component, a
+    positive sum), so a date's exposures do not depend on where the panel starts; a component whose cubes nearly
+    cancel, and two components whose eigenvalues cross, may flip or swap from one day to the next. Written by hand:
+    a rolling PCA with a per-day sign rule is in no library this project uses."""
     r = panel.returns.to_numpy(dtype=np.float64)
     present = np.isfinite(r)
     x = np.where(present, r, 0.0)
     out = np.full((k, *r.shape), np.nan)
-    prev = None
     for t in range(r.shape[0]):
         lo = max(0, t - window + 1)
         ok = present[lo: t + 1].sum(axis=0) >= PC_MIN_DAYS
@@ -75,16 +76,9 @@ def pc_exposures(panel: Panel, k: int, window: int = PC_WINDOW) -> dict[str, pd.
         mean_i = (v.T @ p) / n                                          # stock i's mean on the days it shares with j
         cov = (v.T @ v - mean_i * mean_i.T * n) / np.maximum(n - 1.0, 1.0)
         vals, vecs = np.linalg.eigh(cov)
-        top = vecs[:, ::-1][:, :k] * np.sqrt(np.clip(vals[::-1][:k], 0.0, None))
-        day = np.full((r.shape[1], k), np.nan)
-        day[ok] = top
-        if prev is None:
-            flip = np.nansum(day, axis=0) < 0
-        else:
-            flip = np.nansum(day * prev, axis=0) < 0
-        day[:, flip] *= -1.0
-        out[:, t] = day.T
-        prev = day
+        top = vecs[:, ::-1][:, :k] * np.sqrt(np.clip(vals[::-1][:k], 0.0, None))   # (M, k)
+        top *= np.where((top ** 3).sum(axis=0) < 0, -1.0, 1.0)
+        out[:, t, ok] = top.T
     return {name: pd.DataFrame(out[j], index=panel.returns.index, columns=panel.returns.columns)
             for j, name in enumerate(pc_names(k))}
 

@@ -24,7 +24,8 @@ class NFConfig:
     dof_floor: float = 4.0             # lower bound of every Student-t dof (noise and factors); > 2
     regime_prior: bool = False         # factor scales move with market volatility known at t (issue 22)
     peer_returns: bool = False         # the embedder also sees the sector peers' mean return (issue 31)
-    pc_inputs: int = 0                 # ... and each stock's exposures to the universe's top principal components
+    pc_inputs: int = 0                 # the embedder also sees each stock's exposures to this many principal
+                                       # components of the universe (core/data/features.py pc_exposures; issue 31)
     pc_direct: bool = False            # general loadings += W (those exposures of day t), W learned from 0
     # likelihood
     k: int = 20                        # IWAE importance samples in training (1 = VAE)

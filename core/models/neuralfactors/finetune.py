@@ -38,8 +38,9 @@ from core.models.neuralfactors.sectors import match_sectors
 if TYPE_CHECKING:
     import torch  # the selection rule's words (selection_text) are read by the dashboard without torch
 
-#: settings that define the network's shape and function; fine-tuning keeps them
-ARCHITECTURE = ("n_factors", "lookback", "hidden", "sector_dim", "sequence", "heads", "sector_factors", "dof_floor")
+#: settings that define the network's shape, inputs and function; fine-tuning keeps them
+ARCHITECTURE = ("n_factors", "lookback", "hidden", "sector_dim", "sequence", "heads", "sector_factors", "dof_floor",
+                "regime_prior", "peer_returns", "pc_inputs", "pc_direct")
 #: training settings of a fine-tune (a wall-clock budget or early stopping usually ends it first)
 FINETUNE = {"lr": 1e-3, "steps": 3000, "days_per_step": 4, "polyak_start": 3000, "valid_every": 20,
             "valid_days": 0, "patience": 4}

@@ -37,7 +37,8 @@ class StockEmbedder(nn.Module):
     beta ends in a sector block (B, n_sectors): a stock's own sector column holds one more head,
     the other columns (and every column for an unknown sector) are 0, as in industry factors. With cfg.pc_direct the
     general loadings add W e, e (B, cfg.pc_inputs) the window's last row of channels pc_start.. (the principal-component
-    exposures of day t), W (n_factors, pc_inputs) starting at 0."""
+    exposures of day t as the window holds them: standardised by the training statistics, NaN as 0), W (n_factors,
+    pc_inputs) starting at 0."""
 
     def __init__(self, cfg: NFConfig, n_channels: int, n_sectors: int, pc_start: int | None = None) -> None:
         super().__init__()

@@ -182,6 +182,10 @@ def test_fine_tune_refuses_architecture_changes_and_presets(start):
     path, _ = start
     with pytest.raises(ModelError, match="keeps the network's architecture"):
         NeuralFactorsModel(init=path, hidden=16)
+    # the inputs and the prior's form too: the start network was trained without them (or with others)
+    for name, value in (("regime_prior", True), ("peer_returns", True), ("pc_inputs", 3), ("pc_direct", True)):
+        with pytest.raises(ModelError, match=f"--set {name}: fine-tuning keeps"):
+            NeuralFactorsModel(init=path, **{name: value})
     with pytest.raises(ModelError, match="--preset does not apply with --init"):
         NeuralFactorsModel(init=path, preset="tiny")
 

@@ -192,6 +192,24 @@ def test_sector_factors_load_only_own_sector(market):
     assert m.sector_input and not NeuralFactorsModel(preset="tiny", sector_dim=0).sector_input
 
 
+def test_the_component_path_reads_the_component_channels_and_survives_save_and_load(market, tmp_path):
+    """pc_inputs + pc_direct beside the peers' channel: the direct path's slice is the pc channels' place in a real
+    window (stock channels first, the peers before the components, market channels after), W is trained and saved,
+    and the loaded model forecasts the same."""
+    panel, _ = market
+    m = NeuralFactorsModel(preset="tiny", device="cpu", steps=4, valid_every=4, peer_returns=True, pc_inputs=2,
+                           pc_direct=True).fit(panel, panel.split_dates("train"), panel.split_dates("valid"))
+    names = m.scaler.stock_names
+    cut = m.net.embedder.pc_slice
+    assert names[cut] == ["pc1", "pc2"] and "peers" in names and cut.stop == len(names) and m.scaler.pcs == 2
+    assert torch.count_nonzero(m.net.embedder.pc.weight) > 0  # trained from 0
+    m.save(tmp_path / "nf")
+    loaded = load_model(tmp_path / "nf")
+    dates = panel.split_dates("test")[:3]
+    a, b = m.forecast_series(panel, dates), loaded.forecast_series(panel, dates)
+    np.testing.assert_array_equal(a.exposures, b.exposures)
+
+
 def test_empty_date_selection_gives_empty_tables(trained, market):
     panel, _ = market
     none = panel.dates[:0]
