@@ -133,7 +133,8 @@ class NeuralFactorsModel(StepTrainedModel, PosteriorFactorModel):
                              f"each process needs at least one day per step; raise days_per_step or lower --nproc")
         self.notes, self._cache, start = [], None, None
         if self.init is None:
-            self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates), peers=cfg.peer_returns, pcs=cfg.pc_inputs)
+            self.scaler = FeatureScaler.fit(panel, pd.DatetimeIndex(train_dates), peers=cfg.peer_returns,
+                                            pcs=cfg.pc_inputs)
         else:
             start = type(self).load(self.init, device="cpu")
             self.scaler, self.sector_aliases, notes = extend_sectors(start.scaler, panel.sectors)

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as fn
 
+from core.errors import ModelError
 from core.models.neuralfactors.config import NFConfig
 
 
@@ -60,6 +61,9 @@ class StockEmbedder(nn.Module):
         self.head = nn.Linear(h, 3 + f + (1 if self.n_sector_factors else 0))
         self.pc = None
         if cfg.pc_direct:
+            if pc_start is None:
+                raise ModelError("pc_direct needs the principal-component channels in the inputs; the features were "
+                                 "built without them (pc_inputs = 0 in their scaler)")
             self.pc_slice = slice(pc_start, pc_start + cfg.pc_inputs)
             self.pc = nn.Linear(cfg.pc_inputs, f, bias=False)
             nn.init.zeros_(self.pc.weight)

@@ -1,7 +1,9 @@
 """core/models/neuralfactors/network.py: the embedder reads the transformer's last position, which `last_position`
-computes without the last layer's work on the other positions."""
+computes without the last layer's work on the other positions; the direct path from the component exposures."""
+import pytest
 import torch
 
+from core.errors import ModelError
 from core.models.neuralfactors.config import NFConfig
 from core.models.neuralfactors.network import StockEmbedder, last_position
 
@@ -70,3 +72,5 @@ def test_the_direct_path_adds_w_times_the_last_days_component_exposures_to_the_g
     torch.testing.assert_close(after[1][:, 3:], before[1][:, 3:])
     for i in (0, 2, 3):
         torch.testing.assert_close(after[i], before[i])
+    with pytest.raises(ModelError, match="pc_direct needs the principal-component channels"):
+        StockEmbedder(cfg, n_channels=4, n_sectors=2)  # no pc channels to read
