@@ -124,10 +124,10 @@ def test_a_column_named_like_a_component_input_is_refused_not_overwritten():
     from core.data.panel import Panel
     from core.errors import DataError
 
-    dates = pd.bdate_range("2020-01-01", periods=80)
-    rets = pd.DataFrame(np.random.default_rng(0).normal(0, 0.01, (80, 3)), index=dates, columns=list("ABC"))
+    dates = pd.bdate_range("2020-01-01", periods=120)
+    rets = pd.DataFrame(np.random.default_rng(0).normal(0, 0.01, (120, 3)), index=dates, columns=list("ABC"))
     meta = pd.DataFrame({"sector": ["Tech"] * 3, "name": list("ABC"), "industry": [None] * 3}, index=list("ABC"))
-    scaler = FeatureScaler.fit(Panel(returns=rets, meta=meta), dates[:60], pcs=1)
+    scaler = FeatureScaler.fit(Panel(returns=rets, meta=meta), dates[:100], pcs=1)
     assert scaler.pcs == 1 and FeatureScaler.from_json(scaler.to_json()).pcs == 1
     clashing = Panel(returns=rets, meta=meta, features={"pc1": rets.abs()})
     with pytest.raises(DataError, match="pc1"):
